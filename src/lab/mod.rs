@@ -1,0 +1,714 @@
+//! The engine: real worker processes, their shared region, and their lifecycle.
+//!
+//! [`Lab`] mirrors Python's `multiprocessing.Process` on a set of workers:
+//! `start`, `terminate`, `kill`, `join`, `is_alive`, `exitcode`, `daemon`,
+//! plus pause and resume (`os.kill(p.pid, SIGSTOP)` / `SIGCONT`). It knows
+//! nothing of the terminal: tests, examples and the UI all drive it the same
+//! way. Workers are this program re-executed with the hidden `worker`
+//! subcommand; see [`worker`].
+
+pub mod clock;
+pub mod process;
+pub mod shm;
+pub mod slot;
+mod supervisor;
+pub mod work;
+pub mod worker;
+
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use command_fds::{CommandFdExt, FdMapping};
+use rustix::process::Signal;
+
+use self::process::ChildProcess;
+use self::shm::{Region, RegionError, WORKER_SHM_FD};
+use self::slot::{Control, Phase};
+use self::supervisor::Supervisor;
+pub use self::work::Workload;
+use self::worker::WorkerArgs;
+
+/// A worker's number, from 1, as in Python's `Process-1`.
+pub type WorkerId = u32;
+
+/// The default cap on live workers.
+pub const DEFAULT_MAX_WORKERS: usize = 256;
+/// The largest cap proclab accepts.
+pub const MAX_WORKERS_LIMIT: usize = 4096;
+/// How long non-daemon workers get to act on SIGTERM at shutdown.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
+/// How the engine is set up.
+#[derive(Debug, Clone)]
+pub struct LabConfig {
+    /// The executable re-run as a worker (proclab itself unless told otherwise).
+    pub worker_exe: PathBuf,
+    /// Cap on workers that have not been joined.
+    pub max_workers: usize,
+    /// Reap workers as soon as they end, so no zombie is ever seen.
+    pub auto_join: bool,
+    /// What new workers run unless told otherwise.
+    pub defaults: StartOptions,
+    /// Busy-loop turns per millisecond; measured at start when None.
+    pub iters_per_ms: Option<u64>,
+}
+
+impl LabConfig {
+    /// A config that re-runs the current executable as the worker.
+    pub fn new() -> LabConfig {
+        LabConfig {
+            worker_exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("proclab")),
+            max_workers: DEFAULT_MAX_WORKERS,
+            auto_join: false,
+            defaults: StartOptions::default(),
+            iters_per_ms: None,
+        }
+    }
+
+    pub fn with_exe(exe: impl Into<PathBuf>) -> LabConfig {
+        LabConfig {
+            worker_exe: exe.into(),
+            ..LabConfig::new()
+        }
+    }
+}
+
+impl Default for LabConfig {
+    fn default() -> Self {
+        LabConfig::new()
+    }
+}
+
+/// What one worker runs: `Process(target=..., daemon=...)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StartOptions {
+    pub workload: Workload,
+    /// Tasks before the worker returns (exitcode 0); forever when None.
+    pub tasks: Option<u64>,
+    /// Wall time of one task.
+    pub task_ms: u64,
+    pub daemon: bool,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        StartOptions {
+            workload: Workload::Cpu,
+            tasks: None,
+            task_ms: 1000,
+            daemon: false,
+        }
+    }
+}
+
+/// Where a worker is in its life, as Python would see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// `is_alive()` is true. `paused` is proclab's own record of SIGSTOP.
+    Alive { paused: bool },
+    /// Ended and not yet joined: a zombie, holding its exitcode.
+    Exited(i32),
+    /// Joined (reaped).
+    Joined(i32),
+}
+
+impl Status {
+    pub fn exitcode(self) -> Option<i32> {
+        match self {
+            Status::Alive { .. } => None,
+            Status::Exited(c) | Status::Joined(c) => Some(c),
+        }
+    }
+
+    pub fn is_alive(self) -> bool {
+        matches!(self, Status::Alive { .. })
+    }
+}
+
+/// Something that happened to a worker without being asked this instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabEvent {
+    /// The worker ended; it is a zombie until joined.
+    Exited { id: WorkerId, pid: u32, exitcode: i32 },
+    /// The worker was reaped (by a pending join or by auto-join).
+    Joined { id: WorkerId, pid: u32, exitcode: i32 },
+}
+
+/// What `terminate` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Terminated {
+    /// The worker was paused, so SIGCONT followed SIGTERM to let it act on it.
+    pub continued: bool,
+}
+
+/// What a non-blocking join found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinOutcome {
+    /// Reaped now, with this exitcode.
+    Joined(i32),
+    /// Still running: it will be reaped the moment it ends.
+    Pending,
+}
+
+/// A plain copy of one worker's state, for display.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerSnapshot {
+    pub id: WorkerId,
+    pub pid: u32,
+    pub status: Status,
+    pub daemon: bool,
+    pub workload: Workload,
+    pub phase: Phase,
+    pub tasks_done: u64,
+    /// Progress of the current task, 0..=1.
+    pub progress: f64,
+    /// `j` was pressed while it ran: it is reaped when it ends.
+    pub join_pending: bool,
+    /// Time since the worker last reported, while alive.
+    pub heartbeat_age: Option<Duration>,
+}
+
+/// What shutting down did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShutdownReport {
+    pub terminated: usize,
+    pub killed: usize,
+    pub joined: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error("cannot start another worker: the cap of {0} workers not yet joined is reached (--max-workers)")]
+    Cap(usize),
+    #[error("cannot start a worker from {exe}: {source}")]
+    Spawn {
+        exe: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("there is no worker {0}")]
+    NoSuchWorker(WorkerId),
+    #[error("worker {0} has already exited")]
+    NotAlive(WorkerId),
+    #[error("cannot send {signal} to worker {id}: {source}")]
+    Signal {
+        id: WorkerId,
+        signal: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot join worker {id}: {source}")]
+    Join {
+        id: WorkerId,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Region(#[from] RegionError),
+    #[error("cannot start the supervisor thread: {0}")]
+    Supervisor(#[source] std::io::Error),
+}
+
+struct Worker {
+    id: WorkerId,
+    /// Index of the worker's slot while it is not joined.
+    slot: Option<usize>,
+    options: StartOptions,
+    process: ChildProcess,
+    paused: bool,
+    join_pending: bool,
+    /// Set once `Exited` has been reported by `poll`.
+    exit_reported: bool,
+    /// Slot figures kept at join, when the slot is handed back.
+    final_tasks: u64,
+    final_phase: Phase,
+}
+
+impl Worker {
+    fn status(&self) -> Status {
+        match self.process.exitcode() {
+            None => Status::Alive {
+                paused: self.paused,
+            },
+            Some(c) if self.process.is_reaped() => Status::Joined(c),
+            Some(c) => Status::Exited(c),
+        }
+    }
+}
+
+/// The engine.
+pub struct Lab {
+    config: LabConfig,
+    workers: Vec<Worker>,
+    free_slots: Vec<usize>,
+    next_id: WorkerId,
+    // Declared before `region` so workers are stopped before it is unmapped;
+    // Drop stops workers explicitly anyway.
+    supervisor: Supervisor,
+    region: Region,
+    shut_down: bool,
+}
+
+fn sig_name(sig: Signal) -> &'static str {
+    match sig {
+        Signal::STOP => "SIGSTOP",
+        Signal::CONT => "SIGCONT",
+        Signal::TERM => "SIGTERM",
+        Signal::KILL => "SIGKILL",
+        _ => "a signal",
+    }
+}
+
+impl Lab {
+    /// Creates the shared region, measures the busy loop, starts the supervisor.
+    pub fn new(config: LabConfig) -> Result<Lab, LabError> {
+        let max = config.max_workers.clamp(1, MAX_WORKERS_LIMIT);
+        let region = Region::create(max)?;
+        let per_ms = config.iters_per_ms.unwrap_or_else(work::calibrate);
+        region.set_iters_per_ms(per_ms);
+        let supervisor = Supervisor::start().map_err(LabError::Supervisor)?;
+        Ok(Lab {
+            config: LabConfig {
+                max_workers: max,
+                ..config
+            },
+            workers: Vec::new(),
+            // Popped from the end: slot 0 first.
+            free_slots: (0..max).rev().collect(),
+            next_id: 1,
+            supervisor,
+            region,
+            shut_down: false,
+        })
+    }
+
+    pub fn config(&self) -> &LabConfig {
+        &self.config
+    }
+
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+
+    pub fn set_auto_join(&mut self, on: bool) {
+        self.config.auto_join = on;
+    }
+
+    /// `Process(...).start()` with the configured defaults.
+    pub fn start(&mut self) -> Result<WorkerId, LabError> {
+        self.start_with(self.config.defaults)
+    }
+
+    /// `Process(...).start()`.
+    pub fn start_with(&mut self, options: StartOptions) -> Result<WorkerId, LabError> {
+        let Some(slot) = self.free_slots.pop() else {
+            return Err(LabError::Cap(self.config.max_workers));
+        };
+        match self.spawn_in_slot(slot, options) {
+            Ok(process) => {
+                let id = self.next_id;
+                self.next_id += 1;
+                self.workers.push(Worker {
+                    id,
+                    slot: Some(slot),
+                    options,
+                    process,
+                    paused: false,
+                    join_pending: false,
+                    exit_reported: false,
+                    final_tasks: 0,
+                    final_phase: Phase::Starting,
+                });
+                Ok(id)
+            }
+            Err(source) => {
+                self.free_slots.push(slot);
+                Err(LabError::Spawn {
+                    exe: self.config.worker_exe.display().to_string(),
+                    source,
+                })
+            }
+        }
+    }
+
+    fn spawn_in_slot(&self, slot: usize, options: StartOptions) -> std::io::Result<ChildProcess> {
+        self.region.slot(slot).reset();
+        let parent = std::process::id();
+        let args = WorkerArgs {
+            slot,
+            parent,
+            workload: options.workload,
+            tasks: options.tasks,
+            task_ms: options.task_ms,
+            shm_fd: WORKER_SHM_FD,
+        };
+        let mut command = Command::new(&self.config.worker_exe);
+        command
+            .args(args.to_args())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            // Its own process group: keys typed at the terminal (Ctrl-C,
+            // Ctrl-Z) reach proclab, which decides what workers get.
+            .process_group(0);
+        command
+            .fd_mappings(vec![FdMapping {
+                parent_fd: self.region.dup_fd()?,
+                child_fd: WORKER_SHM_FD,
+            }])
+            .map_err(std::io::Error::other)?;
+        // Safety: between fork and exec this calls only prctl and getppid,
+        // both async-signal-safe system calls, and allocates nothing.
+        unsafe {
+            command.pre_exec(move || {
+                rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
+                let ppid = rustix::process::getppid().map(|p| p.as_raw_nonzero().get() as u32);
+                if ppid != Some(parent) {
+                    return Err(std::io::ErrorKind::BrokenPipe.into());
+                }
+                Ok(())
+            });
+        }
+        let child = self.supervisor.spawn(command)?;
+        ChildProcess::adopt(child)
+    }
+
+    fn worker(&self, id: WorkerId) -> Result<&Worker, LabError> {
+        self.workers
+            .iter()
+            .find(|w| w.id == id)
+            .ok_or(LabError::NoSuchWorker(id))
+    }
+
+    fn worker_mut(&mut self, id: WorkerId) -> Result<&mut Worker, LabError> {
+        self.workers
+            .iter_mut()
+            .find(|w| w.id == id)
+            .ok_or(LabError::NoSuchWorker(id))
+    }
+
+    /// A live worker, having first looked whether it has ended.
+    fn alive_mut(&mut self, id: WorkerId) -> Result<&mut Worker, LabError> {
+        let w = self.worker_mut(id)?;
+        if w.process.poll_exit().is_some() {
+            return Err(LabError::NotAlive(id));
+        }
+        Ok(w)
+    }
+
+    fn send(w: &Worker, sig: Signal) -> Result<(), LabError> {
+        w.process.signal(sig).map_err(|source| LabError::Signal {
+            id: w.id,
+            signal: sig_name(sig),
+            source,
+        })
+    }
+
+    /// `os.kill(p.pid, signal.SIGSTOP)`: the worker stops where it is (state T).
+    pub fn pause(&mut self, id: WorkerId) -> Result<(), LabError> {
+        let w = self.alive_mut(id)?;
+        Self::send(w, Signal::STOP)?;
+        w.paused = true;
+        Ok(())
+    }
+
+    /// `os.kill(p.pid, signal.SIGCONT)`.
+    pub fn resume(&mut self, id: WorkerId) -> Result<(), LabError> {
+        let w = self.alive_mut(id)?;
+        Self::send(w, Signal::CONT)?;
+        w.paused = false;
+        Ok(())
+    }
+
+    /// `p.terminate()`: SIGTERM. A stopped process would not act on it until
+    /// continued, so a paused worker also gets SIGCONT.
+    pub fn terminate(&mut self, id: WorkerId) -> Result<Terminated, LabError> {
+        let w = self.alive_mut(id)?;
+        Self::send(w, Signal::TERM)?;
+        let continued = w.paused;
+        if continued {
+            Self::send(w, Signal::CONT)?;
+            w.paused = false;
+        }
+        Ok(Terminated { continued })
+    }
+
+    /// `p.kill()`: SIGKILL, which even a stopped process cannot ignore.
+    pub fn kill(&mut self, id: WorkerId) -> Result<(), LabError> {
+        let w = self.alive_mut(id)?;
+        Self::send(w, Signal::KILL)?;
+        w.paused = false;
+        Ok(())
+    }
+
+    /// Asks a worker to raise an uncaught exception (exitcode 1) or to call
+    /// `sys.exit(code)`. A paused worker acts on it when resumed.
+    pub fn request(&mut self, id: WorkerId, control: Control) -> Result<(), LabError> {
+        let w = self.alive_mut(id)?;
+        if let Some(slot) = w.slot {
+            self.region.slot(slot).request(control);
+        }
+        Ok(())
+    }
+
+    /// `p.is_alive()`.
+    pub fn is_alive(&mut self, id: WorkerId) -> Result<bool, LabError> {
+        Ok(self.worker_mut(id)?.process.poll_exit().is_none())
+    }
+
+    /// `p.exitcode`: None while the worker runs. Unlike Python, looking does
+    /// not reap: the zombie stays visible until `join`.
+    pub fn exitcode(&mut self, id: WorkerId) -> Result<Option<i32>, LabError> {
+        Ok(self.worker_mut(id)?.process.poll_exit())
+    }
+
+    /// `p.join(timeout)`: waits up to `timeout` (forever if None) for the
+    /// worker to end and reaps it. Returns its exitcode, or None if it is
+    /// still running when the timeout expires. Joining twice is harmless.
+    pub fn join(&mut self, id: WorkerId, timeout: Option<Duration>) -> Result<Option<i32>, LabError> {
+        let w = self.worker_mut(id)?;
+        if w.process.wait_exit(timeout).is_none() {
+            return Ok(None);
+        }
+        self.reap(id).map(Some)
+    }
+
+    /// Joins at once if the worker has ended; otherwise marks it to be
+    /// joined the moment it does (what a blocked `p.join()` would see).
+    pub fn join_nowait(&mut self, id: WorkerId) -> Result<JoinOutcome, LabError> {
+        let w = self.worker_mut(id)?;
+        if w.process.poll_exit().is_some() {
+            return self.reap(id).map(JoinOutcome::Joined);
+        }
+        w.join_pending = true;
+        Ok(JoinOutcome::Pending)
+    }
+
+    /// Joins every worker that has ended and is not joined yet.
+    pub fn join_all_exited(&mut self) -> Vec<(WorkerId, Result<i32, LabError>)> {
+        let ids: Vec<WorkerId> = self
+            .workers
+            .iter_mut()
+            .filter_map(|w| {
+                let ended = !w.process.is_reaped() && w.process.poll_exit().is_some();
+                ended.then_some(w.id)
+            })
+            .collect();
+        ids.into_iter().map(|id| (id, self.reap(id))).collect()
+    }
+
+    fn reap(&mut self, id: WorkerId) -> Result<i32, LabError> {
+        let w = self
+            .workers
+            .iter_mut()
+            .find(|w| w.id == id)
+            .ok_or(LabError::NoSuchWorker(id))?;
+        let code = w
+            .process
+            .reap()
+            .map_err(|source| LabError::Join { id, source })?;
+        w.join_pending = false;
+        w.exit_reported = true;
+        w.paused = false;
+        if let Some(slot) = w.slot.take() {
+            let s = self.region.slot(slot);
+            w.final_tasks = s.tasks_done.load(Ordering::Relaxed);
+            w.final_phase = s.phase();
+            self.free_slots.push(slot);
+        }
+        Ok(code)
+    }
+
+    /// Looks, without blocking, for workers that ended; reaps those with a
+    /// pending join (or all, under auto-join).
+    pub fn poll(&mut self) -> Vec<LabEvent> {
+        let mut events = Vec::new();
+        let mut to_reap = Vec::new();
+        for w in &mut self.workers {
+            if w.exit_reported {
+                continue;
+            }
+            if let Some(exitcode) = w.process.poll_exit() {
+                w.exit_reported = true;
+                w.paused = false;
+                events.push(LabEvent::Exited {
+                    id: w.id,
+                    pid: w.process.pid(),
+                    exitcode,
+                });
+                if w.join_pending || self.config.auto_join {
+                    to_reap.push((w.id, w.process.pid()));
+                }
+            }
+        }
+        for (id, pid) in to_reap {
+            if let Ok(exitcode) = self.reap(id) {
+                events.push(LabEvent::Joined { id, pid, exitcode });
+            }
+        }
+        events
+    }
+
+    /// The workers not yet joined.
+    pub fn live_count(&self) -> usize {
+        self.workers.iter().filter(|w| !w.process.is_reaped()).count()
+    }
+
+    pub fn status(&self, id: WorkerId) -> Result<Status, LabError> {
+        Ok(self.worker(id)?.status())
+    }
+
+    pub fn pid(&self, id: WorkerId) -> Result<u32, LabError> {
+        Ok(self.worker(id)?.process.pid())
+    }
+
+    /// Every worker, joined ones included, oldest first.
+    pub fn snapshot(&self) -> Vec<WorkerSnapshot> {
+        let now = clock::now_ns();
+        self.workers
+            .iter()
+            .map(|w| {
+                let status = w.status();
+                let (phase, tasks_done, progress, heartbeat_age) = match w.slot {
+                    Some(i) => {
+                        let s = self.region.slot(i);
+                        let beat = s.heartbeat_ns.load(Ordering::Relaxed);
+                        let age = (status.is_alive() && beat > 0)
+                            .then(|| Duration::from_nanos(now.saturating_sub(beat)));
+                        (
+                            s.phase(),
+                            s.tasks_done.load(Ordering::Relaxed),
+                            s.progress_fraction(),
+                            age,
+                        )
+                    }
+                    None => (w.final_phase, w.final_tasks, 0.0, None),
+                };
+                WorkerSnapshot {
+                    id: w.id,
+                    pid: w.process.pid(),
+                    status,
+                    daemon: w.options.daemon,
+                    workload: w.options.workload,
+                    phase,
+                    tasks_done,
+                    progress,
+                    join_pending: w.join_pending,
+                    heartbeat_age,
+                }
+            })
+            .collect()
+    }
+
+    /// Monotonic time at which a worker's `main` began, once it has.
+    pub fn started_ns(&self, id: WorkerId) -> Result<Option<u64>, LabError> {
+        let w = self.worker(id)?;
+        Ok(w.slot.and_then(|i| {
+            let t = self.region.slot(i).started_ns.load(Ordering::Acquire);
+            (t != 0).then_some(t)
+        }))
+    }
+
+    /// Forgets joined workers, keeping the most recent `keep` of them.
+    pub fn forget_joined(&mut self, keep: usize) {
+        let joined = self
+            .workers
+            .iter()
+            .filter(|w| w.process.is_reaped())
+            .count();
+        let mut drop = joined.saturating_sub(keep);
+        self.workers.retain(|w| {
+            if drop > 0 && w.process.is_reaped() {
+                drop -= 1;
+                false
+            } else {
+                true
+            }
+        });
+    }
+
+    /// Stops every worker as Python does at exit: daemon workers are killed,
+    /// the others terminated and joined; any still running after `grace` is
+    /// killed. Every worker is reaped before this returns.
+    pub fn shutdown(&mut self, grace: Duration) -> ShutdownReport {
+        let mut report = ShutdownReport::default();
+        for w in &mut self.workers {
+            if w.process.is_reaped() || w.process.poll_exit().is_some() {
+                continue;
+            }
+            if w.options.daemon {
+                if w.process.signal(Signal::KILL).is_ok() {
+                    report.killed += 1;
+                }
+            } else if w.process.signal(Signal::TERM).is_ok() {
+                if w.paused {
+                    let _ = w.process.signal(Signal::CONT);
+                }
+                report.terminated += 1;
+            }
+        }
+        let deadline = Instant::now() + grace;
+        for w in &mut self.workers {
+            if w.process.is_reaped() {
+                continue;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if w.process.wait_exit(Some(left)).is_none() {
+                let _ = w.process.signal(Signal::KILL);
+                report.killed += 1;
+                w.process.wait_exit(None);
+            }
+        }
+        let ids: Vec<WorkerId> = self
+            .workers
+            .iter()
+            .filter(|w| !w.process.is_reaped())
+            .map(|w| w.id)
+            .collect();
+        for id in ids {
+            if self.reap(id).is_ok() {
+                report.joined += 1;
+            }
+        }
+        self.shut_down = true;
+        report
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        if !self.shut_down {
+            self.shutdown(SHUTDOWN_GRACE);
+        }
+    }
+}
+
+/// Python's words for an exitcode: `0`, `1`, `-15 (SIGTERM)`.
+pub fn describe_exitcode(code: i32) -> String {
+    if code < 0 {
+        match signal_name(-code) {
+            Some(name) => format!("{code} ({name})"),
+            None => code.to_string(),
+        }
+    } else {
+        code.to_string()
+    }
+}
+
+/// The name of a signal number, for the ones a lab may meet.
+pub fn signal_name(sig: i32) -> Option<&'static str> {
+    Some(match sig {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        6 => "SIGABRT",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        15 => "SIGTERM",
+        _ => return None,
+    })
+}

@@ -1,0 +1,140 @@
+//! The work a worker does: a calibrated busy loop, or a sleep.
+//!
+//! The CPU-bound task is the Rust cousin of the course's `clean_order`, a loop
+//! that counts and does nothing else. proclab measures at start how many turns
+//! of it fit in a millisecond, so that one task takes about the same wall time
+//! (by default a second) on any machine.
+
+use std::hint::black_box;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+/// Which kind of task a worker runs.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Workload {
+    /// A busy loop: CPU-bound, like `for _ in range(n): pass`.
+    #[default]
+    Cpu,
+    /// A sleep: I/O-bound, like `time.sleep(1)`.
+    Io,
+}
+
+impl Workload {
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Cpu => "cpu",
+            Workload::Io => "io",
+        }
+    }
+}
+
+/// Turns of the loop between two looks at the clock while calibrating.
+const CALIBRATION_CHUNK: u64 = 1 << 16;
+/// How long calibration may take in all.
+const CALIBRATION_TIME: Duration = Duration::from_millis(60);
+
+/// `iters` turns of the busy loop. Returns a value so the loop cannot be
+/// optimised away.
+#[inline(never)]
+pub fn spin(iters: u64) -> u64 {
+    let mut acc = 0u64;
+    for i in 0..iters {
+        acc = black_box(acc.wrapping_add(i));
+    }
+    acc
+}
+
+/// Measures how many turns of [`spin`] take one millisecond here.
+///
+/// Takes the fastest of many short runs: a run that was preempted is slow,
+/// never fast, so the fastest is the machine's true speed.
+pub fn calibrate() -> u64 {
+    let start = Instant::now();
+    let mut best_ns_per_chunk = u128::MAX;
+    while start.elapsed() < CALIBRATION_TIME {
+        let t = Instant::now();
+        black_box(spin(CALIBRATION_CHUNK));
+        best_ns_per_chunk = best_ns_per_chunk.min(t.elapsed().as_nanos().max(1));
+    }
+    let per_ms = u128::from(CALIBRATION_CHUNK) * 1_000_000 / best_ns_per_chunk;
+    (per_ms as u64).max(1)
+}
+
+/// Runs a CPU-bound task of `total` turns in slices of `slice` turns, calling
+/// `between` after each with the fraction done. `between` may stop the task.
+pub fn cpu_task(
+    total: u64,
+    slice: u64,
+    mut between: impl FnMut(f64) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let slice = slice.max(1);
+    let mut done = 0;
+    while done < total {
+        let n = slice.min(total - done);
+        black_box(spin(n));
+        done += n;
+        between(done as f64 / total as f64)?;
+    }
+    ControlFlow::Continue(())
+}
+
+/// Runs an I/O-bound task: sleeps `total` in steps of `step`, calling
+/// `between` after each with the fraction done.
+pub fn io_task(
+    total: Duration,
+    step: Duration,
+    mut between: impl FnMut(f64) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let start = Instant::now();
+    loop {
+        let elapsed = start.elapsed();
+        if elapsed >= total {
+            return ControlFlow::Continue(());
+        }
+        std::thread::sleep(step.min(total - elapsed));
+        between((start.elapsed().as_secs_f64() / total.as_secs_f64()).min(1.0))?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calibration_gives_a_plausible_rate() {
+        let per_ms = calibrate();
+        // Any machine that runs this does between 10 thousand and 100 billion
+        // trivial loop turns per millisecond.
+        assert!((10_000..100_000_000_000).contains(&per_ms), "{per_ms}");
+    }
+
+    #[test]
+    fn a_cpu_task_reports_progress_to_the_end() {
+        let mut seen = Vec::new();
+        let flow = cpu_task(1000, 300, |f| {
+            seen.push(f);
+            ControlFlow::Continue(())
+        });
+        assert_eq!(flow, ControlFlow::Continue(()));
+        assert_eq!(seen.len(), 4);
+        assert_eq!(*seen.last().unwrap(), 1.0);
+    }
+
+    #[test]
+    fn a_task_stops_when_asked() {
+        let mut calls = 0;
+        let flow = cpu_task(1000, 100, |_| {
+            calls += 1;
+            if calls == 2 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        assert_eq!(flow, ControlFlow::Break(()));
+        assert_eq!(calls, 2);
+    }
+}

@@ -1,0 +1,169 @@
+//! The worker side: what runs in a child after proclab re-executes itself
+//! with the hidden `worker` subcommand.
+//!
+//! A worker ties its life to proclab's (parent-death signal, then a check that
+//! the parent is still the one that spawned it), maps the shared region, and
+//! runs tasks until it is stopped or has done `--tasks`. Its exit follows
+//! Python's rules: returning from `run()` is exitcode 0, an uncaught exception
+//! (here a panic) is 1, `sys.exit(n)` is n, and a signal leaves the default
+//! disposition in place, so SIGTERM gives -15 as it does for Python.
+
+use std::ffi::OsStr;
+use std::ops::ControlFlow;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use rustix::process::{Signal, getpid, getppid, set_parent_process_death_signal};
+
+use super::clock;
+use super::shm::{Region, WORKER_SHM_FD};
+use super::slot::{Control, PROGRESS_SCALE, Phase, Slot};
+use super::work::{self, Workload};
+
+/// The name of the hidden subcommand.
+pub const SUBCOMMAND: &str = "worker";
+
+/// Exit status of a worker that found its parent already gone.
+const ORPHANED: i32 = 125;
+/// Exit status of a worker that could not map the region.
+const NO_REGION: i32 = 126;
+
+/// How often an I/O-bound task wakes to report progress.
+const IO_STEP: Duration = Duration::from_millis(10);
+
+/// Arguments of `proclab worker` (internal: proclab passes them itself).
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "proclab worker", about = "Internal: one proclab worker process")]
+pub struct WorkerArgs {
+    /// Index of this worker's slot in the shared region.
+    #[arg(long)]
+    pub slot: usize,
+    /// Pid of the proclab process that spawned this worker.
+    #[arg(long)]
+    pub parent: u32,
+    #[arg(long, value_enum, default_value_t)]
+    pub workload: Workload,
+    /// Tasks to run before returning; unlimited when absent.
+    #[arg(long)]
+    pub tasks: Option<u64>,
+    /// Wall time of one task, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub task_ms: u64,
+    /// The fd at which the shared region is inherited.
+    #[arg(long, default_value_t = WORKER_SHM_FD)]
+    pub shm_fd: i32,
+}
+
+impl WorkerArgs {
+    /// The command-line arguments that make a child run as this worker.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = vec![
+            SUBCOMMAND.to_string(),
+            "--slot".into(),
+            self.slot.to_string(),
+            "--parent".into(),
+            self.parent.to_string(),
+            "--workload".into(),
+            self.workload.name().into(),
+            "--task-ms".into(),
+            self.task_ms.to_string(),
+            "--shm-fd".into(),
+            self.shm_fd.to_string(),
+        ];
+        if let Some(n) = self.tasks {
+            args.push("--tasks".into());
+            args.push(n.to_string());
+        }
+        args
+    }
+}
+
+/// If this process was started as a worker, runs it and exits; otherwise returns.
+///
+/// Every binary that drives the engine with its own executable as the worker
+/// (proclab itself, the examples) calls this first thing in `main`.
+pub fn run_if_worker() {
+    if std::env::args_os().nth(1).as_deref() != Some(OsStr::new(SUBCOMMAND)) {
+        return;
+    }
+    let args = <WorkerArgs as clap::Parser>::parse_from(std::env::args_os().skip(1));
+    std::process::exit(main(args));
+}
+
+/// A worker's whole life; returns its exit status.
+pub fn main(args: WorkerArgs) -> i32 {
+    // Die with proclab, even if it is killed with SIGKILL. The signal is set
+    // before the check, so a parent that dies after the check still takes us.
+    let _ = set_parent_process_death_signal(Some(Signal::KILL));
+    let parent = getppid().map(|p| p.as_raw_nonzero().get() as u32);
+    if parent != Some(args.parent) {
+        return ORPHANED;
+    }
+    // Safety: proclab mapped the region's memfd at this fd for us alone.
+    let fd = unsafe { OwnedFd::from_raw_fd(args.shm_fd) };
+    let region = match Region::open(fd) {
+        Ok(region) => region,
+        Err(e) => {
+            eprintln!("proclab worker: {e}");
+            return NO_REGION;
+        }
+    };
+    if args.slot >= region.slot_count() {
+        eprintln!("proclab worker: slot {} does not exist", args.slot);
+        return NO_REGION;
+    }
+    let slot = region.slot(args.slot);
+    slot.pid
+        .store(getpid().as_raw_nonzero().get() as u32, Ordering::Relaxed);
+    slot.started_ns.store(clock::now_ns(), Ordering::Release);
+    slot.beat();
+
+    // An uncaught exception ends a Python process with exitcode 1; a panic
+    // here does the same. The message goes to the worker's stderr.
+    match std::panic::catch_unwind(|| run(&args, &region, slot)) {
+        Ok(code) => code,
+        Err(_) => 1,
+    }
+}
+
+fn run(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
+    let per_ms = region.iters_per_ms().max(1);
+    let iters = per_ms.saturating_mul(args.task_ms);
+    let mut done = 0u64;
+    loop {
+        if args.tasks.is_some_and(|n| done >= n) {
+            slot.set_phase(Phase::Finished);
+            return 0;
+        }
+        slot.progress.store(0, Ordering::Relaxed);
+        let between = |fraction: f64| between_slices(slot, fraction);
+        let flow = match args.workload {
+            Workload::Cpu => {
+                slot.set_phase(Phase::Cpu);
+                work::cpu_task(iters, per_ms, between)
+            }
+            Workload::Io => {
+                slot.set_phase(Phase::Io);
+                work::io_task(Duration::from_millis(args.task_ms), IO_STEP, between)
+            }
+        };
+        if let ControlFlow::Break(()) = flow {
+            return 0;
+        }
+        done += 1;
+        slot.tasks_done.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Reports progress and acts on proclab's requests between two slices of work.
+fn between_slices(slot: &Slot, fraction: f64) -> ControlFlow<()> {
+    slot.progress
+        .store((fraction * f64::from(PROGRESS_SCALE)) as u32, Ordering::Relaxed);
+    slot.beat();
+    match slot.control() {
+        Control::None => ControlFlow::Continue(()),
+        Control::Raise => panic!("RuntimeError: raised on request from proclab"),
+        Control::Exit(code) => std::process::exit(i32::from(code)),
+    }
+}

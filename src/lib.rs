@@ -1,0 +1,8 @@
+//! proclab: a terminal lab that makes parallelism visible.
+//!
+//! The engine ([`lab`]) runs real worker processes and knows nothing of the
+//! terminal; [`metrics`] samples the machine; [`app`] turns input into
+//! actions and effects; [`ui`] draws the state with pure functions.
+
+pub mod lab;
+pub mod metrics;

@@ -1,0 +1,3 @@
+fn main() {
+    proclab::lab::worker::run_if_worker();
+}

@@ -1,0 +1,14 @@
+//! Sampling the machine: per-core load and per-worker CPU and state.
+//!
+//! One plain function per metric returns a plain struct; the [`sampler`]
+//! thread calls them on its own cadence, never the render path, and history
+//! is kept by the app, not here.
+
+pub mod cores;
+pub mod procs;
+pub mod procstat;
+pub mod sampler;
+
+pub use cores::{CoreLoad, sample_cores};
+pub use procs::{ProcLoad, ProcSampler};
+pub use sampler::{Sample, Sampler, Watched};

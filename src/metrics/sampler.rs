@@ -1,0 +1,116 @@
+//! The sampler thread: reads cores and watched processes on its own cadence
+//! and hands each [`Sample`] to a sink (the UI's event channel).
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use sysinfo::System;
+
+use super::{CoreLoad, ProcLoad, ProcSampler, sample_cores};
+
+/// The pids the sampler reads, set by whoever owns the workers.
+pub type Watched = Arc<Mutex<Vec<u32>>>;
+
+/// One reading of everything sampled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub at: Instant,
+    /// None when this sample came too soon after the last core reading
+    /// (a poke) to measure core load.
+    pub cores: Option<CoreLoad>,
+    pub procs: Vec<ProcLoad>,
+}
+
+enum Msg {
+    Poke,
+}
+
+/// A running sampler thread; stops promptly when dropped.
+pub struct Sampler {
+    tx: Option<mpsc::Sender<Msg>>,
+    thread: Option<JoinHandle<()>>,
+    watched: Watched,
+}
+
+impl Sampler {
+    /// Starts sampling every `interval` (at least sysinfo's minimum),
+    /// passing each sample to `sink` until it returns false.
+    pub fn spawn(
+        interval: Duration,
+        mut sink: impl FnMut(Sample) -> bool + Send + 'static,
+    ) -> std::io::Result<Sampler> {
+        let interval = interval.max(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL);
+        let watched: Watched = Arc::default();
+        let (tx, rx) = mpsc::channel();
+        let pids = watched.clone();
+        let thread = std::thread::Builder::new()
+            .name("proclab-sampler".into())
+            .spawn(move || {
+                let mut sys = System::new().ok();
+                let mut procs = ProcSampler::new();
+                // Prime sysinfo: usage is a difference between two readings.
+                if let Some(sys) = sys.as_mut() {
+                    sample_cores(sys);
+                }
+                let mut last_cores = Instant::now();
+                let mut next = Instant::now() + interval;
+                loop {
+                    let wait = next.saturating_duration_since(Instant::now());
+                    match rx.recv_timeout(wait) {
+                        Ok(Msg::Poke) | Err(RecvTimeoutError::Timeout) => {}
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                    let now = Instant::now();
+                    let cores = match sys.as_mut() {
+                        Some(sys) if now.duration_since(last_cores) >= interval => {
+                            last_cores = now;
+                            next = now + interval;
+                            Some(sample_cores(sys))
+                        }
+                        _ => None,
+                    };
+                    if now >= next {
+                        next = now + interval;
+                    }
+                    let list = pids.lock().clone();
+                    let sample = Sample {
+                        at: now,
+                        cores,
+                        procs: procs.sample(&list),
+                    };
+                    if !sink(sample) {
+                        return;
+                    }
+                }
+            })?;
+        Ok(Sampler {
+            tx: Some(tx),
+            thread: Some(thread),
+            watched,
+        })
+    }
+
+    /// The list of pids to read; replace its contents to change what is watched.
+    pub fn watched(&self) -> &Watched {
+        &self.watched
+    }
+
+    /// Asks for a sample now (process states; cores only if due).
+    pub fn poke(&self) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Msg::Poke);
+        }
+    }
+}
+
+impl Drop for Sampler {
+    fn drop(&mut self) {
+        self.tx = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
