@@ -63,7 +63,9 @@ fn main() -> anyhow::Result<()> {
 
     let t = lab.terminate(second)?;
     if t.continued {
-        println!("p2.terminate()   # SIGTERM, then SIGCONT: a stopped process acts on nothing else");
+        println!(
+            "p2.terminate()   # SIGTERM, then SIGCONT: a stopped process acts on nothing else"
+        );
     } else {
         println!("p2.terminate()   # SIGTERM");
     }

@@ -4,5 +4,9 @@
 //! terminal; [`metrics`] samples the machine; [`app`] turns input into
 //! actions and effects; [`ui`] draws the state with pure functions.
 
+pub mod app;
+pub mod cli;
 pub mod lab;
 pub mod metrics;
+pub mod tui;
+pub mod ui;

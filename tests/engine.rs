@@ -34,7 +34,11 @@ fn pause_stops_the_worker_and_resume_continues_it() {
     assert_eq!(lab.status(id).unwrap(), Status::Alive { paused: true });
     let before = lab.snapshot()[0].progress;
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(lab.snapshot()[0].progress, before, "a stopped worker makes no progress");
+    assert_eq!(
+        lab.snapshot()[0].progress,
+        before,
+        "a stopped worker makes no progress"
+    );
 
     lab.resume(id).unwrap();
     wait_state(pid, "R");
@@ -73,11 +77,19 @@ fn an_ended_worker_is_a_zombie_until_joined() {
     assert_eq!(state(pid), Some('Z'));
     assert_eq!(lab.status(id).unwrap(), Status::Exited(-15));
     assert_eq!(lab.exitcode(id).unwrap(), Some(-15));
-    assert_eq!(state(pid), Some('Z'), "looking at the exitcode does not reap");
+    assert_eq!(
+        state(pid),
+        Some('Z'),
+        "looking at the exitcode does not reap"
+    );
 
     assert_eq!(lab.join(id, None).unwrap(), Some(-15));
     assert!(gone(pid), "join reaps the zombie");
-    assert_eq!(lab.join(id, None).unwrap(), Some(-15), "joining twice is harmless");
+    assert_eq!(
+        lab.join(id, None).unwrap(),
+        Some(-15),
+        "joining twice is harmless"
+    );
 }
 
 #[test]
@@ -146,8 +158,16 @@ fn a_pending_join_reaps_when_the_worker_ends() {
     assert_eq!(
         events,
         vec![
-            LabEvent::Exited { id, pid, exitcode: -15 },
-            LabEvent::Joined { id, pid, exitcode: -15 },
+            LabEvent::Exited {
+                id,
+                pid,
+                exitcode: -15
+            },
+            LabEvent::Joined {
+                id,
+                pid,
+                exitcode: -15
+            },
         ]
     );
     assert!(gone(pid));
@@ -174,7 +194,8 @@ fn the_cap_refuses_more_workers_and_join_frees_a_place() {
     assert!(matches!(lab.start_with(forever()), Err(LabError::Cap(2))));
     lab.kill(a).unwrap();
     lab.join(a, Some(PATIENCE)).unwrap();
-    lab.start_with(forever()).expect("a joined worker frees its place");
+    lab.start_with(forever())
+        .expect("a joined worker frees its place");
 }
 
 #[test]

@@ -132,9 +132,17 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LabEvent {
     /// The worker ended; it is a zombie until joined.
-    Exited { id: WorkerId, pid: u32, exitcode: i32 },
+    Exited {
+        id: WorkerId,
+        pid: u32,
+        exitcode: i32,
+    },
     /// The worker was reaped (by a pending join or by auto-join).
-    Joined { id: WorkerId, pid: u32, exitcode: i32 },
+    Joined {
+        id: WorkerId,
+        pid: u32,
+        exitcode: i32,
+    },
 }
 
 /// What `terminate` did.
@@ -181,7 +189,9 @@ pub struct ShutdownReport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
-    #[error("cannot start another worker: the cap of {0} workers not yet joined is reached (--max-workers)")]
+    #[error(
+        "cannot start another worker: the cap of {0} workers not yet joined is reached (--max-workers)"
+    )]
     Cap(usize),
     #[error("cannot start a worker from {exe}: {source}")]
     Spawn {
@@ -468,7 +478,11 @@ impl Lab {
     /// `p.join(timeout)`: waits up to `timeout` (forever if None) for the
     /// worker to end and reaps it. Returns its exitcode, or None if it is
     /// still running when the timeout expires. Joining twice is harmless.
-    pub fn join(&mut self, id: WorkerId, timeout: Option<Duration>) -> Result<Option<i32>, LabError> {
+    pub fn join(
+        &mut self,
+        id: WorkerId,
+        timeout: Option<Duration>,
+    ) -> Result<Option<i32>, LabError> {
         let w = self.worker_mut(id)?;
         if w.process.wait_exit(timeout).is_none() {
             return Ok(None);
@@ -554,7 +568,10 @@ impl Lab {
 
     /// The workers not yet joined.
     pub fn live_count(&self) -> usize {
-        self.workers.iter().filter(|w| !w.process.is_reaped()).count()
+        self.workers
+            .iter()
+            .filter(|w| !w.process.is_reaped())
+            .count()
     }
 
     pub fn status(&self, id: WorkerId) -> Result<Status, LabError> {

@@ -34,7 +34,10 @@ const IO_STEP: Duration = Duration::from_millis(10);
 
 /// Arguments of `proclab worker` (internal: proclab passes them itself).
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "proclab worker", about = "Internal: one proclab worker process")]
+#[command(
+    name = "proclab worker",
+    about = "Internal: one proclab worker process"
+)]
 pub struct WorkerArgs {
     /// Index of this worker's slot in the shared region.
     #[arg(long)]
@@ -121,10 +124,7 @@ pub fn main(args: WorkerArgs) -> i32 {
 
     // An uncaught exception ends a Python process with exitcode 1; a panic
     // here does the same. The message goes to the worker's stderr.
-    match std::panic::catch_unwind(|| run(&args, &region, slot)) {
-        Ok(code) => code,
-        Err(_) => 1,
-    }
+    std::panic::catch_unwind(|| run(&args, &region, slot)).unwrap_or(1)
 }
 
 fn run(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
@@ -158,8 +158,10 @@ fn run(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
 
 /// Reports progress and acts on proclab's requests between two slices of work.
 fn between_slices(slot: &Slot, fraction: f64) -> ControlFlow<()> {
-    slot.progress
-        .store((fraction * f64::from(PROGRESS_SCALE)) as u32, Ordering::Relaxed);
+    slot.progress.store(
+        (fraction * f64::from(PROGRESS_SCALE)) as u32,
+        Ordering::Relaxed,
+    );
     slot.beat();
     match slot.control() {
         Control::None => ControlFlow::Continue(()),

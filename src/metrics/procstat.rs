@@ -102,9 +102,10 @@ mod tests {
     }
 
     #[test]
-    fn this_process_reads_as_running() {
+    fn this_thread_reads_as_running() {
+        let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
+        assert_eq!(read_thread(std::process::id(), tid).unwrap().state, 'R');
         let st = read_process(std::process::id()).unwrap();
-        assert_eq!(st.state, 'R');
         assert!(st.threads >= 1);
         assert!(st.rss_pages > 0);
         assert!(!thread_ids(std::process::id()).is_empty());

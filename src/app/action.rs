@@ -1,0 +1,63 @@
+//! Actions (what the user asked for) and effects (what the loop must do).
+
+use crate::lab::slot::Control;
+use crate::lab::{StartOptions, WorkerId};
+
+use super::labs::LabId;
+
+/// Every change of UI state starts as an action; keys map to actions
+/// through the keymap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// `p.start()` a new worker with the current settings.
+    Spawn,
+    /// SIGSTOP the selected worker, or SIGCONT it if paused.
+    TogglePause,
+    Terminate,
+    Kill,
+    Join,
+    JoinAll,
+    /// Make the selected worker raise an uncaught exception.
+    Raise,
+    /// Make the selected worker call `sys.exit(3)`.
+    Exit,
+    /// Whether new workers are daemons.
+    ToggleDaemon,
+    /// CPU-bound or I/O-bound tasks for new workers.
+    ToggleWorkload,
+    /// Reap at once, or keep zombies until joined.
+    ToggleAutoJoin,
+    SelectPrev,
+    SelectNext,
+    SelectFirst,
+    SelectLast,
+    /// Select the n-th row of the worker table.
+    SelectRow(usize),
+    NextLab,
+    PrevLab,
+    GotoLab(LabId),
+    ToggleHelp,
+    /// Close the help (or whatever overlay is open).
+    CloseOverlay,
+    ScrollUp,
+    ScrollDown,
+    Quit,
+}
+
+/// The exit status `Action::Exit` asks for.
+pub const EXIT_CODE: u8 = 3;
+
+/// Work for the event loop, which owns the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Start(StartOptions),
+    Pause(WorkerId),
+    Resume(WorkerId),
+    Terminate(WorkerId),
+    Kill(WorkerId),
+    Join(WorkerId),
+    JoinAll,
+    Request(WorkerId, Control),
+    SetAutoJoin(bool),
+    Quit,
+}

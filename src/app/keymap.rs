@@ -1,0 +1,315 @@
+//! Keys as data: which key does what, where. The footer and the help overlay
+//! are generated from this same map, so they never disagree with the keys.
+
+use std::fmt;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::action::Action;
+use super::labs::LabId;
+
+/// A key as the keymap knows it: a code, and whether Ctrl was held.
+/// Shift is part of the character (`A` is Shift-a).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+impl Key {
+    pub const fn plain(code: KeyCode) -> Key {
+        Key { code, ctrl: false }
+    }
+
+    pub const fn char(c: char) -> Key {
+        Key::plain(KeyCode::Char(c))
+    }
+
+    pub const fn ctrl(c: char) -> Key {
+        Key {
+            code: KeyCode::Char(c),
+            ctrl: true,
+        }
+    }
+
+    /// The key of a terminal key event; None for releases and repeats of
+    /// kinds we do not act on.
+    pub fn from_event(ev: &KeyEvent) -> Option<Key> {
+        if ev.kind == KeyEventKind::Release {
+            return None;
+        }
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        let code = match ev.code {
+            KeyCode::Char(c) if ctrl => KeyCode::Char(c.to_ascii_lowercase()),
+            other => other,
+        };
+        Some(Key { code, ctrl })
+    }
+
+    /// Parses a key name: `s`, `A`, `?`, `ctrl-c`, `up`, `tab`, `shift-tab`,
+    /// `esc`, `enter`, `space`, `home`, `end`, `pgup`, `pgdn`, `f1`..`f12`.
+    pub fn parse(name: &str) -> Result<Key, String> {
+        let lower = name.to_ascii_lowercase();
+        if let Some(rest) = lower
+            .strip_prefix("ctrl-")
+            .or_else(|| lower.strip_prefix("ctrl+"))
+        {
+            let mut chars = rest.chars();
+            return match (chars.next(), chars.next()) {
+                (Some(c), None) if c.is_ascii_alphanumeric() => Ok(Key::ctrl(c)),
+                _ => Err(format!(
+                    "unknown key {name:?}: after ctrl- comes one letter or digit"
+                )),
+            };
+        }
+        let code = match lower.as_str() {
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pgup" | "pageup" => KeyCode::PageUp,
+            "pgdn" | "pagedown" => KeyCode::PageDown,
+            "tab" => KeyCode::Tab,
+            "shift-tab" | "backtab" => KeyCode::BackTab,
+            "esc" | "escape" => KeyCode::Esc,
+            "enter" | "return" => KeyCode::Enter,
+            "space" => KeyCode::Char(' '),
+            "backspace" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            f if f.starts_with('f') && f.len() > 1 && f[1..].parse::<u8>().is_ok() => {
+                let n: u8 = f[1..].parse().unwrap_or(0);
+                if !(1..=12).contains(&n) {
+                    return Err(format!("unknown key {name:?}: function keys are f1 to f12"));
+                }
+                KeyCode::F(n)
+            }
+            _ => {
+                let mut chars = name.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) if !c.is_control() => KeyCode::Char(c),
+                    _ => {
+                        return Err(format!(
+                            "unknown key {name:?}: expected one character, ctrl-X, or a name \
+                             such as up, down, home, end, tab, shift-tab, esc, enter, space, f1"
+                        ));
+                    }
+                }
+            }
+        };
+        Ok(Key::plain(code))
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let (true, KeyCode::Char(c)) = (self.ctrl, self.code) {
+            return write!(f, "Ctrl-{}", c.to_ascii_uppercase());
+        }
+        match self.code {
+            KeyCode::Char(' ') => write!(f, "Space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Up => write!(f, "↑"),
+            KeyCode::Down => write!(f, "↓"),
+            KeyCode::Left => write!(f, "←"),
+            KeyCode::Right => write!(f, "→"),
+            KeyCode::Home => write!(f, "Home"),
+            KeyCode::End => write!(f, "End"),
+            KeyCode::PageUp => write!(f, "PgUp"),
+            KeyCode::PageDown => write!(f, "PgDn"),
+            KeyCode::Tab => write!(f, "Tab"),
+            KeyCode::BackTab => write!(f, "Shift-Tab"),
+            KeyCode::Esc => write!(f, "Esc"),
+            KeyCode::Enter => write!(f, "Enter"),
+            KeyCode::Backspace => write!(f, "Backspace"),
+            KeyCode::Delete => write!(f, "Del"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everywhere, unless an overlay or the current lab binds the key.
+    Global,
+    /// Only in one lab.
+    Lab(LabId),
+    /// While the help overlay is open.
+    Help,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    pub key: Key,
+    pub action: Action,
+    pub scope: Scope,
+    /// Listed in the footer (when it applies); every binding is in the help.
+    pub footer: bool,
+}
+
+/// The whole keymap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keymap {
+    pub bindings: Vec<Binding>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap::standard()
+    }
+}
+
+impl Keymap {
+    /// proclab's default keys: mnemonic letters, arrows to select.
+    pub fn standard() -> Keymap {
+        use Action::*;
+        let mut b = Vec::new();
+        let mut add = |key: Key, action: Action, scope: Scope, footer: bool| {
+            b.push(Binding {
+                key,
+                action,
+                scope,
+                footer,
+            })
+        };
+        let life = Scope::Lab(LabId::Lifecycle);
+        add(Key::char('s'), Spawn, life, true);
+        add(Key::char('p'), TogglePause, life, true);
+        add(Key::char('t'), Terminate, life, true);
+        add(Key::char('k'), Kill, life, true);
+        add(Key::char('j'), Join, life, true);
+        add(Key::char('a'), JoinAll, life, true);
+        add(Key::char('e'), Raise, life, false);
+        add(Key::char('x'), Exit, life, false);
+        add(Key::char('d'), ToggleDaemon, life, false);
+        add(Key::char('w'), ToggleWorkload, life, false);
+        add(Key::char('A'), ToggleAutoJoin, life, false);
+
+        let g = Scope::Global;
+        add(Key::plain(KeyCode::Up), SelectPrev, g, false);
+        add(Key::plain(KeyCode::Down), SelectNext, g, false);
+        add(Key::plain(KeyCode::Home), SelectFirst, g, false);
+        add(Key::plain(KeyCode::End), SelectLast, g, false);
+        add(Key::plain(KeyCode::Tab), NextLab, g, false);
+        add(Key::plain(KeyCode::BackTab), PrevLab, g, false);
+        for (i, &lab) in LabId::ALL.iter().enumerate().take(9) {
+            let digit = char::from_digit(i as u32 + 1, 10).unwrap_or('1');
+            add(Key::char(digit), GotoLab(lab), g, false);
+        }
+        add(Key::char('?'), ToggleHelp, g, true);
+        add(Key::char('q'), Quit, g, true);
+        add(Key::ctrl('c'), Quit, g, false);
+
+        let h = Scope::Help;
+        add(Key::plain(KeyCode::Esc), CloseOverlay, h, true);
+        add(Key::char('?'), CloseOverlay, h, false);
+        add(Key::char('q'), CloseOverlay, h, false);
+        add(Key::plain(KeyCode::Up), ScrollUp, h, true);
+        add(Key::plain(KeyCode::Down), ScrollDown, h, false);
+        add(Key::ctrl('c'), Quit, h, false);
+        Keymap { bindings: b }
+    }
+
+    /// The action a key performs in this context: an open overlay first,
+    /// then the current lab, then global keys.
+    pub fn lookup(&self, key: Key, lab: LabId, help_open: bool) -> Option<Action> {
+        let find = |scope: Scope| {
+            self.bindings
+                .iter()
+                .find(|b| b.key == key && b.scope == scope)
+                .map(|b| b.action)
+        };
+        if help_open {
+            return find(Scope::Help);
+        }
+        find(Scope::Lab(lab)).or_else(|| find(Scope::Global))
+    }
+
+    /// Bindings for the footer in this context, in keymap order, one per action.
+    pub fn footer(&self, lab: LabId, help_open: bool) -> Vec<&Binding> {
+        let scopes: &[Scope] = if help_open {
+            &[Scope::Help]
+        } else {
+            &[Scope::Lab(lab), Scope::Global]
+        };
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        for scope in scopes {
+            for b in self
+                .bindings
+                .iter()
+                .filter(|b| b.scope == *scope && b.footer)
+            {
+                if !seen.contains(&b.action) {
+                    seen.push(b.action);
+                    out.push(b);
+                }
+            }
+        }
+        out
+    }
+
+    /// Every key bound to `action` in `scope`.
+    pub fn keys_for(&self, action: Action, scope: Scope) -> Vec<Key> {
+        self.bindings
+            .iter()
+            .filter(|b| b.action == action && b.scope == scope)
+            .map(|b| b.key)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_names_parse_and_print() {
+        assert_eq!(Key::parse("s").unwrap(), Key::char('s'));
+        assert_eq!(Key::parse("A").unwrap(), Key::char('A'));
+        assert_eq!(Key::parse("ctrl-c").unwrap(), Key::ctrl('c'));
+        assert_eq!(Key::parse("Up").unwrap(), Key::plain(KeyCode::Up));
+        assert_eq!(
+            Key::parse("shift-tab").unwrap(),
+            Key::plain(KeyCode::BackTab)
+        );
+        assert_eq!(Key::parse("f5").unwrap(), Key::plain(KeyCode::F(5)));
+        assert!(Key::parse("f13").is_err());
+        assert!(Key::parse("ctrl-").is_err());
+        let err = Key::parse("banana").unwrap_err();
+        assert!(err.contains("banana"), "{err}");
+        assert_eq!(Key::ctrl('c').to_string(), "Ctrl-C");
+        assert_eq!(Key::plain(KeyCode::Up).to_string(), "↑");
+    }
+
+    #[test]
+    fn the_help_overlay_takes_keys_first() {
+        let map = Keymap::standard();
+        let lab = LabId::Lifecycle;
+        assert_eq!(map.lookup(Key::char('q'), lab, false), Some(Action::Quit));
+        assert_eq!(
+            map.lookup(Key::char('q'), lab, true),
+            Some(Action::CloseOverlay)
+        );
+        assert_eq!(map.lookup(Key::char('s'), lab, true), None);
+        assert_eq!(map.lookup(Key::char('s'), lab, false), Some(Action::Spawn));
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_scope() {
+        let map = Keymap::standard();
+        for (i, a) in map.bindings.iter().enumerate() {
+            for b in &map.bindings[i + 1..] {
+                assert!(
+                    !(a.key == b.key && a.scope == b.scope),
+                    "{} is bound twice in {:?}",
+                    a.key,
+                    a.scope
+                );
+            }
+        }
+    }
+}

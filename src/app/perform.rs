@@ -1,0 +1,134 @@
+//! Performing effects on the engine, and taking in what the engine reports.
+//!
+//! This is the only place the UI side calls the engine. It needs no
+//! terminal, so the headless runner and tests use it as the TUI does.
+
+use crate::lab::{JoinOutcome, Lab, LabEvent, Status};
+
+use super::{App, Effect, narrate, target_name};
+
+/// Carries out one effect and logs what happened.
+pub fn perform(app: &mut App, lab: &mut Lab, effect: Effect) {
+    match effect {
+        Effect::Start(options) => match lab.start_with(options) {
+            Ok(id) => {
+                let pid = lab.pid(id).unwrap_or(0);
+                app.say(narrate::started(
+                    id,
+                    pid,
+                    options.daemon,
+                    target_name(options.workload),
+                ));
+                app.selected = Some(id);
+            }
+            Err(e) => app.say(narrate::error(&e)),
+        },
+        Effect::Pause(id) => match lab.pause(id) {
+            Ok(()) => app.say(narrate::paused(id)),
+            Err(e) => app.say(narrate::error(&e)),
+        },
+        Effect::Resume(id) => match lab.resume(id) {
+            Ok(()) => app.say(narrate::resumed(id)),
+            Err(e) => app.say(narrate::error(&e)),
+        },
+        Effect::Terminate(id) => match lab.terminate(id) {
+            Ok(t) => {
+                for line in narrate::terminated(id, t.continued) {
+                    app.say(line);
+                }
+            }
+            Err(e) => app.say(narrate::error(&e)),
+        },
+        Effect::Kill(id) => match lab.kill(id) {
+            Ok(()) => app.say(narrate::killed(id)),
+            Err(e) => app.say(narrate::error(&e)),
+        },
+        Effect::Join(id) => {
+            let paused = lab
+                .status(id)
+                .is_ok_and(|s| s == Status::Alive { paused: true });
+            let already = lab.status(id).ok().and_then(|s| match s {
+                Status::Joined(c) => Some(c),
+                _ => None,
+            });
+            match (already, lab.join_nowait(id)) {
+                (_, Err(e)) => app.say(narrate::error(&e)),
+                (Some(code), Ok(_)) => app.say(narrate::joined(id, code)),
+                (None, Ok(JoinOutcome::Joined(code))) => {
+                    report_exit_if_new(app, id, code);
+                    app.say(narrate::joined(id, code));
+                }
+                (None, Ok(JoinOutcome::Pending)) => app.say(narrate::join_pending(id, paused)),
+            }
+        }
+        Effect::JoinAll => {
+            let joined = lab.join_all_exited();
+            if joined.is_empty() {
+                app.say(narrate::nothing_to_join());
+            }
+            for (id, result) in joined {
+                match result {
+                    Ok(code) => app.say(narrate::joined(id, code)),
+                    Err(e) => app.say(narrate::error(&e)),
+                }
+            }
+        }
+        Effect::Request(id, control) => {
+            let paused = lab
+                .status(id)
+                .is_ok_and(|s| s == Status::Alive { paused: true });
+            match lab.request(id, control) {
+                Ok(()) => app.say(match control {
+                    crate::lab::slot::Control::Exit(code) => {
+                        narrate::exit_requested(id, code, paused)
+                    }
+                    _ => narrate::raise_requested(id, paused),
+                }),
+                Err(e) => app.say(narrate::error(&e)),
+            }
+        }
+        Effect::SetAutoJoin(on) => {
+            lab.set_auto_join(on);
+            if on {
+                for (id, result) in lab.join_all_exited() {
+                    if let Ok(code) = result {
+                        app.say(narrate::joined(id, code));
+                    }
+                }
+            }
+        }
+        // The loop itself acts on Quit.
+        Effect::Quit => {}
+    }
+    app.on_workers(lab.snapshot());
+}
+
+/// A worker that ended and was joined before `poll` saw it end still gets
+/// its "ended" line, so the log tells the whole story.
+fn report_exit_if_new(app: &mut App, id: u32, code: i32) {
+    let seen = app
+        .workers
+        .iter()
+        .any(|w| w.id == id && matches!(w.status, Status::Exited(_)));
+    if !seen {
+        app.say(narrate::exited(id, code));
+    }
+}
+
+/// Takes in what happened since the last look: ended and reaped workers.
+/// Returns whether anything shown changed.
+pub fn tick(app: &mut App, lab: &mut Lab) -> bool {
+    let events = lab.poll();
+    let had_events = !events.is_empty();
+    for event in events {
+        match event {
+            LabEvent::Exited { id, exitcode, .. } => app.say(narrate::exited(id, exitcode)),
+            LabEvent::Joined { id, exitcode, .. } => app.say(narrate::joined(id, exitcode)),
+        }
+    }
+    lab.forget_joined(JOINED_KEPT);
+    app.on_workers(lab.snapshot()) || had_events
+}
+
+/// How many joined workers the table keeps showing.
+pub const JOINED_KEPT: usize = 200;

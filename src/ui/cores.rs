@@ -1,0 +1,94 @@
+//! The per-core panel: one bar per core with its load, and its history.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Widget};
+
+use crate::app::view::CoreHistory;
+
+use super::bar;
+use super::theme::Theme;
+
+/// Rows of cores the panel uses at most; more cores go in columns.
+pub const MAX_ROWS: usize = 4;
+
+pub struct CoresPanel<'a> {
+    pub history: &'a CoreHistory,
+    /// Cores on the machine, shown even before the first sample.
+    pub cores: usize,
+    pub theme: &'a Theme,
+}
+
+/// Rows and columns for `n` cores.
+pub fn grid(n: usize) -> (usize, usize) {
+    let n = n.max(1);
+    let rows = n.min(MAX_ROWS);
+    (rows, n.div_ceil(rows))
+}
+
+/// The panel's height, borders included.
+pub fn height(cores: usize) -> u16 {
+    grid(cores).0 as u16 + 2
+}
+
+impl Widget for &CoresPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let n = self.cores.max(self.history.cores.len()).max(1);
+        let latest = self.history.latest();
+        let total: f32 = latest.iter().sum();
+        let title = Line::from(vec![
+            Span::styled(" Cores ", self.theme.title),
+            Span::styled(
+                format!("{n} · total {total:.0}% of {}% ", n * 100),
+                self.theme.dim,
+            ),
+        ]);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(self.theme.border)
+            .title(title);
+        let inner = block.inner(area);
+        block.render(area, buf);
+
+        let (rows, cols) = grid(n);
+        let col_width = inner.width as usize / cols;
+        let label_width = format!("cpu{}", n - 1).len();
+        for core in 0..n {
+            let (row, col) = (core % rows, core / rows);
+            if row as u16 >= inner.height {
+                continue;
+            }
+            let x = inner.x + (col * col_width) as u16;
+            let y = inner.y + row as u16;
+            let pct = latest.get(core).copied().unwrap_or(0.0);
+            // label, space, bar, space, "100%", then history if room.
+            let fixed = label_width + 1 + 1 + 4;
+            let room = col_width.saturating_sub(fixed + 1);
+            let (bar_width, spark_width) = if room >= 30 {
+                (room.min(60) / 3, room - room.min(60) / 3 - 1)
+            } else {
+                (room, 0)
+            };
+            let (filled, empty) = bar::horizontal(f64::from(pct) / 100.0, bar_width);
+            let mut spans = vec![
+                Span::styled(
+                    format!("{:<label_width$} ", format!("cpu{core}")),
+                    self.theme.dim,
+                ),
+                Span::styled(filled, self.theme.load(pct)),
+                Span::styled(empty, self.theme.bar_empty),
+                Span::raw(format!(" {:>3.0}%", pct.clamp(0.0, 100.0))),
+            ];
+            if spark_width > 0 {
+                let hist = self.history.cores.get(core);
+                let spark = hist
+                    .map(|h| bar::sparkline(h.iter(), spark_width))
+                    .unwrap_or_default();
+                spans.push(Span::raw(" "));
+                spans.push(Span::styled(spark, self.theme.load(pct)));
+            }
+            Line::from(spans).render(Rect::new(x, y, col_width as u16, 1), buf);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The footer: the keys that do something now, from the keymap. Lab keys
+//! on the left, help and quit on the right, which never get cut.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use crate::app::App;
+use crate::app::keymap::{Binding, Scope};
+
+use super::theme::Theme;
+
+pub struct Footer<'a> {
+    pub app: &'a App,
+    pub theme: &'a Theme,
+}
+
+impl Footer<'_> {
+    fn spans(&self, bindings: &[&Binding]) -> (Vec<Span<'static>>, Vec<usize>) {
+        let mut spans = Vec::new();
+        let mut widths = Vec::new();
+        for b in bindings {
+            let key = format!(" {} ", b.key);
+            let label = format!(" {}  ", self.app.action_label(b.action));
+            widths.push(key.chars().count() + label.chars().count());
+            spans.push(Span::styled(key, self.theme.key));
+            spans.push(Span::raw(label));
+        }
+        (spans, widths)
+    }
+}
+
+impl Widget for &Footer<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let all: Vec<&Binding> = app
+            .keymap
+            .footer(app.lab, app.help.is_some())
+            .into_iter()
+            .filter(|b| app.applies(b.action))
+            .collect();
+        let (global, local): (Vec<&Binding>, Vec<&Binding>) =
+            all.into_iter().partition(|b| b.scope == Scope::Global);
+        let (right, right_widths) = self.spans(&global);
+        let right_width: usize = right_widths.iter().sum();
+        let (left, left_widths) = self.spans(&local);
+        let room = (area.width as usize).saturating_sub(right_width);
+        let mut used = 0;
+        let mut keep = 0;
+        for w in left_widths {
+            if used + w > room {
+                break;
+            }
+            used += w;
+            keep += 1;
+        }
+        Line::from(left.into_iter().take(keep * 2).collect::<Vec<_>>()).render(area, buf);
+        if right_width <= area.width as usize {
+            let x = area.x + area.width - right_width as u16;
+            Line::from(right).render(Rect::new(x, area.y, right_width as u16, 1), buf);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! The lifecycle diagram of the selected worker:
+//! created -> running <-> paused -> exited (zombie) -> joined, the current
+//! state lit. A one-line strip when space is short, a full diagram with the
+//! Python call on each arrow when there is room.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+
+use crate::app::view::{StateKind, WorkerRow};
+
+use super::theme::Theme;
+
+/// Height (inside borders) from which the full diagram is drawn.
+pub const TALL_HEIGHT: u16 = 11;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Node {
+    Created,
+    Running,
+    Paused,
+    Zombie,
+    Joined,
+}
+
+fn node_of(kind: StateKind) -> Node {
+    match kind {
+        StateKind::Starting => Node::Created,
+        StateKind::Running | StateKind::Sleeping => Node::Running,
+        StateKind::Paused => Node::Paused,
+        StateKind::Zombie => Node::Zombie,
+        StateKind::Joined => Node::Joined,
+    }
+}
+
+pub struct LifecycleDiagram<'a> {
+    pub worker: Option<&'a WorkerRow>,
+    pub theme: &'a Theme,
+}
+
+impl LifecycleDiagram<'_> {
+    fn node(&self, node: Node, text: String, kind: StateKind) -> Span<'static> {
+        let lit = self.worker.map(|w| node_of(w.kind)) == Some(node);
+        if lit {
+            let colour = self.theme.state(kind);
+            Span::styled(
+                format!("[{text}]"),
+                colour.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            )
+        } else {
+            Span::styled(format!(" {text} "), self.theme.dim)
+        }
+    }
+
+    fn running_text(&self) -> String {
+        match self.worker {
+            Some(w) if w.kind == StateKind::Sleeping => format!("running: sleeping ({})", w.letter),
+            Some(w) if w.kind == StateKind::Running => format!("running ({})", w.letter),
+            _ => "running".into(),
+        }
+    }
+
+    fn strip(&self) -> Line<'static> {
+        let arrow = |s: &'static str| Span::styled(s, self.theme.dim);
+        Line::from(vec![
+            self.node(Node::Created, "created".into(), StateKind::Starting),
+            arrow("─▶"),
+            self.node(Node::Running, self.running_text(), StateKind::Running),
+            arrow("⇄"),
+            self.node(Node::Paused, "paused (T)".into(), StateKind::Paused),
+            arrow("─▶"),
+            self.node(Node::Zombie, "zombie (Z)".into(), StateKind::Zombie),
+            arrow("─▶"),
+            self.node(Node::Joined, "joined".into(), StateKind::Joined),
+        ])
+    }
+
+    fn tall(&self) -> Vec<Line<'static>> {
+        let p = self
+            .worker
+            .map_or("p".to_string(), |w| format!("p{}", w.id));
+        let dim = self.theme.dim;
+        let py = self.theme.python;
+        let exitcode = self
+            .worker
+            .and_then(|w| w.exitcode)
+            .map_or("None".to_string(), |c| c.to_string());
+        let edge = |py_text: String| {
+            Line::from(vec![Span::styled("   │ ", dim), Span::styled(py_text, py)])
+        };
+        vec![
+            Line::from(self.node(Node::Created, "created".into(), StateKind::Starting)),
+            edge(format!("{p}.start()")),
+            Line::from(Span::styled("   ▼", dim)),
+            Line::from(vec![
+                self.node(Node::Running, self.running_text(), StateKind::Running),
+                Span::styled(" ─SIGSTOP▶ ", dim),
+                self.node(Node::Paused, "paused (T)".into(), StateKind::Paused),
+            ]),
+            Line::from(vec![
+                Span::styled("   │", dim),
+                Span::styled("          ◀SIGCONT─", dim),
+            ]),
+            edge("ends: return, raise, exit, signal".into()),
+            Line::from(Span::styled("   ▼", dim)),
+            Line::from(vec![
+                self.node(Node::Zombie, "zombie (Z)".into(), StateKind::Zombie),
+                Span::styled(" ended, not joined", dim),
+            ]),
+            edge(format!("{p}.join()")),
+            Line::from(Span::styled("   ▼", dim)),
+            Line::from(vec![
+                self.node(Node::Joined, "joined".into(), StateKind::Joined),
+                Span::styled(format!(" {p}.exitcode == {exitcode}"), py),
+            ]),
+        ]
+    }
+}
+
+/// Whether an area (borders included) holds the full diagram.
+fn inner_is_tall(area: Rect) -> bool {
+    area.height >= TALL_HEIGHT + 2 && area.width >= 36
+}
+
+impl Widget for &LifecycleDiagram<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let tall = inner_is_tall(area);
+        let title = match self.worker {
+            Some(w) => {
+                let alive = if w.exitcode.is_none() {
+                    "True"
+                } else {
+                    "False"
+                };
+                let facts = if tall {
+                    format!("pid {} · is_alive() {alive} ", w.pid)
+                } else {
+                    let exitcode = w.exitcode.map_or("None".to_string(), |c| c.to_string());
+                    format!("pid {} · is_alive() {alive} · exitcode {exitcode} ", w.pid)
+                };
+                Line::from(vec![
+                    Span::styled(format!(" Worker {} ", w.id), self.theme.title),
+                    Span::styled(facts, self.theme.dim),
+                ])
+            }
+            None => Line::from(Span::styled(" Lifecycle ", self.theme.title)),
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(self.theme.border)
+            .title(title);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if self.worker.is_none() {
+            Line::from(Span::styled(
+                "select a worker (↑ ↓ or a click) to follow its lifecycle",
+                self.theme.dim,
+            ))
+            .render(
+                Rect::new(inner.x + 1, inner.y, inner.width.saturating_sub(1), 1),
+                buf,
+            );
+            return;
+        }
+        if tall {
+            let lines = self.tall();
+            Paragraph::new(lines).render(
+                Rect::new(
+                    inner.x + 1,
+                    inner.y,
+                    inner.width.saturating_sub(1),
+                    inner.height,
+                ),
+                buf,
+            );
+        } else {
+            let y = inner.y + inner.height.saturating_sub(1) / 2;
+            Paragraph::new(self.strip())
+                .style(Style::default())
+                .render(Rect::new(inner.x, y, inner.width, 1), buf);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! The event log panel: newest at the bottom, each line with its Python.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Widget};
+
+use crate::app::log::{EventLog, format_at};
+
+use super::theme::Theme;
+
+pub struct LogPanel<'a> {
+    pub log: &'a EventLog,
+    pub theme: &'a Theme,
+}
+
+/// Cells given to the Python column, out of the panel's inner width.
+fn python_width(inner: u16) -> usize {
+    (inner as usize * 45 / 100).clamp(20, 44)
+}
+
+/// Cuts `s` to at most `width` characters, marking the cut with `…`.
+pub fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+impl Widget for &LogPanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(self.theme.border)
+            .title(Line::from(vec![
+                Span::styled(" Log ", self.theme.title),
+                Span::styled("what happened · the Python that does it ", self.theme.dim),
+            ]));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let shown = inner.height as usize;
+        let skip = self.log.len().saturating_sub(shown);
+        let py_width = python_width(inner.width);
+        for (row, entry) in self.log.entries().skip(skip).enumerate() {
+            let time = format_at(entry.at);
+            let rest = (inner.width as usize).saturating_sub(time.len() + 1);
+            let mut spans = vec![Span::styled(format!("{time} "), self.theme.dim)];
+            match &entry.python {
+                Some(py) => {
+                    spans.push(Span::styled(
+                        format!("{:<py_width$} ", fit(py, py_width)),
+                        self.theme.python,
+                    ));
+                    let text_width = rest.saturating_sub(py_width + 1);
+                    spans.push(Span::styled(
+                        fit(&entry.text, text_width),
+                        self.theme.level(entry.level),
+                    ));
+                }
+                None => spans.push(Span::styled(
+                    fit(&entry.text, rest),
+                    self.theme.level(entry.level),
+                )),
+            }
+            Line::from(spans).render(
+                Rect::new(inner.x, inner.y + row as u16, inner.width, 1),
+                buf,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fitting_marks_the_cut() {
+        assert_eq!(fit("abc", 5), "abc");
+        assert_eq!(fit("abcdef", 4), "abc…");
+    }
+}

@@ -1,0 +1,137 @@
+//! The real binary in a pseudo-terminal: keys in, screen out, and nothing
+//! left behind afterwards.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::pty::{Screen, UP, workers_of};
+use common::*;
+
+/// Waits until proclab has `n` live workers, and returns their pids.
+fn wait_workers(screen: &Screen, n: usize) -> Vec<u32> {
+    let start = Instant::now();
+    loop {
+        let pids = workers_of(screen.pid());
+        if pids.len() == n {
+            return pids;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "expected {n} workers, found {pids:?}; the screen shows:\n{}",
+            screen.text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The screen row of worker `id` in the table.
+fn row(text: &str, id: u32) -> String {
+    text.lines()
+        .find(|l| {
+            l.trim_start_matches('│')
+                .split_whitespace()
+                .next()
+                .is_some_and(|first| first == id.to_string())
+        })
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn start_pause_terminate_join_quit_by_keys() {
+    let mut s = Screen::start(&["--workers", "0", "--task-ms", "300"], 100, 30);
+    s.wait_for("no worker yet");
+
+    s.press("sss");
+    s.wait_for("p3.start()");
+    let pids = wait_workers(&s, 3);
+    s.wait_until("three running rows", |t| {
+        (1..=3).all(|id| row(t, id).contains("running"))
+    });
+
+    // The newest worker is selected: pause it.
+    s.press("p");
+    let text = s.wait_until("worker 3 paused", |t| row(t, 3).contains(" T "));
+    assert!(row(&text, 3).contains("paused"), "{text}");
+    assert!(text.contains("os.kill(p3.pid, signal.SIGSTOP)"));
+
+    // Terminating a paused worker: SIGTERM, then SIGCONT, then a zombie.
+    s.press("t");
+    let text = s.wait_until("worker 3 a zombie", |t| {
+        row(t, 3).contains("zombie - not joined")
+    });
+    assert!(row(&text, 3).contains(" Z "), "{text}");
+    assert!(row(&text, 3).contains("-15"), "{text}");
+    assert!(text.contains("p3.terminate()"));
+    assert!(text.contains("was paused: SIGCONT too"));
+
+    s.press("j");
+    let text = s.wait_until("worker 3 joined", |t| {
+        row(t, 3).contains("joined: exit -15")
+    });
+    assert!(text.contains("p3.join()  # p3.exitcode == -15"), "{text}");
+
+    // Select worker 2 with the arrow and kill it.
+    s.press(UP);
+    s.press("k");
+    s.wait_until("worker 2 a zombie", |t| row(t, 2).contains("-9"));
+
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+    assert!(!s.alternate_screen(), "the terminal is restored");
+    for pid in pids {
+        assert!(gone(pid), "worker {pid} outlived proclab");
+    }
+}
+
+#[test]
+fn help_lists_every_key_and_closes() {
+    let mut s = Screen::start(&["--workers", "1"], 80, 24);
+    s.wait_for("p1.start()");
+    s.press("?");
+    let text = s.wait_for("Help");
+    assert!(text.contains("terminate: SIGTERM"), "{text}");
+    s.press("\x1b");
+    s.wait_until("help closed", |t| !t.contains("Esc or ? closes"));
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn sigterm_quits_cleanly_and_takes_the_workers() {
+    let mut s = Screen::start(&["--workers", "2"], 80, 24);
+    let pids = wait_workers(&s, 2);
+    s.wait_for("p2.start()");
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(s.pid() as i32).unwrap(),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    assert_eq!(s.wait_exit(), 0);
+    assert!(!s.alternate_screen(), "the terminal is restored");
+    for pid in pids {
+        assert!(gone(pid), "worker {pid} outlived proclab");
+    }
+}
+
+#[test]
+fn a_small_terminal_gets_a_message_not_a_panic() {
+    let mut s = Screen::start(&["--workers", "0"], 50, 12);
+    let text = s.wait_for("needs at least");
+    assert!(text.contains("50x12"), "{text}");
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn a_bad_flag_fails_before_the_terminal_is_touched() {
+    let out = std::process::Command::new(PROCLAB)
+        .args(["--workers", "lots"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--workers"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing drawn");
+}
