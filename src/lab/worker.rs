@@ -8,7 +8,6 @@
 //! (here a panic) is 1, `sys.exit(n)` is n, and a signal leaves the default
 //! disposition in place, so SIGTERM gives -15 as it does for Python.
 
-use std::ffi::OsStr;
 use std::ops::ControlFlow;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::atomic::Ordering;
@@ -28,33 +27,29 @@ pub const SUBCOMMAND: &str = "worker";
 const ORPHANED: i32 = 125;
 /// Exit status of a worker that could not map the region.
 const NO_REGION: i32 = 126;
+/// Exit status of a worker started with arguments it cannot read.
+const BAD_ARGS: i32 = 2;
 
 /// How often an I/O-bound task wakes to report progress.
 const IO_STEP: Duration = Duration::from_millis(10);
 
 /// Arguments of `proclab worker` (internal: proclab passes them itself).
-#[derive(Debug, Clone, clap::Parser)]
-#[command(
-    name = "proclab worker",
-    about = "Internal: one proclab worker process"
-)]
+///
+/// Parsed by hand rather than by clap: a worker should touch as little code
+/// as it can, since every page it faults in counts in its memory, and an
+/// idle worker is meant to stay far below an idle Python child.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerArgs {
     /// Index of this worker's slot in the shared region.
-    #[arg(long)]
     pub slot: usize,
     /// Pid of the proclab process that spawned this worker.
-    #[arg(long)]
     pub parent: u32,
-    #[arg(long, value_enum, default_value_t)]
     pub workload: Workload,
     /// Tasks to run before returning; unlimited when absent.
-    #[arg(long)]
     pub tasks: Option<u64>,
     /// Wall time of one task, in milliseconds.
-    #[arg(long, default_value_t = 1000)]
     pub task_ms: u64,
     /// The fd at which the shared region is inherited.
-    #[arg(long, default_value_t = WORKER_SHM_FD)]
     pub shm_fd: i32,
 }
 
@@ -80,6 +75,49 @@ impl WorkerArgs {
         }
         args
     }
+
+    /// Parses what follows `worker` on the command line.
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<WorkerArgs, String> {
+        fn number<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Result<T, String> {
+            let value = value.ok_or_else(|| format!("{flag} needs a value"))?;
+            value
+                .parse()
+                .map_err(|_| format!("{flag} expects a number, not {value:?}"))
+        }
+        let mut slot = None;
+        let mut parent = None;
+        let mut parsed = WorkerArgs {
+            slot: 0,
+            parent: 0,
+            workload: Workload::Cpu,
+            tasks: None,
+            task_ms: 1000,
+            shm_fd: WORKER_SHM_FD,
+        };
+        let mut args = args.into_iter();
+        while let Some(flag) = args.next() {
+            match flag.as_str() {
+                "--slot" => slot = Some(number(&flag, args.next())?),
+                "--parent" => parent = Some(number(&flag, args.next())?),
+                "--tasks" => parsed.tasks = Some(number(&flag, args.next())?),
+                "--task-ms" => parsed.task_ms = number(&flag, args.next())?,
+                "--shm-fd" => parsed.shm_fd = number(&flag, args.next())?,
+                "--workload" => {
+                    parsed.workload = match args.next().as_deref() {
+                        Some("cpu") => Workload::Cpu,
+                        Some("io") => Workload::Io,
+                        other => {
+                            return Err(format!("--workload expects cpu or io, not {other:?}"));
+                        }
+                    }
+                }
+                other => return Err(format!("unknown argument {other:?}")),
+            }
+        }
+        parsed.slot = slot.ok_or("--slot is required")?;
+        parsed.parent = parent.ok_or("--parent is required")?;
+        Ok(parsed)
+    }
 }
 
 /// If this process was started as a worker, runs it and exits; otherwise returns.
@@ -87,11 +125,17 @@ impl WorkerArgs {
 /// Every binary that drives the engine with its own executable as the worker
 /// (proclab itself, the examples) calls this first thing in `main`.
 pub fn run_if_worker() {
-    if std::env::args_os().nth(1).as_deref() != Some(OsStr::new(SUBCOMMAND)) {
+    let mut args = std::env::args();
+    if args.nth(1).as_deref() != Some(SUBCOMMAND) {
         return;
     }
-    let args = <WorkerArgs as clap::Parser>::parse_from(std::env::args_os().skip(1));
-    std::process::exit(main(args));
+    match WorkerArgs::parse(args) {
+        Ok(parsed) => std::process::exit(main(parsed)),
+        Err(e) => {
+            eprintln!("proclab worker: {e} (workers are started by proclab, not by hand)");
+            std::process::exit(BAD_ARGS);
+        }
+    }
 }
 
 /// A worker's whole life; returns its exit status.
@@ -167,5 +211,39 @@ fn between_slices(slot: &Slot, fraction: f64) -> ControlFlow<()> {
         Control::None => ControlFlow::Continue(()),
         Control::Raise => panic!("RuntimeError: raised on request from proclab"),
         Control::Exit(code) => std::process::exit(i32::from(code)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_round_trip() {
+        let args = WorkerArgs {
+            slot: 7,
+            parent: 1234,
+            workload: Workload::Io,
+            tasks: Some(3),
+            task_ms: 250,
+            shm_fd: 3,
+        };
+        let mut line = args.to_args();
+        assert_eq!(line.remove(0), SUBCOMMAND);
+        assert_eq!(WorkerArgs::parse(line).unwrap(), args);
+    }
+
+    #[test]
+    fn bad_arguments_say_what_is_wrong() {
+        let parse = |a: &[&str]| WorkerArgs::parse(a.iter().map(|s| s.to_string()));
+        assert!(parse(&["--parent", "1"]).unwrap_err().contains("--slot"));
+        assert!(parse(&["--slot", "x"]).unwrap_err().contains("\"x\""));
+        assert!(
+            parse(&["--slot", "1", "--parent", "1", "--workload", "gpu"])
+                .unwrap_err()
+                .contains("cpu or io")
+        );
+        assert!(parse(&["--slot"]).unwrap_err().contains("needs a value"));
+        assert!(parse(&["--what"]).unwrap_err().contains("--what"));
     }
 }

@@ -1,5 +1,6 @@
 //! Running the real proclab binary in a pseudo-terminal, pressing keys and
-//! reading the screen as a terminal would show it (vt100).
+//! reading the screen as a terminal would show it (vt100). Used by the
+//! end-to-end tests and by the benchmarks.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
@@ -9,7 +10,10 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 
-use super::{PATIENCE, PROCLAB};
+/// The proclab binary under test.
+const PROCLAB: &str = env!("CARGO_BIN_EXE_proclab");
+/// Generous: CI runs on a busy 2-core machine.
+const PATIENCE: Duration = Duration::from_secs(10);
 
 pub struct Screen {
     child: Box<dyn Child + Send + Sync>,
@@ -25,6 +29,11 @@ pub const ESC: &str = "\x1b";
 impl Screen {
     /// Starts proclab with `args` in a terminal of `cols` x `rows`.
     pub fn start(args: &[&str], cols: u16, rows: u16) -> Screen {
+        Screen::start_program(PROCLAB, args, cols, rows)
+    }
+
+    /// Starts any program in a terminal of `cols` x `rows`.
+    pub fn start_program(program: &str, args: &[&str], cols: u16, rows: u16) -> Screen {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -33,7 +42,7 @@ impl Screen {
                 pixel_height: 0,
             })
             .expect("a pseudo-terminal");
-        let mut cmd = CommandBuilder::new(PROCLAB);
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         let child = pty.slave.spawn_command(cmd).expect("proclab starts");
