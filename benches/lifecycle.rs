@@ -18,12 +18,13 @@ use std::time::{Duration, Instant};
 
 use common::{Stats, python3, rounds};
 use proclab::lab::clock::now_ns;
-use proclab::lab::{Lab, LabConfig, StartOptions, Workload};
+use proclab::lab::{Lab, LabConfig, Role, StartOptions, Workload};
 
 const PROCLAB: &str = env!("CARGO_BIN_EXE_proclab");
 
 fn options(tasks: Option<u64>, workload: Workload) -> StartOptions {
     StartOptions {
+        role: Role::Tasks,
         workload,
         tasks,
         task_ms: 1000,

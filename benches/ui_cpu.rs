@@ -18,7 +18,7 @@ mod pty;
 
 use std::time::Duration;
 
-use proclab::lab::{Lab, LabConfig, StartOptions, Workload};
+use proclab::lab::{Lab, LabConfig, Role, StartOptions, Workload};
 use proclab::metrics::procstat;
 
 const PROCLAB: &str = env!("CARGO_BIN_EXE_proclab");
@@ -58,6 +58,7 @@ fn main() {
         let mut lab = Lab::new(LabConfig::with_exe(PROCLAB)).unwrap();
         for _ in 0..8 {
             lab.start_with(StartOptions {
+                role: Role::Tasks,
                 workload: Workload::Cpu,
                 tasks: None,
                 task_ms: 1000,

@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use proclab::lab::{Lab, LabConfig, StartOptions, Workload};
+use proclab::lab::{Lab, LabConfig, Role, StartOptions, Workload};
 use proclab::metrics::procstat;
 
 fn state_of(lab: &Lab, id: u32) -> String {
@@ -28,6 +28,7 @@ fn main() -> anyhow::Result<()> {
     let mut lab = Lab::new(LabConfig::new())?;
     // Three tasks of 0.3 s each, then the worker's run() returns.
     let options = StartOptions {
+        role: Role::Tasks,
         workload: Workload::Cpu,
         tasks: Some(3),
         task_ms: 300,

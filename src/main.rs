@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use proclab::app::{App, Effect, Machine, Settings, perform};
 use proclab::cli::Cli;
-use proclab::lab::{Lab, LabConfig, SHUTDOWN_GRACE, ShutdownReport, StartOptions};
+use proclab::lab::engine::Engine;
+use proclab::lab::{Lab, LabConfig, Role, SHUTDOWN_GRACE, ShutdownReport, StartOptions};
 use proclab::tui::{self, Session, terminal::TerminalGuard};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -40,6 +41,7 @@ fn run(cli: &Cli) -> anyhow::Result<ShutdownReport> {
         bail!("proclab draws in a terminal, and its output is not one");
     }
     let start = StartOptions {
+        role: Role::Tasks,
         workload: cli.workload,
         tasks: cli.tasks,
         task_ms: cli.task_ms,
@@ -51,7 +53,7 @@ fn run(cli: &Cli) -> anyhow::Result<ShutdownReport> {
         defaults: start,
         ..LabConfig::new()
     };
-    let mut lab = Lab::new(config).context("cannot start the engine")?;
+    let mut engine = Engine::new(Lab::new(config).context("cannot start the engine")?);
     let settings = Settings {
         start,
         auto_join: cli.auto_join,
@@ -65,7 +67,7 @@ fn run(cli: &Cli) -> anyhow::Result<ShutdownReport> {
     let sampler = tui::spawn_sampler(tx.clone(), Duration::from_millis(cli.sample_ms))
         .context("cannot start the sampler")?;
     for _ in 0..cli.workers {
-        perform::perform(&mut app, &mut lab, Effect::Start(start));
+        perform::perform(&mut app, &mut engine, Effect::Start(start));
     }
 
     let result = {
@@ -74,7 +76,7 @@ fn run(cli: &Cli) -> anyhow::Result<ShutdownReport> {
         let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
         let mut session = Session {
             app: &mut app,
-            lab: &mut lab,
+            engine: &mut engine,
             sampler: &sampler,
             started: Instant::now(),
             refresh: Duration::from_millis(cli.refresh_ms),
@@ -85,7 +87,7 @@ fn run(cli: &Cli) -> anyhow::Result<ShutdownReport> {
         result
     };
     drop(sampler);
-    let report = lab.shutdown(SHUTDOWN_GRACE);
+    let report = engine.shutdown(SHUTDOWN_GRACE);
     result.context("the terminal failed")?;
     Ok(report)
 }

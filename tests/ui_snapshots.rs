@@ -24,6 +24,7 @@ fn worker(id: u32, status: Status, phase: Phase, tasks: u64, progress: f64) -> W
     WorkerSnapshot {
         id,
         pid: 4200 + id,
+        role: proclab::lab::Role::Tasks,
         status,
         daemon: id == 4,
         workload: if phase == Phase::Io {
@@ -36,6 +37,8 @@ fn worker(id: u32, status: Status, phase: Phase, tasks: u64, progress: f64) -> W
         progress,
         join_pending: false,
         heartbeat_age: None,
+        wait: 0,
+        aux: 0,
     }
 }
 

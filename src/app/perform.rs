@@ -3,12 +3,14 @@
 //! This is the only place the UI side calls the engine. It needs no
 //! terminal, so the headless runner and tests use it as the TUI does.
 
-use crate::lab::{JoinOutcome, Lab, LabEvent, Status};
+use crate::lab::engine::{Engine, EngineEvent};
+use crate::lab::{JoinOutcome, LabEvent, Status};
 
 use super::{App, Effect, narrate, target_name};
 
 /// Carries out one effect and logs what happened.
-pub fn perform(app: &mut App, lab: &mut Lab, effect: Effect) {
+pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
+    let lab = &mut engine.lab;
     match effect {
         Effect::Start(options) => match lab.start_with(options) {
             Ok(id) => {
@@ -117,17 +119,21 @@ fn report_exit_if_new(app: &mut App, id: u32, code: i32) {
 
 /// Takes in what happened since the last look: ended and reaped workers.
 /// Returns whether anything shown changed.
-pub fn tick(app: &mut App, lab: &mut Lab) -> bool {
-    let events = lab.poll();
+pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
+    let events = engine.poll();
     let had_events = !events.is_empty();
     for event in events {
         match event {
-            LabEvent::Exited { id, exitcode, .. } => app.say(narrate::exited(id, exitcode)),
-            LabEvent::Joined { id, exitcode, .. } => app.say(narrate::joined(id, exitcode)),
+            EngineEvent::Lab(LabEvent::Exited { id, exitcode, .. }) => {
+                app.say(narrate::exited(id, exitcode))
+            }
+            EngineEvent::Lab(LabEvent::Joined { id, exitcode, .. }) => {
+                app.say(narrate::joined(id, exitcode))
+            }
         }
     }
-    lab.forget_joined(JOINED_KEPT);
-    app.on_workers(lab.snapshot()) || had_events
+    engine.lab.forget_joined(JOINED_KEPT);
+    app.on_workers(engine.lab.snapshot()) || had_events
 }
 
 /// How many joined workers the table keeps showing.

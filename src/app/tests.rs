@@ -7,6 +7,7 @@ pub(crate) fn snap(id: WorkerId, status: Status) -> WorkerSnapshot {
     WorkerSnapshot {
         id,
         pid: 1000 + id,
+        role: crate::lab::Role::Tasks,
         status,
         daemon: false,
         workload: Workload::Cpu,
@@ -15,6 +16,8 @@ pub(crate) fn snap(id: WorkerId, status: Status) -> WorkerSnapshot {
         progress: 0.0,
         join_pending: false,
         heartbeat_age: None,
+        wait: 0,
+        aux: 0,
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use crate::lab::slot::Phase;
-use crate::lab::{Status, WorkerSnapshot, Workload};
+use crate::lab::{Role, Status, WorkerSnapshot, Workload};
 use crate::metrics::{CoreLoad, ProcLoad};
 
 /// How many samples of history each core keeps.
@@ -72,6 +72,7 @@ impl StateKind {
 pub struct WorkerRow {
     pub id: u32,
     pub pid: u32,
+    pub role: Role,
     /// The kernel's state letter, or '-' once joined.
     pub letter: char,
     pub kind: StateKind,
@@ -112,12 +113,20 @@ impl WorkerRow {
         if kind == StateKind::Sleeping && snap.phase == Phase::Io {
             state = "sleeping (I/O)".into();
         }
+        if let (true, false, Some(waiting)) = (
+            snap.status.is_alive(),
+            kind == StateKind::Paused,
+            role_state(snap),
+        ) {
+            state = waiting;
+        }
         if snap.join_pending && snap.status.is_alive() {
             state = format!("{} (joining)", kind.word());
         }
         WorkerRow {
             id: snap.id,
             pid: snap.pid,
+            role: snap.role,
             letter,
             kind,
             state,
@@ -132,5 +141,15 @@ impl WorkerRow {
             workload: snap.workload,
             join_pending: snap.join_pending,
         }
+    }
+}
+
+/// What a live worker of a given role is doing, in its role's words
+/// ("blocked on put", "waiting at barrier 3/4"), from its slot's `wait`
+/// field; None to show the kernel's state in words. Each role with wait
+/// states answers here.
+fn role_state(snap: &WorkerSnapshot) -> Option<String> {
+    match snap.role {
+        Role::Tasks => None,
     }
 }

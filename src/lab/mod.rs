@@ -8,10 +8,13 @@
 //! subcommand; see [`worker`].
 
 pub mod clock;
+pub mod engine;
 pub mod process;
+pub mod role;
 pub mod shm;
 pub mod slot;
 mod supervisor;
+pub mod sync;
 pub mod work;
 pub mod worker;
 
@@ -25,6 +28,7 @@ use command_fds::{CommandFdExt, FdMapping};
 use rustix::process::Signal;
 
 use self::process::ChildProcess;
+pub use self::role::Role;
 use self::shm::{Region, RegionError, WORKER_SHM_FD};
 use self::slot::{Control, Phase};
 use self::supervisor::Supervisor;
@@ -85,6 +89,7 @@ impl Default for LabConfig {
 /// What one worker runs: `Process(target=..., daemon=...)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StartOptions {
+    pub role: Role,
     pub workload: Workload,
     /// Tasks before the worker returns (exitcode 0); forever when None.
     pub tasks: Option<u64>,
@@ -96,6 +101,7 @@ pub struct StartOptions {
 impl Default for StartOptions {
     fn default() -> Self {
         StartOptions {
+            role: Role::Tasks,
             workload: Workload::Cpu,
             tasks: None,
             task_ms: 1000,
@@ -166,6 +172,7 @@ pub enum JoinOutcome {
 pub struct WorkerSnapshot {
     pub id: WorkerId,
     pub pid: u32,
+    pub role: Role,
     pub status: Status,
     pub daemon: bool,
     pub workload: Workload,
@@ -177,6 +184,10 @@ pub struct WorkerSnapshot {
     pub join_pending: bool,
     /// Time since the worker last reported, while alive.
     pub heartbeat_age: Option<Duration>,
+    /// What it waits on, in its role's terms (0: nothing).
+    pub wait: u32,
+    /// Its role's own count.
+    pub aux: u64,
 }
 
 /// What shutting down did.
@@ -235,6 +246,7 @@ struct Worker {
     /// Slot figures kept at join, when the slot is handed back.
     final_tasks: u64,
     final_phase: Phase,
+    final_aux: u64,
 }
 
 impl Worker {
@@ -331,6 +343,7 @@ impl Lab {
                     exit_reported: false,
                     final_tasks: 0,
                     final_phase: Phase::Starting,
+                    final_aux: 0,
                 });
                 Ok(id)
             }
@@ -348,6 +361,7 @@ impl Lab {
         self.region.slot(slot).reset();
         let parent = std::process::id();
         let args = WorkerArgs {
+            role: options.role,
             slot,
             parent,
             workload: options.workload,
@@ -531,6 +545,7 @@ impl Lab {
             let s = self.region.slot(slot);
             w.final_tasks = s.tasks_done.load(Ordering::Relaxed);
             w.final_phase = s.phase();
+            w.final_aux = s.aux.load(Ordering::Relaxed);
             self.free_slots.push(slot);
         }
         Ok(code)
@@ -589,7 +604,7 @@ impl Lab {
             .iter()
             .map(|w| {
                 let status = w.status();
-                let (phase, tasks_done, progress, heartbeat_age) = match w.slot {
+                let (phase, tasks_done, progress, heartbeat_age, wait, aux) = match w.slot {
                     Some(i) => {
                         let s = self.region.slot(i);
                         let beat = s.heartbeat_ns.load(Ordering::Relaxed);
@@ -600,13 +615,20 @@ impl Lab {
                             s.tasks_done.load(Ordering::Relaxed),
                             s.progress_fraction(),
                             age,
+                            if status.is_alive() {
+                                s.wait.load(Ordering::Relaxed)
+                            } else {
+                                0
+                            },
+                            s.aux.load(Ordering::Relaxed),
                         )
                     }
-                    None => (w.final_phase, w.final_tasks, 0.0, None),
+                    None => (w.final_phase, w.final_tasks, 0.0, None, 0, w.final_aux),
                 };
                 WorkerSnapshot {
                     id: w.id,
                     pid: w.process.pid(),
+                    role: w.options.role,
                     status,
                     daemon: w.options.daemon,
                     workload: w.options.workload,
@@ -615,6 +637,8 @@ impl Lab {
                     progress,
                     join_pending: w.join_pending,
                     heartbeat_age,
+                    wait,
+                    aux,
                 }
             })
             .collect()

@@ -27,6 +27,11 @@ pub struct Slot {
     pub heartbeat_ns: AtomicU64,
     /// Monotonic nanoseconds at which the worker's `main` began.
     pub started_ns: AtomicU64,
+    /// What the worker waits on, if anything; the meaning is its role's
+    /// (a queue's put or get, a lock, a barrier...). 0 is "nothing".
+    pub wait: AtomicU32,
+    /// A count of the role's own (messages sent, increments done...).
+    pub aux: AtomicU64,
 }
 
 /// What a worker is doing, as far as its slot says.
@@ -91,6 +96,8 @@ impl Slot {
         self.progress.store(0, Ordering::Relaxed);
         self.control.store(0, Ordering::Relaxed);
         self.heartbeat_ns.store(0, Ordering::Relaxed);
+        self.wait.store(0, Ordering::Relaxed);
+        self.aux.store(0, Ordering::Relaxed);
         self.started_ns.store(0, Ordering::Release);
     }
 

@@ -16,6 +16,7 @@ use std::time::Duration;
 use rustix::process::{Signal, getpid, getppid, set_parent_process_death_signal};
 
 use super::clock;
+use super::role::Role;
 use super::shm::{Region, WORKER_SHM_FD};
 use super::slot::{Control, PROGRESS_SCALE, Phase, Slot};
 use super::work::{self, Workload};
@@ -40,6 +41,8 @@ const IO_STEP: Duration = Duration::from_millis(10);
 /// idle worker is meant to stay far below an idle Python child.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerArgs {
+    /// What the worker does.
+    pub role: Role,
     /// Index of this worker's slot in the shared region.
     pub slot: usize,
     /// Pid of the proclab process that spawned this worker.
@@ -58,6 +61,8 @@ impl WorkerArgs {
     pub fn to_args(&self) -> Vec<String> {
         let mut args = vec![
             SUBCOMMAND.to_string(),
+            "--role".into(),
+            self.role.name().into(),
             "--slot".into(),
             self.slot.to_string(),
             "--parent".into(),
@@ -87,6 +92,7 @@ impl WorkerArgs {
         let mut slot = None;
         let mut parent = None;
         let mut parsed = WorkerArgs {
+            role: Role::Tasks,
             slot: 0,
             parent: 0,
             workload: Workload::Cpu,
@@ -97,6 +103,10 @@ impl WorkerArgs {
         let mut args = args.into_iter();
         while let Some(flag) = args.next() {
             match flag.as_str() {
+                "--role" => {
+                    let name = args.next().ok_or("--role needs a value")?;
+                    parsed.role = Role::parse(&name)?;
+                }
                 "--slot" => slot = Some(number(&flag, args.next())?),
                 "--parent" => parent = Some(number(&flag, args.next())?),
                 "--tasks" => parsed.tasks = Some(number(&flag, args.next())?),
@@ -168,10 +178,14 @@ pub fn main(args: WorkerArgs) -> i32 {
 
     // An uncaught exception ends a Python process with exitcode 1; a panic
     // here does the same. The message goes to the worker's stderr.
-    std::panic::catch_unwind(|| run(&args, &region, slot)).unwrap_or(1)
+    std::panic::catch_unwind(|| match args.role {
+        Role::Tasks => run_tasks(&args, &region, slot),
+    })
+    .unwrap_or(1)
 }
 
-fn run(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
+/// The lifecycle lab's worker: tasks until stopped or `--tasks` are done.
+fn run_tasks(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
     let per_ms = region.iters_per_ms().max(1);
     let iters = per_ms.saturating_mul(args.task_ms);
     let mut done = 0u64;
@@ -201,7 +215,9 @@ fn run(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
 }
 
 /// Reports progress and acts on proclab's requests between two slices of work.
-fn between_slices(slot: &Slot, fraction: f64) -> ControlFlow<()> {
+///
+/// Any role that works in slices can call this to honour `Control` requests.
+pub fn between_slices(slot: &Slot, fraction: f64) -> ControlFlow<()> {
     slot.progress.store(
         (fraction * f64::from(PROGRESS_SCALE)) as u32,
         Ordering::Relaxed,
@@ -221,6 +237,7 @@ mod tests {
     #[test]
     fn arguments_round_trip() {
         let args = WorkerArgs {
+            role: Role::Tasks,
             slot: 7,
             parent: 1234,
             workload: Workload::Io,

@@ -13,7 +13,7 @@ use ratatui::crossterm::event::{self as ct, MouseButton, MouseEventKind};
 use ratatui::layout::Rect;
 
 use crate::app::{self, Action, App, Effect, Key, perform};
-use crate::lab::Lab;
+use crate::lab::engine::Engine;
 use crate::metrics::{Sample, Sampler};
 use crate::ui::{self, AppLayout};
 
@@ -65,7 +65,7 @@ pub fn spawn_sampler(tx: Sender<Event>, interval: Duration) -> std::io::Result<S
 /// The state the loop works on.
 pub struct Session<'a> {
     pub app: &'a mut App,
-    pub lab: &'a mut Lab,
+    pub engine: &'a mut Engine,
     pub sampler: &'a Sampler,
     pub started: Instant,
     pub refresh: Duration,
@@ -78,7 +78,7 @@ impl Session<'_> {
         let effects = app::update(self.app, action);
         let touched_workers = effects.iter().any(|e| *e != Effect::Quit);
         for effect in effects {
-            perform::perform(self.app, self.lab, effect);
+            perform::perform(self.app, self.engine, effect);
         }
         if touched_workers {
             self.watch();
@@ -89,7 +89,7 @@ impl Session<'_> {
     /// Looks at the engine; returns whether the screen needs redrawing.
     pub fn tick(&mut self) -> bool {
         self.app.now = self.started.elapsed();
-        let changed = perform::tick(self.app, self.lab);
+        let changed = perform::tick(self.app, self.engine);
         if changed {
             self.watch();
         }

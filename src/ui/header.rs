@@ -26,21 +26,7 @@ impl Widget for &Header<'_> {
                 left.push(Span::styled(text, self.theme.dim));
             }
         }
-        let s = app.settings;
-        let right = format!(
-            "new: {} · {} · {} ",
-            app.target(),
-            if s.start.daemon {
-                "daemon"
-            } else {
-                "not daemon"
-            },
-            if s.auto_join {
-                "auto-join"
-            } else {
-                "zombies kept"
-            },
-        );
+        let right = status(app);
         let left_width: usize = left.iter().map(|s| s.width()).sum();
         Line::from(left).render(area, buf);
         let right_width = right.chars().count();
@@ -48,6 +34,29 @@ impl Widget for &Header<'_> {
             let x = area.x + area.width - right_width as u16;
             Line::from(Span::styled(right, self.theme.dim))
                 .render(Rect::new(x, area.y, right_width as u16, 1), buf);
+        }
+    }
+}
+
+/// The current lab's settings, on the right of the header.
+fn status(app: &App) -> String {
+    match app.lab {
+        LabId::Lifecycle => {
+            let s = app.settings;
+            format!(
+                "new: {} · {} · {} ",
+                app.target(),
+                if s.start.daemon {
+                    "daemon"
+                } else {
+                    "not daemon"
+                },
+                if s.auto_join {
+                    "auto-join"
+                } else {
+                    "zombies kept"
+                },
+            )
         }
     }
 }

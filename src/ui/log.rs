@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
 
-use crate::app::log::{EventLog, format_at};
+use crate::app::log::{EventLog, LogEntry, format_at};
 
 use super::theme::Theme;
 
@@ -14,9 +14,15 @@ pub struct LogPanel<'a> {
     pub theme: &'a Theme,
 }
 
-/// Cells given to the Python column, out of the panel's inner width.
-fn python_width(inner: u16) -> usize {
-    (inner as usize * 45 / 100).clamp(20, 44)
+/// Cells given to the Python column: as wide as the widest Python line
+/// shown, within bounds, so the words beside it get the rest.
+fn python_width<'a>(inner: u16, shown: impl Iterator<Item = &'a LogEntry>) -> usize {
+    let widest = shown
+        .filter_map(|e| e.python.as_ref())
+        .map(|p| p.chars().count())
+        .max()
+        .unwrap_or(0);
+    widest.clamp(12, (inner as usize * 45 / 100).max(12))
 }
 
 /// Cuts `s` to at most `width` characters, marking the cut with `…`.
@@ -42,7 +48,7 @@ impl Widget for &LogPanel<'_> {
         block.render(area, buf);
         let shown = inner.height as usize;
         let skip = self.log.len().saturating_sub(shown);
-        let py_width = python_width(inner.width);
+        let py_width = python_width(inner.width, self.log.entries().skip(skip));
         for (row, entry) in self.log.entries().skip(skip).enumerate() {
             let time = format_at(entry.at);
             let rest = (inner.width as usize).saturating_sub(time.len() + 1);

@@ -97,16 +97,18 @@ impl Widget for &WorkerTable<'_> {
             return;
         }
 
-        // Narrow terminals drop the tasks column before anything else.
-        let columns: Vec<(&str, u16)> = if inner.width >= 72 {
-            FIXED.to_vec()
-        } else {
-            FIXED
-                .iter()
-                .copied()
-                .filter(|(n, _)| *n != "tasks")
-                .collect()
-        };
+        // The kind column appears when workers of several roles are shown;
+        // narrow terminals drop the tasks column before anything else.
+        let show_kind = self.rows.iter().any(|r| r.role != self.rows[0].role);
+        let mut columns: Vec<(&str, u16)> = FIXED.to_vec();
+        if show_kind {
+            columns.insert(2, ("kind", 8));
+        }
+        let min_progress = 12;
+        let fixed_width = |cols: &[(&str, u16)]| cols.iter().map(|(_, w)| w + 1).sum::<u16>();
+        if fixed_width(&columns) + min_progress > inner.width {
+            columns.retain(|(n, _)| *n != "tasks");
+        }
         let fixed: u16 = columns.iter().map(|(_, w)| w + 1).sum();
         let progress_width = inner.width.saturating_sub(fixed).max(1) as usize;
         let bar_width = progress_width.saturating_sub(5);
@@ -140,15 +142,17 @@ impl Widget for &WorkerTable<'_> {
                 Some(f) => Line::from(format!("{:>3.0}%", f * 100.0)),
                 None => Line::default(),
             };
-            let mut cells = vec![
-                Cell::from(id),
-                Cell::from(r.pid.to_string()),
+            let mut cells = vec![Cell::from(id), Cell::from(r.pid.to_string())];
+            if show_kind {
+                cells.push(Cell::from(r.role.label()));
+            }
+            cells.extend([
                 Cell::from(r.letter.to_string()).style(state_style),
                 Cell::from(r.state.clone()).style(state_style),
                 Cell::from(exitcode),
                 Cell::from(cpu),
-            ];
-            if columns.len() == FIXED.len() {
+            ]);
+            if columns.iter().any(|(n, _)| *n == "tasks") {
                 cells.push(Cell::from(format!("{:>5}", r.tasks_done)));
             }
             cells.push(Cell::from(progress));

@@ -5,7 +5,7 @@ pub mod pty;
 
 use std::time::{Duration, Instant};
 
-use proclab::lab::{Lab, LabConfig, StartOptions, Workload};
+use proclab::lab::{Lab, LabConfig, Role, StartOptions, Workload};
 use proclab::metrics::procstat;
 
 /// The proclab binary, which tests use as the worker executable.
@@ -27,6 +27,7 @@ pub fn lab_with(adjust: impl FnOnce(&mut LabConfig)) -> Lab {
 /// A CPU-bound worker that runs until stopped.
 pub fn forever() -> StartOptions {
     StartOptions {
+        role: Role::Tasks,
         workload: Workload::Cpu,
         tasks: None,
         task_ms: 200,
