@@ -1,9 +1,11 @@
 //! The command line. Every value is checked here, before the terminal is
 //! touched, and a bad one gets clap's error naming the flag and the range.
 
-use clap::{CommandFactory, Parser, error::ErrorKind};
+use std::path::PathBuf;
 
-use crate::app::LabId;
+use clap::{CommandFactory, Parser, Subcommand, error::ErrorKind};
+
+use crate::app::{LabId, ThemeName};
 use crate::lab::{DEFAULT_MAX_WORKERS, MAX_WORKERS_LIMIT, Workload};
 
 /// A terminal lab that makes parallelism visible: real worker processes,
@@ -12,6 +14,9 @@ use crate::lab::{DEFAULT_MAX_WORKERS, MAX_WORKERS_LIMIT, Workload};
 #[derive(Debug, Clone, Parser)]
 #[command(name = "proclab", version, about, long_about = None)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// The lab to open.
     #[arg(long, value_enum, default_value = "lifecycle")]
     pub lab: LabId,
@@ -51,18 +56,86 @@ pub struct Cli {
     /// How often cores and workers are sampled, in milliseconds (200 at least).
     #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u64).range(200..=10_000))]
     pub sample_ms: u64,
+
+    /// The look: standard, or projector (high contrast, thick bars, large digits).
+    #[arg(long, global = true, value_enum, default_value_t = ThemeName::Standard)]
+    pub theme: ThemeName,
+
+    /// Record the session to FILE as asciicast v2 (asciinema play, agg).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
+    /// Also record the keys pressed (as "i" events).
+    #[arg(long, global = true, requires = "record")]
+    pub record_input: bool,
+
+    /// Show the last keys pressed in a corner (K toggles it).
+    #[arg(long, global = true)]
+    pub show_keys: bool,
+
+    /// Where S saves screenshots.
+    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    pub screenshot_dir: PathBuf,
+
+    /// Read settings from FILE instead of the XDG config file.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Run a scripted demo from a scenario file (TOML).
+    Play(PlayArgs),
+    /// Walk through a lesson, step by step; without a name, list them.
+    Lesson(LessonArgs),
+    /// Show or write the configuration.
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlayArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// Run with no terminal, on a virtual screen of the scenario's size
+    /// (with --record, writes the recording).
+    #[arg(long)]
+    pub headless: bool,
+    /// Play every wait this many times faster than the scenario says.
+    #[arg(long, default_value_t = 1.0, value_parser = speed)]
+    pub speed: f64,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct LessonArgs {
+    /// The lesson (lifecycle, ...); omit to list them.
+    pub name: Option<String>,
+    /// Run the lesson with no terminal, pressing each step's keys, and
+    /// check every step's outcome (for CI and for lesson authors).
+    #[arg(long)]
+    pub headless: bool,
+    /// With --headless, play the lesson this many times faster.
+    #[arg(long, default_value_t = 1.0, value_parser = speed)]
+    pub speed: f64,
+}
+
+fn speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.1..=100.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a speed from 0.1 to 100")),
+    }
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConfigArgs {
+    /// Print the full default configuration (a valid config file).
+    #[arg(long)]
+    pub print_default: bool,
+    /// Print where proclab looks for its config file.
+    #[arg(long)]
+    pub path: bool,
 }
 
 impl Cli {
-    /// Parses the command line, exiting with clap's message on a bad value.
-    pub fn parse_checked() -> Cli {
-        let cli = Cli::parse();
-        if let Err(e) = cli.check() {
-            e.exit();
-        }
-        cli
-    }
-
     /// Checks what clap cannot check flag by flag.
     pub fn check(&self) -> Result<(), clap::Error> {
         if self.workers > self.max_workers {

@@ -6,7 +6,10 @@
 
 pub mod app;
 pub mod cli;
+pub mod config;
 pub mod lab;
 pub mod metrics;
+pub mod record;
+pub mod script;
 pub mod tui;
 pub mod ui;

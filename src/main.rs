@@ -1,34 +1,39 @@
-//! proclab's entry point: a worker if re-executed as one, the lab otherwise.
+//! proclab's entry point: a worker if re-executed as one; otherwise the lab,
+//! a scripted demo, a lesson, or the config.
 
-use std::io::{self, IsTerminal};
+use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
-use proclab::app::{App, Effect, Machine, Settings, perform};
-use proclab::cli::Cli;
-use proclab::lab::engine::Engine;
-use proclab::lab::{Lab, LabConfig, Role, SHUTDOWN_GRACE, ShutdownReport, StartOptions};
-use proclab::tui::{self, Session, terminal::TerminalGuard};
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use proclab::app::Keymap;
+use proclab::cli::{Cli, Command, ConfigArgs, LessonArgs, PlayArgs};
+use proclab::config::{self, ConfigError, Loaded};
+use proclab::lab::ShutdownReport;
+use proclab::script::lesson::{Lesson, Tutor};
+use proclab::script::scenario::{Scenario, check_args};
+use proclab::tui::Ending;
+use proclab::tui::launch::{self, Setup};
 
 fn main() -> ExitCode {
     proclab::lab::worker::run_if_worker();
-    let cli = Cli::parse_checked();
-    match run(&cli) {
-        Ok(report) => {
-            let stopped = report.joined;
-            if stopped > 0 {
-                println!(
-                    "proclab: {stopped} worker{} stopped ({} terminated, {} killed) and joined; none left behind.",
-                    if stopped == 1 { "" } else { "s" },
-                    report.terminated,
-                    report.killed
-                );
-            }
-            ExitCode::SUCCESS
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let loaded = match config::load(&args) {
+        Ok(loaded) => loaded,
+        Err(ConfigError::Cli(e)) => e.exit(),
+        Err(e) => {
+            eprintln!("proclab: {e}");
+            return ExitCode::from(2);
         }
+    };
+    let result = match loaded.cli.command.clone() {
+        None => lab(&loaded),
+        Some(Command::Play(play)) => play_scenario(&loaded, &play),
+        Some(Command::Lesson(lesson)) => lesson_cmd(&loaded, &lesson),
+        Some(Command::Config(c)) => config_cmd(&c),
+    };
+    match result {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("proclab: {e:#}");
             ExitCode::FAILURE
@@ -36,58 +41,158 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: &Cli) -> anyhow::Result<ShutdownReport> {
-    if !io::stdout().is_terminal() {
-        bail!("proclab draws in a terminal, and its output is not one");
+/// The keymap, with the config file's overrides.
+fn keymap(loaded: &Loaded) -> anyhow::Result<Keymap> {
+    let mut keymap = Keymap::standard();
+    if let Some(path) = &loaded.path {
+        config::apply_keys(&mut keymap, &loaded.keys, path)?;
     }
-    let start = StartOptions {
-        role: Role::Tasks,
-        workload: cli.workload,
-        tasks: cli.tasks,
-        task_ms: cli.task_ms,
-        daemon: cli.daemon,
-    };
-    let config = LabConfig {
-        max_workers: cli.max_workers as usize,
-        auto_join: cli.auto_join,
-        defaults: start,
-        ..LabConfig::new()
-    };
-    let mut engine = Engine::new(Lab::new(config).context("cannot start the engine")?);
-    let settings = Settings {
-        start,
-        auto_join: cli.auto_join,
-        max_workers: cli.max_workers as usize,
-    };
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut app = App::new(cli.lab, settings, Machine { cores });
+    Ok(keymap)
+}
 
-    let (tx, rx) = tui::channel();
-    tui::spawn_signals(tx.clone()).context("cannot watch for signals")?;
-    let sampler = tui::spawn_sampler(tx.clone(), Duration::from_millis(cli.sample_ms))
-        .context("cannot start the sampler")?;
-    for _ in 0..cli.workers {
-        perform::perform(&mut app, &mut engine, Effect::Start(start));
+fn lab(loaded: &Loaded) -> anyhow::Result<ExitCode> {
+    let mut setup = Setup::new(loaded.cli.clone());
+    setup.keymap = keymap(loaded)?;
+    setup.title = Some("proclab".into());
+    finish(loaded, launch::run(setup)?)
+}
+
+/// What a session's end means for the process: a summary, an exit code, or
+/// a fresh start on a lesson.
+fn finish(loaded: &Loaded, outcome: launch::Outcome) -> anyhow::Result<ExitCode> {
+    summary(&outcome.report);
+    if let Some(path) = &outcome.recorded {
+        println!("proclab: recording written to {}", path.display());
     }
+    match outcome.ending {
+        Ending::Quit | Ending::ScriptDone => Ok(ExitCode::SUCCESS),
+        Ending::ScriptFailed(why) => {
+            eprintln!("proclab: {why}");
+            Ok(ExitCode::FAILURE)
+        }
+        Ending::Lesson(name) => Err(restart_on_lesson(loaded, name)),
+    }
+}
 
-    let result = {
-        let guard = TerminalGuard::enter().context("cannot take over the terminal")?;
-        tui::spawn_input(tx).context("cannot read the terminal")?;
-        let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-        let mut session = Session {
-            app: &mut app,
-            engine: &mut engine,
-            sampler: &sampler,
-            started: Instant::now(),
-            refresh: Duration::from_millis(cli.refresh_ms),
-        };
-        let result = tui::run(&mut terminal, &mut session, &rx);
-        drop(terminal);
-        drop(guard);
-        result
+fn summary(report: &ShutdownReport) {
+    let stopped = report.joined;
+    if stopped > 0 {
+        println!(
+            "proclab: {stopped} worker{} stopped ({} terminated, {} killed) and joined; none left behind.",
+            if stopped == 1 { "" } else { "s" },
+            report.terminated,
+            report.killed
+        );
+    }
+}
+
+/// Replaces this process with `proclab lesson NAME`, keeping the flags that
+/// apply everywhere, so the lesson starts from its own clean setup.
+fn restart_on_lesson(loaded: &Loaded, name: &str) -> anyhow::Error {
+    let cli = &loaded.cli;
+    let mut args: Vec<OsString> = vec!["lesson".into(), name.into()];
+    args.push("--theme".into());
+    args.push(format!("{:?}", cli.theme).to_lowercase().into());
+    if cli.show_keys {
+        args.push("--show-keys".into());
+    }
+    args.push("--screenshot-dir".into());
+    args.push(cli.screenshot_dir.clone().into());
+    if let Some(config) = &cli.config {
+        args.push("--config".into());
+        args.push(config.clone().into());
+    }
+    if let Some(record) = &cli.record {
+        // A new file beside the first, so the first recording is kept.
+        let stem = record
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("proclab");
+        let path = record.with_file_name(format!("{stem}-{name}.cast"));
+        args.push("--record".into());
+        args.push(path.into());
+        if cli.record_input {
+            args.push("--record-input".into());
+        }
+    }
+    let exe = std::env::current_exe().unwrap_or_else(|_| "proclab".into());
+    let err = std::process::Command::new(exe).args(args).exec();
+    anyhow::Error::new(err).context(format!("cannot start the lesson {name}"))
+}
+
+/// The command line for a scenario or lesson: its own flags, with the ones
+/// that apply everywhere (theme, recording, keys overlay) from ours.
+fn with_globals(own: Cli, loaded: &Loaded) -> Cli {
+    let cli = &loaded.cli;
+    Cli {
+        theme: cli.theme,
+        record: cli.record.clone(),
+        record_input: cli.record_input,
+        show_keys: cli.show_keys || own.show_keys,
+        screenshot_dir: cli.screenshot_dir.clone(),
+        config: cli.config.clone(),
+        command: None,
+        ..own
+    }
+}
+
+fn play_scenario(loaded: &Loaded, play: &PlayArgs) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario::load(&play.file)?;
+    let s = &scenario.settings;
+    let own = check_args(&s.args).map_err(anyhow::Error::msg)?;
+    let mut cli = with_globals(own, loaded);
+    if let Some(theme) = s.theme {
+        cli.theme = theme;
+    }
+    let mut setup = Setup::new(cli);
+    setup.title = s.title.clone().or_else(|| Some(title_of(&play.file)));
+    setup.driver = Some(proclab::script::driver::Driver::new(
+        play.file.display().to_string(),
+        scenario.steps.clone(),
+        s.speed * play.speed,
+    ));
+    if play.headless {
+        setup.headless = Some((s.width, s.height));
+    }
+    finish(loaded, launch::run(setup)?)
+}
+
+fn title_of(path: &Path) -> String {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("proclab")
+        .to_string()
+}
+
+fn lesson_cmd(loaded: &Loaded, args: &LessonArgs) -> anyhow::Result<ExitCode> {
+    let Some(name) = &args.name else {
+        println!("Lessons (proclab lesson NAME):\n");
+        for lesson in Lesson::all() {
+            println!("  {:<12} {}", lesson.name, lesson.title);
+            println!("  {:<12} {}\n", "", lesson.summary);
+        }
+        return Ok(ExitCode::SUCCESS);
     };
-    drop(sampler);
-    let report = engine.shutdown(SHUTDOWN_GRACE);
-    result.context("the terminal failed")?;
-    Ok(report)
+    let lesson = Lesson::find(name).map_err(anyhow::Error::msg)?;
+    let own = check_args(&lesson.args).map_err(anyhow::Error::msg)?;
+    let mut setup = Setup::new(with_globals(own, loaded));
+    setup.title = Some(format!("proclab lesson: {}", lesson.title));
+    if args.headless {
+        setup.headless = Some((100, 30));
+    }
+    setup.tutor = Some(Tutor::new(lesson, args.headless).with_speed(args.speed));
+    finish(loaded, launch::run(setup)?)
+}
+
+fn config_cmd(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
+    if args.path {
+        match config::default_path() {
+            Some(p) => println!("{}", p.display()),
+            None => println!("(no home directory: use --config FILE)"),
+        }
+    }
+    if args.print_default || !args.path {
+        print!("{}", config::default_text());
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -135,3 +135,71 @@ fn a_bad_flag_fails_before_the_terminal_is_touched() {
     assert!(err.contains("--workers"), "{err}");
     assert!(out.stdout.is_empty(), "nothing drawn");
 }
+
+#[test]
+fn s_saves_a_screenshot_as_svg_and_text() {
+    let dir = std::env::temp_dir().join(format!("proclab-shots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut s = Screen::start(
+        &["--workers", "1", "--screenshot-dir", dir.to_str().unwrap()],
+        80,
+        24,
+    );
+    s.wait_for("p1.start()");
+    s.press("S");
+    let text = s.wait_for("screenshot saved");
+    assert!(
+        text.contains(dir.to_str().unwrap()) || text.contains("proclab-"),
+        "{text}"
+    );
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let svg = files
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "svg"))
+        .expect("an SVG file");
+    let txt = svg.with_extension("txt");
+    assert!(std::fs::read_to_string(svg).unwrap().contains("<svg"));
+    assert!(
+        std::fs::read_to_string(&txt)
+            .unwrap()
+            .contains("p1.start()")
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_keystroke_overlay_shows_what_was_typed() {
+    let mut s = Screen::start(&["--workers", "1", "--show-keys"], 80, 24);
+    s.wait_for("p1.start()");
+    s.press("p");
+    let text = s.wait_for("pause worker 1");
+    assert!(text.contains(" keys "), "{text}");
+    s.press("K");
+    s.wait_until("overlay hidden", |t| !t.contains(" keys "));
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn the_lessons_menu_starts_a_lesson_afresh() {
+    let mut s = Screen::start(&["--workers", "2"], 100, 30);
+    let before = wait_workers(&s, 2);
+    s.press("L");
+    s.wait_for("Lessons");
+    s.press("\r");
+    let text = s.wait_for("Lesson: The life of a process");
+    assert!(text.contains("step 1 of"), "{text}");
+    // The lesson starts from its own setup: the earlier workers are gone.
+    for pid in before {
+        assert!(gone(pid), "worker {pid} outlived the switch to the lesson");
+    }
+    s.press("s");
+    s.wait_for("step 2 of 8");
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+}

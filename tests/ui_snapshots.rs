@@ -304,3 +304,85 @@ fn rows_tell_each_state_in_words() {
     );
     let _ = VecDeque::<u8>::new();
 }
+
+#[test]
+fn projector_theme_80x24() {
+    let mut app = app();
+    app.theme = proclab::app::ThemeName::Projector;
+    assert_snapshot!(draw(&app, 80, 24).backend());
+}
+
+#[test]
+fn projector_theme_120x36() {
+    let mut app = app();
+    app.theme = proclab::app::ThemeName::Projector;
+    assert_snapshot!(draw(&app, 120, 36).backend());
+}
+
+#[test]
+fn keystroke_overlay() {
+    let mut app = app();
+    app.show_keys = true;
+    app.now = Duration::from_secs(10);
+    app.note_key(&proclab::app::Key::char('s'), "start worker 6".into());
+    app.note_key(&proclab::app::Key::char('p'), "pause worker 6".into());
+    assert_snapshot!(draw(&app, 80, 24).backend());
+}
+
+#[test]
+fn keys_fade_from_the_overlay() {
+    let mut app = app();
+    app.show_keys = true;
+    app.note_key(&proclab::app::Key::char('s'), "start worker 6".into());
+    app.now = Duration::from_secs(60);
+    assert_eq!(app.visible_keys().count(), 0);
+}
+
+fn lesson_view() -> proclab::app::LessonView {
+    proclab::app::LessonView {
+        title: "The life of a process".into(),
+        step: 3,
+        total: 8,
+        caption: "SIGSTOP freezes the selected process where it stands.".into(),
+        python: "os.kill(p2.pid, signal.SIGSTOP)".into(),
+        keys: "p".into(),
+        check: "worker selected is paused".into(),
+        passed: false,
+        finished: false,
+    }
+}
+
+#[test]
+fn lesson_panel_80x24() {
+    let mut app = app();
+    app.lesson = Some(lesson_view());
+    assert_snapshot!(draw(&app, 80, 24).backend());
+}
+
+#[test]
+fn lesson_panel_passed_120x36() {
+    let mut app = app();
+    app.lesson = Some(proclab::app::LessonView {
+        passed: true,
+        ..lesson_view()
+    });
+    assert_snapshot!(draw(&app, 120, 36).backend());
+}
+
+#[test]
+fn lessons_menu() {
+    let mut app = app();
+    update(&mut app, Action::Lessons);
+    assert!(app.lessons_menu.is_some());
+    assert_snapshot!(draw(&app, 80, 24).backend());
+}
+
+#[test]
+fn scenario_caption() {
+    let mut app = app();
+    app.caption = Some(
+        "terminate() sends SIGTERM, and SIGCONT too: a stopped process acts on nothing else."
+            .into(),
+    );
+    assert_snapshot!(draw(&app, 80, 24).backend());
+}

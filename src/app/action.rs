@@ -41,6 +41,14 @@ pub enum Action {
     CloseOverlay,
     ScrollUp,
     ScrollDown,
+    /// Save the screen as SVG and text.
+    Screenshot,
+    /// Show or hide the last keys pressed, for an audience.
+    ToggleKeys,
+    /// Open the lessons menu.
+    Lessons,
+    /// Start what the menu has selected.
+    Choose,
     Quit,
 }
 
@@ -59,5 +67,9 @@ pub enum Effect {
     JoinAll,
     Request(WorkerId, Control),
     SetAutoJoin(bool),
+    /// Save the screen (the loop does it: it knows what was drawn).
+    Screenshot,
+    /// Leave this session and start the named lesson afresh.
+    StartLesson(&'static str),
     Quit,
 }

@@ -102,6 +102,35 @@ impl Key {
     }
 }
 
+impl Key {
+    /// The name a config file uses for this key (what [`Key::parse`] reads).
+    pub fn name(&self) -> String {
+        if let (true, KeyCode::Char(c)) = (self.ctrl, self.code) {
+            return format!("ctrl-{c}");
+        }
+        match self.code {
+            KeyCode::Char(' ') => "space".into(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Up => "up".into(),
+            KeyCode::Down => "down".into(),
+            KeyCode::Left => "left".into(),
+            KeyCode::Right => "right".into(),
+            KeyCode::Home => "home".into(),
+            KeyCode::End => "end".into(),
+            KeyCode::PageUp => "pgup".into(),
+            KeyCode::PageDown => "pgdn".into(),
+            KeyCode::Tab => "tab".into(),
+            KeyCode::BackTab => "shift-tab".into(),
+            KeyCode::Esc => "esc".into(),
+            KeyCode::Enter => "enter".into(),
+            KeyCode::Backspace => "backspace".into(),
+            KeyCode::Delete => "del".into(),
+            KeyCode::F(n) => format!("f{n}"),
+            other => format!("{other:?}").to_lowercase(),
+        }
+    }
+}
+
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let (true, KeyCode::Char(c)) = (self.ctrl, self.code) {
@@ -139,6 +168,20 @@ pub enum Scope {
     Lab(LabId),
     /// While the help overlay is open.
     Help,
+    /// While the lessons menu is open.
+    Menu,
+}
+
+impl Scope {
+    /// Where the scope applies, in words: "in the Lifecycle lab".
+    pub fn describe(self) -> String {
+        match self {
+            Scope::Global => "everywhere".into(),
+            Scope::Lab(lab) => format!("in the {} lab", lab.title()),
+            Scope::Help => "in the help".into(),
+            Scope::Menu => "in the lessons menu".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -199,41 +242,113 @@ impl Keymap {
             let digit = char::from_digit(i as u32 + 1, 10).unwrap_or('1');
             add(Key::char(digit), GotoLab(lab), g, false);
         }
+        add(Key::char('S'), Screenshot, g, false);
+        add(Key::char('K'), ToggleKeys, g, false);
+        add(Key::char('L'), Lessons, g, false);
         add(Key::char('?'), ToggleHelp, g, true);
         add(Key::char('q'), Quit, g, true);
         add(Key::ctrl('c'), Quit, g, false);
 
         let h = Scope::Help;
         add(Key::plain(KeyCode::Esc), CloseOverlay, h, true);
-        add(Key::char('?'), CloseOverlay, h, false);
         add(Key::char('q'), CloseOverlay, h, false);
+        add(Key::char('?'), ToggleHelp, h, false);
         add(Key::plain(KeyCode::Up), ScrollUp, h, true);
         add(Key::plain(KeyCode::Down), ScrollDown, h, false);
-        add(Key::ctrl('c'), Quit, h, false);
+
+        let m = Scope::Menu;
+        add(Key::plain(KeyCode::Enter), Choose, m, true);
+        add(Key::plain(KeyCode::Up), ScrollUp, m, true);
+        add(Key::plain(KeyCode::Down), ScrollDown, m, false);
+        add(Key::plain(KeyCode::Esc), CloseOverlay, m, true);
+        add(Key::char('q'), CloseOverlay, m, false);
+        add(Key::char('L'), Lessons, m, false);
         Keymap { bindings: b }
     }
 
-    /// The action a key performs in this context: an open overlay first,
-    /// then the current lab, then global keys.
-    pub fn lookup(&self, key: Key, lab: LabId, help_open: bool) -> Option<Action> {
+    /// The action a key performs in this context: an open overlay's keys
+    /// first (then global keys, but no lab's), or the current lab's, then
+    /// global keys.
+    pub fn lookup(&self, key: Key, lab: LabId, overlay: Option<Scope>) -> Option<Action> {
         let find = |scope: Scope| {
             self.bindings
                 .iter()
                 .find(|b| b.key == key && b.scope == scope)
                 .map(|b| b.action)
         };
-        if help_open {
-            return find(Scope::Help);
+        find(overlay.unwrap_or(Scope::Lab(lab))).or_else(|| find(Scope::Global))
+    }
+
+    /// Every key bound to `action`, in any scope, without repeats.
+    pub fn keys_of(&self, action: Action) -> Vec<Key> {
+        let mut keys = Vec::new();
+        for b in self.bindings.iter().filter(|b| b.action == action) {
+            if !keys.contains(&b.key) {
+                keys.push(b.key);
+            }
         }
-        find(Scope::Lab(lab)).or_else(|| find(Scope::Global))
+        keys
+    }
+
+    /// Binds `action` to `keys` instead of its current keys, in every scope
+    /// where it is bound. Refuses a key that does something else there.
+    pub fn rebind(&mut self, action: Action, keys: &[Key]) -> Result<(), String> {
+        if keys.is_empty() {
+            return Err("give at least one key".into());
+        }
+        let mut scopes: Vec<(Scope, bool)> = Vec::new();
+        for b in self.bindings.iter().filter(|b| b.action == action) {
+            if !scopes.iter().any(|(s, _)| *s == b.scope) {
+                scopes.push((b.scope, b.footer));
+            }
+        }
+        if scopes.is_empty() {
+            return Err("this action has no key to replace".into());
+        }
+        for &(scope, _) in &scopes {
+            for key in keys {
+                if let Some(other) = self
+                    .bindings
+                    .iter()
+                    .find(|b| b.scope == scope && b.key == *key && b.action != action)
+                {
+                    return Err(format!(
+                        "{} already does \"{}\" {}; rebind that action first",
+                        key.name(),
+                        other.action.label(),
+                        scope.describe()
+                    ));
+                }
+            }
+        }
+        for (scope, footer) in scopes {
+            let at = self
+                .bindings
+                .iter()
+                .position(|b| b.action == action && b.scope == scope)
+                .unwrap_or(self.bindings.len());
+            self.bindings
+                .retain(|b| !(b.action == action && b.scope == scope));
+            for (i, key) in keys.iter().enumerate() {
+                self.bindings.insert(
+                    (at + i).min(self.bindings.len()),
+                    Binding {
+                        key: *key,
+                        action,
+                        scope,
+                        footer: footer && i == 0,
+                    },
+                );
+            }
+        }
+        Ok(())
     }
 
     /// Bindings for the footer in this context, in keymap order, one per action.
-    pub fn footer(&self, lab: LabId, help_open: bool) -> Vec<&Binding> {
-        let scopes: &[Scope] = if help_open {
-            &[Scope::Help]
-        } else {
-            &[Scope::Lab(lab), Scope::Global]
+    pub fn footer(&self, lab: LabId, overlay: Option<Scope>) -> Vec<&Binding> {
+        let scopes: Vec<Scope> = match overlay {
+            Some(o) => vec![o],
+            None => vec![Scope::Lab(lab), Scope::Global],
         };
         let mut seen = Vec::new();
         let mut out = Vec::new();
@@ -241,7 +356,7 @@ impl Keymap {
             for b in self
                 .bindings
                 .iter()
-                .filter(|b| b.scope == *scope && b.footer)
+                .filter(|b| b.scope == scope && b.footer)
             {
                 if !seen.contains(&b.action) {
                     seen.push(b.action);
@@ -289,13 +404,44 @@ mod tests {
     fn the_help_overlay_takes_keys_first() {
         let map = Keymap::standard();
         let lab = LabId::Lifecycle;
-        assert_eq!(map.lookup(Key::char('q'), lab, false), Some(Action::Quit));
+        assert_eq!(map.lookup(Key::char('q'), lab, None), Some(Action::Quit));
         assert_eq!(
-            map.lookup(Key::char('q'), lab, true),
+            map.lookup(Key::char('q'), lab, Some(Scope::Help)),
             Some(Action::CloseOverlay)
         );
-        assert_eq!(map.lookup(Key::char('s'), lab, true), None);
-        assert_eq!(map.lookup(Key::char('s'), lab, false), Some(Action::Spawn));
+        assert_eq!(map.lookup(Key::char('s'), lab, Some(Scope::Help)), None);
+        assert_eq!(
+            map.lookup(Key::ctrl('c'), lab, Some(Scope::Help)),
+            Some(Action::Quit),
+            "global keys still work under the help"
+        );
+        assert_eq!(map.lookup(Key::char('s'), lab, None), Some(Action::Spawn));
+    }
+
+    #[test]
+    fn key_names_round_trip() {
+        for b in Keymap::standard().bindings {
+            assert_eq!(
+                Key::parse(&b.key.name()).unwrap(),
+                b.key,
+                "{}",
+                b.key.name()
+            );
+        }
+    }
+
+    #[test]
+    fn rebinding_replaces_keys_and_refuses_clashes() {
+        let mut map = Keymap::standard();
+        let lab = LabId::Lifecycle;
+        map.rebind(Action::Spawn, &[Key::char('n'), Key::char('+')])
+            .unwrap();
+        assert_eq!(map.lookup(Key::char('n'), lab, None), Some(Action::Spawn));
+        assert_eq!(map.lookup(Key::char('+'), lab, None), Some(Action::Spawn));
+        assert_eq!(map.lookup(Key::char('s'), lab, None), None);
+        let err = map.rebind(Action::Kill, &[Key::char('p')]).unwrap_err();
+        assert!(err.contains("pause"), "{err}");
+        assert!(map.rebind(Action::Kill, &[]).is_err());
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod narrate;
 pub mod perform;
 pub mod view;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use crate::lab::slot::Control;
@@ -35,6 +35,27 @@ pub struct Settings {
     pub max_workers: usize,
 }
 
+/// The look of the screen.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ThemeName {
+    /// The terminal's own colours.
+    #[default]
+    Standard,
+    /// High contrast, thick bars, large digits, a colour-blind-safe palette.
+    Projector,
+}
+
 /// The machine, as measured at start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Machine {
@@ -45,6 +66,7 @@ pub struct Machine {
 #[derive(Debug, Clone)]
 pub struct App {
     pub lab: LabId,
+    pub theme: ThemeName,
     pub keymap: Keymap,
     pub settings: Settings,
     pub machine: Machine,
@@ -60,12 +82,63 @@ pub struct App {
     /// Time since start, set by the loop before each event.
     pub now: Duration,
     pub quitting: bool,
+    /// Draw the last keys pressed in a corner.
+    pub show_keys: bool,
+    /// The last keys pressed, newest last.
+    pub recent_keys: VecDeque<KeyStroke>,
+    /// A scenario's caption, shown over the dashboard.
+    pub caption: Option<String>,
+    /// The lesson being followed, as its panel shows it.
+    pub lesson: Option<LessonView>,
+    /// The lessons menu, while it is open: (name, title, summary) of each
+    /// lesson and the selected row.
+    pub lessons_menu: Option<LessonsMenu>,
 }
+
+/// A lesson's current step, for its panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LessonView {
+    pub title: String,
+    /// From 1.
+    pub step: usize,
+    pub total: usize,
+    pub caption: String,
+    pub python: String,
+    /// The keys to press, as shown.
+    pub keys: String,
+    /// What is checked, as written.
+    pub check: String,
+    /// The step's check holds.
+    pub passed: bool,
+    pub finished: bool,
+}
+
+/// The lessons menu.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LessonsMenu {
+    /// (name, title, summary) of each lesson.
+    pub lessons: Vec<(String, String, String)>,
+    pub selected: usize,
+}
+
+/// One key press, as the keystroke overlay shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyStroke {
+    pub key: String,
+    /// What it did: "pause worker 3".
+    pub what: String,
+    pub at: Duration,
+}
+
+/// Keys the overlay keeps, and how long each stays on screen.
+pub const KEYS_SHOWN: usize = 4;
+pub const KEY_SHOWN_FOR: Duration = Duration::from_secs(5);
 
 impl App {
     pub fn new(lab: LabId, settings: Settings, machine: Machine) -> App {
         App {
             lab,
+            theme: ThemeName::Standard,
             keymap: Keymap::standard(),
             settings,
             machine,
@@ -77,6 +150,11 @@ impl App {
             help: None,
             now: Duration::ZERO,
             quitting: false,
+            show_keys: false,
+            recent_keys: VecDeque::new(),
+            caption: None,
+            lesson: None,
+            lessons_menu: None,
         }
     }
 
@@ -174,6 +252,55 @@ impl App {
         }
     }
 
+    /// The overlay that takes keys first, if one is open.
+    pub fn overlay(&self) -> Option<keymap::Scope> {
+        if self.help.is_some() {
+            Some(keymap::Scope::Help)
+        } else if self.lessons_menu.is_some() {
+            Some(keymap::Scope::Menu)
+        } else {
+            None
+        }
+    }
+
+    /// Remembers a key press for the keystroke overlay.
+    pub fn note_key(&mut self, key: &Key, what: String) {
+        if self.recent_keys.len() == KEYS_SHOWN {
+            self.recent_keys.pop_front();
+        }
+        self.recent_keys.push_back(KeyStroke {
+            key: key.to_string(),
+            what,
+            at: self.now,
+        });
+    }
+
+    /// The keys the overlay shows now.
+    pub fn visible_keys(&self) -> impl Iterator<Item = &KeyStroke> {
+        self.recent_keys
+            .iter()
+            .filter(|k| self.now.saturating_sub(k.at) < KEY_SHOWN_FOR)
+    }
+
+    /// What an action does to what is selected, for the keystroke overlay.
+    pub fn key_caption(&self, action: Action) -> String {
+        let target = self.selected.map(|id| format!(" worker {id}"));
+        match action {
+            Action::TogglePause
+            | Action::Terminate
+            | Action::Kill
+            | Action::Join
+            | Action::Raise
+            | Action::Exit => format!(
+                "{}{}",
+                self.action_label(action),
+                target.unwrap_or_default()
+            ),
+            Action::GotoLab(lab) => format!("open {}", lab.title()),
+            other => other.label().to_string(),
+        }
+    }
+
     /// The footer's word for an action, which may depend on the selection.
     pub fn action_label(&self, action: Action) -> &'static str {
         match action {
@@ -205,6 +332,76 @@ pub struct Counts {
 }
 
 impl Action {
+    /// The names a config file's [keys] table uses, for actions a key can do.
+    pub const NAMES: &'static [&'static str] = &[
+        "spawn",
+        "pause",
+        "terminate",
+        "kill",
+        "join",
+        "join-all",
+        "raise",
+        "exit",
+        "daemon",
+        "workload",
+        "auto-join",
+        "up",
+        "down",
+        "first",
+        "last",
+        "next-lab",
+        "prev-lab",
+        "lab-lifecycle",
+        "screenshot",
+        "show-keys",
+        "lessons",
+        "choose",
+        "help",
+        "quit",
+        "close",
+        "scroll-up",
+        "scroll-down",
+    ];
+
+    /// The action a config file names.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Some(match name {
+            "spawn" => Action::Spawn,
+            "pause" => Action::TogglePause,
+            "terminate" => Action::Terminate,
+            "kill" => Action::Kill,
+            "join" => Action::Join,
+            "join-all" => Action::JoinAll,
+            "raise" => Action::Raise,
+            "exit" => Action::Exit,
+            "daemon" => Action::ToggleDaemon,
+            "workload" => Action::ToggleWorkload,
+            "auto-join" => Action::ToggleAutoJoin,
+            "up" => Action::SelectPrev,
+            "down" => Action::SelectNext,
+            "first" => Action::SelectFirst,
+            "last" => Action::SelectLast,
+            "next-lab" => Action::NextLab,
+            "prev-lab" => Action::PrevLab,
+            "screenshot" => Action::Screenshot,
+            "show-keys" => Action::ToggleKeys,
+            "lessons" => Action::Lessons,
+            "choose" => Action::Choose,
+            "help" => Action::ToggleHelp,
+            "quit" => Action::Quit,
+            "close" => Action::CloseOverlay,
+            "scroll-up" => Action::ScrollUp,
+            "scroll-down" => Action::ScrollDown,
+            other => {
+                let lab = other.strip_prefix("lab-")?;
+                return LabId::ALL
+                    .iter()
+                    .find(|l| l.name() == lab)
+                    .map(|&l| Action::GotoLab(l));
+            }
+        })
+    }
+
     /// A word or two for the footer.
     pub fn label(self) -> &'static str {
         match self {
@@ -230,6 +427,10 @@ impl Action {
             Action::ToggleHelp => "help",
             Action::CloseOverlay => "close",
             Action::ScrollUp | Action::ScrollDown => "scroll",
+            Action::Screenshot => "screenshot",
+            Action::ToggleKeys => "show keys",
+            Action::Lessons => "lessons",
+            Action::Choose => "start",
             Action::Quit => "quit",
         }
     }
@@ -259,9 +460,13 @@ impl Action {
             Action::PrevLab => "previous lab".into(),
             Action::GotoLab(lab) => format!("open the {} lab", lab.title()),
             Action::ToggleHelp => "show or hide this help".into(),
-            Action::CloseOverlay => "close the help".into(),
-            Action::ScrollUp => "scroll the help up".into(),
-            Action::ScrollDown => "scroll the help down".into(),
+            Action::CloseOverlay => "close this".into(),
+            Action::ScrollUp => "up".into(),
+            Action::ScrollDown => "down".into(),
+            Action::Screenshot => "save the screen as SVG (colours kept) and as text".into(),
+            Action::ToggleKeys => "show the last keys pressed in a corner, for an audience".into(),
+            Action::Lessons => "the lessons: a concept walked through step by step".into(),
+            Action::Choose => "start the selected lesson".into(),
             Action::Quit => {
                 "quit: terminate every worker, join them all, restore the terminal".into()
             }
@@ -332,9 +537,49 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 None => Some(0),
             }
         }
-        Action::CloseOverlay => app.help = None,
-        Action::ScrollUp => app.help = app.help.map(|s| s.saturating_sub(1)),
-        Action::ScrollDown => app.help = app.help.map(|s| s.saturating_add(1)),
+        Action::CloseOverlay => {
+            app.help = None;
+            app.lessons_menu = None;
+        }
+        Action::ScrollUp => {
+            app.help = app.help.map(|s| s.saturating_sub(1));
+            if let Some(m) = &mut app.lessons_menu {
+                m.selected = m.selected.saturating_sub(1);
+            }
+        }
+        Action::ScrollDown => {
+            app.help = app.help.map(|s| s.saturating_add(1));
+            if let Some(m) = &mut app.lessons_menu {
+                m.selected = (m.selected + 1).min(m.lessons.len().saturating_sub(1));
+            }
+        }
+        Action::Lessons if app.lessons_menu.is_some() => app.lessons_menu = None,
+        Action::Lessons => {
+            app.help = None;
+            app.lessons_menu = Some(LessonsMenu {
+                lessons: crate::script::lesson::Lesson::all()
+                    .into_iter()
+                    .map(|l| (l.name, l.title, l.summary))
+                    .collect(),
+                selected: 0,
+            });
+        }
+        Action::Choose => {
+            let chosen = app.lessons_menu.as_ref().and_then(|m| {
+                let name = &m.lessons.get(m.selected)?.0;
+                crate::script::lesson::BUILT_IN
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(n, _)| *n)
+            });
+            if let Some(name) = chosen {
+                app.lessons_menu = None;
+                app.quitting = true;
+                return vec![Effect::StartLesson(name)];
+            }
+        }
+        Action::Screenshot => return vec![Effect::Screenshot],
+        Action::ToggleKeys => app.show_keys = !app.show_keys,
         Action::Quit => {
             app.quitting = true;
             return vec![Effect::Quit];

@@ -99,8 +99,8 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
                 }
             }
         }
-        // The loop itself acts on Quit.
-        Effect::Quit => {}
+        // The loop itself acts on these: it owns the terminal.
+        Effect::Quit | Effect::Screenshot | Effect::StartLesson(_) => {}
     }
     app.on_workers(lab.snapshot());
 }

@@ -138,7 +138,7 @@ fn the_footer_lists_only_keys_that_apply() {
     let mut a = app();
     let footer = |a: &App| -> Vec<Action> {
         a.keymap
-            .footer(a.lab, a.help.is_some())
+            .footer(a.lab, a.overlay())
             .into_iter()
             .map(|b| b.action)
             .filter(|&act| a.applies(act))

@@ -2,19 +2,25 @@
 //! always restores the terminal, and the threads that feed the loop
 //! (terminal input, samples, signals).
 
+pub mod launch;
 pub mod terminal;
 
+use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{self as ct, MouseButton, MouseEventKind};
-use ratatui::layout::Rect;
 
-use crate::app::{self, Action, App, Effect, Key, perform};
+use crate::app::log::Level;
+use crate::app::{self, Action, App, Effect, Key, narrate, perform};
 use crate::lab::engine::Engine;
 use crate::metrics::{Sample, Sampler};
+use crate::record::{Recorder, screenshot};
+use crate::script::driver::{Driver, Progress, Stage};
+use crate::script::lesson::{Tutor, TutorEvent};
 use crate::ui::{self, AppLayout};
 
 /// Everything that can wake the loop.
@@ -69,21 +75,228 @@ pub struct Session<'a> {
     pub sampler: &'a Sampler,
     pub started: Instant,
     pub refresh: Duration,
+    pub recorder: Option<Recorder>,
+    /// Where `S` saves screenshots.
+    pub screenshot_dir: PathBuf,
+    /// The layout of the last frame drawn.
+    pub layout: AppLayout,
+    /// A script playing itself (a scenario, or a lesson run headless).
+    pub driver: Option<Driver>,
+    /// A lesson being followed.
+    pub tutor: Option<Tutor>,
+    /// How long the screen stays after a script has finished.
+    pub linger: Duration,
+    /// Why the loop ended, once it has.
+    pub ending: Option<Ending>,
+}
+
+/// Why the event loop ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// q, Ctrl-C, a signal, or the terminal going away.
+    Quit,
+    /// A lesson was chosen in the menu: start it afresh.
+    Lesson(&'static str),
+    /// The script played to its end.
+    ScriptDone,
+    /// A step of the script failed.
+    ScriptFailed(String),
+}
+
+impl Stage for Session<'_> {
+    fn app(&self) -> &App {
+        self.app
+    }
+
+    fn press(&mut self, key: Key) {
+        Session::press(self, key);
+    }
+
+    fn caption(&mut self, text: Option<String>) {
+        self.app.caption = text;
+    }
+
+    fn marker(&mut self, label: &str) {
+        if let Some(rec) = &self.recorder {
+            rec.marker(label);
+        }
+    }
+}
+
+impl<'a> Session<'a> {
+    /// A session with nothing scripted, no recording, screenshots saved here.
+    pub fn new(
+        app: &'a mut App,
+        engine: &'a mut Engine,
+        sampler: &'a Sampler,
+        refresh: Duration,
+    ) -> Session<'a> {
+        Session {
+            app,
+            engine,
+            sampler,
+            started: Instant::now(),
+            refresh,
+            recorder: None,
+            screenshot_dir: PathBuf::from("."),
+            layout: AppLayout::default(),
+            driver: None,
+            tutor: None,
+            linger: Duration::from_secs(1),
+            ending: None,
+        }
+    }
 }
 
 impl Session<'_> {
+    /// Plays the script and follows the lesson; returns whether the screen
+    /// changed.
+    fn follow(&mut self, script_done_at: &mut Option<Instant>) -> bool {
+        let now = Instant::now();
+        let mut changed = false;
+        if let Some(mut driver) = self.driver.take() {
+            let before = (self.app.caption.clone(), driver.position());
+            match driver.poll(self, now) {
+                Progress::Running => {}
+                Progress::Done => {
+                    let done_at = *script_done_at.get_or_insert(now);
+                    if now.duration_since(done_at) >= self.linger {
+                        self.ending = Some(Ending::ScriptDone);
+                        self.app.quitting = true;
+                    }
+                }
+                Progress::Failed(why) => {
+                    self.ending = Some(Ending::ScriptFailed(why));
+                    self.app.quitting = true;
+                }
+            }
+            changed |= before != (self.app.caption.clone(), driver.position());
+            self.driver = Some(driver);
+        }
+        if let Some(mut tutor) = self.tutor.take() {
+            self.app.now = self.started.elapsed();
+            match tutor.poll(self, now) {
+                Some(TutorEvent::Passed(n)) => {
+                    self.marker(&format!("step {n} done"));
+                    let total = tutor.lesson().steps.len();
+                    self.app.say(narrate::Line {
+                        python: None,
+                        text: format!("lesson step {n} of {total} done"),
+                        level: Level::Note,
+                    });
+                }
+                Some(TutorEvent::Finished) => {
+                    self.marker("lesson finished");
+                    let title = tutor.lesson().title.clone();
+                    self.app.say(narrate::Line {
+                        python: None,
+                        text: format!("lesson finished: {title}. L for another, q to quit"),
+                        level: Level::Note,
+                    });
+                    *script_done_at = Some(now);
+                }
+                Some(TutorEvent::Failed(why)) => {
+                    self.ending = Some(Ending::ScriptFailed(why));
+                    self.app.quitting = true;
+                }
+                None => {}
+            }
+            let view = tutor.view();
+            if view.finished && tutor.autoplay() {
+                let done_at = *script_done_at.get_or_insert(now);
+                if now.duration_since(done_at) >= self.linger {
+                    self.ending.get_or_insert(Ending::ScriptDone);
+                    self.app.quitting = true;
+                }
+            }
+            if self.app.lesson.as_ref() != Some(&view) {
+                self.app.lesson = Some(view);
+                changed = true;
+            }
+            self.tutor = Some(tutor);
+        }
+        changed
+    }
+
     /// Carries out an action: update, then the effects it asks for.
     pub fn act(&mut self, action: Action) {
         self.app.now = self.started.elapsed();
         let effects = app::update(self.app, action);
-        let touched_workers = effects.iter().any(|e| *e != Effect::Quit);
+        let mut touched_workers = false;
         for effect in effects {
-            perform::perform(self.app, self.engine, effect);
+            match effect {
+                Effect::Quit => {}
+                Effect::Screenshot => self.screenshot(),
+                Effect::StartLesson(name) => self.ending = Some(Ending::Lesson(name)),
+                other => {
+                    touched_workers = true;
+                    perform::perform(self.app, self.engine, other);
+                }
+            }
         }
         if touched_workers {
             self.watch();
             self.sampler.poke();
         }
+    }
+
+    /// A key press: its action, noted for the keystroke overlay and, if
+    /// asked, recorded as input.
+    pub fn press(&mut self, key: Key) {
+        if let Some(rec) = &self.recorder {
+            rec.input(&key_bytes(&key));
+        }
+        let Some(action) = self
+            .app
+            .keymap
+            .lookup(key, self.app.lab, self.app.overlay())
+        else {
+            return;
+        };
+        let mut caption = self.app.key_caption(action);
+        self.act(action);
+        if let (Action::Spawn, Some(id)) = (action, self.app.selected) {
+            caption = format!("start worker {id}");
+        }
+        if action != Action::ToggleKeys {
+            self.app.note_key(&key, caption);
+        }
+    }
+
+    /// Draws the current state into a buffer the size of the last frame and
+    /// saves it as SVG and text.
+    fn screenshot(&mut self) {
+        let mut buf = Buffer::empty(self.layout.area);
+        ui::render_buffer(self.app, &self.layout, &mut buf);
+        let line = match screenshot::save(&buf, &self.screenshot_dir) {
+            Ok(path) => narrate::Line {
+                python: None,
+                text: format!("screenshot saved: {} (and .txt)", path.display()),
+                level: Level::Info,
+            },
+            Err(e) => narrate::Line {
+                python: None,
+                text: format!(
+                    "cannot save a screenshot in {}: {e}",
+                    self.screenshot_dir.display()
+                ),
+                level: Level::Error,
+            },
+        };
+        self.app.say(line);
+    }
+
+    /// Reports a recording that had to stop; returns whether it did.
+    fn check_recording(&mut self) -> bool {
+        let Some(failure) = self.recorder.as_ref().and_then(|r| r.take_failure()) else {
+            return false;
+        };
+        self.app.say(narrate::Line {
+            python: None,
+            text: failure,
+            level: Level::Error,
+        });
+        true
     }
 
     /// Looks at the engine; returns whether the screen needs redrawing.
@@ -101,28 +314,25 @@ impl Session<'_> {
     }
 
     /// Turns one terminal event into actions; returns whether to redraw.
-    pub fn input(&mut self, ev: ct::Event, layout: &AppLayout) -> bool {
+    pub fn input(&mut self, ev: ct::Event) -> bool {
+        let layout = self.layout;
         match ev {
             ct::Event::Key(key) => {
                 let Some(key) = Key::from_event(&key) else {
                     return false;
                 };
-                if let Some(action) =
-                    self.app
-                        .keymap
-                        .lookup(key, self.app.lab, self.app.help.is_some())
-                {
-                    self.act(action);
-                }
+                self.press(key);
                 true
             }
             ct::Event::Mouse(m) => {
                 let action = match m.kind {
                     MouseEventKind::Down(MouseButton::Left) => {
-                        ui::hit_test(self.app, layout, m.column, m.row)
+                        ui::hit_test(self.app, &layout, m.column, m.row)
                     }
-                    MouseEventKind::ScrollUp if self.app.help.is_some() => Some(Action::ScrollUp),
-                    MouseEventKind::ScrollDown if self.app.help.is_some() => {
+                    MouseEventKind::ScrollUp if self.app.overlay().is_some() => {
+                        Some(Action::ScrollUp)
+                    }
+                    MouseEventKind::ScrollDown if self.app.overlay().is_some() => {
                         Some(Action::ScrollDown)
                     }
                     MouseEventKind::ScrollUp => Some(Action::SelectPrev),
@@ -137,7 +347,12 @@ impl Session<'_> {
                     None => false,
                 }
             }
-            ct::Event::Resize(..) => true,
+            ct::Event::Resize(w, h) => {
+                if let Some(rec) = &self.recorder {
+                    rec.resize(w, h);
+                }
+                true
+            }
             _ => false,
         }
     }
@@ -152,34 +367,44 @@ pub fn run<B: Backend>(
     terminal: &mut Terminal<B>,
     session: &mut Session<'_>,
     events: &Receiver<Event>,
-) -> Result<(), B::Error> {
-    let mut layout = AppLayout::default();
+) -> Result<Ending, B::Error> {
     let mut redraw_now = true;
     let mut redraw_at_tick = false;
     let mut next_tick = Instant::now() + session.refresh;
+    let mut script_done_at = None;
     session.tick();
     session.watch();
     loop {
+        redraw_now |= session.follow(&mut script_done_at);
         if redraw_now {
-            let size = terminal.size()?;
-            layout = ui::layout(Rect::new(0, 0, size.width, size.height), session.app);
-            terminal.draw(|f| ui::render(session.app, &layout, f))?;
-            redraw_now = false;
+            terminal.draw(|f| {
+                session.layout = ui::layout(f.area(), session.app);
+                ui::render(session.app, &session.layout, f);
+            })?;
+            redraw_now = session.check_recording();
             redraw_at_tick = false;
+            if redraw_now {
+                continue;
+            }
         }
         if session.app.quitting {
-            return Ok(());
+            return Ok(session.ending.take().unwrap_or(Ending::Quit));
         }
         let wait = next_tick.saturating_duration_since(Instant::now());
         match events.recv_timeout(wait) {
-            Ok(Event::Input(ev)) => redraw_now |= session.input(ev, &layout),
+            Ok(Event::Input(ev)) => redraw_now |= session.input(ev),
             Ok(Event::Sample(sample)) => {
                 session.app.on_sample(sample);
                 redraw_at_tick = true;
             }
-            Ok(Event::Signal(_)) => session.app.quitting = true,
+            Ok(Event::Signal(_)) => {
+                session.app.quitting = true;
+                session.ending = Some(Ending::Quit);
+            }
             Err(RecvTimeoutError::Timeout) => {
                 redraw_at_tick |= session.tick();
+                // The keystroke overlay fades keys out as time passes.
+                redraw_at_tick |= session.app.show_keys && !session.app.recent_keys.is_empty();
                 redraw_now = redraw_at_tick;
                 next_tick += session.refresh;
                 let now = Instant::now();
@@ -187,7 +412,7 @@ pub fn run<B: Backend>(
                     next_tick = now + session.refresh;
                 }
             }
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            Err(RecvTimeoutError::Disconnected) => return Ok(Ending::Quit),
         }
     }
 }
@@ -195,4 +420,33 @@ pub fn run<B: Backend>(
 /// A channel for the loop's events.
 pub fn channel() -> (Sender<Event>, Receiver<Event>) {
     mpsc::channel()
+}
+
+/// The bytes a terminal sends for a key, for recorded input events.
+pub fn key_bytes(key: &Key) -> String {
+    use ratatui::crossterm::event::KeyCode;
+    if let (true, KeyCode::Char(c)) = (key.ctrl, key.code) {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() {
+            return char::from(c as u8 - b'a' + 1).to_string();
+        }
+    }
+    match key.code {
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Enter => "\r".into(),
+        KeyCode::Tab => "\t".into(),
+        KeyCode::BackTab => "\x1b[Z".into(),
+        KeyCode::Esc => "\x1b".into(),
+        KeyCode::Backspace => "\x7f".into(),
+        KeyCode::Up => "\x1b[A".into(),
+        KeyCode::Down => "\x1b[B".into(),
+        KeyCode::Right => "\x1b[C".into(),
+        KeyCode::Left => "\x1b[D".into(),
+        KeyCode::Home => "\x1b[H".into(),
+        KeyCode::End => "\x1b[F".into(),
+        KeyCode::PageUp => "\x1b[5~".into(),
+        KeyCode::PageDown => "\x1b[6~".into(),
+        KeyCode::Delete => "\x1b[3~".into(),
+        _ => String::new(),
+    }
 }

@@ -4,6 +4,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
+use tui_big_text::{BigText, PixelSize};
 
 use crate::app::view::CoreHistory;
 
@@ -27,16 +28,24 @@ pub fn grid(n: usize) -> (usize, usize) {
     (rows, n.div_ceil(rows))
 }
 
-/// The panel's height, borders included.
-pub fn height(cores: usize) -> u16 {
-    grid(cores).0 as u16 + 2
+/// Rows each core's bar takes.
+fn rows_per_core(theme: &Theme) -> usize {
+    if theme.thick_bars { 2 } else { 1 }
 }
+
+/// The panel's height, borders included.
+pub fn height(cores: usize, theme: &Theme) -> u16 {
+    (grid(cores).0 * rows_per_core(theme)) as u16 + 2
+}
+
+/// Width of the large total figure (four characters of four cells, and a margin).
+const BIG_WIDTH: u16 = 18;
 
 impl Widget for &CoresPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let n = self.cores.max(self.history.cores.len()).max(1);
         let latest = self.history.latest();
-        let total: f32 = latest.iter().sum();
+        let total: f32 = latest.iter().sum::<f32>().max(0.0);
         let title = Line::from(vec![
             Span::styled(" Cores ", self.theme.title),
             Span::styled(
@@ -48,19 +57,38 @@ impl Widget for &CoresPanel<'_> {
             .borders(Borders::ALL)
             .border_style(self.theme.border)
             .title(title);
-        let inner = block.inner(area);
+        let mut inner = block.inner(area);
         block.render(area, buf);
 
+        // Large digits for the total, where the theme asks for them and
+        // there is room (they need four rows).
+        if self.theme.big_figures && inner.height >= 4 && inner.width >= 60 {
+            let big = Rect::new(
+                inner.x + inner.width - BIG_WIDTH,
+                inner.y + (inner.height - 4) / 2,
+                BIG_WIDTH,
+                4,
+            );
+            BigText::builder()
+                .pixel_size(PixelSize::Quadrant)
+                .style(self.theme.load(total / n as f32))
+                .lines(vec![Line::from(format!("{total:.0}%"))])
+                .build()
+                .render(big, buf);
+            inner.width -= BIG_WIDTH + 1;
+        }
+
+        let per_core = rows_per_core(self.theme);
         let (rows, cols) = grid(n);
         let col_width = inner.width as usize / cols;
         let label_width = format!("cpu{}", n - 1).len();
         for core in 0..n {
             let (row, col) = (core % rows, core / rows);
-            if row as u16 >= inner.height {
+            if ((row + 1) * per_core) as u16 > inner.height {
                 continue;
             }
             let x = inner.x + (col * col_width) as u16;
-            let y = inner.y + row as u16;
+            let y = inner.y + (row * per_core) as u16;
             let pct = latest.get(core).copied().unwrap_or(0.0);
             // label, space, bar, space, "100%", then history if room.
             let fixed = label_width + 1 + 1 + 4;
@@ -87,6 +115,16 @@ impl Widget for &CoresPanel<'_> {
                     .unwrap_or_default();
                 spans.push(Span::raw(" "));
                 spans.push(Span::styled(spark, self.theme.load(pct)));
+            }
+            if per_core > 1 {
+                // The second row of a thick bar: the bar again, no words.
+                let (filled, empty) = bar::horizontal(f64::from(pct) / 100.0, bar_width);
+                Line::from(vec![
+                    Span::raw(" ".repeat(label_width + 1)),
+                    Span::styled(filled, self.theme.load(pct)),
+                    Span::styled(empty, self.theme.bar_empty),
+                ])
+                .render(Rect::new(x, y + 1, col_width as u16, 1), buf);
             }
             Line::from(spans).render(Rect::new(x, y, col_width as u16, 1), buf);
         }

@@ -36,7 +36,7 @@ impl Widget for &Footer<'_> {
         let app = self.app;
         let all: Vec<&Binding> = app
             .keymap
-            .footer(app.lab, app.help.is_some())
+            .footer(app.lab, app.overlay())
             .into_iter()
             .filter(|b| app.applies(b.action))
             .collect();

@@ -9,6 +9,8 @@ pub mod cores;
 pub mod footer;
 pub mod header;
 pub mod help;
+pub mod keys;
+pub mod lesson;
 pub mod lifecycle;
 pub mod log;
 pub mod theme;
@@ -39,6 +41,8 @@ pub struct AppLayout {
     /// The current lab's own panel.
     pub focus: Rect,
     pub log: Rect,
+    /// The lesson panel, while a lesson runs (taken from the log's place).
+    pub lesson: Option<Rect>,
     pub footer: Rect,
 }
 
@@ -49,9 +53,10 @@ fn focus_height(lab: LabId) -> u16 {
     }
 }
 
-/// Whether the terminal is large enough for the side-by-side layout.
+/// Whether the terminal is large enough for the side-by-side layout: the
+/// worker table keeps all its columns beside the 44-column lab panel.
 fn is_wide(area: Rect) -> bool {
-    area.width >= 100 && area.height >= 30
+    area.width >= 116 && area.height >= 30
 }
 
 pub fn layout(area: Rect, app: &App) -> AppLayout {
@@ -62,7 +67,10 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
             ..AppLayout::default()
         };
     }
-    let cores_height = cores::height(app.machine.cores.max(app.cores.cores.len()));
+    let cores_height = cores::height(
+        app.machine.cores.max(app.cores.cores.len()),
+        &Theme::of(app.theme),
+    );
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
@@ -70,7 +78,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
     ])
     .areas(area);
 
-    let (cores, table, focus, log) = if is_wide(area) {
+    let (cores, table, focus, mut log) = if is_wide(area) {
         let [top, log] = Layout::vertical([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
         let [left, focus] =
             Layout::horizontal([Constraint::Fill(1), Constraint::Length(44)]).areas(top);
@@ -78,15 +86,34 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
             Layout::vertical([Constraint::Length(cores_height), Constraint::Fill(1)]).areas(left);
         (cores, table, focus, log)
     } else {
+        // A lesson needs room for its panel where the log was.
+        let bottom = if app.lesson.is_some() {
+            Constraint::Length(lesson::PANEL_HEIGHT)
+        } else {
+            Constraint::Fill(2)
+        };
         let [cores, table, focus, log] = Layout::vertical([
             Constraint::Length(cores_height),
             Constraint::Fill(3),
             Constraint::Length(focus_height(app.lab)),
-            Constraint::Fill(2),
+            bottom,
         ])
         .areas(body);
         (cores, table, focus, log)
     };
+    // The lesson takes the log's place; on a wide screen it shares it.
+    let lesson = app.lesson.as_ref().map(|_| {
+        if log.width >= 140 {
+            let [panel, rest] =
+                Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(log);
+            log = rest;
+            panel
+        } else {
+            let panel = log;
+            log = Rect::new(log.x, log.y + log.height, log.width, 0);
+            panel
+        }
+    });
     AppLayout {
         area,
         too_small: false,
@@ -95,6 +122,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
         table,
         focus,
         log,
+        lesson,
         footer,
     }
 }
@@ -106,7 +134,7 @@ pub fn render(app: &App, layout: &AppLayout, frame: &mut Frame) {
 
 /// Draws the whole screen into a buffer.
 pub fn render_buffer(app: &App, layout: &AppLayout, buf: &mut Buffer) {
-    let theme = Theme::standard();
+    let theme = Theme::of(app.theme);
     if layout.too_small {
         render_too_small(layout.area, &theme, buf);
         return;
@@ -135,17 +163,48 @@ pub fn render_buffer(app: &App, layout: &AppLayout, buf: &mut Buffer) {
         &theme,
         buf,
     );
-    log::LogPanel {
-        log: &app.log,
-        theme: &theme,
+    if layout.log.height > 0 {
+        log::LogPanel {
+            log: &app.log,
+            theme: &theme,
+        }
+        .render(layout.log, buf);
     }
-    .render(layout.log, buf);
+    if let (Some(area), Some(view)) = (layout.lesson, &app.lesson) {
+        lesson::LessonPanel {
+            lesson: view,
+            theme: &theme,
+        }
+        .render(area, buf);
+    }
     footer::Footer { app, theme: &theme }.render(layout.footer, buf);
     if let Some(scroll) = app.help {
         help::Help {
             keymap: &app.keymap,
             lab: app.lab,
             scroll,
+            theme: &theme,
+        }
+        .render(layout.area, buf);
+    }
+    if let Some(text) = &app.caption {
+        lesson::Caption {
+            text,
+            theme: &theme,
+        }
+        .render(layout.area, buf);
+    }
+    if let Some(menu) = &app.lessons_menu {
+        lesson::Menu {
+            menu,
+            theme: &theme,
+        }
+        .render(layout.area, buf);
+    }
+    if app.show_keys {
+        let keys: Vec<_> = app.visible_keys().collect();
+        keys::KeysOverlay {
+            keys: &keys,
             theme: &theme,
         }
         .render(layout.area, buf);
@@ -184,7 +243,7 @@ fn render_too_small(area: Rect, theme: &Theme, buf: &mut Buffer) {
 
 /// What a mouse click at (x, y) does, given the layout that was drawn.
 pub fn hit_test(app: &App, layout: &AppLayout, x: u16, y: u16) -> Option<Action> {
-    if layout.too_small || app.help.is_some() {
+    if layout.too_small || app.overlay().is_some() {
         return None;
     }
     let t = layout.table;

@@ -4,11 +4,30 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::app::ThemeName;
 use crate::app::log::Level;
 use crate::app::view::StateKind;
 
+/// The Okabe-Ito palette: eight colours told apart by every common form of
+/// colour blindness.
+mod okabe_ito {
+    use ratatui::style::Color;
+    pub const ORANGE: Color = Color::Rgb(0xE6, 0x9F, 0x00);
+    pub const SKY_BLUE: Color = Color::Rgb(0x56, 0xB4, 0xE9);
+    pub const GREEN: Color = Color::Rgb(0x00, 0x9E, 0x73);
+    pub const YELLOW: Color = Color::Rgb(0xF0, 0xE4, 0x42);
+    pub const BLUE: Color = Color::Rgb(0x00, 0x72, 0xB2);
+    pub const VERMILLION: Color = Color::Rgb(0xD5, 0x5E, 0x00);
+    pub const PURPLE: Color = Color::Rgb(0xCC, 0x79, 0xA7);
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
+    pub name: ThemeName,
+    /// Bars two rows high, for the back of a room.
+    pub thick_bars: bool,
+    /// Key figures in large digits where there is room.
+    pub big_figures: bool,
     pub title: Style,
     pub border: Style,
     pub dim: Style,
@@ -20,6 +39,10 @@ pub struct Theme {
     pub note: Style,
     pub error: Style,
     pub bar_empty: Style,
+    /// Colours of the states, in [`StateKind`] order.
+    states: [Style; 6],
+    /// Load bars: idle, busy, saturated.
+    loads: [Style; 3],
 }
 
 impl Default for Theme {
@@ -29,8 +52,18 @@ impl Default for Theme {
 }
 
 impl Theme {
+    pub const fn of(name: ThemeName) -> Theme {
+        match name {
+            ThemeName::Standard => Theme::standard(),
+            ThemeName::Projector => Theme::projector(),
+        }
+    }
+
     pub const fn standard() -> Theme {
         Theme {
+            name: ThemeName::Standard,
+            thick_bars: false,
+            big_figures: false,
             title: Style::new().add_modifier(Modifier::BOLD),
             border: Style::new().fg(Color::DarkGray),
             dim: Style::new().fg(Color::DarkGray),
@@ -48,31 +81,83 @@ impl Theme {
             note: Style::new().fg(Color::Yellow),
             error: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
             bar_empty: Style::new().fg(Color::DarkGray),
+            states: [
+                Style::new().fg(Color::Gray),
+                Style::new().fg(Color::Green),
+                Style::new().fg(Color::Blue),
+                Style::new().fg(Color::Yellow),
+                Style::new().fg(Color::Magenta),
+                Style::new().fg(Color::DarkGray),
+            ],
+            loads: [
+                Style::new().fg(Color::Green),
+                Style::new().fg(Color::Yellow),
+                Style::new().fg(Color::Red),
+            ],
+        }
+    }
+
+    /// High contrast for a projector: white on black, bold text, thick bars,
+    /// large digits, and the Okabe-Ito palette. Every state keeps its letter
+    /// (R, S, T, Z) and word beside its colour.
+    pub const fn projector() -> Theme {
+        use okabe_ito::*;
+        let bold = Modifier::BOLD;
+        Theme {
+            name: ThemeName::Projector,
+            thick_bars: true,
+            big_figures: true,
+            title: Style::new().fg(Color::White).add_modifier(bold),
+            border: Style::new().fg(Color::White),
+            dim: Style::new().fg(Color::Gray),
+            key: Style::new().fg(Color::Black).bg(YELLOW).add_modifier(bold),
+            python: Style::new().fg(SKY_BLUE).add_modifier(bold),
+            selected: Style::new().add_modifier(Modifier::REVERSED.union(bold)),
+            tab_active: Style::new()
+                .fg(Color::Black)
+                .bg(Color::White)
+                .add_modifier(bold),
+            brand: Style::new().fg(Color::Black).bg(GREEN).add_modifier(bold),
+            note: Style::new().fg(ORANGE).add_modifier(bold),
+            error: Style::new().fg(VERMILLION).add_modifier(bold),
+            bar_empty: Style::new().fg(Color::Gray),
+            states: [
+                Style::new().fg(Color::White).add_modifier(bold),
+                Style::new().fg(GREEN).add_modifier(bold),
+                Style::new().fg(SKY_BLUE).add_modifier(bold),
+                Style::new().fg(YELLOW).add_modifier(bold),
+                Style::new().fg(PURPLE).add_modifier(bold),
+                Style::new().fg(Color::Gray),
+            ],
+            loads: [
+                Style::new().fg(BLUE),
+                Style::new().fg(ORANGE),
+                Style::new().fg(VERMILLION),
+            ],
         }
     }
 
     /// The colour of a worker state.
     pub fn state(&self, kind: StateKind) -> Style {
-        match kind {
-            StateKind::Starting => Style::new().fg(Color::Gray),
-            StateKind::Running => Style::new().fg(Color::Green),
-            StateKind::Sleeping => Style::new().fg(Color::Blue),
-            StateKind::Paused => Style::new().fg(Color::Yellow),
-            StateKind::Zombie => Style::new().fg(Color::Magenta),
-            StateKind::Joined => Style::new().fg(Color::DarkGray),
-        }
+        self.states[match kind {
+            StateKind::Starting => 0,
+            StateKind::Running => 1,
+            StateKind::Sleeping => 2,
+            StateKind::Paused => 3,
+            StateKind::Zombie => 4,
+            StateKind::Joined => 5,
+        }]
     }
 
     /// The colour of a load bar, from idle to saturated.
     pub fn load(&self, percent: f32) -> Style {
-        let color = if percent >= 85.0 {
-            Color::Red
+        self.loads[if percent >= 85.0 {
+            2
         } else if percent >= 50.0 {
-            Color::Yellow
+            1
         } else {
-            Color::Green
-        };
-        Style::new().fg(color)
+            0
+        }]
     }
 
     pub fn level(&self, level: Level) -> Style {

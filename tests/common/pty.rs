@@ -19,6 +19,8 @@ pub struct Screen {
     child: Box<dyn Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
     parser: Arc<Mutex<vt100::Parser>>,
+    /// The alternate screen's text just before the program left it.
+    last_alternate: Arc<Mutex<Option<String>>>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
@@ -55,19 +57,34 @@ impl Screen {
             0,
         )));
         let sink = parser.clone();
+        let last_alternate = Arc::new(Mutex::new(None));
+        let last = last_alternate.clone();
         std::thread::spawn(move || {
+            const LEAVE: &[u8] = b"\x1b[?1049l";
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
-                sink.lock().process(&buf[..n]);
+                let bytes = &buf[..n];
+                let mut parser = sink.lock();
+                match bytes.windows(LEAVE.len()).position(|w| w == LEAVE) {
+                    Some(at) => {
+                        parser.process(&bytes[..at]);
+                        if parser.screen().alternate_screen() {
+                            *last.lock() = Some(parser.screen().contents());
+                        }
+                        parser.process(&bytes[at..]);
+                    }
+                    None => parser.process(bytes),
+                }
             }
         });
         Screen {
             child,
             writer,
             parser,
+            last_alternate,
             _master: pty.master,
         }
     }
@@ -85,6 +102,11 @@ impl Screen {
     /// The screen's text now.
     pub fn text(&self) -> String {
         self.parser.lock().screen().contents()
+    }
+
+    /// What the alternate screen showed when the program left it.
+    pub fn last_alternate_screen(&self) -> Option<String> {
+        self.last_alternate.lock().clone()
     }
 
     pub fn alternate_screen(&self) -> bool {

@@ -1,0 +1,156 @@
+//! Writing asciicast v2: a JSON header line, then one JSON array per event.
+//!
+//! Format (docs.asciinema.org, "asciicast v2"): the header holds `version`
+//! 2, `width`, `height` and optional `timestamp`, `title`, `env`; each event
+//! is `[time, code, data]` with `time` in seconds since the start, never
+//! decreasing, and `code` one of `"o"` (output), `"i"` (input), `"m"`
+//! (marker) and `"r"` (resize, data `"COLSxROWS"`). Every event is flushed
+//! as it is written, so a recording cut short by a crash or `kill -9` is
+//! valid up to its last event.
+
+use std::io::{self, Write};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Header {
+    pub version: u8,
+    pub width: u16,
+    pub height: u16,
+    pub timestamp: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub env: Env,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Env {
+    #[serde(rename = "TERM")]
+    pub term: String,
+    #[serde(rename = "SHELL")]
+    pub shell: String,
+}
+
+impl Header {
+    /// A header for a recording starting now, with TERM and SHELL from the
+    /// environment (defaults when they are unset, as in CI).
+    pub fn new(width: u16, height: u16, title: Option<String>) -> Header {
+        Header {
+            version: 2,
+            width,
+            height,
+            timestamp: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            title,
+            env: Env {
+                term: std::env::var("TERM").unwrap_or_else(|_| "xterm-256color".into()),
+                shell: std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into()),
+            },
+        }
+    }
+}
+
+/// An event code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    Output,
+    Input,
+    Marker,
+    Resize,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Output => "o",
+            Code::Input => "i",
+            Code::Marker => "m",
+            Code::Resize => "r",
+        }
+    }
+}
+
+/// Writes a recording to `out`.
+pub struct CastWriter<W: Write> {
+    out: W,
+    start: Instant,
+    last: f64,
+}
+
+impl<W: Write> CastWriter<W> {
+    /// Writes the header and starts the clock.
+    pub fn new(mut out: W, header: &Header) -> io::Result<CastWriter<W>> {
+        serde_json::to_writer(&mut out, header)?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+        Ok(CastWriter {
+            out,
+            start: Instant::now(),
+            last: 0.0,
+        })
+    }
+
+    /// Seconds since the start, never less than the previous event's.
+    fn time(&mut self) -> f64 {
+        let t = self.start.elapsed().as_secs_f64().max(self.last);
+        self.last = t;
+        t
+    }
+
+    /// Writes one event and flushes it.
+    pub fn event(&mut self, code: Code, data: &str) -> io::Result<()> {
+        let t = self.time();
+        let line = serde_json::to_string(&(RoundedTime(t), code.as_str(), data))?;
+        self.out.write_all(line.as_bytes())?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+/// A time written with microsecond precision, as asciinema does.
+struct RoundedTime(f64);
+
+impl Serialize for RoundedTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64((self.0 * 1e6).round() / 1e6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recording_is_a_header_then_events() {
+        let header = Header::new(80, 24, Some("demo".into()));
+        let mut w = CastWriter::new(Vec::new(), &header).unwrap();
+        w.event(Code::Output, "hello \u{1b}[1mworld\"\n").unwrap();
+        w.event(Code::Resize, "100x30").unwrap();
+        w.event(Code::Marker, "step 1").unwrap();
+        let text = String::from_utf8(w.into_inner()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4);
+        let h: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(h["version"], 2);
+        assert_eq!(h["width"], 80);
+        assert_eq!(h["height"], 24);
+        assert_eq!(h["title"], "demo");
+        assert!(h["env"]["TERM"].is_string());
+        let mut last = 0.0;
+        for (line, code) in lines[1..].iter().zip(["o", "r", "m"]) {
+            let e: serde_json::Value = serde_json::from_str(line).unwrap();
+            let t = e[0].as_f64().unwrap();
+            assert!(t >= last);
+            last = t;
+            assert_eq!(e[1], code);
+        }
+        let first: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+        assert_eq!(first[2], "hello \u{1b}[1mworld\"\n");
+    }
+}

@@ -1,0 +1,351 @@
+//! Conditions a scenario waits for and a lesson checks, read from a short
+//! phrase and tested against the app's state:
+//!
+//! ```text
+//! workers >= 3              a number the lab shows, compared (==, !=, <, <=, >, >=)
+//! worker 3 is paused        a worker's state: starting, running, sleeping,
+//!                           paused, zombie, joined (or "alive")
+//! worker selected is zombie the selected worker; "worker newest ..." the last started
+//! worker 2 exitcode == -15  a worker's exitcode
+//! log contains "p3.join()"  a line of the event log
+//! lab is lifecycle          the lab on screen
+//! ```
+
+use crate::app::view::StateKind;
+use crate::app::{App, LabId};
+use crate::lab::Status;
+
+/// Numbers a condition can compare, and what each counts.
+pub const METRICS: &[(&str, &str)] = &[
+    ("workers", "workers alive"),
+    ("alive", "workers alive"),
+    ("paused", "workers paused"),
+    ("zombies", "workers ended and not joined"),
+    ("joined", "workers joined"),
+    ("started", "workers started in all"),
+];
+
+/// The value of a metric now; None if the name is unknown.
+pub fn metric(app: &App, name: &str) -> Option<f64> {
+    let c = app.counts();
+    Some(match name {
+        "workers" | "alive" => c.alive as f64,
+        "paused" => c.paused as f64,
+        "zombies" => c.zombies as f64,
+        "joined" => c.joined as f64,
+        "started" => app.workers.len() as f64,
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Op {
+    fn parse(s: &str) -> Option<Op> {
+        Some(match s {
+            "==" | "=" => Op::Eq,
+            "!=" => Op::Ne,
+            "<" => Op::Lt,
+            "<=" => Op::Le,
+            ">" => Op::Gt,
+            ">=" => Op::Ge,
+            _ => return None,
+        })
+    }
+
+    fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Op::Eq => a == b,
+            Op::Ne => a != b,
+            Op::Lt => a < b,
+            Op::Le => a <= b,
+            Op::Gt => a > b,
+            Op::Ge => a >= b,
+        }
+    }
+
+    /// The smallest value that can satisfy `metric op value` for a count,
+    /// for spotting waits that can never end.
+    fn needs_at_least(self, value: f64) -> f64 {
+        match self {
+            Op::Eq | Op::Ge => value,
+            Op::Gt => value + 1.0,
+            _ => 0.0,
+        }
+    }
+}
+
+/// Which worker a condition is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerRef {
+    Id(u32),
+    Selected,
+    Newest,
+}
+
+/// A worker state a condition can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WantState {
+    Kind(StateKind),
+    /// Any state before it ends.
+    Alive,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    Metric {
+        name: String,
+        op: Op,
+        value: f64,
+    },
+    WorkerIs {
+        worker: WorkerRef,
+        state: WantState,
+    },
+    WorkerExit {
+        worker: WorkerRef,
+        op: Op,
+        value: f64,
+    },
+    LogContains(String),
+    LabIs(LabId),
+}
+
+const STATES: &str = "starting, running, sleeping, paused, zombie, joined, alive";
+
+fn parse_state(s: &str) -> Option<WantState> {
+    Some(WantState::Kind(match s {
+        "starting" => StateKind::Starting,
+        "running" => StateKind::Running,
+        "sleeping" => StateKind::Sleeping,
+        "paused" => StateKind::Paused,
+        "zombie" => StateKind::Zombie,
+        "joined" => StateKind::Joined,
+        "alive" => return Some(WantState::Alive),
+        _ => return None,
+    }))
+}
+
+fn parse_number(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("expected a number, not {s:?}"))
+}
+
+impl Condition {
+    /// Reads a condition; the error says what was expected.
+    pub fn parse(text: &str) -> Result<Condition, String> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let metric_names: Vec<&str> = METRICS.iter().map(|(n, _)| *n).collect();
+        match words.as_slice() {
+            ["log", "contains", ..] => {
+                let rest = text.trim_start()["log".len()..].trim_start()["contains".len()..].trim();
+                let quoted = rest
+                    .strip_prefix('"')
+                    .and_then(|r| r.strip_suffix('"'))
+                    .ok_or("log contains takes a quoted text: log contains \"p1.join()\"")?;
+                Ok(Condition::LogContains(quoted.to_string()))
+            }
+            ["lab", "is", name] => LabId::ALL
+                .iter()
+                .find(|l| l.name() == *name)
+                .map(|&l| Condition::LabIs(l))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = LabId::ALL.iter().map(|l| l.name()).collect();
+                    format!("no lab {name:?}; labs are {}", names.join(", "))
+                }),
+            ["worker", which, rest @ ..] => {
+                let worker = match *which {
+                    "selected" => WorkerRef::Selected,
+                    "newest" => WorkerRef::Newest,
+                    n => match n.parse::<u32>() {
+                        Ok(0) => return Err("workers are numbered from 1".into()),
+                        Ok(id) => WorkerRef::Id(id),
+                        Err(_) => {
+                            return Err(format!(
+                                "after \"worker\" comes a number, selected or newest, not {n:?}"
+                            ));
+                        }
+                    },
+                };
+                match rest {
+                    ["is", state] => parse_state(state)
+                        .map(|state| Condition::WorkerIs { worker, state })
+                        .ok_or_else(|| format!("no state {state:?}; states are {STATES}")),
+                    ["exitcode", op, value] => Ok(Condition::WorkerExit {
+                        worker,
+                        op: Op::parse(op).ok_or_else(|| format!("no comparison {op:?}"))?,
+                        value: parse_number(value)?,
+                    }),
+                    _ => Err(format!(
+                        "expected \"worker N is STATE\" or \"worker N exitcode == CODE\", not {text:?}"
+                    )),
+                }
+            }
+            [name, op, value] if metric_names.contains(name) => Ok(Condition::Metric {
+                name: name.to_string(),
+                op: Op::parse(op)
+                    .ok_or_else(|| format!("no comparison {op:?}; use ==, !=, <, <=, > or >="))?,
+                value: parse_number(value)?,
+            }),
+            [name, ..] if !metric_names.contains(name) => Err(format!(
+                "unknown condition {text:?}: expected NAME OP NUMBER with NAME one of {}, \
+                 or \"worker N is STATE\", \"worker N exitcode == CODE\", \
+                 \"log contains \\\"TEXT\\\"\", \"lab is NAME\"",
+                metric_names.join(", ")
+            )),
+            _ => Err(format!(
+                "expected NAME OP NUMBER, such as \"workers >= 3\", not {text:?}"
+            )),
+        }
+    }
+
+    /// Why this condition can never hold, given the cap on workers.
+    pub fn impossible(&self, max_workers: usize) -> Option<String> {
+        match self {
+            Condition::Metric { name, op, value }
+                if ["workers", "alive", "paused", "zombies"].contains(&name.as_str())
+                    && op.needs_at_least(*value) > max_workers as f64 =>
+            {
+                Some(format!(
+                    "{name} can never reach {value}: at most {max_workers} workers run at once (--max-workers)"
+                ))
+            }
+            Condition::Metric { value, op, .. }
+                if *value < 0.0 && matches!(op, Op::Eq | Op::Le | Op::Lt) =>
+            {
+                Some("a count is never negative".into())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the condition holds in this state.
+    pub fn holds(&self, app: &App) -> bool {
+        match self {
+            Condition::Metric { name, op, value } => {
+                metric(app, name).is_some_and(|v| op.holds(v, *value))
+            }
+            Condition::WorkerIs { worker, state } => {
+                let rows = app.rows();
+                let Some(row) = find(app, *worker).and_then(|i| rows.get(i)) else {
+                    return false;
+                };
+                match state {
+                    WantState::Kind(k) => row.kind == *k,
+                    WantState::Alive => row.exitcode.is_none(),
+                }
+            }
+            Condition::WorkerExit { worker, op, value } => find(app, *worker)
+                .and_then(|i| app.workers.get(i))
+                .and_then(|w| match w.status {
+                    Status::Alive { .. } => None,
+                    Status::Exited(c) | Status::Joined(c) => Some(c),
+                })
+                .is_some_and(|c| op.holds(f64::from(c), *value)),
+            Condition::LogContains(text) => app.log.entries().any(|e| {
+                e.text.contains(text) || e.python.as_deref().is_some_and(|p| p.contains(text))
+            }),
+            Condition::LabIs(lab) => app.lab == *lab,
+        }
+    }
+}
+
+/// The index in `app.workers` of the worker a condition names.
+fn find(app: &App, worker: WorkerRef) -> Option<usize> {
+    match worker {
+        WorkerRef::Id(id) => app.workers.iter().position(|w| w.id == id),
+        WorkerRef::Selected => app.selected_index(),
+        WorkerRef::Newest => app.workers.len().checked_sub(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_parse() {
+        assert_eq!(
+            Condition::parse("workers >= 3").unwrap(),
+            Condition::Metric {
+                name: "workers".into(),
+                op: Op::Ge,
+                value: 3.0
+            }
+        );
+        assert_eq!(
+            Condition::parse("worker 2 is paused").unwrap(),
+            Condition::WorkerIs {
+                worker: WorkerRef::Id(2),
+                state: WantState::Kind(StateKind::Paused)
+            }
+        );
+        assert_eq!(
+            Condition::parse("worker selected exitcode == -15").unwrap(),
+            Condition::WorkerExit {
+                worker: WorkerRef::Selected,
+                op: Op::Eq,
+                value: -15.0
+            }
+        );
+        assert_eq!(
+            Condition::parse("log contains \"p1.join()\"").unwrap(),
+            Condition::LogContains("p1.join()".into())
+        );
+        assert_eq!(
+            Condition::parse("lab is lifecycle").unwrap(),
+            Condition::LabIs(LabId::Lifecycle)
+        );
+    }
+
+    #[test]
+    fn bad_phrases_say_what_was_expected() {
+        for (text, needle) in [
+            ("wrokers >= 3", "unknown condition"),
+            ("workers >> 3", "no comparison"),
+            ("workers >= lots", "expected a number"),
+            ("worker 0 is paused", "numbered from 1"),
+            ("worker 2 is asleep", "no state \"asleep\""),
+            ("log contains p1", "quoted"),
+            ("lab is gpu", "no lab"),
+            ("", "expected NAME OP NUMBER"),
+        ] {
+            let err = Condition::parse(text).unwrap_err();
+            assert!(err.contains(needle), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn waits_that_can_never_end_are_spotted() {
+        let c = Condition::parse("workers >= 300").unwrap();
+        assert!(c.impossible(256).unwrap().contains("--max-workers"));
+        assert!(
+            Condition::parse("workers > 255")
+                .unwrap()
+                .impossible(256)
+                .is_none()
+        );
+        assert!(
+            Condition::parse("workers > 256")
+                .unwrap()
+                .impossible(256)
+                .is_some()
+        );
+        assert!(
+            Condition::parse("joined >= 300")
+                .unwrap()
+                .impossible(256)
+                .is_none()
+        );
+    }
+}

@@ -1,0 +1,351 @@
+//! Lessons: a concept walked through in steps. Each step has a caption to
+//! read, the Python it corresponds to, the keys to press, and a check that
+//! the student did it. Lessons are data (`assets/lessons/*.toml`), built
+//! into the binary so `proclab lesson NAME` works from anywhere.
+//!
+//! ```toml
+//! title = "The life of a process"
+//! summary = "One line for the lessons menu."
+//! args = ["--workers", "0"]        # proclab's flags for this lesson
+//!
+//! [[step]]
+//! caption = "What to notice, in a sentence or two."
+//! python = "p = Process(target=clean_order)\np.start()"
+//! keys = "s"                       # what to press (shown, and pressed headless)
+//! check = "workers >= 1"           # a condition, as in scenarios
+//! ```
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::condition::Condition;
+use super::driver::{KEY_GAP, Stage};
+use super::scenario::{FileError, check_args, line_at, parse_keys};
+use crate::app::LessonView;
+use crate::app::keymap::Key;
+
+/// The lessons built into proclab: name and text.
+pub const BUILT_IN: &[(&str, &str)] = &[(
+    "lifecycle",
+    include_str!("../../assets/lessons/lifecycle.toml"),
+)];
+
+/// How long a passed step stays on screen before the next one.
+pub const PASSED_FOR: Duration = Duration::from_millis(1500);
+/// How long a headless run waits for a step's check.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    title: String,
+    summary: String,
+    args: Option<Spanned<Vec<String>>>,
+    step: Vec<Spanned<StepFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFile {
+    caption: String,
+    python: String,
+    keys: String,
+    check: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LessonStep {
+    pub caption: String,
+    pub python: String,
+    pub keys: Vec<Key>,
+    /// The keys as written, shown to the student.
+    pub keys_text: String,
+    pub check: Condition,
+    pub check_text: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lesson {
+    pub name: String,
+    pub title: String,
+    pub summary: String,
+    pub args: Vec<String>,
+    pub steps: Vec<LessonStep>,
+}
+
+impl Lesson {
+    /// A built-in lesson by name, or a lesson file by path (ending in .toml).
+    pub fn find(name: &str) -> Result<Lesson, String> {
+        if name.ends_with(".toml") {
+            let text = std::fs::read_to_string(name).map_err(|e| format!("{name}: {e}"))?;
+            let stem = Path::new(name)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or(name);
+            return Lesson::parse(stem, name, &text).map_err(|e| e.to_string());
+        }
+        match BUILT_IN.iter().find(|(n, _)| *n == name) {
+            Some((n, text)) => Lesson::parse(n, &format!("assets/lessons/{n}.toml"), text)
+                .map_err(|e| e.to_string()),
+            None => Err(format!(
+                "no lesson {name:?}; lessons are {}",
+                BUILT_IN
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
+    pub fn parse(name: &str, path: &str, text: &str) -> Result<Lesson, FileError> {
+        let err = |line: usize, message: String| FileError {
+            path: path.to_string(),
+            line,
+            message,
+        };
+        let file: File = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| line_at(text, s.start));
+            err(line, e.message().trim().replace('\n', " "))
+        })?;
+        let (args_line, args) = match file.args {
+            Some(a) => (line_at(text, a.span().start), a.into_inner()),
+            None => (1, Vec::new()),
+        };
+        let cli = check_args(&args).map_err(|m| err(args_line, format!("args: {m}")))?;
+        let mut steps = Vec::new();
+        for spanned in file.step {
+            let line = line_at(text, spanned.span().start);
+            let s = spanned.into_inner();
+            let keys = parse_keys(&s.keys).map_err(|m| err(line, m))?;
+            let check = Condition::parse(&s.check).map_err(|m| err(line, format!("check: {m}")))?;
+            if let Some(why) = check.impossible(cli.max_workers as usize) {
+                return Err(err(
+                    line,
+                    format!("check {:?} can never hold: {why}", s.check),
+                ));
+            }
+            steps.push(LessonStep {
+                caption: s.caption.trim().to_string(),
+                python: s.python.trim().to_string(),
+                keys,
+                keys_text: s.keys,
+                check,
+                check_text: s.check,
+                line,
+            });
+        }
+        if steps.is_empty() {
+            return Err(err(1, "a lesson needs at least one [[step]]".into()));
+        }
+        Ok(Lesson {
+            name: name.to_string(),
+            title: file.title,
+            summary: file.summary,
+            args,
+            steps,
+        })
+    }
+
+    /// Every built-in lesson, parsed (they are checked by the tests).
+    pub fn all() -> Vec<Lesson> {
+        BUILT_IN
+            .iter()
+            .filter_map(|(n, _)| Lesson::find(n).ok())
+            .collect()
+    }
+}
+
+/// Follows a student through a lesson: shows the current step, and moves
+/// on when its check holds. On autoplay (headless, for CI and for
+/// recordings) it also presses each step's keys after a moment to read it,
+/// and fails a step whose check does not hold in time.
+#[derive(Debug, Clone)]
+pub struct Tutor {
+    lesson: Lesson,
+    index: usize,
+    phase: Phase,
+    autoplay: bool,
+    /// Divides the pauses for reading, between keys and after a step.
+    speed: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// The step has just been shown.
+    Reading(Instant),
+    /// Autoplay is pressing the step's keys.
+    Pressing { next: usize, at: Instant },
+    /// Waiting for the check, since when.
+    Checking(Instant),
+    /// The check held at this time.
+    Passed(Instant),
+}
+
+/// What the tutor noticed on a poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TutorEvent {
+    /// Step `n` (from 1) was done.
+    Passed(usize),
+    Finished,
+    /// On autoplay, a step's check did not hold in time.
+    Failed(String),
+}
+
+/// How long autoplay leaves a step on screen before pressing its keys.
+pub const READ_TIME: Duration = Duration::from_millis(1200);
+
+impl Tutor {
+    pub fn new(lesson: Lesson, autoplay: bool) -> Tutor {
+        Tutor {
+            lesson,
+            index: 0,
+            phase: Phase::Reading(Instant::now()),
+            autoplay,
+            speed: 1.0,
+        }
+    }
+
+    /// Plays the pauses `speed` times faster (for autoplay in tests).
+    pub fn with_speed(mut self, speed: f64) -> Tutor {
+        self.speed = speed.max(0.01);
+        self
+    }
+
+    fn paced(&self, d: Duration) -> Duration {
+        d.div_f64(self.speed)
+    }
+
+    pub fn lesson(&self) -> &Lesson {
+        &self.lesson
+    }
+
+    pub fn autoplay(&self) -> bool {
+        self.autoplay
+    }
+
+    fn finished(&self) -> bool {
+        self.index >= self.lesson.steps.len()
+    }
+
+    /// The lesson as the panel shows it.
+    pub fn view(&self) -> LessonView {
+        let total = self.lesson.steps.len();
+        let finished = self.finished();
+        let step = &self.lesson.steps[self.index.min(total - 1)];
+        LessonView {
+            title: self.lesson.title.clone(),
+            step: self.index.min(total - 1) + 1,
+            total,
+            caption: step.caption.clone(),
+            python: step.python.clone(),
+            keys: step
+                .keys
+                .iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            check: step.check_text.clone(),
+            passed: matches!(self.phase, Phase::Passed(_)) || finished,
+            finished,
+        }
+    }
+
+    /// Moves the lesson on as far as it can now; returns what happened.
+    pub fn poll(&mut self, stage: &mut impl Stage, now: Instant) -> Option<TutorEvent> {
+        loop {
+            if self.finished() {
+                return None;
+            }
+            let step = &self.lesson.steps[self.index];
+            match self.phase {
+                Phase::Reading(since) if self.autoplay => {
+                    if now.duration_since(since) < self.paced(READ_TIME) {
+                        return None;
+                    }
+                    stage.press(step.keys[0]);
+                    self.phase = Phase::Pressing {
+                        next: 1,
+                        at: now + self.paced(KEY_GAP),
+                    };
+                }
+                Phase::Reading(_) => self.phase = Phase::Checking(now),
+                Phase::Pressing { next, at } => {
+                    if next >= step.keys.len() {
+                        self.phase = Phase::Checking(now);
+                    } else if now < at {
+                        return None;
+                    } else {
+                        stage.press(step.keys[next]);
+                        self.phase = Phase::Pressing {
+                            next: next + 1,
+                            at: now + self.paced(KEY_GAP),
+                        };
+                    }
+                }
+                Phase::Checking(since) => {
+                    if step.check.holds(stage.app()) {
+                        self.phase = Phase::Passed(now);
+                        return Some(TutorEvent::Passed(self.index + 1));
+                    }
+                    if self.autoplay && now.duration_since(since) > CHECK_TIMEOUT {
+                        return Some(TutorEvent::Failed(format!(
+                            "lesson {}, step {} (line {}): pressed {} and waited {} s for \"{}\", which never held",
+                            self.lesson.name,
+                            self.index + 1,
+                            step.line,
+                            step.keys_text,
+                            CHECK_TIMEOUT.as_secs(),
+                            step.check_text
+                        )));
+                    }
+                    return None;
+                }
+                Phase::Passed(at) => {
+                    if now.duration_since(at) < self.paced(PASSED_FOR) {
+                        return None;
+                    }
+                    self.index += 1;
+                    self.phase = Phase::Reading(now);
+                    if self.finished() {
+                        return Some(TutorEvent::Finished);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_lesson_parses() {
+        for (name, _) in BUILT_IN {
+            let lesson = Lesson::find(name).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!lesson.steps.is_empty());
+            assert!(!lesson.summary.is_empty());
+        }
+    }
+
+    #[test]
+    fn an_unknown_lesson_lists_the_others() {
+        let err = Lesson::find("nope").unwrap_err();
+        assert!(err.contains("lifecycle"), "{err}");
+    }
+
+    #[test]
+    fn lesson_mistakes_name_their_line() {
+        let text = "title = \"t\"\nsummary = \"s\"\n\n[[step]]\ncaption = \"c\"\npython = \"p\"\nkeys = \"s\"\ncheck = \"workers >= lots\"\n";
+        let e = Lesson::parse("x", "x.toml", text).unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.message.contains("expected a number"), "{e}");
+        let e = Lesson::parse("x", "x.toml", "title = \"t\"\n").unwrap_err();
+        assert!(e.message.contains("missing field"), "{e}");
+    }
+}

@@ -1,0 +1,62 @@
+//! The keystroke overlay: the last keys pressed and what they did, in the
+//! bottom-right corner, so an audience sees what was typed.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Widget};
+
+use crate::app::KeyStroke;
+
+use super::theme::Theme;
+
+pub struct KeysOverlay<'a> {
+    pub keys: &'a [&'a KeyStroke],
+    pub theme: &'a Theme,
+}
+
+impl Widget for &KeysOverlay<'_> {
+    /// `area` is the whole screen; the overlay sits above the footer.
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if self.keys.is_empty() || area.height < 6 {
+            return;
+        }
+        let lines: Vec<Line> = self
+            .keys
+            .iter()
+            .map(|k| {
+                Line::from(vec![
+                    Span::styled(format!(" {} ", k.key), self.theme.key),
+                    Span::raw(format!(" {}", k.what)),
+                ])
+            })
+            .collect();
+        let width = lines
+            .iter()
+            .map(|l| l.width() as u16)
+            .max()
+            .unwrap_or(0)
+            .saturating_add(3)
+            .min(area.width);
+        let height = (lines.len() as u16 + 2).min(area.height - 2);
+        let popup = Rect::new(
+            area.x + area.width - width,
+            area.y + area.height - 1 - height,
+            width,
+            height,
+        );
+        Clear.render(popup, buf);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(self.theme.title)
+            .title(Span::styled(" keys ", self.theme.title));
+        let inner = block.inner(popup);
+        block.render(popup, buf);
+        for (i, line) in lines.iter().enumerate().take(inner.height as usize) {
+            line.render(
+                Rect::new(inner.x + 1, inner.y + i as u16, inner.width - 1, 1),
+                buf,
+            );
+        }
+    }
+}
