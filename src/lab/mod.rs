@@ -676,6 +676,8 @@ impl Lab {
     /// killed. Every worker is reaped before this returns.
     pub fn shutdown(&mut self, grace: Duration) -> ShutdownReport {
         let mut report = ShutdownReport::default();
+        // Who got SIGTERM, so that the report counts each worker once.
+        let mut terminated = Vec::new();
         for w in &mut self.workers {
             if w.process.is_reaped() || w.process.poll_exit().is_some() {
                 continue;
@@ -688,7 +690,7 @@ impl Lab {
                 if w.paused {
                     let _ = w.process.signal(Signal::CONT);
                 }
-                report.terminated += 1;
+                terminated.push(w.id);
             }
         }
         let deadline = Instant::now() + grace;
@@ -700,9 +702,11 @@ impl Lab {
             if w.process.wait_exit(Some(left)).is_none() {
                 let _ = w.process.signal(Signal::KILL);
                 report.killed += 1;
+                terminated.retain(|&id| id != w.id);
                 w.process.wait_exit(None);
             }
         }
+        report.terminated = terminated.len();
         let ids: Vec<WorkerId> = self
             .workers
             .iter()

@@ -14,7 +14,7 @@ pub mod screenshot;
 pub mod tee;
 
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -27,7 +27,7 @@ pub use self::tee::TeeWriter;
 const PREAMBLE: &str = "\x1b[?25l\x1b[2J\x1b[H";
 
 struct State {
-    cast: Option<CastWriter<BufWriter<File>>>,
+    cast: Option<CastWriter<Box<dyn Write + Send>>>,
     failure: Option<String>,
     record_input: bool,
 }
@@ -62,9 +62,24 @@ impl Recorder {
             source,
         };
         let file = File::create(path).map_err(err)?;
-        let header = Header::new(width, height, title);
-        let mut cast = CastWriter::new(BufWriter::new(file), &header).map_err(err)?;
-        cast.event(Code::Output, PREAMBLE).map_err(err)?;
+        Recorder::to_writer(
+            Box::new(BufWriter::new(file)),
+            path,
+            Header::new(width, height, title),
+            record_input,
+        )
+        .map_err(err)
+    }
+
+    /// Records into any writer; `path` is only used in messages.
+    pub fn to_writer(
+        out: Box<dyn Write + Send>,
+        path: &Path,
+        header: Header,
+        record_input: bool,
+    ) -> std::io::Result<Recorder> {
+        let mut cast = CastWriter::new(out, &header)?;
+        cast.event(Code::Output, PREAMBLE)?;
         Ok(Recorder {
             path: path.to_path_buf(),
             state: Arc::new(Mutex::new(State {
@@ -123,5 +138,49 @@ impl Recorder {
     /// Why recording stopped, once; None if it has not.
     pub fn take_failure(&self) -> Option<String> {
         self.state.lock().failure.take()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A disk that fills after `room` bytes.
+    struct FillingDisk {
+        room: usize,
+    }
+
+    impl Write for FillingDisk {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if buf.len() > self.room {
+                return Err(std::io::Error::from_raw_os_error(libc::ENOSPC));
+            }
+            self.room -= buf.len();
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_full_disk_stops_the_recording_once_with_a_message() {
+        let rec = Recorder::to_writer(
+            Box::new(FillingDisk { room: 400 }),
+            Path::new("demo.cast"),
+            Header::new(80, 24, None),
+            false,
+        )
+        .unwrap();
+        assert!(rec.is_recording());
+        rec.output(&[b'x'; 500]);
+        assert!(!rec.is_recording());
+        let failure = rec.take_failure().unwrap();
+        assert!(failure.contains("demo.cast"), "{failure}");
+        assert!(failure.contains("No space left on device"), "{failure}");
+        assert_eq!(rec.take_failure(), None, "reported once");
+        rec.output(b"more"); // ignored, no panic
+        rec.marker("m");
     }
 }
