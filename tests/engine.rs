@@ -226,6 +226,8 @@ fn shutdown_kills_daemons_and_terminates_the_rest() {
 
     let report = lab.shutdown(Duration::from_secs(5));
     assert_eq!(report.joined, 3);
+    assert_eq!(report.terminated, 2, "the plain and the paused worker");
+    assert_eq!(report.killed, 1, "the daemon");
     assert_eq!(lab.status(plain).unwrap(), Status::Joined(-15));
     assert_eq!(lab.status(daemon).unwrap(), Status::Joined(-9));
     assert_eq!(lab.status(paused).unwrap(), Status::Joined(-15));
