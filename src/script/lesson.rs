@@ -23,7 +23,7 @@ use toml::Spanned;
 
 use super::condition::Condition;
 use super::driver::{KEY_GAP, Stage};
-use super::scenario::{FileError, check_args, line_at, parse_keys};
+use super::scenario::{FileError, check_args, line_at, parse_keys, parse_toml};
 use crate::app::LessonView;
 use crate::app::keymap::Key;
 
@@ -108,10 +108,7 @@ impl Lesson {
             line,
             message,
         };
-        let file: File = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| line_at(text, s.start));
-            err(line, e.message().trim().replace('\n', " "))
-        })?;
+        let file: File = parse_toml(path, text)?;
         let (args_line, args) = match file.args {
             Some(a) => (line_at(text, a.span().start), a.into_inner()),
             None => (1, Vec::new()),

@@ -119,6 +119,15 @@ pub struct FileError {
     pub message: String,
 }
 
+/// Reads a TOML file into `T`; a mistake names the file and the line.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(path: &str, text: &str) -> Result<T, FileError> {
+    toml::from_str(text).map_err(|e| FileError {
+        path: path.to_string(),
+        line: e.span().map_or(1, |s| line_at(text, s.start)),
+        message: e.message().trim().replace('\n', " "),
+    })
+}
+
 /// The line a byte offset is on.
 pub fn line_at(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
@@ -175,10 +184,7 @@ impl Scenario {
             line,
             message,
         };
-        let file: File = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| line_at(text, s.start));
-            err(line, e.message().trim().replace('\n', " "))
-        })?;
+        let file: File = parse_toml(&path.display().to_string(), text)?;
 
         let (raw, settings_line) = match file.settings {
             Some(s) => {

@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use crate::app::keymap::{Keymap, Scope};
 use crate::app::{Action, LabId};
@@ -68,13 +68,7 @@ impl Widget for &Help<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let width = area.width.saturating_sub(4).min(84);
         let height = area.height.saturating_sub(2);
-        let popup = Rect::new(
-            area.x + (area.width - width) / 2,
-            area.y + (area.height - height) / 2,
-            width,
-            height,
-        );
-        Clear.render(popup, buf);
+        let popup = super::popup(area, width, height, buf);
         let lines = self.lines();
         let inner_height = height.saturating_sub(2);
         let max_scroll = (lines.len() as u16).saturating_sub(inner_height);

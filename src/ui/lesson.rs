@@ -73,13 +73,7 @@ impl Widget for &Menu<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let width = area.width.saturating_sub(4).min(76);
         let height = (self.menu.lessons.len() as u16 * 3 + 4).min(area.height.saturating_sub(2));
-        let popup = Rect::new(
-            area.x + (area.width - width) / 2,
-            area.y + (area.height - height) / 2,
-            width,
-            height,
-        );
-        Clear.render(popup, buf);
+        let popup = super::popup(area, width, height, buf);
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(self.theme.title)

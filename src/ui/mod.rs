@@ -241,6 +241,19 @@ fn render_too_small(area: Rect, theme: &Theme, buf: &mut Buffer) {
         .render(area, buf);
 }
 
+/// A rectangle of `width` x `height` centred in `area`, cleared, for a popup.
+pub fn popup(area: Rect, width: u16, height: u16, buf: &mut Buffer) -> Rect {
+    let (width, height) = (width.min(area.width), height.min(area.height));
+    let rect = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    ratatui::widgets::Clear.render(rect, buf);
+    rect
+}
+
 /// What a mouse click at (x, y) does, given the layout that was drawn.
 pub fn hit_test(app: &App, layout: &AppLayout, x: u16, y: u16) -> Option<Action> {
     if layout.too_small || app.overlay().is_some() {
