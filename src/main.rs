@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use proclab::app::{App, Effect, Machine, Settings, perform};
+use proclab::app::{App, Machine, Settings, perform};
 use proclab::cli::Cli;
 use proclab::lab::engine::Engine;
 use proclab::lab::{Lab, LabConfig, Role, SHUTDOWN_GRACE, ShutdownReport, StartOptions};
@@ -66,8 +66,8 @@ fn run(cli: &Cli) -> anyhow::Result<ShutdownReport> {
     tui::spawn_signals(tx.clone()).context("cannot watch for signals")?;
     let sampler = tui::spawn_sampler(tx.clone(), Duration::from_millis(cli.sample_ms))
         .context("cannot start the sampler")?;
-    for _ in 0..cli.workers {
-        perform::perform(&mut app, &mut engine, Effect::Start(start));
+    for effect in proclab::app::startup::effects(cli, &mut app) {
+        perform::perform(&mut app, &mut engine, effect);
     }
 
     let result = {

@@ -3,7 +3,9 @@
 use crate::lab::slot::Control;
 use crate::lab::{StartOptions, WorkerId};
 
+use super::counter::{CounterAction, CounterEffect};
 use super::labs::LabId;
+use super::sync_lab::{SyncAction, SyncEffect};
 
 /// Every change of UI state starts as an action; keys map to actions
 /// through the keymap.
@@ -42,6 +44,10 @@ pub enum Action {
     ScrollUp,
     ScrollDown,
     Quit,
+    /// The counter lab's own actions.
+    Counter(CounterAction),
+    /// The sync lab's own actions.
+    Sync(SyncAction),
 }
 
 /// The exit status `Action::Exit` asks for.
@@ -60,4 +66,6 @@ pub enum Effect {
     Request(WorkerId, Control),
     SetAutoJoin(bool),
     Quit,
+    Counter(CounterEffect),
+    Sync(SyncEffect),
 }

@@ -5,11 +5,15 @@
 //! ([`perform`]). Tests drive all of it without a terminal.
 
 pub mod action;
+pub mod counter;
+pub mod counter_words;
 pub mod keymap;
 pub mod labs;
 pub mod log;
 pub mod narrate;
 pub mod perform;
+pub mod startup;
+pub mod sync_lab;
 pub mod view;
 
 use std::collections::HashMap;
@@ -60,6 +64,10 @@ pub struct App {
     /// Time since start, set by the loop before each event.
     pub now: Duration,
     pub quitting: bool,
+    /// The counter lab's state.
+    pub counter: counter::CounterState,
+    /// The sync lab's state.
+    pub sync: sync_lab::SyncState,
 }
 
 impl App {
@@ -77,6 +85,8 @@ impl App {
             help: None,
             now: Duration::ZERO,
             quitting: false,
+            counter: counter::CounterState::default(),
+            sync: sync_lab::SyncState::default(),
         }
     }
 
@@ -170,6 +180,8 @@ impl App {
             Action::Join => sel.is_some_and(|w| !matches!(w.status, Status::Joined(_))),
             Action::JoinAll => self.counts().zombies > 0,
             Action::NextLab | Action::PrevLab => LabId::ALL.len() > 1,
+            Action::Counter(a) => counter::applies(self, a),
+            Action::Sync(a) => sync_lab::applies(self, a),
             _ => true,
         }
     }
@@ -183,6 +195,7 @@ impl App {
                     .is_some_and(|w| w.status == Status::Alive { paused: true });
                 if paused { "resume" } else { "pause" }
             }
+            Action::Sync(a) => sync_lab::action_label(self, a),
             other => other.label(),
         }
     }
@@ -231,6 +244,8 @@ impl Action {
             Action::CloseOverlay => "close",
             Action::ScrollUp | Action::ScrollDown => "scroll",
             Action::Quit => "quit",
+            Action::Counter(a) => a.label(),
+            Action::Sync(a) => a.label(),
         }
     }
 
@@ -265,6 +280,8 @@ impl Action {
             Action::Quit => {
                 "quit: terminate every worker, join them all, restore the terminal".into()
             }
+            Action::Counter(a) => a.describe(),
+            Action::Sync(a) => a.describe(),
         }
     }
 }
@@ -339,6 +356,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.quitting = true;
             return vec![Effect::Quit];
         }
+        Action::Counter(a) => return counter::update(app, a),
+        Action::Sync(a) => return sync_lab::update(app, a),
     }
     Vec::new()
 }

@@ -58,5 +58,7 @@ fn status(app: &App) -> String {
                 },
             )
         }
+        LabId::Counter => crate::app::counter::header_status(app),
+        LabId::Sync => crate::app::sync_lab::header_status(app),
     }
 }

@@ -20,6 +20,12 @@ pub struct Theme {
     pub note: Style,
     pub error: Style,
     pub bar_empty: Style,
+    /// A result that is right; always drawn beside a ✓.
+    pub good: Style,
+    /// A result that is wrong, or something broken; always beside a ✗.
+    pub bad: Style,
+    /// Large digits meant to be read from the back of a room.
+    pub big_digits: Style,
 }
 
 impl Default for Theme {
@@ -48,6 +54,9 @@ impl Theme {
             note: Style::new().fg(Color::Yellow),
             error: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
             bar_empty: Style::new().fg(Color::DarkGray),
+            good: Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+            bad: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            big_digits: Style::new().fg(Color::White).add_modifier(Modifier::BOLD),
         }
     }
 
