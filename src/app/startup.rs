@@ -10,9 +10,16 @@ use super::{App, Effect, LabId};
 /// that start the lab: workers for the lifecycle lab, a run for the
 /// counter lab, the primitives and workers for the sync lab.
 pub fn effects(cli: &Cli, app: &mut App) -> Vec<Effect> {
+    // `--workers 0` opens the counter lab without a run; `r` then runs
+    // the default number of workers.
+    let defaults = CounterSettings::default();
     app.counter.settings = CounterSettings {
         mode: cli.counter,
-        workers: cli.workers.max(1),
+        workers: if cli.workers == 0 {
+            defaults.workers
+        } else {
+            cli.workers
+        },
         increments: cli.increments,
         slow: cli.slow,
     };

@@ -206,16 +206,26 @@ impl CounterPanel<'_> {
         }
     }
 
-    /// "2 × 1,000,000 · 0.21 s · 9.4 M/s".
-    fn details(&self, s: &Shown) -> Line<'static> {
-        let mut text = format!("{} × {}", s.workers, thousands(s.increments));
-        if s.any {
-            text.push_str(&format!(" · {:.2} s · {}", s.elapsed_s, rate(s.rate)));
+    /// "2 × 1,000,000 · 0.21 s · 9.4 M/s"; nothing before the first run.
+    fn details(&self, s: &Shown) -> Option<Line<'static>> {
+        if !s.any {
+            return None;
         }
+        let took = if s.elapsed_s < 1.0 {
+            format!("{:.1} ms", s.elapsed_s * 1e3)
+        } else {
+            format!("{:.2} s", s.elapsed_s)
+        };
+        let mut text = format!(
+            "{} × {} · {took} · {}",
+            s.workers,
+            thousands(s.increments),
+            rate(s.rate)
+        );
         if s.slow {
             text.push_str(" · slow motion");
         }
-        Line::from(Span::styled(text, self.theme.dim))
+        Some(Line::from(Span::styled(text, self.theme.dim)))
     }
 
     fn verdict(&self, s: &Shown, width: usize, max: usize) -> Vec<Line<'static>> {
@@ -393,29 +403,59 @@ impl CounterPanel<'_> {
         Line::from(Span::styled(joined.join(" "), self.theme.python))
     }
 
+    /// Everything stacked. What must be shown comes first (small digits,
+    /// the figures, the verdict), then, while room lasts: the lock, the
+    /// Python, larger digits and the table of modes (the table before the
+    /// larger digits once the run is over), and the line that makes the value.
     fn tall(&self, s: &Shown, inner: Rect, buf: &mut Buffer) {
         let w = inner.width as usize;
-        let mut above = self.python(s);
-        let mut below = self.figures(s, inner.width);
-        below.push(self.details(s));
-        below.extend(self.verdict(s, w, 2));
-        below.extend(self.lock_lines(s, inner.width as usize));
         let digits_text = thousands(s.value);
-        let mut modes: Vec<Line> = Vec::new();
-        let base = (above.len() + below.len()) as u16;
-        if inner.height >= base + 5 + 4 {
-            modes.push(Line::default());
-            modes.push(Line::from(Span::styled(
+        let small = big_number::rows(&digits_text, inner.width, 4);
+        let large = big_number::rows(&digits_text, inner.width, 8);
+        let mut below = self.figures(s, inner.width);
+        below.extend(self.details(s));
+        below.extend(self.verdict(s, w, 2));
+        let mut used = small + below.len() as u16;
+        let mut fits = |rows: usize| {
+            let ok = used + rows as u16 <= inner.height;
+            if ok {
+                used += rows as u16;
+            }
+            ok
+        };
+        let lock = self.lock_lines(s, w);
+        let lock = if fits(lock.len()) { lock } else { Vec::new() };
+        let step = self.python(s);
+        let step = if fits(step.len()) { step } else { Vec::new() };
+        let mut modes = vec![
+            Line::default(),
+            Line::from(Span::styled(
                 "last full-speed run of each mode",
                 self.theme.dim,
-            )));
-            modes.extend(CounterMode::ALL.into_iter().map(|m| self.mode_line(m)));
+            )),
+        ];
+        modes.extend(CounterMode::ALL.into_iter().map(|m| self.mode_line(m)));
+        let (mut digit_rows, mut with_modes) = (small, false);
+        let order = if s.running {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        for digits_first in order {
+            if digits_first && fits((large - small) as usize) {
+                digit_rows = large;
+            } else if !digits_first && fits(modes.len()) {
+                with_modes = true;
+            }
         }
-        let room = inner.height.saturating_sub(base + modes.len() as u16);
-        let digit_rows = big_number::rows(&digits_text, inner.width, room.min(8)).min(room);
-        if room > digit_rows + 1 {
-            above.push(Line::default());
-        }
+        let setup = fits(1).then(|| {
+            Line::from(Span::styled(
+                setup_python(s.mode).to_string(),
+                self.theme.python,
+            ))
+        });
+        let spare = fits(1);
+
         let mut y = inner.y;
         let put = |line: Line<'static>, y: &mut u16, buf: &mut Buffer| {
             if *y < inner.y + inner.height {
@@ -423,8 +463,11 @@ impl CounterPanel<'_> {
                 *y += 1;
             }
         };
-        for line in above {
+        for line in setup.into_iter().chain(step) {
             put(line, &mut y, buf);
+        }
+        if spare {
+            y += 1;
         }
         (&BigNumber {
             text: &digits_text,
@@ -432,14 +475,21 @@ impl CounterPanel<'_> {
         })
             .render(Rect::new(inner.x, y, inner.width, digit_rows), buf);
         y += digit_rows;
-        for line in below.into_iter().chain(modes) {
+        let modes = if with_modes { modes } else { Vec::new() };
+        for line in below.into_iter().chain(lock).chain(modes) {
             put(line, &mut y, buf);
         }
     }
 
     fn short(&self, s: &Shown, inner: Rect, buf: &mut Buffer) {
         let digits_text = thousands(s.value);
-        let left_w = (inner.width * 45 / 100).max(20).min(inner.width);
+        // Room for the digits in quadrants, leaving the figures theirs.
+        let wanted = (digits_text.chars().count() as u16)
+            .saturating_mul(4)
+            .max(20);
+        let left_w = wanted
+            .min(inner.width.saturating_sub(40))
+            .max(inner.width / 3);
         let digit_rows = inner.height.saturating_sub(2).clamp(1, 4);
         (&BigNumber {
             text: &digits_text,
@@ -453,7 +503,7 @@ impl CounterPanel<'_> {
             digit_rows,
         );
         let mut lines = self.figures(s, right.width);
-        lines.push(self.details(s));
+        lines.extend(self.details(s));
         lines.extend(self.lock_lines(s, right.width as usize).into_iter().take(1));
         lines.push(self.python_line(s));
         for (i, line) in lines.into_iter().take(right.height as usize).enumerate() {
@@ -477,14 +527,21 @@ impl CounterPanel<'_> {
 impl Widget for &CounterPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let s = shown(self.state);
-        let title = Line::from(vec![
+        let tall = area.height >= 12;
+        let mut title = vec![
             Span::styled(" Counter ", self.theme.title),
             Span::styled(
                 format!("{} {} ", mode_letter(s.mode), s.mode.name()),
                 self.theme.title,
             ),
-            Span::styled(format!("{} ", setup_python(s.mode)), self.theme.python),
-        ]);
+        ];
+        if !tall {
+            title.push(Span::styled(
+                format!("{} ", setup_python(s.mode)),
+                self.theme.python,
+            ));
+        }
+        let title = Line::from(title);
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(self.theme.border)
@@ -494,7 +551,7 @@ impl Widget for &CounterPanel<'_> {
         if inner.is_empty() {
             return;
         }
-        if inner.height >= 10 {
+        if tall {
             self.tall(&s, inner, buf);
         } else {
             self.short(&s, inner, buf);

@@ -191,10 +191,7 @@ impl Widget for &SyncPanel<'_> {
             .border_style(self.theme.border)
             .title(Line::from(vec![
                 Span::styled(" Sync ", self.theme.title),
-                Span::styled(
-                    "Event → Semaphore → Barrier, round after round ",
-                    self.theme.dim,
-                ),
+                Span::styled("Event → Semaphore → Barrier ", self.theme.dim),
             ]));
         let inner = block.inner(area);
         block.render(area, buf);

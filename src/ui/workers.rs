@@ -118,6 +118,12 @@ impl Widget for &WorkerTable<'_> {
         if fixed_width(&columns) + min_progress > inner.width {
             columns.retain(|(n, _)| *n != "tasks");
         }
+        // Still too wide: the progress bar narrows to a few cells, then a
+        // widened state column gives back what it took.
+        let over = (fixed_width(&columns) + 8).saturating_sub(inner.width);
+        if let Some(state) = columns.iter_mut().find(|(n, _)| *n == "state") {
+            state.1 = state.1.saturating_sub(over).max(FIXED[3].1);
+        }
         let fixed: u16 = columns.iter().map(|(_, w)| w + 1).sum();
         let progress_width = inner.width.saturating_sub(fixed).max(1) as usize;
         let bar_width = progress_width.saturating_sub(5);
