@@ -46,7 +46,7 @@ fn result(mode: CounterMode, value: u64, secs: f64) -> RunResult {
         rate: done as f64 / secs,
         stopped: false,
         failed: 0,
-        together: 2,
+        interleaved: 250_000,
     }
 }
 

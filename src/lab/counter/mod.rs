@@ -95,9 +95,9 @@ pub struct RunResult {
     pub stopped: bool,
     /// Workers that did not return normally (exitcode other than 0).
     pub failed: u32,
-    /// The most workers that were incrementing at the same time (1: they
-    /// ran one after the other, so nothing could race).
-    pub together: u32,
+    /// Increments that found another worker's write since their own last
+    /// one (0: the workers never ran at the same time, nothing could race).
+    pub interleaved: u64,
 }
 
 /// What the counter lab reports without being asked this instant.
@@ -232,8 +232,7 @@ impl CounterLab {
         sec.go_ns.store(0, Ordering::Relaxed);
         sec.end_ns.store(0, Ordering::Relaxed);
         sec.finished.store(0, Ordering::Relaxed);
-        sec.running.store(0, Ordering::Relaxed);
-        sec.most_running.store(0, Ordering::Relaxed);
+        sec.interleaved.store(0, Ordering::Relaxed);
         sec.ready.store(0, Ordering::Relaxed);
         sec.parties.store(spec.workers, Ordering::Relaxed);
         // No worker of this lab is alive: the gate's lock is free.
@@ -453,7 +452,7 @@ impl CounterLab {
             rate,
             stopped: run.stopped,
             failed,
-            together: sec.most_running.load(Ordering::Acquire),
+            interleaved: sec.interleaved.load(Ordering::Acquire),
         }));
         // `for p in ps: p.join()`: every worker has ended, so none blocks.
         for &id in &run.clients {

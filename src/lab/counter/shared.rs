@@ -103,10 +103,10 @@ pub struct CounterSection {
     pub parties: AtomicU32,
     /// Monotonic ns at which the first worker passed the gate (0: not yet).
     pub go_ns: AtomicU64,
-    /// Workers in their increment loop now, and the most there at once: 1
-    /// means they ran one after the other, and nothing could race.
-    pub running: AtomicU32,
-    pub most_running: AtomicU32,
+    /// Increments that found the counter changed by another worker since
+    /// their own last write: 0 means the workers never ran at the same
+    /// time, and nothing could race.
+    pub interleaved: AtomicU64,
     /// Workers of the run that finished their increments.
     pub finished: AtomicU32,
     /// Monotonic ns at which the last of them finished.

@@ -91,45 +91,41 @@ pub fn run(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
         .compare_exchange(0, clock::now_ns(), Ordering::AcqRel, Ordering::Relaxed);
     set_wait(slot, CounterWait::Nothing);
 
-    let together = sec.running.fetch_add(1, Ordering::AcqRel) + 1;
-    sec.most_running.fetch_max(together, Ordering::AcqRel);
+    // Each step returns the value it found, so the worker can tell when
+    // another wrote in between (see `in_slices`).
     let outcome = match (mode, slow) {
         (_, true) => slow_motion(sec, slot, me, mode, n, proxy.as_mut()),
         (CounterMode::Racy, false) => {
             let value = &sec.hot.value;
-            in_slices(slot, n, || {
+            in_slices(sec, slot, n, || {
                 let v = value.load(Ordering::Relaxed);
                 value.store(v.wrapping_add(1), Ordering::Relaxed);
-                Ok(())
+                Ok(v)
             })
         }
         (CounterMode::Atomic, false) => {
             let value = &sec.hot.value;
-            in_slices(slot, n, || {
-                value.fetch_add(1, Ordering::Relaxed);
-                Ok(())
-            })
+            in_slices(sec, slot, n, || Ok(value.fetch_add(1, Ordering::Relaxed)))
         }
-        (CounterMode::Locked, false) => in_slices(slot, n, || {
+        (CounterMode::Locked, false) => in_slices(sec, slot, n, || {
             let guard = take_lock(sec, slot, me, false)?;
             sec.hot.holder.store(me, Ordering::Relaxed);
             let v = sec.hot.value.load(Ordering::Relaxed);
             sec.hot.value.store(v.wrapping_add(1), Ordering::Relaxed);
             sec.hot.holder.store(0, Ordering::Relaxed);
             drop(guard);
-            Ok(())
+            Ok(v)
         }),
         (CounterMode::Manager, false) => match proxy.as_mut() {
-            Some(proxy) => in_slices(slot, n, || {
+            Some(proxy) => in_slices(sec, slot, n, || {
                 set_wait(slot, CounterWait::Reply);
-                proxy.increment().map_err(Failure::Manager)?;
-                Ok(())
+                let after = proxy.increment().map_err(Failure::Manager)?;
+                Ok(after.wrapping_sub(1))
             }),
             None => Err(Failure::Manager(std::io::ErrorKind::NotConnected.into())),
         },
     };
     set_wait(slot, CounterWait::Nothing);
-    sec.running.fetch_sub(1, Ordering::AcqRel);
     match outcome {
         Ok(()) => {
             sec.end_ns.fetch_max(clock::now_ns(), Ordering::AcqRel);
@@ -181,19 +177,31 @@ fn spin_until(limit: Duration, cond: impl Fn() -> bool) -> bool {
 
 /// Runs `step` `n` times, counting in the slot and looking at proclab's
 /// requests between slices.
+///
+/// `step` returns the value it found before adding one. When that is not
+/// what this worker itself wrote last, another worker wrote in between: the
+/// two really ran at the same time. Those interleavings are added to the
+/// section slice by slice, so a racy run that lost nothing can say whether
+/// its workers ever met.
 fn in_slices(
+    sec: &CounterSection,
     slot: &Slot,
     n: u64,
-    mut step: impl FnMut() -> Result<(), Failure>,
+    mut step: impl FnMut() -> Result<u64, Failure>,
 ) -> Result<(), Failure> {
     let mut done = 0;
+    let mut mine = None;
     while done < n {
         let end = done.saturating_add(SLICE).min(n);
+        let mut met = 0u64;
         while done < end {
-            step()?;
+            let found = step()?;
+            met += u64::from(mine.is_some_and(|m| m != found));
+            mine = Some(found.wrapping_add(1));
             done += 1;
             slot.aux.store(done, Ordering::Relaxed);
         }
+        sec.interleaved.fetch_add(met, Ordering::Relaxed);
         if between_slices(slot, done as f64 / n as f64).is_break() {
             break;
         }
