@@ -293,6 +293,7 @@ fn sync_state() -> SyncState {
             parties: 4,
             arrived: 1,
             rounds: 7,
+            alive: 4,
             at_event: vec![],
             at_semaphore: vec![3],
             in_section: vec![1, 2],
@@ -337,9 +338,14 @@ fn sync_panel_tall_and_short() {
     };
     assert_snapshot!("sync_tall", panel(&state, 44, 18).backend());
     state.view.lost = 1;
+    state.view.alive = 3;
     assert_snapshot!(
         "sync_short_with_a_lost_permit",
         panel(&state, 80, 6).backend()
+    );
+    assert_snapshot!(
+        "sync_tall_with_a_lost_permit",
+        panel(&state, 44, 18).backend()
     );
 }
 

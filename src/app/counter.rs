@@ -93,18 +93,12 @@ impl CounterAction {
 
     pub fn describe(self) -> String {
         match self {
-            CounterAction::Run => {
-                "run: N workers increment the shared counter K times each, then join".into()
-            }
+            CounterAction::Run => "run: N workers add 1 to one counter K times each".into(),
             CounterAction::Stop => "stop the run: terminate its workers".into(),
-            CounterAction::CycleMode => {
-                "next mode for the next run: racy, locked, atomic, manager".into()
-            }
+            CounterAction::CycleMode => "the next run's mode: racy, locked, atomic, manager".into(),
             CounterAction::MoreWorkers => "one more worker in the next run".into(),
             CounterAction::FewerWorkers => "one worker fewer in the next run".into(),
-            CounterAction::ToggleSlow => {
-                "slow motion: each increment stretched so the class can follow it".into()
-            }
+            CounterAction::ToggleSlow => "slow motion: each increment slow enough to follow".into(),
         }
     }
 }

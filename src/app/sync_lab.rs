@@ -202,24 +202,44 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: SyncEffect) {
     app.say(line);
 }
 
+/// How a worker ended, as the Python that ends it would say it.
+fn ended_by(id: WorkerId, exitcode: i32) -> (String, String) {
+    match exitcode {
+        -15 => (format!("p{id}.terminate()"), "terminated".into()),
+        -9 => (format!("p{id}.kill()"), "killed".into()),
+        c => (
+            format!("p{id}.exitcode == {c}"),
+            format!("ended ({})", describe_exitcode(c)),
+        ),
+    }
+}
+
 pub fn on_event(app: &mut App, event: SyncEvent) {
-    let line = |id: WorkerId, exitcode: i32, python: &str, text: &str| Line {
-        python: Some(python.to_string()),
-        text: format!("worker {id} ended ({}) {text}", describe_exitcode(exitcode)),
+    let line = |python: String, text: String| Line {
+        python: Some(python),
+        text,
         level: Level::Error,
     };
     app.say(match event {
-        SyncEvent::PermitLost { id, exitcode } => line(
-            id,
-            exitcode,
-            "p.terminate()  # inside 'with sem:'",
-            "holding a permit: it is never given back (+ adds one)",
-        ),
-        SyncEvent::DiedAtBarrier { id, exitcode } => line(
-            id,
-            exitcode,
-            "p.terminate()  # inside b.wait()",
-            "at the barrier: its arrival still counts",
+        SyncEvent::PermitLost { id, exitcode } => {
+            let (python, how) = ended_by(id, exitcode);
+            line(
+                format!("{python}  # inside 'with sem:'"),
+                format!("worker {id} was {how} holding a permit: it is never given back (+ adds one)"),
+            )
+        }
+        SyncEvent::DiedAtBarrier { id, exitcode } => {
+            let (python, how) = ended_by(id, exitcode);
+            line(
+                format!("{python}  # inside b.wait()"),
+                format!("worker {id} was {how} at the barrier: its arrival still counts"),
+            )
+        }
+        SyncEvent::PartiesShort { alive, parties } => line(
+            "b.wait()  # hangs: a party is gone".into(),
+            format!(
+                "{alive} workers left for Barrier({parties}): it never fills again ([ lowers it, s adds a worker)"
+            ),
         ),
     });
 }

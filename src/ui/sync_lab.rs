@@ -81,19 +81,39 @@ impl SyncPanel<'_> {
         Span::styled(format!("{label}{}", ids(who)), style)
     }
 
-    fn lost(&self, v: &SyncView) -> Option<Line<'static>> {
+    fn warning(&self, text: String) -> Line<'static> {
+        Line::from(vec![
+            Span::styled("✗ ", self.theme.bad),
+            Span::styled(text, self.theme.bad),
+        ])
+    }
+
+    /// Permits that died with their holders.
+    fn lost(&self, v: &SyncView, short: bool) -> Option<Line<'static>> {
         (v.lost > 0).then(|| {
-            Line::from(vec![
-                Span::styled("✗ ", self.theme.bad),
-                Span::styled(
-                    format!(
-                        "{} permit{} lost with dead workers: + gives one back",
-                        v.lost,
-                        if v.lost == 1 { "" } else { "s" }
-                    ),
-                    self.theme.bad,
-                ),
-            ])
+            let s = if v.lost == 1 { "" } else { "s" };
+            self.warning(if short {
+                format!("{} permit{s} lost", v.lost)
+            } else {
+                format!(
+                    "{} permit{s} lost with dead workers: + gives one back",
+                    v.lost
+                )
+            })
+        })
+    }
+
+    /// A barrier with more parties than workers left to arrive.
+    fn short_of_parties(&self, v: &SyncView, short: bool) -> Option<Line<'static>> {
+        (v.alive < v.parties && v.rounds + v.arrived > 0).then(|| {
+            self.warning(if short {
+                format!("{} alive for {} parties: never fills", v.alive, v.parties)
+            } else {
+                format!(
+                    "{} workers alive for {} parties: it never fills ([ lowers it)",
+                    v.alive, v.parties
+                )
+            })
         })
     }
 
@@ -135,7 +155,7 @@ impl SyncPanel<'_> {
                 dim,
             )),
         ];
-        lines.extend(self.lost(v));
+        lines.extend(self.lost(v, true));
         lines.extend([
             Line::default(),
             Line::from(vec![
@@ -149,6 +169,7 @@ impl SyncPanel<'_> {
                 Span::styled(format!(" · round {}", v.rounds), dim),
             ]),
         ]);
+        lines.extend(self.short_of_parties(v, true));
         lines
     }
 
@@ -178,7 +199,17 @@ impl SyncPanel<'_> {
             Span::styled(format!(" · round {}", v.rounds), dim),
         ]);
         let mut lines = vec![Line::from(event), Line::from(sem), Line::from(bar)];
-        lines.extend(self.lost(v));
+        match (self.lost(v, false), self.short_of_parties(v, false)) {
+            (Some(_), Some(_)) => {
+                // One line for both.
+                let mut spans = self.lost(v, true).map(|l| l.spans).unwrap_or_default();
+                spans.push(Span::styled(" · ", self.theme.dim));
+                let parties = self.short_of_parties(v, true);
+                spans.extend(parties.map(|l| l.spans).unwrap_or_default());
+                lines.push(Line::from(spans));
+            }
+            (lost, parties) => lines.extend(lost.or(parties)),
+        }
         lines
     }
 }

@@ -43,6 +43,9 @@ pub enum SyncEvent {
     PermitLost { id: WorkerId, exitcode: i32 },
     /// A worker died waiting at the barrier: its arrival still counts.
     DiedAtBarrier { id: WorkerId, exitcode: i32 },
+    /// A worker died and fewer live workers are left than the barrier's
+    /// parties: unless it is lowered, the barrier never fills again.
+    PartiesShort { alive: u32, parties: u32 },
 }
 
 /// The sync lab now, as plain values to draw.
@@ -62,6 +65,8 @@ pub struct SyncView {
     pub arrived: u32,
     /// Times the barrier has released its parties.
     pub rounds: u32,
+    /// Sync workers alive, who can still arrive at the barrier.
+    pub alive: u32,
     pub at_event: Vec<WorkerId>,
     pub at_semaphore: Vec<WorkerId>,
     pub in_section: Vec<WorkerId>,
@@ -152,6 +157,7 @@ impl SyncLab {
     pub fn poll(&mut self, lab: &Lab, ended: &[LabEvent]) -> Vec<SyncEvent> {
         let mut events = Vec::new();
         let sec = section(lab);
+        let mut died = false;
         for event in ended {
             let LabEvent::Exited { id, pid, exitcode } = *event else {
                 continue;
@@ -159,6 +165,7 @@ impl SyncLab {
             if !self.workers.contains(&id) {
                 continue;
             }
+            died = true;
             // The dead worker's slot still holds the last step it wrote.
             match last_wait(lab, pid) {
                 SyncWait::Inside => {
@@ -188,6 +195,7 @@ impl SyncLab {
             if w.role != Role::Sync || !w.status.is_alive() {
                 continue;
             }
+            view.alive += 1;
             let list = match SyncWait::decode(w.wait) {
                 SyncWait::Event => &mut view.at_event,
                 SyncWait::Semaphore { .. } => &mut view.at_semaphore,
@@ -196,6 +204,12 @@ impl SyncLab {
                 _ => continue,
             };
             list.push(w.id);
+        }
+        if died && view.alive < view.parties {
+            events.push(SyncEvent::PartiesShort {
+                alive: view.alive,
+                parties: view.parties,
+            });
         }
         self.view = view;
         events
