@@ -161,7 +161,7 @@ fn main() {
             .join(", ")
     };
     println!("\n## Racy mode: updates lost, {WORKERS} processes\n");
-    println!("| what | lost in each run | runs whose workers met |");
+    println!("| what | lost in each run | runs where a worker saw the other's writes |");
     println!("| --- | --- | --- |");
     println!(
         "| proclab racy, 2 x 200,000 | {} | {overlap_200k} of {} |",
