@@ -69,7 +69,8 @@ fn a_semaphore_never_lets_more_than_k_in() {
 fn each_worker_says_what_it_waits_on() {
     // Parties one more than workers: everyone ends up waiting at the barrier.
     let mut engine = engine(1, 3);
-    let ids = start(&mut engine, 2, 150);
+    // Long enough inside that the other worker surely reaches the semaphore.
+    let ids = start(&mut engine, 2, 600);
     wait_until("both workers waiting for the event", || {
         states(&mut engine) == ["waiting for event", "waiting for event"]
     });

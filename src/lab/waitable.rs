@@ -151,17 +151,6 @@ impl SharedSemaphore {
         self.cond.notify_all();
         Ok(true)
     }
-
-    /// Forgets holders that can no longer give their permit back.
-    pub fn forget_held(&self, n: u32, timeout: Duration) -> Result<bool, SyncError> {
-        let Some(_guard) = lock_within(&self.mutex, timeout)? else {
-            return Ok(false);
-        };
-        let held = self.held.load(Ordering::Relaxed);
-        self.held.store(held.saturating_sub(n), Ordering::Relaxed);
-        self.cond.notify_all();
-        Ok(true)
-    }
 }
 
 /// `multiprocessing.Event`: a flag that waiters block on until it is set.

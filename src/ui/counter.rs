@@ -282,23 +282,26 @@ impl CounterPanel<'_> {
     fn lock_lines(&self, s: &Shown, width: usize) -> Vec<Line<'static>> {
         let lock = &self.state.view.lock;
         let dim = self.theme.dim;
+        let mut lines = Vec::new();
         if let Some(a) = &self.state.abandoned {
             let by = a.by.map_or("a worker".into(), |id| format!("worker {id}"));
             let fixer = a
                 .recovered_by
                 .map_or("proclab".into(), |id| format!("worker {id}"));
             let text = format!("lock abandoned by {by}: EOWNERDEAD, made consistent by {fixer}");
-            return self.marked("✗ ", self.theme.bad, &text, width, 2);
-        }
-        if let (Some(holder), true) = (lock.holder, lock.holder_dead) {
+            lines = self.marked("✗ ", self.theme.bad, &text, width, 2);
+        } else if let (Some(holder), true) = (lock.holder, lock.holder_dead) {
             let text = format!("lock held by worker {holder}, which is dead: abandoned");
             return self.marked("✗ ", self.theme.bad, &text, width, 2);
         }
-        if lock.holder.is_none() && lock.waiting.is_empty() {
-            return (s.running && s.mode == CounterMode::Locked)
-                .then(|| Line::from(Span::styled("lock: changing hands", dim)))
-                .into_iter()
-                .collect();
+        // At full speed the lock changes hands millions of times a second:
+        // a holder is named only when it has held on, or someone waits.
+        let brief = lock.held_for.is_none() && !s.slow;
+        if (lock.holder.is_none() || brief) && lock.waiting.is_empty() {
+            if s.running && s.mode == CounterMode::Locked {
+                lines.push(Line::from(Span::styled("lock: changing hands", dim)));
+            }
+            return lines;
         }
         let mut spans = vec![Span::styled("lock: ", dim)];
         match lock.holder {
@@ -311,7 +314,7 @@ impl CounterPanel<'_> {
             }
             None => spans.push(Span::raw("free")),
         }
-        let mut lines = vec![Line::from(spans)];
+        lines.push(Line::from(spans));
         if !lock.waiting.is_empty() {
             let waiting: Vec<String> = lock
                 .waiting

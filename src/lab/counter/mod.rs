@@ -192,11 +192,6 @@ impl CounterLab {
         self.run.is_some()
     }
 
-    /// The run's workers (not the manager), while a run goes on.
-    pub fn clients(&self) -> &[WorkerId] {
-        self.run.as_ref().map_or(&[], |r| &r.clients)
-    }
-
     /// What to draw, as of the last [`poll`](Self::poll).
     pub fn view(&self) -> &CounterView {
         self.watch.view()

@@ -108,11 +108,6 @@ impl SyncLab {
         &self.view
     }
 
-    /// The workers this lab started, joined ones included.
-    pub fn workers(&self) -> &[WorkerId] {
-        &self.workers
-    }
-
     /// `Process(target=worker, args=(e, sem, b)).start()`; `task_ms` is the
     /// time inside the critical section.
     pub fn start_worker(&mut self, lab: &mut Lab, task_ms: u64) -> Result<WorkerId, SyncLabError> {
