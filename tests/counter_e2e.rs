@@ -53,12 +53,12 @@ fn the_racy_counter_run_by_key_loses_updates_and_the_lock_does_not() {
             "--workers",
             "0",
             "--increments",
-            "20000000",
+            "2000000",
         ],
         100,
         30,
     );
-    s.wait_for("runs 2 × 20,000,000");
+    s.wait_for("runs 2 × 2,000,000");
     let mut lost = false;
     for run in 1..=6 {
         s.press("r");
