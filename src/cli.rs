@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::{CommandFactory, Parser, Subcommand, error::ErrorKind};
 
 use crate::app::{LabId, ThemeName};
+use crate::lab::counter::{CounterMode, DEFAULT_INCREMENTS};
+use crate::lab::sync_lab::DEFAULT_PERMITS;
 use crate::lab::{DEFAULT_MAX_WORKERS, MAX_WORKERS_LIMIT, Workload};
 
 /// A terminal lab that makes parallelism visible: real worker processes,
@@ -56,6 +58,26 @@ pub struct Cli {
     /// How often cores and workers are sampled, in milliseconds (200 at least).
     #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u64).range(200..=10_000))]
     pub sample_ms: u64,
+
+    /// Counter lab: how workers increment the shared counter.
+    #[arg(long, value_enum, default_value_t = CounterMode::Racy)]
+    pub counter: CounterMode,
+
+    /// Counter lab: increments each worker makes (1 to 18446744073709551615).
+    #[arg(long, default_value_t = DEFAULT_INCREMENTS, value_parser = parse_increments, allow_negative_numbers = true)]
+    pub increments: u64,
+
+    /// Counter lab: slow motion (10 increments each, a pause between read and write).
+    #[arg(long)]
+    pub slow: bool,
+
+    /// Sync lab: the semaphore's k, how many may be in the critical section at once.
+    #[arg(long, default_value_t = DEFAULT_PERMITS, value_parser = clap::value_parser!(u32).range(1..=MAX_WORKERS_LIMIT as i64))]
+    pub permits: u32,
+
+    /// Sync lab: the barrier's parties (default: --workers).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_WORKERS_LIMIT as i64))]
+    pub parties: Option<u32>,
 
     /// The look: standard, or projector (high contrast, thick bars, large digits).
     #[arg(long, global = true, value_enum, default_value_t = ThemeName::Standard)]
@@ -118,6 +140,17 @@ pub struct LessonArgs {
     pub speed: f64,
 }
 
+/// `--increments`: a whole number from 1 to u64's largest.
+fn parse_increments(s: &str) -> Result<u64, String> {
+    match s.trim().replace('_', "").parse::<u64>() {
+        Ok(0) => Err("0 increments would count nothing: expected 1 to 18446744073709551615".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "{s:?} is not a whole number from 1 to 18446744073709551615"
+        )),
+    }
+}
+
 fn speed(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && (0.1..=100.0).contains(&v) => Ok(v),
@@ -138,14 +171,41 @@ pub struct ConfigArgs {
 impl Cli {
     /// Checks what clap cannot check flag by flag.
     pub fn check(&self) -> Result<(), clap::Error> {
+        let invalid = |msg: String| Err(Cli::command().error(ErrorKind::ValueValidation, msg));
         if self.workers > self.max_workers {
-            return Err(Cli::command().error(
-                ErrorKind::ValueValidation,
-                format!(
-                    "--workers {} is more than --max-workers {}: start at most {} workers, or raise the cap",
-                    self.workers, self.max_workers, self.max_workers
-                ),
+            return invalid(format!(
+                "--workers {} is more than --max-workers {}: start at most {} workers, or raise the cap",
+                self.workers, self.max_workers, self.max_workers
             ));
+        }
+        if self.permits > self.max_workers {
+            return invalid(format!(
+                "--permits {} is more than --max-workers {}: k must be from 1 to {}",
+                self.permits, self.max_workers, self.max_workers
+            ));
+        }
+        if let Some(parties) = self.parties.filter(|&p| p > self.max_workers) {
+            return invalid(format!(
+                "--parties {parties} is more than --max-workers {}: parties must be from 1 to {}",
+                self.max_workers, self.max_workers
+            ));
+        }
+        if self.lab == LabId::Counter {
+            if u64::from(self.workers)
+                .checked_mul(self.increments)
+                .is_none()
+            {
+                return invalid(format!(
+                    "--workers {} x --increments {} is beyond what the counter holds (18446744073709551615): fewer increments",
+                    self.workers, self.increments
+                ));
+            }
+            if self.counter == CounterMode::Manager && self.workers >= self.max_workers {
+                return invalid(format!(
+                    "--counter manager needs one more process for the server: --workers {} leaves none under --max-workers {}",
+                    self.workers, self.max_workers
+                ));
+            }
         }
         Ok(())
     }
@@ -168,6 +228,35 @@ mod tests {
         assert_eq!(cli.workers, 2);
         assert_eq!(cli.refresh_ms, 100);
         assert_eq!(cli.max_workers, 256);
+        assert_eq!(cli.counter, CounterMode::Racy);
+        assert_eq!(cli.increments, 1_000_000);
+        assert_eq!(cli.permits, 2);
+    }
+
+    #[test]
+    fn the_counter_lab_takes_its_flags() {
+        let cli = parse(&[
+            "--lab",
+            "counter",
+            "--workers",
+            "3",
+            "--counter",
+            "locked",
+            "--increments",
+            "1_000",
+            "--slow",
+        ])
+        .unwrap();
+        assert_eq!(cli.lab, LabId::Counter);
+        assert_eq!(cli.counter, CounterMode::Locked);
+        assert_eq!(cli.increments, 1000);
+        assert!(cli.slow);
+        let max = parse(&["--increments", "18446744073709551615"]).unwrap();
+        assert_eq!(
+            max.increments,
+            u64::MAX,
+            "one worker may count to u64's largest"
+        );
     }
 
     #[test]
@@ -181,6 +270,44 @@ mod tests {
             (&["--tasks", "0"], "--tasks"),
             (&["--refresh-ms", "1"], "--refresh-ms"),
             (&["--task-ms", "abc"], "--task-ms"),
+            (&["--increments", "0"], "--increments"),
+            (
+                &["--increments", "18446744073709551616"],
+                "1 to 18446744073709551615",
+            ),
+            (&["--increments", "-5"], "--increments"),
+            (&["--counter", "fast"], "--counter"),
+            (&["--permits", "0"], "--permits"),
+            (
+                &["--permits", "9", "--max-workers", "8"],
+                "k must be from 1 to 8",
+            ),
+            (&["--parties", "0"], "--parties"),
+            (&["--parties", "300"], "--parties 300"),
+            (
+                &[
+                    "--lab",
+                    "counter",
+                    "--workers",
+                    "4",
+                    "--increments",
+                    "18446744073709551615",
+                ],
+                "--increments",
+            ),
+            (
+                &[
+                    "--lab",
+                    "counter",
+                    "--counter",
+                    "manager",
+                    "--workers",
+                    "4",
+                    "--max-workers",
+                    "4",
+                ],
+                "one more process",
+            ),
         ] {
             let err = parse(args).unwrap_err().to_string();
             assert!(err.contains(needle), "{args:?}: {err}");

@@ -3,7 +3,9 @@
 use crate::lab::slot::Control;
 use crate::lab::{StartOptions, WorkerId};
 
+use super::counter::{CounterAction, CounterEffect};
 use super::labs::LabId;
+use super::sync_lab::{SyncAction, SyncEffect};
 
 /// Every change of UI state starts as an action; keys map to actions
 /// through the keymap.
@@ -50,6 +52,10 @@ pub enum Action {
     /// Start what the menu has selected.
     Choose,
     Quit,
+    /// The counter lab's own actions.
+    Counter(CounterAction),
+    /// The sync lab's own actions.
+    Sync(SyncAction),
 }
 
 /// The exit status `Action::Exit` asks for.
@@ -72,4 +78,6 @@ pub enum Effect {
     /// Leave this session and start the named lesson afresh.
     StartLesson(&'static str),
     Quit,
+    Counter(CounterEffect),
+    Sync(SyncEffect),
 }

@@ -6,7 +6,9 @@ use std::fmt;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
+use super::counter::CounterAction;
 use super::labs::LabId;
+use super::sync_lab::SyncAction;
 
 /// A key as the keymap knows it: a code, and whether Ctrl was held.
 /// Shift is part of the character (`A` is Shift-a).
@@ -230,6 +232,57 @@ impl Keymap {
         add(Key::char('d'), ToggleDaemon, life, false);
         add(Key::char('w'), ToggleWorkload, life, false);
         add(Key::char('A'), ToggleAutoJoin, life, false);
+
+        let counter = Scope::Lab(LabId::Counter);
+        add(Key::char('r'), Counter(CounterAction::Run), counter, true);
+        add(Key::char('x'), Counter(CounterAction::Stop), counter, true);
+        add(
+            Key::char('c'),
+            Counter(CounterAction::CycleMode),
+            counter,
+            true,
+        );
+        add(
+            Key::char('m'),
+            Counter(CounterAction::ToggleSlow),
+            counter,
+            true,
+        );
+        add(Key::char('t'), Terminate, counter, true);
+        add(Key::char('p'), TogglePause, counter, true);
+        add(Key::char('k'), Kill, counter, true);
+        add(
+            Key::char('+'),
+            Counter(CounterAction::MoreWorkers),
+            counter,
+            false,
+        );
+        add(
+            Key::char('='),
+            Counter(CounterAction::MoreWorkers),
+            counter,
+            false,
+        );
+        add(
+            Key::char('-'),
+            Counter(CounterAction::FewerWorkers),
+            counter,
+            false,
+        );
+
+        let sync = Scope::Lab(LabId::Sync);
+        add(Key::char('s'), Sync(SyncAction::Start), sync, true);
+        add(Key::char('g'), Sync(SyncAction::ToggleEvent), sync, true);
+        add(Key::char('+'), Sync(SyncAction::MorePermits), sync, true);
+        add(Key::char('='), Sync(SyncAction::MorePermits), sync, false);
+        add(Key::char('-'), Sync(SyncAction::FewerPermits), sync, true);
+        add(Key::char(']'), Sync(SyncAction::MoreParties), sync, false);
+        add(Key::char('['), Sync(SyncAction::FewerParties), sync, false);
+        add(Key::char('t'), Terminate, sync, true);
+        add(Key::char('p'), TogglePause, sync, false);
+        add(Key::char('k'), Kill, sync, false);
+        add(Key::char('j'), Join, sync, false);
+        add(Key::char('a'), JoinAll, sync, false);
 
         let g = Scope::Global;
         add(Key::plain(KeyCode::Up), SelectPrev, g, false);

@@ -5,15 +5,21 @@
 pub enum LabId {
     /// Spawn, pause, resume, terminate, kill and join real worker processes.
     Lifecycle,
+    /// A counter shared by every worker: racy, locked, atomic, or behind a manager.
+    Counter,
+    /// An Event, a Semaphore(k) and a Barrier between processes.
+    Sync,
 }
 
 impl LabId {
     /// Every lab, in selector order; number keys pick them by position.
-    pub const ALL: &'static [LabId] = &[LabId::Lifecycle];
+    pub const ALL: &'static [LabId] = &[LabId::Lifecycle, LabId::Counter, LabId::Sync];
 
     pub fn title(self) -> &'static str {
         match self {
             LabId::Lifecycle => "Lifecycle",
+            LabId::Counter => "Counter",
+            LabId::Sync => "Sync",
         }
     }
 
@@ -21,6 +27,8 @@ impl LabId {
     pub fn name(self) -> &'static str {
         match self {
             LabId::Lifecycle => "lifecycle",
+            LabId::Counter => "counter",
+            LabId::Sync => "sync",
         }
     }
 

@@ -5,11 +5,15 @@
 //! ([`perform`]). Tests drive all of it without a terminal.
 
 pub mod action;
+pub mod counter;
+pub mod counter_words;
 pub mod keymap;
 pub mod labs;
 pub mod log;
 pub mod narrate;
 pub mod perform;
+pub mod startup;
+pub mod sync_lab;
 pub mod view;
 
 use std::collections::{HashMap, VecDeque};
@@ -93,6 +97,10 @@ pub struct App {
     /// The lessons menu, while it is open: (name, title, summary) of each
     /// lesson and the selected row.
     pub lessons_menu: Option<LessonsMenu>,
+    /// The counter lab's state.
+    pub counter: counter::CounterState,
+    /// The sync lab's state.
+    pub sync: sync_lab::SyncState,
 }
 
 /// A lesson's current step, for its panel.
@@ -155,6 +163,8 @@ impl App {
             caption: None,
             lesson: None,
             lessons_menu: None,
+            counter: counter::CounterState::default(),
+            sync: sync_lab::SyncState::default(),
         }
     }
 
@@ -248,6 +258,8 @@ impl App {
             Action::Join => sel.is_some_and(|w| !matches!(w.status, Status::Joined(_))),
             Action::JoinAll => self.counts().zombies > 0,
             Action::NextLab | Action::PrevLab => LabId::ALL.len() > 1,
+            Action::Counter(a) => counter::applies(self, a),
+            Action::Sync(a) => sync_lab::applies(self, a),
             _ => true,
         }
     }
@@ -310,6 +322,7 @@ impl App {
                     .is_some_and(|w| w.status == Status::Alive { paused: true });
                 if paused { "resume" } else { "pause" }
             }
+            Action::Sync(a) => sync_lab::action_label(self, a),
             other => other.label(),
         }
     }
@@ -352,6 +365,20 @@ impl Action {
         "next-lab",
         "prev-lab",
         "lab-lifecycle",
+        "lab-counter",
+        "lab-sync",
+        "counter-run",
+        "counter-stop",
+        "counter-mode",
+        "counter-more",
+        "counter-fewer",
+        "counter-slow",
+        "sync-start",
+        "sync-event",
+        "sync-more-permits",
+        "sync-fewer-permits",
+        "sync-more-parties",
+        "sync-fewer-parties",
         "screenshot",
         "show-keys",
         "lessons",
@@ -392,6 +419,18 @@ impl Action {
             "close" => Action::CloseOverlay,
             "scroll-up" => Action::ScrollUp,
             "scroll-down" => Action::ScrollDown,
+            "counter-run" => Action::Counter(counter::CounterAction::Run),
+            "counter-stop" => Action::Counter(counter::CounterAction::Stop),
+            "counter-mode" => Action::Counter(counter::CounterAction::CycleMode),
+            "counter-more" => Action::Counter(counter::CounterAction::MoreWorkers),
+            "counter-fewer" => Action::Counter(counter::CounterAction::FewerWorkers),
+            "counter-slow" => Action::Counter(counter::CounterAction::ToggleSlow),
+            "sync-start" => Action::Sync(sync_lab::SyncAction::Start),
+            "sync-event" => Action::Sync(sync_lab::SyncAction::ToggleEvent),
+            "sync-more-permits" => Action::Sync(sync_lab::SyncAction::MorePermits),
+            "sync-fewer-permits" => Action::Sync(sync_lab::SyncAction::FewerPermits),
+            "sync-more-parties" => Action::Sync(sync_lab::SyncAction::MoreParties),
+            "sync-fewer-parties" => Action::Sync(sync_lab::SyncAction::FewerParties),
             other => {
                 let lab = other.strip_prefix("lab-")?;
                 return LabId::ALL
@@ -432,6 +471,8 @@ impl Action {
             Action::Lessons => "lessons",
             Action::Choose => "start",
             Action::Quit => "quit",
+            Action::Counter(a) => a.label(),
+            Action::Sync(a) => a.label(),
         }
     }
 
@@ -470,6 +511,8 @@ impl Action {
             Action::Quit => {
                 "quit: terminate every worker, join them all, restore the terminal".into()
             }
+            Action::Counter(a) => a.describe(),
+            Action::Sync(a) => a.describe(),
         }
     }
 }
@@ -584,6 +627,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.quitting = true;
             return vec![Effect::Quit];
         }
+        Action::Counter(a) => return counter::update(app, a),
+        Action::Sync(a) => return sync_lab::update(app, a),
     }
     Vec::new()
 }

@@ -10,8 +10,15 @@ use super::{App, Effect, narrate, target_name};
 
 /// Carries out one effect and logs what happened.
 pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
+    // The labs' own effects need the whole engine.
+    match effect {
+        Effect::Counter(e) => super::counter::perform(app, engine, e),
+        Effect::Sync(e) => super::sync_lab::perform(app, engine, e),
+        _ => {}
+    }
     let lab = &mut engine.lab;
     match effect {
+        Effect::Counter(_) | Effect::Sync(_) => {}
         Effect::Start(options) => match lab.start_with(options) {
             Ok(id) => {
                 let pid = lab.pid(id).unwrap_or(0);
@@ -130,10 +137,13 @@ pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
             EngineEvent::Lab(LabEvent::Joined { id, exitcode, .. }) => {
                 app.say(narrate::joined(id, exitcode))
             }
+            EngineEvent::Counter(e) => super::counter::on_event(app, e),
+            EngineEvent::Sync(e) => super::sync_lab::on_event(app, e),
         }
     }
     engine.lab.forget_joined(JOINED_KEPT);
-    app.on_workers(engine.lab.snapshot()) || had_events
+    let labs = super::counter::refresh(app, engine) | super::sync_lab::refresh(app, engine);
+    app.on_workers(engine.lab.snapshot()) || had_events || labs
 }
 
 /// How many joined workers the table keeps showing.

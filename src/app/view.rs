@@ -151,5 +151,7 @@ impl WorkerRow {
 fn role_state(snap: &WorkerSnapshot) -> Option<String> {
     match snap.role {
         Role::Tasks => None,
+        Role::Counter | Role::Manager => super::counter_words::role_state(snap.wait),
+        Role::Sync => super::sync_lab::role_state(snap.wait),
     }
 }

@@ -7,26 +7,44 @@
 
 use std::time::Duration;
 
+use super::counter::{CounterEvent, CounterLab};
+use super::sync_lab::{SyncEvent, SyncLab};
 use super::{Lab, LabEvent, ShutdownReport};
 
 /// Something the engine reports without being asked this instant.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EngineEvent {
     Lab(LabEvent),
+    Counter(CounterEvent),
+    Sync(SyncEvent),
 }
 
 pub struct Engine {
     pub lab: Lab,
+    pub counter: CounterLab,
+    pub sync: SyncLab,
 }
 
 impl Engine {
     pub fn new(lab: Lab) -> Engine {
-        Engine { lab }
+        let counter = CounterLab::new(&lab);
+        let sync = SyncLab::new(&lab);
+        Engine { lab, counter, sync }
     }
 
     /// Looks at everything once, without blocking.
     pub fn poll(&mut self) -> Vec<EngineEvent> {
-        self.lab.poll().into_iter().map(EngineEvent::Lab).collect()
+        let lab_events = self.lab.poll();
+        let sync = self.sync.poll(&self.lab, &lab_events);
+        let mut events: Vec<EngineEvent> = lab_events.into_iter().map(EngineEvent::Lab).collect();
+        events.extend(
+            self.counter
+                .poll(&mut self.lab)
+                .into_iter()
+                .map(EngineEvent::Counter),
+        );
+        events.extend(sync.into_iter().map(EngineEvent::Sync));
+        events
     }
 
     /// Stops every controller, then every worker (see [`Lab::shutdown`]).

@@ -8,6 +8,7 @@
 //! subcommand; see [`worker`].
 
 pub mod clock;
+pub mod counter;
 pub mod engine;
 pub mod process;
 pub mod role;
@@ -15,6 +16,8 @@ pub mod shm;
 pub mod slot;
 mod supervisor;
 pub mod sync;
+pub mod sync_lab;
+pub mod waitable;
 pub mod work;
 pub mod worker;
 

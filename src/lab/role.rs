@@ -10,6 +10,12 @@ pub enum Role {
     /// Runs CPU- or I/O-bound tasks: the lifecycle lab's worker.
     #[default]
     Tasks,
+    /// Increments the shared counter: the counter lab's worker.
+    Counter,
+    /// The counter lab's manager: a server process that owns a counter.
+    Manager,
+    /// Goes round an Event, a Semaphore and a Barrier: the sync lab's worker.
+    Sync,
 }
 
 impl Role {
@@ -17,12 +23,18 @@ impl Role {
     pub fn name(self) -> &'static str {
         match self {
             Role::Tasks => "tasks",
+            Role::Counter => "counter",
+            Role::Manager => "manager",
+            Role::Sync => "sync",
         }
     }
 
     pub fn parse(name: &str) -> Result<Role, String> {
         match name {
             "tasks" => Ok(Role::Tasks),
+            "counter" => Ok(Role::Counter),
+            "manager" => Ok(Role::Manager),
+            "sync" => Ok(Role::Sync),
             other => Err(format!("unknown role {other:?}")),
         }
     }
@@ -31,6 +43,9 @@ impl Role {
     pub fn label(self) -> &'static str {
         match self {
             Role::Tasks => "task",
+            Role::Counter => "counter",
+            Role::Manager => "manager",
+            Role::Sync => "sync",
         }
     }
 }

@@ -180,6 +180,9 @@ pub fn main(args: WorkerArgs) -> i32 {
     // here does the same. The message goes to the worker's stderr.
     std::panic::catch_unwind(|| match args.role {
         Role::Tasks => run_tasks(&args, &region, slot),
+        Role::Counter => super::counter::worker::run(&args, &region, slot),
+        Role::Manager => super::counter::manager::serve(&args, &region, slot),
+        Role::Sync => super::sync_lab::worker::run(&args, &region, slot),
     })
     .unwrap_or(1)
 }

@@ -11,7 +11,7 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::terminal::TerminalGuard;
 use super::{Ending, Session};
-use crate::app::{App, Effect, Keymap, Machine, Settings, perform};
+use crate::app::{App, Keymap, Machine, Settings, perform};
 use crate::cli::Cli;
 use crate::lab::engine::Engine;
 use crate::lab::{Lab, LabConfig, Role, SHUTDOWN_GRACE, ShutdownReport, StartOptions};
@@ -108,8 +108,8 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
     super::spawn_signals(tx.clone()).context("cannot watch for signals")?;
     let sampler = super::spawn_sampler(tx.clone(), Duration::from_millis(cli.sample_ms))
         .context("cannot start the sampler")?;
-    for _ in 0..cli.workers {
-        perform::perform(&mut app, &mut engine, Effect::Start(start));
+    for effect in crate::app::startup::effects(cli, &mut app) {
+        perform::perform(&mut app, &mut engine, effect);
     }
 
     let mut session = Session::new(

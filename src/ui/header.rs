@@ -17,19 +17,36 @@ pub struct Header<'a> {
 impl Widget for &Header<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.app;
-        let mut left = vec![Span::styled(" proclab ", self.theme.brand), Span::raw(" ")];
-        for (i, &lab) in LabId::ALL.iter().enumerate() {
-            let text = format!(" {} {} ", i + 1, lab.title());
-            if lab == app.lab {
-                left.push(Span::styled(text, self.theme.tab_active));
-            } else {
-                left.push(Span::styled(text, self.theme.dim));
-            }
-        }
         let right = status(app);
-        let left_width: usize = left.iter().map(|s| s.width()).sum();
-        Line::from(left).render(area, buf);
         let right_width = right.chars().count();
+        // Every lab by name if that leaves room for the status; otherwise
+        // the other labs by their number only.
+        let tabs = |compact: bool| {
+            let mut spans = vec![Span::styled(" proclab ", self.theme.brand), Span::raw(" ")];
+            for (i, &lab) in LabId::ALL.iter().enumerate() {
+                if lab == app.lab {
+                    spans.push(Span::styled(
+                        format!(" {} {} ", i + 1, lab.title()),
+                        self.theme.tab_active,
+                    ));
+                } else if compact {
+                    spans.push(Span::styled(format!(" {} ", i + 1), self.theme.dim));
+                } else {
+                    spans.push(Span::styled(
+                        format!(" {} {} ", i + 1, lab.title()),
+                        self.theme.dim,
+                    ));
+                }
+            }
+            spans
+        };
+        let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+        let mut left = tabs(false);
+        if width(&left) + right_width >= area.width as usize {
+            left = tabs(true);
+        }
+        let left_width = width(&left);
+        Line::from(left).render(area, buf);
         if left_width + right_width < area.width as usize {
             let x = area.x + area.width - right_width as u16;
             Line::from(Span::styled(right, self.theme.dim))
@@ -58,5 +75,7 @@ fn status(app: &App) -> String {
                 },
             )
         }
+        LabId::Counter => crate::app::counter::header_status(app),
+        LabId::Sync => crate::app::sync_lab::header_status(app),
     }
 }

@@ -5,7 +5,9 @@
 //! drawn ([`hit_test`]). [`render`] draws; it never changes state.
 
 pub mod bar;
+pub mod big_number;
 pub mod cores;
+pub mod counter;
 pub mod footer;
 pub mod header;
 pub mod help;
@@ -13,6 +15,7 @@ pub mod keys;
 pub mod lesson;
 pub mod lifecycle;
 pub mod log;
+pub mod sync_lab;
 pub mod theme;
 pub mod workers;
 
@@ -50,6 +53,8 @@ pub struct AppLayout {
 fn focus_height(lab: LabId) -> u16 {
     match lab {
         LabId::Lifecycle => 3,
+        LabId::Counter => counter::SHORT_HEIGHT,
+        LabId::Sync => sync_lab::SHORT_HEIGHT,
     }
 }
 
@@ -221,6 +226,16 @@ fn render_focus(
     match app.lab {
         LabId::Lifecycle => lifecycle::LifecycleDiagram {
             worker: selected,
+            theme,
+        }
+        .render(area, buf),
+        LabId::Counter => counter::CounterPanel {
+            state: &app.counter,
+            theme,
+        }
+        .render(area, buf),
+        LabId::Sync => sync_lab::SyncPanel {
+            state: &app.sync,
             theme,
         }
         .render(area, buf),

@@ -39,6 +39,12 @@ pub struct Theme {
     pub note: Style,
     pub error: Style,
     pub bar_empty: Style,
+    /// A result that is right; always drawn beside a ✓.
+    pub good: Style,
+    /// A result that is wrong, or something broken; always beside a ✗.
+    pub bad: Style,
+    /// Large digits meant to be read from the back of a room.
+    pub big_digits: Style,
     /// Colours of the states, in [`StateKind`] order.
     states: [Style; 6],
     /// Load bars: idle, busy, saturated.
@@ -81,6 +87,9 @@ impl Theme {
             note: Style::new().fg(Color::Yellow),
             error: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
             bar_empty: Style::new().fg(Color::DarkGray),
+            good: Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+            bad: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            big_digits: Style::new().fg(Color::White).add_modifier(Modifier::BOLD),
             states: [
                 Style::new().fg(Color::Gray),
                 Style::new().fg(Color::Green),
@@ -121,6 +130,9 @@ impl Theme {
             note: Style::new().fg(ORANGE).add_modifier(bold),
             error: Style::new().fg(VERMILLION).add_modifier(bold),
             bar_empty: Style::new().fg(Color::Gray),
+            good: Style::new().fg(GREEN).add_modifier(bold),
+            bad: Style::new().fg(VERMILLION).add_modifier(bold),
+            big_digits: Style::new().fg(Color::White).add_modifier(bold),
             states: [
                 Style::new().fg(Color::White).add_modifier(bold),
                 Style::new().fg(GREEN).add_modifier(bold),

@@ -44,6 +44,9 @@ pub fn row_at(area: Rect, selected: Option<usize>, rows: usize, y: u16) -> Optio
     (i < rows).then_some(i)
 }
 
+/// The widest the state column grows for long wait states.
+const MAX_STATE_WIDTH: u16 = 31;
+
 const FIXED: [(&str, u16); 7] = [
     ("id", 4),
     ("pid", 7),
@@ -101,6 +104,12 @@ impl Widget for &WorkerTable<'_> {
         // narrow terminals drop the tasks column before anything else.
         let show_kind = self.rows.iter().any(|r| r.role != self.rows[0].role);
         let mut columns: Vec<(&str, u16)> = FIXED.to_vec();
+        // Wait states ("waiting on semaphore (2/2 held)") widen the state
+        // column, up to a point.
+        let longest = self.rows.iter().map(|r| r.state.chars().count()).max();
+        if let Some(state) = columns.iter_mut().find(|(n, _)| *n == "state") {
+            state.1 = (longest.unwrap_or(0) as u16).clamp(state.1, MAX_STATE_WIDTH);
+        }
         if show_kind {
             columns.insert(2, ("kind", 8));
         }
@@ -108,6 +117,12 @@ impl Widget for &WorkerTable<'_> {
         let fixed_width = |cols: &[(&str, u16)]| cols.iter().map(|(_, w)| w + 1).sum::<u16>();
         if fixed_width(&columns) + min_progress > inner.width {
             columns.retain(|(n, _)| *n != "tasks");
+        }
+        // Still too wide: the progress bar narrows to a few cells, then a
+        // widened state column gives back what it took.
+        let over = (fixed_width(&columns) + 8).saturating_sub(inner.width);
+        if let Some(state) = columns.iter_mut().find(|(n, _)| *n == "state") {
+            state.1 = state.1.saturating_sub(over).max(FIXED[3].1);
         }
         let fixed: u16 = columns.iter().map(|(_, w)| w + 1).sum();
         let progress_width = inner.width.saturating_sub(fixed).max(1) as usize;

@@ -1,0 +1,46 @@
+//! What proclab does as it opens: the first workers of the lab it opens on.
+
+use crate::cli::Cli;
+
+use super::counter::{CounterEffect, CounterSettings};
+use super::sync_lab::SyncEffect;
+use super::{App, Effect, LabId};
+
+/// Takes the lab settings from the command line and returns the effects
+/// that start the lab: workers for the lifecycle lab, a run for the
+/// counter lab, the primitives and workers for the sync lab.
+pub fn effects(cli: &Cli, app: &mut App) -> Vec<Effect> {
+    // `--workers 0` opens the counter lab without a run; `r` then runs
+    // the default number of workers.
+    let defaults = CounterSettings::default();
+    app.counter.settings = CounterSettings {
+        mode: cli.counter,
+        workers: if cli.workers == 0 {
+            defaults.workers
+        } else {
+            cli.workers
+        },
+        increments: cli.increments,
+        slow: cli.slow,
+    };
+    let n = cli.workers as usize;
+    match app.lab {
+        LabId::Lifecycle => vec![Effect::Start(app.settings.start); n],
+        LabId::Counter if n > 0 => vec![Effect::Counter(CounterEffect::Run(
+            app.counter.settings.spec(),
+        ))],
+        LabId::Counter => Vec::new(),
+        LabId::Sync => {
+            let setup = SyncEffect::Setup {
+                permits: cli.permits,
+                parties: cli.parties.unwrap_or(cli.workers).max(1),
+            };
+            std::iter::once(Effect::Sync(setup))
+                .chain(std::iter::repeat_n(
+                    Effect::Sync(SyncEffect::Start(app.settings.start.task_ms)),
+                    n,
+                ))
+                .collect()
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! The sync lab's UI state, actions, effects and words: start a worker,
+//! set or clear the event, change the semaphore's k and the barrier's
+//! parties, each with the Python that does it.
+
+use crate::lab::engine::Engine;
+use crate::lab::sync_lab::{SyncEvent, SyncView, SyncWait};
+use crate::lab::{WorkerId, describe_exitcode};
+
+use super::log::Level;
+use super::narrate::Line;
+use super::{App, Effect};
+
+/// Everything the sync panel shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SyncState {
+    /// The engine's view as of the last tick.
+    pub view: SyncView,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SyncAction {
+    /// Start one more worker going round the loop.
+    Start,
+    /// `e.set()`, or `e.clear()` if it is set.
+    ToggleEvent,
+    MorePermits,
+    FewerPermits,
+    MoreParties,
+    FewerParties,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncEffect {
+    /// Start a worker whose critical section lasts this many milliseconds.
+    Start(u64),
+    SetEvent(bool),
+    SetPermits(u32),
+    SetParties(u32),
+    /// Make the event, the semaphore and the barrier for a class.
+    Setup {
+        permits: u32,
+        parties: u32,
+    },
+}
+
+impl SyncAction {
+    pub fn label(self) -> &'static str {
+        match self {
+            SyncAction::Start => "start",
+            SyncAction::ToggleEvent => "set/clear event",
+            SyncAction::MorePermits => "more permits",
+            SyncAction::FewerPermits => "fewer permits",
+            SyncAction::MoreParties => "more parties",
+            SyncAction::FewerParties => "fewer parties",
+        }
+    }
+
+    pub fn describe(self) -> String {
+        match self {
+            SyncAction::Start => "start a worker: e.wait(), with sem: ..., b.wait(), again".into(),
+            SyncAction::ToggleEvent => "set the event (e.set()), or clear it (e.clear())".into(),
+            SyncAction::MorePermits => "one more permit: the semaphore's k + 1".into(),
+            SyncAction::FewerPermits => "one permit fewer: the semaphore's k - 1".into(),
+            SyncAction::MoreParties => "one more party at the barrier".into(),
+            SyncAction::FewerParties => "one party fewer at the barrier".into(),
+        }
+    }
+}
+
+fn cap(app: &App) -> u32 {
+    app.settings.max_workers.min(4095) as u32
+}
+
+pub fn applies(app: &App, action: SyncAction) -> bool {
+    let v = &app.sync.view;
+    match action {
+        SyncAction::FewerPermits => v.permits > 1,
+        SyncAction::MorePermits => v.permits < cap(app),
+        SyncAction::FewerParties => v.parties > 1,
+        SyncAction::MoreParties => v.parties < cap(app),
+        SyncAction::Start | SyncAction::ToggleEvent => true,
+    }
+}
+
+/// The footer's word, which follows the event's state.
+pub fn action_label(app: &App, action: SyncAction) -> &'static str {
+    match action {
+        SyncAction::ToggleEvent if app.sync.view.event_set => "clear event",
+        SyncAction::ToggleEvent => "set event",
+        other => other.label(),
+    }
+}
+
+pub fn update(app: &mut App, action: SyncAction) -> Vec<Effect> {
+    let v = &app.sync.view;
+    let effect = match action {
+        SyncAction::Start => SyncEffect::Start(app.settings.start.task_ms),
+        SyncAction::ToggleEvent => SyncEffect::SetEvent(!v.event_set),
+        SyncAction::MorePermits => SyncEffect::SetPermits((v.permits + 1).min(cap(app))),
+        SyncAction::FewerPermits => SyncEffect::SetPermits(v.permits.saturating_sub(1).max(1)),
+        SyncAction::MoreParties => SyncEffect::SetParties((v.parties + 1).min(cap(app))),
+        SyncAction::FewerParties => SyncEffect::SetParties(v.parties.saturating_sub(1).max(1)),
+    };
+    vec![Effect::Sync(effect)]
+}
+
+fn said(python: String, text: String) -> Line {
+    Line {
+        python: Some(python),
+        text,
+        level: Level::Info,
+    }
+}
+
+fn failed(e: impl std::fmt::Display) -> Line {
+    Line {
+        python: None,
+        text: e.to_string(),
+        level: Level::Error,
+    }
+}
+
+pub fn perform(app: &mut App, engine: &mut Engine, effect: SyncEffect) {
+    let sync = &mut engine.sync;
+    let line = match effect {
+        SyncEffect::Start(task_ms) => match sync.start_worker(&mut engine.lab, task_ms) {
+            Ok(id) => {
+                app.selected = Some(id);
+                said(
+                    format!("p{id}.start()  # worker(e, sem, b)"),
+                    format!("worker {id} started: it waits for the event, then a permit"),
+                )
+            }
+            Err(e) => failed(e),
+        },
+        SyncEffect::SetEvent(on) => match sync.set_event(&engine.lab, on) {
+            Ok(()) => {
+                app.sync.view.event_set = on;
+                if on {
+                    said(
+                        "e.set()".into(),
+                        "the event is set: every waiter goes on, and later ones pass".into(),
+                    )
+                } else {
+                    said(
+                        "e.clear()".into(),
+                        "the event is cleared: workers stop at e.wait() next round".into(),
+                    )
+                }
+            }
+            Err(e) => failed(e),
+        },
+        SyncEffect::SetPermits(k) => {
+            let before = app.sync.view.permits;
+            match sync.set_permits(&engine.lab, k) {
+                Ok(()) => {
+                    app.sync.view.permits = k;
+                    let python = if k > before {
+                        "sem.release()  # one more permit"
+                    } else {
+                        "sem.acquire()  # the parent keeps one"
+                    };
+                    said(
+                        python.into(),
+                        format!("at most {k} in the critical section at once"),
+                    )
+                }
+                Err(e) => failed(e),
+            }
+        }
+        SyncEffect::Setup { permits, parties } => {
+            let done = sync
+                .set_permits(&engine.lab, permits)
+                .and_then(|()| sync.set_parties(&engine.lab, parties));
+            match done {
+                Ok(()) => {
+                    app.sync.view.permits = permits;
+                    app.sync.view.parties = parties;
+                    said(
+                        format!("e = Event(); sem = Semaphore({permits}); b = Barrier({parties})"),
+                        format!(
+                            "at most {permits} in the critical section; the barrier waits for {parties}"
+                        ),
+                    )
+                }
+                Err(e) => failed(e),
+            }
+        }
+        SyncEffect::SetParties(n) => match sync.set_parties(&engine.lab, n) {
+            Ok(()) => {
+                app.sync.view.parties = n;
+                said(
+                    format!("b = Barrier({n})"),
+                    format!(
+                        "the barrier now releases {n} at a time (a Python Barrier's parties are fixed: this is a new one)"
+                    ),
+                )
+            }
+            Err(e) => failed(e),
+        },
+    };
+    app.say(line);
+}
+
+/// How a worker ended, as the Python that ends it would say it.
+fn ended_by(id: WorkerId, exitcode: i32) -> (String, String) {
+    match exitcode {
+        -15 => (format!("p{id}.terminate()"), "terminated".into()),
+        -9 => (format!("p{id}.kill()"), "killed".into()),
+        c => (
+            format!("p{id}.exitcode == {c}"),
+            format!("ended ({})", describe_exitcode(c)),
+        ),
+    }
+}
+
+pub fn on_event(app: &mut App, event: SyncEvent) {
+    let line = |python: String, text: String| Line {
+        python: Some(python),
+        text,
+        level: Level::Error,
+    };
+    app.say(match event {
+        SyncEvent::PermitLost { id, exitcode } => {
+            let (python, how) = ended_by(id, exitcode);
+            line(
+                format!("{python}  # inside 'with sem:'"),
+                format!("worker {id} was {how} holding a permit: it is never given back (+ adds one)"),
+            )
+        }
+        SyncEvent::DiedAtBarrier { id, exitcode } => {
+            let (python, how) = ended_by(id, exitcode);
+            line(
+                format!("{python}  # inside b.wait()"),
+                format!("worker {id} was {how} at the barrier: its arrival still counts"),
+            )
+        }
+        SyncEvent::PartiesShort { alive, parties } => line(
+            "b.wait()  # hangs: a party is gone".into(),
+            format!(
+                "{alive} workers left for Barrier({parties}): it never fills again ([ lowers it, s adds a worker)"
+            ),
+        ),
+    });
+}
+
+/// A sync worker's row, from its slot's `wait` word; None to show the
+/// kernel's state in words.
+pub fn role_state(wait: u32) -> Option<String> {
+    Some(match SyncWait::decode(wait) {
+        SyncWait::Nothing => return None,
+        SyncWait::Event => "waiting for event".into(),
+        SyncWait::Semaphore { held, permits } => {
+            format!("waiting on semaphore ({held}/{permits} held)")
+        }
+        SyncWait::Inside => "in critical section".into(),
+        SyncWait::Outside => "working outside".into(),
+        SyncWait::Barrier { arrived, parties } => format!("waiting at barrier {arrived}/{parties}"),
+    })
+}
+
+/// Takes the controller's latest view; returns whether it changed.
+pub fn refresh(app: &mut App, engine: &Engine) -> bool {
+    let view = engine.sync.view();
+    if *view == app.sync.view {
+        return false;
+    }
+    app.sync.view = view.clone();
+    true
+}
+
+/// The header's right side in the sync lab.
+pub fn header_status(app: &App) -> String {
+    let v = &app.sync.view;
+    format!(
+        "event {} · sem {} · barrier {} ",
+        if v.event_set { "set" } else { "clear" },
+        v.permits.max(1),
+        v.parties.max(1)
+    )
+}
