@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use proclab::app::{App, Effect, Machine, Settings, perform};
+use proclab::app::pool::PoolEffect;
+use proclab::app::{App, Effect, LabId, Machine, Settings, perform};
 use proclab::cli::Cli;
 use proclab::lab::engine::Engine;
 use proclab::lab::{Lab, LabConfig, Role, SHUTDOWN_GRACE, ShutdownReport, StartOptions};
@@ -51,6 +52,7 @@ fn run(cli: &Cli) -> anyhow::Result<ShutdownReport> {
         max_workers: cli.max_workers as usize,
         auto_join: cli.auto_join,
         defaults: start,
+        pool_items: cli.items as usize,
         ..LabConfig::new()
     };
     let mut engine = Engine::new(Lab::new(config).context("cannot start the engine")?);
@@ -61,13 +63,18 @@ fn run(cli: &Cli) -> anyhow::Result<ShutdownReport> {
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut app = App::new(cli.lab, settings, Machine { cores });
+    app.pool.settings = cli.pool_settings(cores);
 
     let (tx, rx) = tui::channel();
     tui::spawn_signals(tx.clone()).context("cannot watch for signals")?;
     let sampler = tui::spawn_sampler(tx.clone(), Duration::from_millis(cli.sample_ms))
         .context("cannot start the sampler")?;
-    for _ in 0..cli.workers {
+    for _ in 0..cli.lifecycle_workers() {
         perform::perform(&mut app, &mut engine, Effect::Start(start));
+    }
+    if cli.lab == LabId::Pool {
+        let run = Effect::Pool(PoolEffect::Run(app.pool.settings.spec()));
+        perform::perform(&mut app, &mut engine, run);
     }
 
     let result = {

@@ -4,6 +4,7 @@ use crate::lab::slot::Control;
 use crate::lab::{StartOptions, WorkerId};
 
 use super::labs::LabId;
+use super::pool::{PoolAction, PoolEffect};
 
 /// Every change of UI state starts as an action; keys map to actions
 /// through the keymap.
@@ -42,6 +43,8 @@ pub enum Action {
     ScrollUp,
     ScrollDown,
     Quit,
+    /// The pool lab's own actions.
+    Pool(PoolAction),
 }
 
 /// The exit status `Action::Exit` asks for.
@@ -60,4 +63,5 @@ pub enum Effect {
     Request(WorkerId, Control),
     SetAutoJoin(bool),
     Quit,
+    Pool(PoolEffect),
 }

@@ -7,6 +7,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
 use super::labs::LabId;
+use super::pool::PoolAction;
 
 /// A key as the keymap knows it: a code, and whether Ctrl was held.
 /// Shift is part of the character (`A` is Shift-a).
@@ -187,6 +188,17 @@ impl Keymap {
         add(Key::char('d'), ToggleDaemon, life, false);
         add(Key::char('w'), ToggleWorkload, life, false);
         add(Key::char('A'), ToggleAutoJoin, life, false);
+
+        let pool = Scope::Lab(LabId::Pool);
+        add(Key::char('r'), Pool(PoolAction::Run), pool, true);
+        add(Key::char('m'), Pool(PoolAction::NextMethod), pool, true);
+        add(Key::char('c'), Pool(PoolAction::NextChunk), pool, true);
+        add(Key::char('k'), Kill, pool, true);
+        add(Key::char('t'), Pool(PoolAction::NextMaxTasks), pool, true);
+        add(Key::char('u'), Pool(PoolAction::ToggleCost), pool, true);
+        add(Key::char('+'), Pool(PoolAction::BiggerChunks), pool, false);
+        add(Key::char('='), Pool(PoolAction::BiggerChunks), pool, false);
+        add(Key::char('-'), Pool(PoolAction::SmallerChunks), pool, false);
 
         let g = Scope::Global;
         add(Key::plain(KeyCode::Up), SelectPrev, g, false);

@@ -5,15 +5,18 @@
 pub enum LabId {
     /// Spawn, pause, resume, terminate, kill and join real worker processes.
     Lifecycle,
+    /// A pool of workers: map, imap, apply_async, futures, chunks, recycling.
+    Pool,
 }
 
 impl LabId {
     /// Every lab, in selector order; number keys pick them by position.
-    pub const ALL: &'static [LabId] = &[LabId::Lifecycle];
+    pub const ALL: &'static [LabId] = &[LabId::Lifecycle, LabId::Pool];
 
     pub fn title(self) -> &'static str {
         match self {
             LabId::Lifecycle => "Lifecycle",
+            LabId::Pool => "Pool",
         }
     }
 
@@ -21,6 +24,7 @@ impl LabId {
     pub fn name(self) -> &'static str {
         match self {
             LabId::Lifecycle => "lifecycle",
+            LabId::Pool => "pool",
         }
     }
 

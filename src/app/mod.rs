@@ -10,6 +10,7 @@ pub mod labs;
 pub mod log;
 pub mod narrate;
 pub mod perform;
+pub mod pool;
 pub mod view;
 
 use std::collections::HashMap;
@@ -60,6 +61,8 @@ pub struct App {
     /// Time since start, set by the loop before each event.
     pub now: Duration,
     pub quitting: bool,
+    /// The pool lab's settings and view.
+    pub pool: pool::PoolState,
 }
 
 impl App {
@@ -77,6 +80,7 @@ impl App {
             help: None,
             now: Duration::ZERO,
             quitting: false,
+            pool: pool::PoolState::default(),
         }
     }
 
@@ -170,6 +174,7 @@ impl App {
             Action::Join => sel.is_some_and(|w| !matches!(w.status, Status::Joined(_))),
             Action::JoinAll => self.counts().zombies > 0,
             Action::NextLab | Action::PrevLab => LabId::ALL.len() > 1,
+            Action::Pool(a) => pool::applies(self, a),
             _ => true,
         }
     }
@@ -231,6 +236,7 @@ impl Action {
             Action::CloseOverlay => "close",
             Action::ScrollUp | Action::ScrollDown => "scroll",
             Action::Quit => "quit",
+            Action::Pool(a) => a.label(),
         }
     }
 
@@ -265,6 +271,7 @@ impl Action {
             Action::Quit => {
                 "quit: terminate every worker, join them all, restore the terminal".into()
             }
+            Action::Pool(a) => a.describe(),
         }
     }
 }
@@ -339,6 +346,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.quitting = true;
             return vec![Effect::Quit];
         }
+        Action::Pool(a) => return pool::update(app, a),
     }
     Vec::new()
 }

@@ -10,6 +10,11 @@ use super::{App, Effect, narrate, target_name};
 
 /// Carries out one effect and logs what happened.
 pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
+    if let Effect::Pool(effect) = effect {
+        super::pool::perform(app, engine, effect);
+        app.on_workers(engine.lab.snapshot());
+        return;
+    }
     let lab = &mut engine.lab;
     match effect {
         Effect::Start(options) => match lab.start_with(options) {
@@ -99,8 +104,8 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
                 }
             }
         }
-        // The loop itself acts on Quit.
-        Effect::Quit => {}
+        // The loop itself acts on Quit; pool effects are carried out above.
+        Effect::Quit | Effect::Pool(_) => {}
     }
     app.on_workers(lab.snapshot());
 }
@@ -130,10 +135,12 @@ pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
             EngineEvent::Lab(LabEvent::Joined { id, exitcode, .. }) => {
                 app.say(narrate::joined(id, exitcode))
             }
+            EngineEvent::Pool(event) => super::pool::on_event(app, event),
         }
     }
     engine.lab.forget_joined(JOINED_KEPT);
-    app.on_workers(engine.lab.snapshot()) || had_events
+    let pool_changed = app.lab == super::LabId::Pool && super::pool::refresh(app, engine);
+    app.on_workers(engine.lab.snapshot()) || had_events || pool_changed
 }
 
 /// How many joined workers the table keeps showing.

@@ -151,5 +151,10 @@ impl WorkerRow {
 fn role_state(snap: &WorkerSnapshot) -> Option<String> {
     match snap.role {
         Role::Tasks => None,
+        Role::Pool => match snap.wait {
+            crate::lab::pool::serve::WAIT_INIT => Some("initializer()".into()),
+            crate::lab::pool::serve::WAIT_IDLE => Some("idle: no task".into()),
+            _ => None,
+        },
     }
 }

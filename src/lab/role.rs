@@ -10,6 +10,8 @@ pub enum Role {
     /// Runs CPU- or I/O-bound tasks: the lifecycle lab's worker.
     #[default]
     Tasks,
+    /// A pool worker: takes chunks of the pool lab's job.
+    Pool,
 }
 
 impl Role {
@@ -17,12 +19,14 @@ impl Role {
     pub fn name(self) -> &'static str {
         match self {
             Role::Tasks => "tasks",
+            Role::Pool => "pool",
         }
     }
 
     pub fn parse(name: &str) -> Result<Role, String> {
         match name {
             "tasks" => Ok(Role::Tasks),
+            "pool" => Ok(Role::Pool),
             other => Err(format!("unknown role {other:?}")),
         }
     }
@@ -31,6 +35,7 @@ impl Role {
     pub fn label(self) -> &'static str {
         match self {
             Role::Tasks => "task",
+            Role::Pool => "pool",
         }
     }
 }

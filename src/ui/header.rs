@@ -58,5 +58,6 @@ fn status(app: &App) -> String {
                 },
             )
         }
+        LabId::Pool => super::pool::status(app),
     }
 }

@@ -11,6 +11,7 @@ pub mod header;
 pub mod help;
 pub mod lifecycle;
 pub mod log;
+pub mod pool;
 pub mod theme;
 pub mod workers;
 
@@ -42,10 +43,21 @@ pub struct AppLayout {
     pub footer: Rect,
 }
 
-/// Height the current lab's panel wants in the stacked (narrow) layout.
-fn focus_height(lab: LabId) -> u16 {
+/// Height the current lab's panel wants in the stacked layout, out of a
+/// body of `body` rows.
+fn focus_height(lab: LabId, body: u16) -> u16 {
     match lab {
         LabId::Lifecycle => 3,
+        LabId::Pool => pool::panel_height(body),
+    }
+}
+
+/// Whether the lab's panel goes beside the tables when the terminal is
+/// wide; otherwise it spans the width below them.
+fn focus_beside(lab: LabId) -> bool {
+    match lab {
+        LabId::Lifecycle => true,
+        LabId::Pool => false,
     }
 }
 
@@ -70,7 +82,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
     ])
     .areas(area);
 
-    let (cores, table, focus, log) = if is_wide(area) {
+    let (cores, table, focus, log) = if is_wide(area) && focus_beside(app.lab) {
         let [top, log] = Layout::vertical([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
         let [left, focus] =
             Layout::horizontal([Constraint::Fill(1), Constraint::Length(44)]).areas(top);
@@ -81,7 +93,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
         let [cores, table, focus, log] = Layout::vertical([
             Constraint::Length(cores_height),
             Constraint::Fill(3),
-            Constraint::Length(focus_height(app.lab)),
+            Constraint::Length(focus_height(app.lab, body.height)),
             Constraint::Fill(2),
         ])
         .areas(body);
@@ -162,6 +174,11 @@ fn render_focus(
     match app.lab {
         LabId::Lifecycle => lifecycle::LifecycleDiagram {
             worker: selected,
+            theme,
+        }
+        .render(area, buf),
+        LabId::Pool => pool::PoolPanel {
+            state: &app.pool,
             theme,
         }
         .render(area, buf),

@@ -20,6 +20,9 @@ pub struct Theme {
     pub note: Style,
     pub error: Style,
     pub bar_empty: Style,
+    /// One colour per pool worker, by start order; each worker also has its
+    /// own letter, so the colour is never the only clue.
+    pub workers: [Color; 6],
 }
 
 impl Default for Theme {
@@ -48,7 +51,21 @@ impl Theme {
             note: Style::new().fg(Color::Yellow),
             error: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
             bar_empty: Style::new().fg(Color::DarkGray),
+            workers: [
+                Color::Cyan,
+                Color::Magenta,
+                Color::Green,
+                Color::Yellow,
+                Color::LightBlue,
+                Color::LightRed,
+            ],
         }
+    }
+
+    /// The colour of pool worker `serial` (1, 2, ...).
+    pub fn worker(&self, serial: u32) -> Style {
+        let i = (serial.max(1) - 1) as usize % self.workers.len();
+        Style::new().fg(self.workers[i])
     }
 
     /// The colour of a worker state.
