@@ -653,6 +653,12 @@ impl PoolController {
         self.run.as_mut().map_or(0, |r| r.drain(&sh, out))
     }
 
+    /// Whether results have reached the caller that [`drain`](Self::drain)
+    /// has not taken yet.
+    pub fn has_undrained(&self) -> bool {
+        self.run.as_ref().is_some_and(|r| r.undrained() > 0)
+    }
+
     /// Every result in item order, once the run is done (`pool.map`'s list).
     pub fn results(&self, lab: &Lab) -> Option<Vec<u64>> {
         let sh = section(lab, self.capacity);

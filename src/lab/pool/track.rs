@@ -307,6 +307,11 @@ impl Run {
         out.len() - before
     }
 
+    /// Chunks delivered to the caller and not drained yet.
+    pub fn undrained(&self) -> usize {
+        self.delivered.len() - self.consumed
+    }
+
     /// Every result in item order, once the run is done.
     pub fn results(&self, pool: &PoolShared<'_>) -> Option<Vec<u64>> {
         (self.outcome == Outcome::Done).then(|| {
