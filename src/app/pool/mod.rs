@@ -326,3 +326,6 @@ pub fn refresh(app: &mut App, engine: &Engine) -> bool {
     app.pool.view = view;
     true
 }
+
+#[cfg(test)]
+mod tests;

@@ -67,15 +67,19 @@ pub fn render(lanes: &[Lane], area: Rect, theme: &Theme, buf: &mut Buffer) {
         if n == 0 {
             continue;
         }
+        // The screen column where each fresh process came in.
+        let fresh: Vec<(usize, u32)> = lane
+            .owners
+            .iter()
+            .filter(|o| o.fresh)
+            .map(|o| ((o.column * width / n).min(width - 1), o.serial))
+            .collect();
         for c in 0..width {
             let from = c * n / width;
             let to = ((c + 1) * n / width).max(from + 1).min(n);
-            let fresh = lane
-                .owners
-                .iter()
-                .find(|o| o.fresh && o.column >= from && o.column < to);
-            let (ch, style) = match fresh {
-                Some(o) => (letter(o.serial), theme.worker(o.serial).patch(theme.title)),
+            let newcomer = fresh.iter().rev().find(|(at, _)| *at == c);
+            let (ch, style) = match newcomer.map(|&(_, s)| s) {
+                Some(serial) => (letter(serial), theme.worker(serial).patch(theme.title)),
                 None => {
                     let owner = lane.owner_at(from);
                     mark_glyph(squeeze(&lane.marks[from..to]), theme.worker(owner), theme)

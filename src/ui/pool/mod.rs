@@ -102,36 +102,51 @@ fn allot(height: u16, width: u16, run: &RunView, history: usize) -> Rows {
 }
 
 impl PoolPanel<'_> {
-    fn python(&self, run: Option<&RunView>, settings: &PoolSettings) -> String {
+    /// The pool and the call; only the call if both do not fit.
+    fn python(&self, run: Option<&RunView>, settings: &PoolSettings, width: usize) -> String {
         let spec = run.map_or(settings.spec(), |r| r.spec);
-        format!("{}  ·  {}", constructor(&spec.pool()), call(&spec))
+        let both = format!("{}  ·  {}", constructor(&spec.pool()), call(&spec));
+        if both.chars().count() <= width {
+            both
+        } else {
+            fit(&call(&spec), width)
+        }
     }
 
-    fn status(&self, run: &RunView) -> Line<'static> {
+    /// Where the run stands, in full or (`compact`) in few words.
+    fn status(&self, run: &RunView, compact: bool) -> Line<'static> {
         let t = self.theme;
         let s = &run.stats;
+        let items = count(run.spec.items.into());
         let mut spans = Vec::new();
         match run.outcome {
             Outcome::Running => {
                 spans.push(Span::styled(format!("▶ {} ", duration(s.wall)), t.title));
-                let what = if run.spec.method.chunked() {
-                    "chunks"
+                let queued = count(run.queued_chunks.into());
+                let chunks = count(run.n_chunks.into());
+                let got = count(run.delivered_items.into());
+                if compact {
+                    spans.push(Span::raw(format!(
+                        "· queue {queued}/{chunks} · got {got}/{items}"
+                    )));
                 } else {
-                    "tasks"
-                };
-                spans.push(Span::raw(format!(
-                    "· queue {} of {} {what} · ",
-                    count(run.queued_chunks.into()),
-                    count(run.n_chunks.into())
-                )));
-                spans.push(Span::raw(format!(
-                    "caller has {} of {}",
-                    count(run.delivered_items.into()),
-                    count(run.spec.items.into())
-                )));
+                    let what = if run.spec.method.chunked() {
+                        "chunks"
+                    } else {
+                        "tasks"
+                    };
+                    spans.push(Span::raw(format!(
+                        "· queue {queued} of {chunks} {what} · caller has {got} of {items}"
+                    )));
+                }
                 match (run.spec.method, run.awaited) {
                     (Method::Map, _) => {
-                        spans.push(Span::styled(": map returns them all at the end", t.dim));
+                        let why = if compact {
+                            " (all at the end)"
+                        } else {
+                            ": map returns them all at the end"
+                        };
+                        spans.push(Span::styled(why, t.dim));
                     }
                     (_, Some(a)) => {
                         let who = if a.serial == 0 {
@@ -139,15 +154,18 @@ impl PoolPanel<'_> {
                         } else {
                             letter(a.serial).to_string()
                         };
-                        spans.push(Span::styled(
+                        let behind = count(a.behind.into());
+                        let text = if compact {
+                            format!(" · waits for {} ({who}), {behind} behind", a.item)
+                        } else {
                             format!(
-                                " · waits for item {} ({who}), {} done behind it",
-                                a.item,
-                                count(a.behind.into())
-                            ),
-                            t.note,
-                        ));
+                                " · waits for item {} ({who}), {behind} done behind it",
+                                a.item
+                            )
+                        };
+                        spans.push(Span::styled(text, t.note));
                     }
+                    _ if compact => {}
                     _ => spans.push(Span::styled(", as they complete", t.dim)),
                 }
                 if run.lost_items > 0 {
@@ -158,16 +176,20 @@ impl PoolPanel<'_> {
                 }
             }
             Outcome::Done => {
+                let head = if compact { "✓" } else { "✓ done in" };
                 spans.push(Span::styled(
-                    format!("✓ done in {} ", duration(s.wall)),
+                    format!("{head} {} ", duration(s.wall)),
                     t.title,
                 ));
-                spans.push(Span::raw(format!(
-                    "· {} items/s · idle with tasks queued {} · starved at the end {}",
-                    count(s.items_per_s.round() as u64),
-                    duration(s.waited),
-                    duration(s.starved)
-                )));
+                let rate = count(s.items_per_s.round() as u64);
+                let (waited, starved) = (duration(s.waited), duration(s.starved));
+                spans.push(Span::raw(if compact {
+                    format!("· {rate} items/s · idle {waited} queued · {starved} starved")
+                } else {
+                    format!(
+                        "· {rate} items/s · idle with tasks queued {waited} · starved at the end {starved}"
+                    )
+                }));
             }
             Outcome::Hung => {
                 let owner = run
@@ -185,19 +207,23 @@ impl PoolPanel<'_> {
                     Method::ImapUnordered => "pool.imap_unordered",
                     _ => "result.get()",
                 };
-                spans.push(Span::raw(format!(
-                    " · Python's {call} would wait forever · proclab: r runs again"
-                )));
+                spans.push(Span::raw(if compact {
+                    format!(" · {call} would hang · r runs again")
+                } else {
+                    format!(" · Python's {call} would wait forever · proclab: r runs again")
+                }));
             }
             Outcome::Broken => {
+                let failed = count(run.failed_items.into());
                 spans.push(Span::styled(
-                    format!(
-                        "✗ BrokenProcessPool: {} futures failed",
-                        count(run.failed_items.into())
-                    ),
+                    if compact {
+                        format!("✗ BrokenProcessPool: {failed} failed")
+                    } else {
+                        format!("✗ BrokenProcessPool: {failed} futures failed")
+                    },
                     t.error,
                 ));
-                if !run.lost.is_empty() {
+                if !run.lost.is_empty() && !compact {
                     spans.push(Span::raw(format!(" · {} lost", ranges(&run.lost))));
                 }
                 spans.push(Span::raw(" · r starts a new executor"));
@@ -214,6 +240,7 @@ impl PoolPanel<'_> {
                 (Method::Map, Outcome::Running) => {
                     "none yet: map hands back the whole list at once"
                 }
+                (Method::Map, Outcome::Hung) => "none: the list never comes back",
                 _ => "none yet",
             };
             return Line::from(vec![Span::styled(label, t.dim), Span::styled(why, t.dim)]);
@@ -245,7 +272,7 @@ impl PoolPanel<'_> {
         Line::from(spans)
     }
 
-    fn legend(&self, per_screen_cell: u32) -> Line<'static> {
+    fn legend(&self, per_screen_cell: u32, failed: bool) -> Line<'static> {
         let t = self.theme;
         let a = t.worker(1);
         let mut spans = vec![
@@ -263,6 +290,10 @@ impl PoolPanel<'_> {
             Span::styled("✗", t.error),
             Span::styled(" lost ", t.dim),
         ];
+        if failed {
+            spans.push(Span::styled("!", t.error));
+            spans.push(Span::styled(" failed ", t.dim));
+        }
         if per_screen_cell > 1 {
             spans.push(Span::styled(
                 format!("· 1 cell = {} items ", count(per_screen_cell.into())),
@@ -350,31 +381,33 @@ impl Widget for &PoolPanel<'_> {
             block.render(area, buf);
             return;
         }
-        let python = self.python(run, &self.state.settings);
-        Line::from(Span::styled(fit(&python, inner.width as usize), t.python))
+        let python = self.python(run, &self.state.settings, inner.width as usize);
+        Line::from(Span::styled(python, t.python))
             .render(Rect::new(inner.x, inner.y, inner.width, 1), buf);
         let per_cell = match run {
             Some(run) => {
                 if inner.height > 1 {
-                    self.status(run)
-                        .render(Rect::new(inner.x, inner.y + 1, inner.width, 1), buf);
+                    let mut line = self.status(run, false);
+                    if line.width() > inner.width as usize {
+                        line = self.status(run, true);
+                    }
+                    line.render(Rect::new(inner.x, inner.y + 1, inner.width, 1), buf);
                 }
                 self.render_run(run, inner, buf)
             }
             None => {
                 let s = &self.state.settings;
+                let what = format!(
+                    " to run {} items on {} workers: {}",
+                    count(s.items.into()),
+                    s.workers,
+                    delivery(s.method)
+                );
+                let room = (inner.width as usize).saturating_sub(9);
                 let hint = Line::from(vec![
                     Span::styled("press ", t.dim),
                     Span::styled(" r ", t.key),
-                    Span::styled(
-                        format!(
-                            " to run {} items on {} workers: {}",
-                            count(s.items.into()),
-                            s.workers,
-                            delivery(s.method)
-                        ),
-                        t.dim,
-                    ),
+                    Span::styled(fit(&what, room), t.dim),
                 ]);
                 if inner.height > 1 {
                     hint.render(Rect::new(inner.x, inner.y + 1, inner.width, 1), buf);
@@ -387,7 +420,8 @@ impl Widget for &PoolPanel<'_> {
             }
         };
         let block = if per_cell > 0 {
-            block.title_bottom(self.legend(per_cell))
+            let failed = run.is_some_and(|r| r.failed_items > 0);
+            block.title_bottom(self.legend(per_cell, failed))
         } else {
             block
         };

@@ -18,7 +18,7 @@ const COLUMNS: [(&str, usize); 9] = [
     ("run", 4),
     ("method", 15),
     ("chunk", 7),
-    ("per child", 10),
+    ("maxtasks", 9),
     ("cost", 8),
     ("wall", 9),
     ("items/s", 9),
@@ -91,7 +91,7 @@ pub fn render(history: &[RunRecord], area: Rect, theme: &Theme, buf: &mut Buffer
         .map(|(name, w)| Span::styled(format!("{name:<w$}"), theme.dim))
         .collect();
     if rest >= 6 {
-        let note = "result  (* Python's default chunksize)";
+        let note = "result (*: default chunk)";
         header.push(Span::styled(fit(note, rest), theme.dim));
     }
     Line::from(header).render(Rect::new(area.x, area.y, area.width, 1), buf);
