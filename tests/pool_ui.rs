@@ -222,7 +222,7 @@ fn hung() -> PoolView {
             behind: 175,
         }),
         arrivals: Vec::new(),
-        lost: vec![25..50],
+        lost: std::iter::once(25..50).collect(),
         stats: stats(1_210, 105_000, 40),
     });
     view
@@ -232,8 +232,8 @@ fn hung() -> PoolView {
 fn broken() -> PoolView {
     let s = spec(Method::Futures, ChunkChoice::Default);
     let mut cells = vec![cell(CellState::Failed, 0); 200];
-    for i in 0..60 {
-        cells[i] = cell(CellState::Delivered, 1 + (i as u32 % 2));
+    for (i, c) in cells.iter_mut().enumerate().take(60) {
+        *c = cell(CellState::Delivered, 1 + (i as u32 % 2));
     }
     cells[61] = cell(CellState::Lost, 2);
     let mut view = running();
@@ -265,7 +265,7 @@ fn broken() -> PoolView {
             items: 58..60,
             serial: 1,
         }],
-        lost: vec![61..62],
+        lost: std::iter::once(61..62).collect(),
         stats: stats(400, 900, 0),
     });
     view
