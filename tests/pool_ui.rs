@@ -271,11 +271,18 @@ fn broken() -> PoolView {
     view
 }
 
+/// The panel's state; the settings are those of the run shown, as they
+/// are right after `r`.
 fn state(view: PoolView) -> PoolState {
-    PoolState {
-        settings: PoolSettings::for_cores(2),
-        view,
+    let mut settings = PoolSettings::for_cores(2);
+    if let Some(spec) = view.run.as_ref().map(|r| r.spec) {
+        settings.method = spec.method;
+        settings.items = spec.items;
+        settings.chunk = spec.chunk;
+        settings.cost = spec.cost;
+        settings.item_us = spec.item_us;
     }
+    PoolState { settings, view }
 }
 
 fn panel(state: &PoolState, width: u16, height: u16) -> Terminal<TestBackend> {

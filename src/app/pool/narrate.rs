@@ -209,7 +209,7 @@ pub fn run_finished(r: &RunRecord) -> Option<Line> {
         Outcome::Done => line(
             format!("# run {} returned in {}", r.number, duration(s.wall)),
             format!(
-                "run {} done: {} results in {}, {} items/s; idle {} with tasks queued, {} starved at the end",
+                "run {} done: {} results in {}, {} items/s; dispatch (idle, tasks queued) {}, starved at the end {}",
                 r.number,
                 count(r.spec.items.into()),
                 duration(s.wall),

@@ -102,9 +102,10 @@ fn allot(height: u16, width: u16, run: &RunView, history: usize) -> Rows {
 }
 
 impl PoolPanel<'_> {
-    /// The pool and the call; only the call if both do not fit.
-    fn python(&self, run: Option<&RunView>, settings: &PoolSettings, width: usize) -> String {
-        let spec = run.map_or(settings.spec(), |r| r.spec);
+    /// The pool and the call of the current settings (the next run); only
+    /// the call if both do not fit.
+    fn python(&self, settings: &PoolSettings, width: usize) -> String {
+        let spec = settings.spec();
         let both = format!("{}  ·  {}", constructor(&spec.pool()), call(&spec));
         if both.chars().count() <= width {
             both
@@ -184,10 +185,10 @@ impl PoolPanel<'_> {
                 let rate = count(s.items_per_s.round() as u64);
                 let (waited, starved) = (duration(s.waited), duration(s.starved));
                 spans.push(Span::raw(if compact {
-                    format!("· {rate} items/s · idle {waited} queued · {starved} starved")
+                    format!("· {rate} items/s · dispatch {waited} · starved {starved}")
                 } else {
                     format!(
-                        "· {rate} items/s · idle with tasks queued {waited} · starved at the end {starved}"
+                        "· {rate} items/s · dispatch (idle, tasks queued) {waited} · starved at the end {starved}"
                     )
                 }));
             }
@@ -363,8 +364,9 @@ impl Widget for &PoolPanel<'_> {
             };
             title.push(Span::styled(
                 format!(
-                    "run {} · {} items · {chunking} · {}, {} each ",
+                    "run {}: {} · {} items · {chunking} · {}, {} each ",
                     r.number,
+                    r.spec.method.name(),
                     count(r.spec.items.into()),
                     r.spec.cost.name(),
                     duration(std::time::Duration::from_micros(r.spec.item_us.into())),
@@ -381,7 +383,7 @@ impl Widget for &PoolPanel<'_> {
             block.render(area, buf);
             return;
         }
-        let python = self.python(run, &self.state.settings, inner.width as usize);
+        let python = self.python(&self.state.settings, inner.width as usize);
         Line::from(Span::styled(python, t.python))
             .render(Rect::new(inner.x, inner.y, inner.width, 1), buf);
         let per_cell = match run {

@@ -22,7 +22,7 @@ const COLUMNS: [(&str, usize); 9] = [
     ("cost", 8),
     ("wall", 9),
     ("items/s", 9),
-    ("idle queued", 12),
+    ("dispatch", 10),
     ("starved", 9),
 ];
 
