@@ -293,8 +293,16 @@ pub fn on_event(app: &mut App, event: PoolEvent) {
             id,
             pid,
             serial,
+            replaced,
             after,
-        } => vec![narrate::replaced(id, pid, serial, after)],
+        } => {
+            // The selection follows the place, so `k` always has a live
+            // worker to kill.
+            if app.selected == Some(replaced) {
+                app.selected = Some(id);
+            }
+            vec![narrate::replaced(id, pid, serial, after)]
+        }
         PoolEvent::Died {
             id,
             serial,

@@ -105,6 +105,8 @@ pub enum PoolEvent {
         id: WorkerId,
         pid: u32,
         serial: u32,
+        /// The worker that ended, and its serial.
+        replaced: WorkerId,
         after: u32,
     },
     /// The executor broke: the other workers were terminated and every
@@ -495,6 +497,7 @@ impl PoolController {
                             id: new.id,
                             pid: new.pid,
                             serial: new.serial,
+                            replaced: m.id,
                             after: serial,
                         });
                     }

@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::lanes::Lanes;
-use super::shared::{PoolShared, TAKEN, split_chunk_word};
+use super::shared::{DONE, PoolShared, TAKEN, split_chunk_word};
 use super::spec::{JobSpec, Method};
 use super::view::{
     ARRIVALS_SHOWN, Arrival, Awaited, Cell, CellState, MAX_CELLS, Outcome, RunRecord, RunStats,
@@ -45,6 +45,8 @@ pub struct Run {
     owner: Vec<u32>,
     /// Completion-log entries read so far.
     read: usize,
+    /// Entries passed over unwritten after a death, to look at again.
+    holes: Vec<usize>,
     /// Chunks in the order they completed.
     arrivals: Vec<u32>,
     /// Chunks in the order their results reached the caller.
@@ -82,6 +84,7 @@ impl Run {
             state: vec![PENDING; n as usize],
             owner: vec![0; n as usize],
             read: 0,
+            holes: Vec::new(),
             arrivals: Vec::new(),
             delivered: Vec::new(),
             next_ordered: 0,
@@ -126,40 +129,57 @@ impl Run {
     pub fn absorb(&mut self, pool: &PoolShared<'_>) -> bool {
         let available = (pool.header.progress.0.done_chunks.load(Ordering::Acquire) as usize)
             .min(pool.order.len());
-        let before = self.read;
+        let before = self.arrivals.len();
+        let job = self.job;
+        let written = |i: usize| {
+            let w = pool.order[i].load(Ordering::Acquire);
+            ((w >> 32) as u32 == job && w as u32 != 0).then(|| w as u32 - 1)
+        };
         while self.read < available {
-            let w = pool.order[self.read].load(Ordering::Acquire);
-            if (w >> 32) as u32 != self.job || w as u32 == 0 {
-                break; // taken, not written yet
+            match written(self.read) {
+                Some(chunk) => self.complete(pool, chunk),
+                // Taken but not written yet: a worker is between its two
+                // steps. After a death it may never be written (the worker
+                // died there), so look past it and come back to it.
+                None if self.had_death => self.holes.push(self.read),
+                None => break,
             }
             self.read += 1;
-            let chunk = w as u32 - 1;
-            if chunk >= self.n_chunks {
-                continue;
-            }
-            let rec = &pool.chunks[chunk as usize];
-            let (_, _, serial) = split_chunk_word(rec.state.load(Ordering::Acquire));
-            let start = u64::from(rec.start_us.load(Ordering::Relaxed));
-            let end = u64::from(rec.end_us.load(Ordering::Relaxed)).max(start);
-            let place = rec.place.load(Ordering::Relaxed) as usize;
-            self.lanes.add_busy(place, start..end);
-            self.serials.insert(serial);
-            self.last_start_us = self.last_start_us.max(start);
-            self.last_end_us = self.last_end_us.max(end);
-            let c = chunk as usize;
-            if self.state[c] == LOST {
-                // Counted lost too early (a live worker had just claimed it).
-                self.lost.retain(|&l| l != chunk);
-            }
-            if self.state[c] != COMPLETE {
-                self.state[c] = COMPLETE;
-                self.owner[c] = serial;
-                self.done_items += self.items_of(chunk).len() as u32;
-                self.arrivals.push(chunk);
-                self.deliver(chunk);
+        }
+        let holes = std::mem::take(&mut self.holes);
+        for i in holes {
+            match written(i) {
+                Some(chunk) => self.complete(pool, chunk),
+                None => self.holes.push(i),
             }
         }
-        self.read > before
+        self.arrivals.len() > before
+    }
+
+    /// Takes in one completed chunk from its record.
+    fn complete(&mut self, pool: &PoolShared<'_>, chunk: u32) {
+        if chunk >= self.n_chunks || self.state[chunk as usize] == COMPLETE {
+            return;
+        }
+        let rec = &pool.chunks[chunk as usize];
+        let (_, _, serial) = split_chunk_word(rec.state.load(Ordering::Acquire));
+        let start = u64::from(rec.start_us.load(Ordering::Relaxed));
+        let end = u64::from(rec.end_us.load(Ordering::Relaxed)).max(start);
+        let place = rec.place.load(Ordering::Relaxed) as usize;
+        self.lanes.add_busy(place, start..end);
+        self.serials.insert(serial);
+        self.last_start_us = self.last_start_us.max(start);
+        self.last_end_us = self.last_end_us.max(end);
+        let c = chunk as usize;
+        if self.state[c] == LOST {
+            // Counted lost too early (a live worker had just claimed it).
+            self.lost.retain(|&l| l != chunk);
+        }
+        self.state[c] = COMPLETE;
+        self.owner[c] = serial;
+        self.done_items += self.items_of(chunk).len() as u32;
+        self.arrivals.push(chunk);
+        self.deliver(chunk);
     }
 
     /// Hands results to the caller as the method does.
@@ -223,15 +243,17 @@ impl Run {
             return;
         }
         for c in 0..self.n_chunks {
-            if self.state[c as usize] == PENDING {
-                let (j, status, serial) =
-                    split_chunk_word(pool.chunks[c as usize].state.load(Ordering::Acquire));
-                let serial = if j == self.job && status == TAKEN {
-                    serial
-                } else {
-                    0
-                };
-                self.mark_lost(c, serial);
+            if self.state[c as usize] != PENDING {
+                continue;
+            }
+            let (j, status, serial) =
+                split_chunk_word(pool.chunks[c as usize].state.load(Ordering::Acquire));
+            match (j == self.job, status) {
+                // Its worker finished it and died before logging it: the
+                // results are there.
+                (true, DONE) => self.complete(pool, c),
+                (true, TAKEN) => self.mark_lost(c, serial),
+                _ => self.mark_lost(c, 0),
             }
         }
     }
