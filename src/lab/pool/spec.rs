@@ -25,7 +25,8 @@ pub const MAX_ITEMS: usize = MEMORY_BUDGET / BYTES_PER_ITEM;
 /// The items a job has unless told otherwise.
 pub const DEFAULT_ITEMS: usize = 2_000;
 
-/// How much heavier the heavy items of a skewed job are.
+/// How much heavier the heavy items of a skewed job are (the docs of
+/// [`Cost::Skewed`] say 50 too).
 pub const HEAVY_FACTOR: u32 = 50;
 
 /// The function every item goes through: the course's `do_work(x)`,
@@ -124,8 +125,8 @@ pub enum Cost {
     /// Every item costs the same.
     #[default]
     Uniform,
-    /// One item in a hundred is [`HEAVY_FACTOR`] times heavier, all of them
-    /// side by side near the end of the list, where one chunk holds them.
+    /// One item in a hundred is 50 times heavier, all of them side by side
+    /// near the end of the list, where one chunk holds them.
     Skewed,
 }
 
