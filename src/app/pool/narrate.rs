@@ -8,7 +8,7 @@ use crate::app::narrate::{Line, why_exited};
 use crate::lab::pool::{JobSpec, Outcome, PoolConfig, RunRecord, letter};
 use crate::lab::{WorkerId, describe_exitcode};
 
-use super::python::{call, close, constructor, count};
+use super::python::{call, close, constructor, count, rate};
 
 fn line(python: impl Into<Option<String>>, text: String, level: Level) -> Line {
     Line {
@@ -213,7 +213,7 @@ pub fn run_finished(r: &RunRecord) -> Option<Line> {
                 r.number,
                 count(r.spec.items.into()),
                 duration(s.wall),
-                count(s.items_per_s.round() as u64),
+                rate(s.items_per_s),
                 duration(s.waited),
                 duration(s.starved),
             ),

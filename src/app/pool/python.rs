@@ -15,6 +15,15 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// A rate in items per second: exact below ten million, in millions above.
+pub fn rate(per_s: f64) -> String {
+    if per_s >= 10e6 {
+        format!("{:.0} M", per_s / 1e6)
+    } else {
+        count(per_s.round().max(0.0) as u64)
+    }
+}
+
 /// The name the pool object has in the Python shown.
 pub fn pool_var(executor: bool) -> &'static str {
     if executor { "ex" } else { "pool" }
@@ -109,6 +118,8 @@ mod tests {
     fn the_python_is_what_one_would_write() {
         assert_eq!(count(20_000), "20,000");
         assert_eq!(count(999), "999");
+        assert_eq!(rate(2_812_101.6), "2,812,102");
+        assert_eq!(rate(351_988_736.0), "352 M");
         assert_eq!(
             call(&spec(Method::Map, ChunkChoice::Default)),
             "results = pool.map(work, range(2000))"

@@ -131,6 +131,8 @@ struct Member {
     serial: u32,
     /// 0: initializer not seen, 1: seen running, 2: seen finished.
     init_seen: u8,
+    /// Its place's `busy_ns` when the current run started.
+    busy_base_ns: u64,
     /// Terminated by the pool itself (a broken executor).
     doomed: bool,
 }
@@ -172,6 +174,20 @@ fn section(lab: &Lab, capacity: usize) -> PoolShared<'static> {
     // `capacity` items by the engine.
     unsafe { PoolShared::from_raw(ptr.as_ptr(), len, Some(capacity)) }
         .expect("the pool section is as long as its layout")
+}
+
+/// Time the run's workers spent inside chunks: those that ended during the
+/// run, and the live ones since it started.
+fn run_busy_ns(run: &Run, pool: &Pool, sh: &PoolShared<'_>) -> u64 {
+    let live: u64 = pool
+        .members
+        .iter()
+        .map(|m| {
+            let now = sh.header.positions[m.place].busy_ns.load(Ordering::Relaxed);
+            now.saturating_sub(m.busy_base_ns)
+        })
+        .sum();
+    run.busy_ended_ns + live
 }
 
 impl PoolController {
@@ -318,6 +334,7 @@ impl PoolController {
                     place,
                     serial,
                     init_seen: 0,
+                    busy_base_ns: 0,
                     doomed: false,
                 });
                 if let Some(run) = self.run.as_mut().filter(|r| r.is_running()) {
@@ -380,8 +397,10 @@ impl PoolController {
 
         let mut run = Run::new(self.runs, job, spec, t0);
         if let Some(pool) = &mut self.pool {
+            let sh = section(lab, self.capacity);
             for m in &mut pool.members {
                 m.init_seen = 0;
+                m.busy_base_ns = sh.header.positions[m.place].busy_ns.load(Ordering::Relaxed);
                 run.lanes.begin_life(m.place, m.serial, 0);
             }
         }
@@ -456,11 +475,14 @@ impl PoolController {
                         let start = u64::from(rec.start_us.load(Ordering::Relaxed));
                         let at = run.us(now);
                         run.lanes.add_busy(m.place, start..at);
+                        run.busy_ended_ns += at.saturating_sub(start) * 1_000;
                     }
                 }
                 if !retired {
                     run.had_death = true;
                 }
+                let busy = pos.busy_ns.load(Ordering::Relaxed);
+                run.busy_ended_ns += busy.saturating_sub(m.busy_base_ns);
             }
             if let Some(run) = &mut self.run {
                 let at = run.us(now);
@@ -523,6 +545,7 @@ impl PoolController {
             sh.close_job();
             if let Some(run) = self.run.as_mut().filter(|r| r.is_running()) {
                 let at = run.us(now);
+                run.busy_ns = run_busy_ns(run, &pool, &sh);
                 run.break_all(at);
                 failed_items = run.failed_items();
                 self.finish_run(pool.started);
@@ -574,6 +597,9 @@ impl PoolController {
             return;
         };
         run.absorb(&sh);
+        if let Some(pool) = &self.pool {
+            run.busy_ns = run_busy_ns(run, pool, &sh);
+        }
         let flying = track::in_flight(&sh, run.job, places);
         run.look_for_orphans(&sh, &flying, busy);
         if run.settle() {

@@ -170,8 +170,8 @@ fn take(pool: &PoolShared<'_>, exhausted: u32) -> Take {
     }
 }
 
-fn us_since(t0_ns: u64) -> u32 {
-    (clock::now_ns().saturating_sub(t0_ns) / 1_000).min(u64::from(u32::MAX)) as u32
+fn us_between(t0_ns: u64, t_ns: u64) -> u32 {
+    (t_ns.saturating_sub(t0_ns) / 1_000).min(u64::from(u32::MAX)) as u32
 }
 
 /// Computes one chunk's items and publishes them.
@@ -193,7 +193,9 @@ fn run_chunk(pool: &PoolShared<'_>, slot: &Slot, place: usize, serial: u32, job:
     pos.set_state(PosState::Busy);
     slot.set_phase(Phase::Cpu);
     rec.progress.store(0, Ordering::Relaxed);
-    rec.start_us.store(us_since(t0), Ordering::Relaxed);
+    let started = clock::now_ns();
+    rec.start_us
+        .store(us_between(t0, started), Ordering::Relaxed);
     rec.end_us.store(0, Ordering::Relaxed);
     rec.place.store(place as u32, Ordering::Relaxed);
     rec.state
@@ -216,7 +218,10 @@ fn run_chunk(pool: &PoolShared<'_>, slot: &Slot, place: usize, serial: u32, job:
         }
     }
 
-    rec.end_us.store(us_since(t0), Ordering::Relaxed);
+    let ended = clock::now_ns();
+    rec.end_us.store(us_between(t0, ended), Ordering::Relaxed);
+    pos.busy_ns
+        .fetch_add(ended.saturating_sub(started), Ordering::Relaxed);
     rec.state
         .store(chunk_word(job, DONE, serial), Ordering::Release);
     let progress = &pool.header.progress.0;

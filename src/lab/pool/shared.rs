@@ -84,6 +84,9 @@ pub struct Position {
     /// Monotonic ns when its initializer began and ended.
     pub init_start_ns: AtomicU64,
     pub init_end_ns: AtomicU64,
+    /// Nanoseconds the current process spent inside chunks, exactly (chunk
+    /// records keep microseconds, too coarse to add up trivial items).
+    pub busy_ns: AtomicU64,
 }
 
 impl Position {
@@ -104,6 +107,7 @@ impl Position {
         self.items.store(0, Ordering::Relaxed);
         self.init_start_ns.store(0, Ordering::Relaxed);
         self.init_end_ns.store(0, Ordering::Relaxed);
+        self.busy_ns.store(0, Ordering::Relaxed);
         self.state.store(PosState::Vacant as u32, Ordering::Relaxed);
         self.want.store(serial, Ordering::Release);
     }

@@ -67,6 +67,11 @@ pub struct Run {
     consumed: usize,
     /// A worker died during the run: look for chunks it took unseen.
     pub had_death: bool,
+    /// Exact time inside chunks, summed over the run's workers; kept up to
+    /// date by the controller at each look, and final once the run ends.
+    pub busy_ns: u64,
+    /// The part of it from workers that ended during the run.
+    pub busy_ended_ns: u64,
     orphans_suspected: bool,
     serials: HashSet<u32>,
 }
@@ -99,6 +104,8 @@ impl Run {
             lanes: Lanes::new(spec.workers as usize),
             consumed: 0,
             had_death: false,
+            busy_ns: 0,
+            busy_ended_ns: 0,
             orphans_suspected: false,
             serials: HashSet::new(),
         }
@@ -348,7 +355,7 @@ impl Run {
     pub fn stats(&self, now_us: u64, in_flight: &[InFlight]) -> RunStats {
         let end = self.end_us.unwrap_or(now_us);
         let whole = 0..end;
-        let mut busy: u64 = self.lanes.busy_us.iter().sum();
+        let mut busy = self.busy_ns / 1_000;
         for f in in_flight {
             busy += end.saturating_sub(f.start_us);
         }

@@ -15,7 +15,7 @@ use ratatui::widgets::{Block, Borders, Widget};
 
 use crate::app::App;
 use crate::app::pool::narrate::{duration, ranges};
-use crate::app::pool::python::{call, constructor, count, delivery};
+use crate::app::pool::python::{call, constructor, count, delivery, rate};
 use crate::app::pool::{PoolSettings, PoolState};
 use crate::lab::pool::view::{CellState, RunView};
 use crate::lab::pool::{Method, Outcome, letter};
@@ -182,7 +182,7 @@ impl PoolPanel<'_> {
                     format!("{head} {} ", duration(s.wall)),
                     t.title,
                 ));
-                let rate = count(s.items_per_s.round() as u64);
+                let rate = rate(s.items_per_s);
                 let (waited, starved) = (duration(s.waited), duration(s.starved));
                 spans.push(Span::raw(if compact {
                     format!("· {rate} items/s · dispatch {waited} · starved {starved}")

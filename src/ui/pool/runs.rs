@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::app::pool::narrate::duration;
-use crate::app::pool::python::count;
+use crate::app::pool::python::{count, rate};
 use crate::lab::pool::{Outcome, RunRecord};
 
 use crate::ui::log::fit;
@@ -17,11 +17,11 @@ use crate::ui::theme::Theme;
 const COLUMNS: [(&str, usize); 9] = [
     ("run", 4),
     ("method", 15),
-    ("chunk", 7),
+    ("chunk", 9),
     ("maxtasks", 9),
     ("cost", 8),
     ("wall", 9),
-    ("items/s", 9),
+    ("items/s", 11),
     ("dispatch", 10),
     ("starved", 9),
 ];
@@ -47,7 +47,7 @@ fn cells(r: &RunRecord) -> Vec<String> {
             .map_or("None".to_string(), |m| m.to_string()),
         r.spec.cost.name().to_string(),
         duration(s.wall),
-        count(s.items_per_s.round() as u64),
+        rate(s.items_per_s),
         duration(s.waited),
         duration(s.starved),
     ]
