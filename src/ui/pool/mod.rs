@@ -348,31 +348,36 @@ impl Widget for &PoolPanel<'_> {
         let run = view.run.as_ref();
         let mut title = vec![Span::styled(" Pool ", t.title)];
         if let Some(r) = run {
-            let chunking = if r.spec.method.chunked() {
+            let default = if r.spec.chunksize_is_default() {
+                " (default)"
+            } else {
+                ""
+            };
+            let (chunks, size) = (count(r.n_chunks.into()), count(r.chunksize.into()));
+            let each = duration(std::time::Duration::from_micros(r.spec.item_us.into()));
+            let (number, method, items) =
+                (r.number, r.spec.method.name(), count(r.spec.items.into()));
+            let cost = r.spec.cost.name();
+            let full = if r.spec.method.chunked() {
                 format!(
-                    "{} chunks of {}{}",
-                    count(r.n_chunks.into()),
-                    count(r.chunksize.into()),
-                    if r.spec.chunksize_is_default() {
-                        " (default)"
-                    } else {
-                        ""
-                    }
+                    "run {number}: {method} · {items} items · {chunks} chunks of {size}{default} · {cost}, {each} each "
                 )
             } else {
-                format!("{} tasks", count(r.n_chunks.into()))
-            };
-            title.push(Span::styled(
                 format!(
-                    "run {}: {} · {} items · {chunking} · {}, {} each ",
-                    r.number,
-                    r.spec.method.name(),
-                    count(r.spec.items.into()),
-                    r.spec.cost.name(),
-                    duration(std::time::Duration::from_micros(r.spec.item_us.into())),
-                ),
-                t.dim,
-            ));
+                    "run {number}: {method} · {items} items · {chunks} tasks · {cost}, {each} each "
+                )
+            };
+            // Borders, " Pool " and a corner: what is left for the rest.
+            let room = (area.width as usize).saturating_sub(9);
+            let text = if full.chars().count() <= room {
+                full
+            } else {
+                fit(
+                    &format!("run {number}: {method} · {items} · {size}/chunk · {cost} {each} "),
+                    room,
+                )
+            };
+            title.push(Span::styled(text, t.dim));
         }
         let block = Block::default()
             .borders(Borders::ALL)
