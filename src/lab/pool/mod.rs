@@ -15,14 +15,15 @@
 //! benchmarks that want to wait use [`PoolController::wait_for`], which
 //! sleeps on the section's condvar between looks.
 
+mod events;
 mod lanes;
+mod maintain;
 pub mod serve;
 pub mod shared;
 pub mod spec;
 mod track;
 pub mod view;
 
-use std::ops::Range;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -32,97 +33,19 @@ pub use self::spec::{
 };
 pub use self::view::{Outcome, PoolView, RunRecord};
 
-use self::shared::{PoolShared, PosState, TAKEN, split_chunk_word};
+use self::maintain::run_busy_ns;
+use self::shared::{PoolShared, PosState};
 use self::track::Run;
-use self::view::{PoolInfo, RUNS_KEPT};
+use self::view::PoolInfo;
 use super::clock;
 use super::shm::SectionId;
 use super::sync::SyncError;
-use super::{Lab, LabError, Role, StartOptions, WorkerId, Workload};
+use super::{Lab, Role, StartOptions, WorkerId, Workload};
 
-/// How long `close` lets idle workers take to exit before terminating them.
-const CLOSE_GRACE: Duration = Duration::from_secs(1);
 /// The longest a blocked [`PoolController::wait_for`] sleeps between looks.
 const WAIT_STEP: Duration = Duration::from_millis(2);
 
-#[derive(Debug, thiserror::Error)]
-pub enum PoolError {
-    #[error("run {0} is still going: wait for it to finish before starting another")]
-    Busy(u32),
-    #[error(
-        "{items} items do not fit: the pool's shared memory was sized for {capacity} (start proclab with --items {items})"
-    )]
-    TooManyItems { items: u32, capacity: usize },
-    #[error("a pool needs 1 to {MAX_POOL_WORKERS} workers, not {0}")]
-    Workers(u32),
-    #[error("a job needs at least one item")]
-    NoItems,
-    #[error("no pool worker could be started: {0}")]
-    Start(#[source] LabError),
-    #[error("the pool's shared lock could not be set up: {0}")]
-    Sync(#[from] SyncError),
-}
-
-/// Something the pool did that the log should tell.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PoolEvent {
-    /// `Pool(W, ...)` or `ProcessPoolExecutor(W, ...)`: these workers started.
-    PoolStarted {
-        config: PoolConfig,
-        workers: Vec<(WorkerId, u32)>,
-    },
-    /// `pool.close(); pool.join()`: these workers exited and were joined.
-    PoolClosed {
-        config: PoolConfig,
-        joined: Vec<(WorkerId, i32)>,
-    },
-    RunStarted {
-        number: u32,
-        spec: JobSpec,
-        chunksize: u32,
-    },
-    /// A worker did `maxtasksperchild` tasks, returned (exitcode 0) and was joined.
-    Retired {
-        id: WorkerId,
-        pid: u32,
-        serial: u32,
-        tasks: u32,
-    },
-    /// A worker ended without being asked to, and was joined.
-    Died {
-        id: WorkerId,
-        pid: u32,
-        serial: u32,
-        exitcode: i32,
-        /// The items it held, lost with it.
-        lost: Vec<Range<u32>>,
-        executor: bool,
-        /// A run was going when it died.
-        during_run: bool,
-    },
-    /// A fresh worker took the place of one that ended.
-    Replaced {
-        id: WorkerId,
-        pid: u32,
-        serial: u32,
-        /// The worker that ended, and its serial.
-        replaced: WorkerId,
-        after: u32,
-    },
-    /// The executor broke: the other workers were terminated and every
-    /// pending future failed.
-    Broken {
-        terminated: Vec<WorkerId>,
-        failed_items: u32,
-    },
-    /// A worker the pool terminated ended and was joined.
-    Joined {
-        id: WorkerId,
-        exitcode: i32,
-    },
-    RunFinished(RunRecord),
-    Error(String),
-}
+pub use self::events::{PoolError, PoolEvent};
 
 struct Member {
     id: WorkerId,
@@ -174,20 +97,6 @@ fn section(lab: &Lab, capacity: usize) -> PoolShared<'static> {
     // `capacity` items by the engine.
     unsafe { PoolShared::from_raw(ptr.as_ptr(), len, Some(capacity)) }
         .expect("the pool section is as long as its layout")
-}
-
-/// Time the run's workers spent inside chunks: those that ended during the
-/// run, and the live ones since it started.
-fn run_busy_ns(run: &Run, pool: &Pool, sh: &PoolShared<'_>) -> u64 {
-    let live: u64 = pool
-        .members
-        .iter()
-        .map(|m| {
-            let now = sh.header.positions[m.place].busy_ns.load(Ordering::Relaxed);
-            now.saturating_sub(m.busy_base_ns)
-        })
-        .sum();
-    run.busy_ended_ns + live
 }
 
 impl PoolController {
@@ -279,113 +188,6 @@ impl PoolController {
         Ok(self.post(lab, spec))
     }
 
-    fn start_pool(&mut self, lab: &mut Lab, config: PoolConfig) -> Result<(), PoolError> {
-        let init_iters = lab.region().iters_per_ms() * u64::from(config.init_ms);
-        section(lab, self.capacity).open_pool(config.maxtasks.unwrap_or(0), init_iters);
-        let mut pool = Pool {
-            config,
-            members: Vec::new(),
-            broken: false,
-            broken_told: false,
-            started: 0,
-        };
-        let mut first_error = None;
-        for place in 0..config.workers as usize {
-            if let Err(e) = self.spawn_into(lab, &mut pool, place) {
-                first_error.get_or_insert(e);
-            }
-        }
-        if pool.members.is_empty() {
-            return Err(PoolError::Start(
-                first_error.unwrap_or(LabError::Cap(lab.config().max_workers)),
-            ));
-        }
-        if let Some(e) = first_error {
-            self.events.push(PoolEvent::Error(format!(
-                "the pool has {} of {} workers: {e}",
-                pool.members.len(),
-                config.workers
-            )));
-        }
-        self.events.push(PoolEvent::PoolStarted {
-            config,
-            workers: pool.members.iter().map(|m| (m.id, m.pid)).collect(),
-        });
-        self.pool = Some(pool);
-        Ok(())
-    }
-
-    /// Starts a process for `place` and tells it, by its pid, that the
-    /// place is its own.
-    fn spawn_into(&mut self, lab: &mut Lab, pool: &mut Pool, place: usize) -> Result<(), LabError> {
-        let serial = self.next_serial;
-        self.next_serial += 1;
-        let sh = section(lab, self.capacity);
-        sh.header.positions[place].reset_for(serial);
-        let spawned_ns = clock::now_ns();
-        match lab.start_with(Self::options(&pool.config)) {
-            Ok(id) => {
-                let pid = lab.pid(id).unwrap_or(0);
-                sh.header.positions[place].pid.store(pid, Ordering::Release);
-                pool.started += 1;
-                pool.members.push(Member {
-                    id,
-                    pid,
-                    place,
-                    serial,
-                    init_seen: 0,
-                    busy_base_ns: 0,
-                    doomed: false,
-                });
-                if let Some(run) = self.run.as_mut().filter(|r| r.is_running()) {
-                    let from = run.us(spawned_ns);
-                    run.lanes.begin_life(place, serial, from);
-                }
-                Ok(())
-            }
-            Err(e) => {
-                sh.header.positions[place].want.store(0, Ordering::Release);
-                Err(e)
-            }
-        }
-    }
-
-    /// `pool.close(); pool.join()`: idle workers exit with 0 and are joined;
-    /// any that do not within a second are terminated, then killed.
-    pub fn close(&mut self, lab: &mut Lab) {
-        let Some(pool) = self.pool.take() else {
-            return;
-        };
-        let sh = section(lab, self.capacity);
-        sh.header.closing.store(1, Ordering::Release);
-        sh.wake_workers();
-        let deadline = Instant::now() + CLOSE_GRACE;
-        let mut joined = Vec::new();
-        for m in &pool.members {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let code = match lab.join(m.id, Some(left)) {
-                Ok(Some(code)) => code,
-                _ => {
-                    let _ = lab.terminate(m.id);
-                    match lab.join(m.id, Some(Duration::from_millis(500))) {
-                        Ok(Some(code)) => code,
-                        _ => {
-                            let _ = lab.kill(m.id);
-                            lab.join(m.id, None).ok().flatten().unwrap_or(-9)
-                        }
-                    }
-                }
-            };
-            joined.push((m.id, code));
-        }
-        // Only now, with every old worker gone, may the flag go down.
-        sh.header.closing.store(0, Ordering::Release);
-        self.events.push(PoolEvent::PoolClosed {
-            config: pool.config,
-            joined,
-        });
-    }
-
     /// Writes the job into the section and wakes the workers.
     fn post(&mut self, lab: &mut Lab, spec: JobSpec) -> u32 {
         let job = self.next_job;
@@ -412,162 +214,6 @@ impl PoolController {
         self.run = Some(run);
         self.learn_places(lab);
         self.runs
-    }
-
-    /// Notes initializers as they run.
-    fn learn_places(&mut self, lab: &Lab) {
-        let sh = section(lab, self.capacity);
-        let (Some(pool), Some(run)) = (&mut self.pool, &mut self.run) else {
-            return;
-        };
-        for m in pool.members.iter_mut().filter(|m| m.init_seen < 2) {
-            let pos = &sh.header.positions[m.place];
-            let start = pos.init_start_ns.load(Ordering::Acquire);
-            let end = pos.init_end_ns.load(Ordering::Acquire);
-            if start == 0 || pos.serial.load(Ordering::Acquire) != m.serial {
-                continue;
-            }
-            let from = run.us(start);
-            if end != 0 {
-                run.lanes.set_init(m.serial, from..run.us(end));
-                m.init_seen = 2;
-            } else if m.init_seen == 0 {
-                run.lanes.set_init(m.serial, from..u64::MAX);
-                m.init_seen = 1;
-            }
-        }
-    }
-
-    /// Joins pool workers that ended, says why, and keeps the pool full.
-    fn reap(&mut self, lab: &mut Lab) {
-        let Some(mut pool) = self.pool.take() else {
-            return;
-        };
-        let sh = section(lab, self.capacity);
-        let now = clock::now_ns();
-        let mut k = 0;
-        while k < pool.members.len() {
-            let Ok(Some(exitcode)) = lab.exitcode(pool.members[k].id) else {
-                k += 1;
-                continue;
-            };
-            let m = pool.members.remove(k);
-            let _ = lab.join_nowait(m.id);
-            if m.doomed {
-                self.events.push(PoolEvent::Joined { id: m.id, exitcode });
-                continue;
-            }
-            let serial = m.serial;
-            let pos = &sh.header.positions[m.place];
-            let retired = exitcode == 0 && pos.state() == PosState::Retired;
-            let tasks = pos.tasks.load(Ordering::Relaxed);
-            let during_run = self.running();
-            let mut lost = Vec::new();
-            if let Some(run) = self.run.as_mut().filter(|r| r.is_running()) {
-                if let Some(chunk) = pos.current.load(Ordering::Acquire).checked_sub(1) {
-                    let rec = &sh.chunks[chunk as usize];
-                    let (job, status, owner) = split_chunk_word(rec.state.load(Ordering::Acquire));
-                    if job == run.job && status == TAKEN && owner == serial {
-                        run.mark_lost(chunk, serial);
-                        lost.push(run.items_of(chunk));
-                        // It was busy until it died: the lane shows the
-                        // work that was lost.
-                        let start = u64::from(rec.start_us.load(Ordering::Relaxed));
-                        let at = run.us(now);
-                        run.lanes.add_busy(m.place, start..at);
-                        run.busy_ended_ns += at.saturating_sub(start) * 1_000;
-                    }
-                }
-                if !retired {
-                    run.had_death = true;
-                }
-                let busy = pos.busy_ns.load(Ordering::Relaxed);
-                run.busy_ended_ns += busy.saturating_sub(m.busy_base_ns);
-            }
-            if let Some(run) = &mut self.run {
-                let at = run.us(now);
-                run.lanes.end_life(serial, at);
-            }
-            pos.reset_for(0);
-            if retired {
-                self.events.push(PoolEvent::Retired {
-                    id: m.id,
-                    pid: m.pid,
-                    serial,
-                    tasks,
-                });
-            } else {
-                self.events.push(PoolEvent::Died {
-                    id: m.id,
-                    pid: m.pid,
-                    serial,
-                    exitcode,
-                    lost,
-                    executor: pool.config.executor,
-                    during_run,
-                });
-                if pool.config.executor {
-                    pool.broken = true;
-                }
-            }
-            if !pool.broken {
-                // Python's `_maintain_pool`: join the exited, start replacements.
-                match self.spawn_into(lab, &mut pool, m.place) {
-                    Ok(()) => {
-                        let new = pool.members.last().expect("just started");
-                        self.events.push(PoolEvent::Replaced {
-                            id: new.id,
-                            pid: new.pid,
-                            serial: new.serial,
-                            replaced: m.id,
-                            after: serial,
-                        });
-                    }
-                    Err(e) => self
-                        .events
-                        .push(PoolEvent::Error(format!("no replacement worker: {e}"))),
-                }
-            }
-        }
-        if pool.broken && !pool.broken_told {
-            // concurrent/futures/process.py, terminate_broken: pending
-            // futures raise BrokenProcessPool and the other workers are
-            // terminated, since the queues may be in a dirty state.
-            pool.broken_told = true;
-            let mut terminated = Vec::new();
-            for m in &mut pool.members {
-                if !m.doomed && lab.terminate(m.id).is_ok() {
-                    terminated.push(m.id);
-                }
-                m.doomed = true;
-            }
-            let mut failed_items = 0;
-            sh.close_job();
-            if let Some(run) = self.run.as_mut().filter(|r| r.is_running()) {
-                let at = run.us(now);
-                run.busy_ns = run_busy_ns(run, &pool, &sh);
-                run.break_all(at);
-                failed_items = run.failed_items();
-                self.finish_run(pool.started);
-            }
-            self.events.push(PoolEvent::Broken {
-                terminated,
-                failed_items,
-            });
-        }
-        self.pool = Some(pool);
-    }
-
-    fn finish_run(&mut self, processes: u32) {
-        let Some(run) = &self.run else {
-            return;
-        };
-        let record = run.record(processes);
-        self.history.push(record.clone());
-        if self.history.len() > RUNS_KEPT {
-            self.history.remove(0);
-        }
-        self.events.push(PoolEvent::RunFinished(record));
     }
 
     /// Looks at everything once, without blocking.
