@@ -92,9 +92,9 @@ fn killing_a_pool_worker_mid_job_is_told_and_proclab_goes_on() {
         120,
         36,
     );
-    s.wait_for("▶");
+    // Worker B (the newest, selected) has taken a chunk: lower-case b's.
+    s.wait_for("bbbbb");
     let old = wait_workers(&s, 2);
-    // The newest worker is selected: kill it.
     s.press("k");
     let text = s.wait_for("would wait forever");
     assert!(text.contains("lost with it"), "{text}");
