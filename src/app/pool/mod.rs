@@ -282,7 +282,11 @@ pub fn on_event(app: &mut App, event: PoolEvent) {
             number,
             spec,
             chunksize,
-        } => vec![narrate::run_started(number, &spec, chunksize)],
+        } => {
+            let mut lines = vec![narrate::run_started(number, &spec, chunksize)];
+            lines.extend(narrate::recycling(&spec));
+            lines
+        }
         PoolEvent::Retired {
             id,
             pid,

@@ -108,6 +108,23 @@ pub fn run_started(number: u32, spec: &JobSpec, chunksize: u32) -> Line {
     )
 }
 
+/// With `maxtasksperchild`, how many processes the run will go through.
+pub fn recycling(spec: &JobSpec) -> Option<Line> {
+    let m = spec.maxtasks?;
+    let fresh = spec.n_chunks().div_ceil(m).saturating_sub(spec.workers);
+    (fresh > 0).then(|| {
+        line(
+            None,
+            format!(
+                "{} tasks, at most {m} per worker: about {} fresh workers will take over during the run",
+                count(spec.n_chunks().into()),
+                count(fresh.into())
+            ),
+            Level::Note,
+        )
+    })
+}
+
 pub fn retired(id: WorkerId, pid: u32, serial: u32, tasks: u32) -> Line {
     line(
         format!("# maxtasksperchild: {} returns", letter(serial)),

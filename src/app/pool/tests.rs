@@ -189,3 +189,20 @@ fn pool_keys_live_in_the_pool_lab_only() {
         Some(Action::Terminate)
     );
 }
+
+#[test]
+fn a_recycling_run_says_how_many_fresh_workers_to_expect() {
+    let mut spec = PoolSettings::for_cores(2).spec();
+    spec.chunk = ChunkChoice::Fixed(25);
+    assert!(narrate::recycling(&spec).is_none(), "no maxtasksperchild");
+    spec.maxtasks = Some(3);
+    let line = narrate::recycling(&spec).unwrap();
+    assert!(line.text.contains("80 tasks"), "{}", line.text);
+    assert!(
+        line.text.contains("about 25 fresh workers"),
+        "{}",
+        line.text
+    );
+    spec.maxtasks = Some(100);
+    assert!(narrate::recycling(&spec).is_none(), "no one retires");
+}
