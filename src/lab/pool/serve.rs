@@ -11,7 +11,7 @@
 //! run it in threads over a region of their own.
 
 use std::ops::ControlFlow;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{Ordering, fence};
 use std::time::Duration;
 
 use crate::lab::clock;
@@ -39,7 +39,7 @@ const REPORT_EVERY: usize = 1024;
 /// What looking for work found.
 enum Take {
     Chunk {
-        job: u32,
+        job: Job,
         chunk: u32,
     },
     /// Nothing left to take in this job (0: no job yet).
@@ -141,32 +141,73 @@ fn initialize(pool: &PoolShared<'_>, slot: &Slot, place: usize, iters_per_ms: u6
     slot.wait.store(0, Ordering::Relaxed);
 }
 
+/// A job's words, read before claiming one of its chunks.
+#[derive(Debug, Clone, Copy)]
+struct Job {
+    id: u32,
+    items: u32,
+    chunksize: u32,
+    n_chunks: u32,
+    heavy: (u32, u32),
+    factor: u64,
+    item_iters: u64,
+    t0_ns: u64,
+}
+
+impl Job {
+    fn read(pool: &PoolShared<'_>, id: u32) -> Job {
+        let w = &pool.header.job;
+        Job {
+            id,
+            items: w.items.load(Ordering::Relaxed),
+            chunksize: w.chunksize.load(Ordering::Relaxed).max(1),
+            n_chunks: w.n_chunks.load(Ordering::Relaxed),
+            heavy: (
+                w.heavy_start.load(Ordering::Relaxed),
+                w.heavy_end.load(Ordering::Relaxed),
+            ),
+            factor: u64::from(w.heavy_factor.load(Ordering::Relaxed).max(1)),
+            item_iters: w.item_iters.load(Ordering::Relaxed),
+            t0_ns: w.t0_ns.load(Ordering::Relaxed),
+        }
+    }
+}
+
 /// Claims the next chunk of the current job, if there is one.
+///
+/// The words are read first and the chunk claimed after, with a
+/// compare-and-swap on the claim counter as it was when the words were
+/// read. The parent closes the counter before it rewrites the words for
+/// the next job (see [`PoolShared::post`]), so a claim that succeeds was
+/// made on words that belong to its job, and a look at a job that is being
+/// replaced claims nothing (a `fetch_add` would still have taken a number
+/// from the new job's counter).
 fn take(pool: &PoolShared<'_>, exhausted: u32) -> Take {
-    let words = &pool.header.job;
+    let counter = &pool.header.claim.0;
     loop {
-        let (job, next) = pool.claim();
-        if job == 0 || job == exhausted {
-            return Take::Empty(job);
+        let seen = counter.load(Ordering::Acquire);
+        let (id, next) = ((seen >> 32) as u32, seen as u32);
+        if id == 0 || id == exhausted {
+            return Take::Empty(id);
         }
-        // The job's words are published before the claim counter names it;
-        // a mismatch means the parent is between two jobs.
-        if words.job.load(Ordering::Acquire) != job {
-            return Take::Empty(job);
+        // The words name the job they describe; between two jobs they
+        // name none.
+        if pool.header.job.job.load(Ordering::Acquire) != id {
+            return Take::Empty(id);
         }
-        let n = words.n_chunks.load(Ordering::Acquire);
-        if next >= n {
-            return Take::Empty(job);
+        let job = Job::read(pool, id);
+        if next >= job.n_chunks {
+            return Take::Empty(id);
         }
-        let w = pool.header.claim.0.fetch_add(1, Ordering::AcqRel);
-        if (w >> 32) as u32 != job {
-            continue; // a new job was posted between the look and the claim
+        // Orders the reads above before the claim: if any of them saw a
+        // word of the next job, the claim sees the counter closed.
+        fence(Ordering::Acquire);
+        if counter
+            .compare_exchange_weak(seen, seen + 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            return Take::Chunk { job, chunk: next };
         }
-        let chunk = w as u32;
-        if chunk >= n {
-            return Take::Empty(job);
-        }
-        return Take::Chunk { job, chunk };
     }
 }
 
@@ -175,15 +216,11 @@ fn us_between(t0_ns: u64, t_ns: u64) -> u32 {
 }
 
 /// Computes one chunk's items and publishes them.
-fn run_chunk(pool: &PoolShared<'_>, slot: &Slot, place: usize, serial: u32, job: u32, chunk: u32) {
-    let words = &pool.header.job;
+fn run_chunk(pool: &PoolShared<'_>, slot: &Slot, place: usize, serial: u32, job: Job, chunk: u32) {
     let pos = &pool.header.positions[place];
-    let items = words.items.load(Ordering::Acquire);
-    let size = words.chunksize.load(Ordering::Acquire).max(1);
-    let heavy = words.heavy_start.load(Ordering::Acquire)..words.heavy_end.load(Ordering::Acquire);
-    let factor = u64::from(words.heavy_factor.load(Ordering::Acquire).max(1));
-    let light = words.item_iters.load(Ordering::Acquire);
-    let t0 = words.t0_ns.load(Ordering::Acquire);
+    let (items, size) = (job.items, job.chunksize);
+    let heavy = job.heavy.0..job.heavy.1;
+    let (factor, light, t0) = (job.factor, job.item_iters, job.t0_ns);
     let start = chunk.saturating_mul(size).min(items);
     let end = start.saturating_add(size).min(items);
     let len = (end - start) as usize;
@@ -199,7 +236,7 @@ fn run_chunk(pool: &PoolShared<'_>, slot: &Slot, place: usize, serial: u32, job:
     rec.end_us.store(0, Ordering::Relaxed);
     rec.place.store(place as u32, Ordering::Relaxed);
     rec.state
-        .store(chunk_word(job, TAKEN, serial), Ordering::Release);
+        .store(chunk_word(job.id, TAKEN, serial), Ordering::Release);
 
     for (k, i) in (start..end).enumerate() {
         let iters = if heavy.contains(&i) {
@@ -223,11 +260,11 @@ fn run_chunk(pool: &PoolShared<'_>, slot: &Slot, place: usize, serial: u32, job:
     pos.busy_ns
         .fetch_add(ended.saturating_sub(started), Ordering::Relaxed);
     rec.state
-        .store(chunk_word(job, DONE, serial), Ordering::Release);
+        .store(chunk_word(job.id, DONE, serial), Ordering::Release);
     let progress = &pool.header.progress.0;
     let at = progress.done_chunks.fetch_add(1, Ordering::AcqRel) as usize;
     if let Some(entry) = pool.order.get(at) {
-        entry.store(order_word(job, chunk), Ordering::Release);
+        entry.store(order_word(job.id, chunk), Ordering::Release);
     }
     pos.current.store(0, Ordering::Relaxed);
     pos.tasks.fetch_add(1, Ordering::Relaxed);

@@ -340,8 +340,18 @@ impl<'a> PoolShared<'a> {
 
     /// Writes a job and publishes it through the claim counter, then wakes
     /// the workers. Call only while no worker is inside a chunk.
+    ///
+    /// The counter is closed before any word is rewritten, so a worker that
+    /// read the words of the job being replaced fails its claim (see
+    /// `serve::take`); the fence keeps the rewrites after the close.
     pub fn post(&self, job: u32, spec: &JobSpec, item_iters: u64, t0_ns: u64) {
         let h = self.header;
+        let (old, _) = self.claim();
+        h.claim.0.swap(
+            (u64::from(old) << 32) | u64::from(CLAIM_CLOSED),
+            Ordering::AcqRel,
+        );
+        fence(Ordering::SeqCst);
         let words = &h.job;
         words.job.store(0, Ordering::Release);
         let heavy = spec.cost.heavy(spec.items);

@@ -144,3 +144,21 @@ fn a_worker_with_no_place_wanted_leaves() {
         "another process's place is not taken"
     );
 }
+
+/// Many tiny jobs back to back, so workers are often still looking at a job
+/// while the next is posted: no chunk of the new job may be taken by a look
+/// at the old one (it would never be done, and the job would stall).
+#[test]
+fn jobs_posted_back_to_back_lose_no_chunk() {
+    let jobs: Vec<JobSpec> = (0..400)
+        .map(|k| {
+            spec(
+                1 + (k * 7) % 40,
+                ChunkChoice::Fixed(1),
+                4,
+                Method::ImapUnordered,
+            )
+        })
+        .collect();
+    run_jobs(4, &jobs).unwrap();
+}
