@@ -89,6 +89,17 @@ fn imap_unordered(e: &mut Engine) -> Duration {
     took
 }
 
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 fn measure(n: usize, mut f: impl FnMut() -> Duration) -> Stats {
     Stats::of((0..n).map(|_| f()).collect())
 }
@@ -133,6 +144,15 @@ fn main() {
             measure(slow, || imap_unordered(&mut e)),
         ),
     ];
+    // The pool's workers, idle after every run: their resident memory.
+    std::thread::sleep(Duration::from_millis(500));
+    let ours_rss = e
+        .pool
+        .worker_ids()
+        .into_iter()
+        .filter_map(|id| rss_kib(e.lab.pid(id).ok()?))
+        .max()
+        .unwrap_or(0);
     drop(e);
 
     let py = python3().and_then(|py| {
@@ -173,11 +193,23 @@ fn main() {
             fmt(stats.quantile(0.99)),
         );
     }
+    let mib = |kib: f64| kib / 1024.0;
+    println!("\n| idle pool worker after the runs | RSS | proclab / CPython |");
+    println!("| --- | --- | --- |");
+    println!("| proclab | {:.1} MiB | |", mib(ours_rss as f64));
     match &py {
-        Some(py) => println!(
-            "\nCPython {}; proclab {slow} rounds of the chunksize-1 runs, {fast} of the default; CPython 5 and 100.",
-            py["python"].as_str().unwrap_or("?")
-        ),
+        Some(py) => {
+            let theirs = py["idle_worker_rss_kib"].as_f64().unwrap_or(f64::NAN);
+            println!(
+                "| CPython (fork) | {:.1} MiB | {:.2} |",
+                mib(theirs),
+                ours_rss as f64 / theirs
+            );
+            println!(
+                "\nCPython {}; proclab {slow} rounds of the chunksize-1 runs, {fast} of the default; CPython 5 and 100.",
+                py["python"].as_str().unwrap_or("?")
+            )
+        }
         None => println!("\npython3 not found: CPython's figures were not measured."),
     }
 }

@@ -17,6 +17,17 @@ def work(x):
     return x * x
 
 
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
 def timed(rounds, call):
     times = []
     for _ in range(rounds):
@@ -47,6 +58,9 @@ def main():
             assert total == sum(expected)
 
         out["imap_unordered_chunksize_1"] = timed(slow_rounds, unordered)
+        time.sleep(0.5)
+        rss = [rss_kib(w.pid) for w in pool._pool]
+        out["idle_worker_rss_kib"] = max(r for r in rss if r is not None)
     print(json.dumps(out))
 
 
