@@ -3,7 +3,7 @@
 //!
 //! This is Python's `multiprocessing.pool.worker` loop on shared memory:
 //! instead of reading a pickled task from a pipe, the worker claims the next
-//! chunk with one atomic `fetch_add`, and instead of pickling results back
+//! chunk with one atomic compare-and-swap, and instead of pickling results back
 //! it writes them in place and appends the chunk to the completion log. It
 //! takes a lock only to sleep when there is nothing to do.
 //!

@@ -9,8 +9,9 @@
 //! | completed | chunk numbers in the order they completed                    |
 //!
 //! The fast path takes no lock and makes no system call: a worker claims a
-//! chunk with one `fetch_add` on the claim counter, writes results in place,
-//! and appends the chunk to the completion log with another. Locks and
+//! chunk with one compare-and-swap on the claim counter, writes results in
+//! place, and appends the chunk to the completion log with a `fetch_add`.
+//! Locks and
 //! condvars are only for sleeping: idle workers wait for a job, and the
 //! parent, when it blocks, waits for results (workers wake it only when it
 //! said it was waiting).
@@ -160,7 +161,7 @@ pub struct Header {
     /// 1 while the pool is being closed: idle workers exit with 0.
     pub closing: AtomicU32,
     pub job: JobWords,
-    /// `job << 32 | next chunk`: one `fetch_add` claims a chunk.
+    /// `job << 32 | next chunk`: one compare-and-swap claims a chunk.
     pub claim: Line<AtomicU64>,
     pub progress: Line<Progress>,
     pub positions: [Position; MAX_POOL_WORKERS],
@@ -182,7 +183,7 @@ pub struct ChunkRec {
 }
 
 /// A claim counter at this value or above has nothing left to claim. Far
-/// below `u32::MAX`, so that late `fetch_add`s cannot reach the job bits.
+/// below `u32::MAX`, so that no count can ever reach the job bits.
 pub const CLAIM_CLOSED: u32 = 0x8000_0000;
 
 pub const TAKEN: u64 = 1;
