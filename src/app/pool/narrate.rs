@@ -201,8 +201,9 @@ pub fn broken(terminated: &[WorkerId], failed_items: u32) -> Line {
     line(
         "f.result()  # raises BrokenProcessPool".to_string(),
         format!(
-            "{} other workers terminated; {} pending futures failed",
+            "{} other worker{} terminated; {} pending futures failed",
             terminated.len(),
+            if terminated.len() == 1 { "" } else { "s" },
             count(failed_items.into())
         ),
         Level::Error,

@@ -276,6 +276,8 @@ impl PoolController {
             let mut failed_items = 0;
             sh.close_job();
             if let Some(run) = self.run.as_mut().filter(|r| r.is_running()) {
+                // Futures that completed before the break keep their results.
+                run.absorb(&sh);
                 let at = run.us(now);
                 run.busy_ns = run_busy_ns(run, &pool, &sh);
                 run.break_all(at);
