@@ -5,6 +5,7 @@ use crate::lab::{StartOptions, WorkerId};
 
 use super::counter::{CounterAction, CounterEffect};
 use super::labs::LabId;
+use super::pool::{PoolAction, PoolEffect};
 use super::sync_lab::{SyncAction, SyncEffect};
 
 /// Every change of UI state starts as an action; keys map to actions
@@ -56,6 +57,8 @@ pub enum Action {
     Counter(CounterAction),
     /// The sync lab's own actions.
     Sync(SyncAction),
+    /// The pool lab's own actions.
+    Pool(PoolAction),
 }
 
 /// The exit status `Action::Exit` asks for.
@@ -80,4 +83,5 @@ pub enum Effect {
     Quit,
     Counter(CounterEffect),
     Sync(SyncEffect),
+    Pool(PoolEffect),
 }

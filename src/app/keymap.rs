@@ -8,6 +8,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::action::Action;
 use super::counter::CounterAction;
 use super::labs::LabId;
+use super::pool::PoolAction;
 use super::sync_lab::SyncAction;
 
 /// A key as the keymap knows it: a code, and whether Ctrl was held.
@@ -283,6 +284,16 @@ impl Keymap {
         add(Key::char('k'), Kill, sync, false);
         add(Key::char('j'), Join, sync, false);
         add(Key::char('a'), JoinAll, sync, false);
+        let pool = Scope::Lab(LabId::Pool);
+        add(Key::char('r'), Pool(PoolAction::Run), pool, true);
+        add(Key::char('m'), Pool(PoolAction::NextMethod), pool, true);
+        add(Key::char('c'), Pool(PoolAction::NextChunk), pool, true);
+        add(Key::char('k'), Kill, pool, true);
+        add(Key::char('t'), Pool(PoolAction::NextMaxTasks), pool, true);
+        add(Key::char('u'), Pool(PoolAction::ToggleCost), pool, true);
+        add(Key::char('+'), Pool(PoolAction::BiggerChunks), pool, false);
+        add(Key::char('='), Pool(PoolAction::BiggerChunks), pool, false);
+        add(Key::char('-'), Pool(PoolAction::SmallerChunks), pool, false);
 
         let g = Scope::Global;
         add(Key::plain(KeyCode::Up), SelectPrev, g, false);

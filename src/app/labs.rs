@@ -9,17 +9,20 @@ pub enum LabId {
     Counter,
     /// An Event, a Semaphore(k) and a Barrier between processes.
     Sync,
+    /// A pool of workers: map, imap, apply_async, futures, chunks, recycling.
+    Pool,
 }
 
 impl LabId {
     /// Every lab, in selector order; number keys pick them by position.
-    pub const ALL: &'static [LabId] = &[LabId::Lifecycle, LabId::Counter, LabId::Sync];
+    pub const ALL: &'static [LabId] = &[LabId::Lifecycle, LabId::Counter, LabId::Sync, LabId::Pool];
 
     pub fn title(self) -> &'static str {
         match self {
             LabId::Lifecycle => "Lifecycle",
             LabId::Counter => "Counter",
             LabId::Sync => "Sync",
+            LabId::Pool => "Pool",
         }
     }
 
@@ -29,6 +32,7 @@ impl LabId {
             LabId::Lifecycle => "lifecycle",
             LabId::Counter => "counter",
             LabId::Sync => "sync",
+            LabId::Pool => "pool",
         }
     }
 

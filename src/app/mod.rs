@@ -12,6 +12,7 @@ pub mod labs;
 pub mod log;
 pub mod narrate;
 pub mod perform;
+pub mod pool;
 pub mod startup;
 pub mod sync_lab;
 pub mod view;
@@ -101,6 +102,8 @@ pub struct App {
     pub counter: counter::CounterState,
     /// The sync lab's state.
     pub sync: sync_lab::SyncState,
+    /// The pool lab's settings and view.
+    pub pool: pool::PoolState,
 }
 
 /// A lesson's current step, for its panel.
@@ -165,6 +168,7 @@ impl App {
             lessons_menu: None,
             counter: counter::CounterState::default(),
             sync: sync_lab::SyncState::default(),
+            pool: pool::PoolState::default(),
         }
     }
 
@@ -260,6 +264,7 @@ impl App {
             Action::NextLab | Action::PrevLab => LabId::ALL.len() > 1,
             Action::Counter(a) => counter::applies(self, a),
             Action::Sync(a) => sync_lab::applies(self, a),
+            Action::Pool(a) => pool::applies(self, a),
             _ => true,
         }
     }
@@ -379,6 +384,14 @@ impl Action {
         "sync-fewer-permits",
         "sync-more-parties",
         "sync-fewer-parties",
+        "lab-pool",
+        "pool-run",
+        "pool-method",
+        "pool-chunks",
+        "pool-bigger-chunks",
+        "pool-smaller-chunks",
+        "pool-maxtasks",
+        "pool-cost",
         "screenshot",
         "show-keys",
         "lessons",
@@ -431,6 +444,13 @@ impl Action {
             "sync-fewer-permits" => Action::Sync(sync_lab::SyncAction::FewerPermits),
             "sync-more-parties" => Action::Sync(sync_lab::SyncAction::MoreParties),
             "sync-fewer-parties" => Action::Sync(sync_lab::SyncAction::FewerParties),
+            "pool-run" => Action::Pool(pool::PoolAction::Run),
+            "pool-method" => Action::Pool(pool::PoolAction::NextMethod),
+            "pool-chunks" => Action::Pool(pool::PoolAction::NextChunk),
+            "pool-bigger-chunks" => Action::Pool(pool::PoolAction::BiggerChunks),
+            "pool-smaller-chunks" => Action::Pool(pool::PoolAction::SmallerChunks),
+            "pool-maxtasks" => Action::Pool(pool::PoolAction::NextMaxTasks),
+            "pool-cost" => Action::Pool(pool::PoolAction::ToggleCost),
             other => {
                 let lab = other.strip_prefix("lab-")?;
                 return LabId::ALL
@@ -473,6 +493,7 @@ impl Action {
             Action::Quit => "quit",
             Action::Counter(a) => a.label(),
             Action::Sync(a) => a.label(),
+            Action::Pool(a) => a.label(),
         }
     }
 
@@ -513,6 +534,7 @@ impl Action {
             }
             Action::Counter(a) => a.describe(),
             Action::Sync(a) => a.describe(),
+            Action::Pool(a) => a.describe(),
         }
     }
 }
@@ -629,6 +651,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Counter(a) => return counter::update(app, a),
         Action::Sync(a) => return sync_lab::update(app, a),
+        Action::Pool(a) => return pool::update(app, a),
     }
     Vec::new()
 }

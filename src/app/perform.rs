@@ -14,11 +14,16 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
     match effect {
         Effect::Counter(e) => super::counter::perform(app, engine, e),
         Effect::Sync(e) => super::sync_lab::perform(app, engine, e),
+        Effect::Pool(e) => {
+            super::pool::perform(app, engine, e);
+            app.on_workers(engine.lab.snapshot());
+            return;
+        }
         _ => {}
     }
     let lab = &mut engine.lab;
     match effect {
-        Effect::Counter(_) | Effect::Sync(_) => {}
+        Effect::Counter(_) | Effect::Sync(_) | Effect::Pool(_) => {}
         Effect::Start(options) => match lab.start_with(options) {
             Ok(id) => {
                 let pid = lab.pid(id).unwrap_or(0);
@@ -139,10 +144,13 @@ pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
             }
             EngineEvent::Counter(e) => super::counter::on_event(app, e),
             EngineEvent::Sync(e) => super::sync_lab::on_event(app, e),
+            EngineEvent::Pool(event) => super::pool::on_event(app, event),
         }
     }
     engine.lab.forget_joined(JOINED_KEPT);
-    let labs = super::counter::refresh(app, engine) | super::sync_lab::refresh(app, engine);
+    let labs = super::counter::refresh(app, engine)
+        | super::sync_lab::refresh(app, engine)
+        | (app.lab == super::LabId::Pool && super::pool::refresh(app, engine));
     app.on_workers(engine.lab.snapshot()) || had_events || labs
 }
 

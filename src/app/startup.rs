@@ -3,28 +3,33 @@
 use crate::cli::Cli;
 
 use super::counter::{CounterEffect, CounterSettings};
+use super::pool::PoolEffect;
 use super::sync_lab::SyncEffect;
 use super::{App, Effect, LabId};
 
 /// Takes the lab settings from the command line and returns the effects
 /// that start the lab: workers for the lifecycle lab, a run for the
-/// counter lab, the primitives and workers for the sync lab.
+/// counter lab, the primitives and workers for the sync lab, the job for
+/// the pool lab.
 pub fn effects(cli: &Cli, app: &mut App) -> Vec<Effect> {
+    let workers = cli.workers.unwrap_or(2);
     // `--workers 0` opens the counter lab without a run; `r` then runs
     // the default number of workers.
     let defaults = CounterSettings::default();
     app.counter.settings = CounterSettings {
         mode: cli.counter,
-        workers: if cli.workers == 0 {
+        workers: if workers == 0 {
             defaults.workers
         } else {
-            cli.workers
+            workers
         },
         increments: cli.increments,
         slow: cli.slow,
     };
-    let n = cli.workers as usize;
+    app.pool.settings = cli.pool_settings(app.machine.cores);
+    let n = workers as usize;
     match app.lab {
+        LabId::Pool => vec![Effect::Pool(PoolEffect::Run(app.pool.settings.spec()))],
         LabId::Lifecycle => vec![Effect::Start(app.settings.start); n],
         LabId::Counter if n > 0 => vec![Effect::Counter(CounterEffect::Run(
             app.counter.settings.spec(),
@@ -33,7 +38,7 @@ pub fn effects(cli: &Cli, app: &mut App) -> Vec<Effect> {
         LabId::Sync => {
             let setup = SyncEffect::Setup {
                 permits: cli.permits,
-                parties: cli.parties.unwrap_or(cli.workers).max(1),
+                parties: cli.parties.unwrap_or(workers).max(1),
             };
             std::iter::once(Effect::Sync(setup))
                 .chain(std::iter::repeat_n(

@@ -153,5 +153,10 @@ fn role_state(snap: &WorkerSnapshot) -> Option<String> {
         Role::Tasks => None,
         Role::Counter | Role::Manager => super::counter_words::role_state(snap.wait),
         Role::Sync => super::sync_lab::role_state(snap.wait),
+        Role::Pool => match snap.wait {
+            crate::lab::pool::serve::WAIT_INIT => Some("initializer()".into()),
+            crate::lab::pool::serve::WAIT_IDLE => Some("idle: no task".into()),
+            _ => None,
+        },
     }
 }

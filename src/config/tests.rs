@@ -45,7 +45,7 @@ fn the_file_sets_defaults_and_the_command_line_wins() {
     let text = "theme = \"projector\"\nworkers = 5\nrefresh-ms = 200\nauto-join = true\n";
     let loaded = load_with("set.toml", text, &["--workers", "1"]).unwrap();
     assert_eq!(loaded.cli.theme, crate::app::ThemeName::Projector);
-    assert_eq!(loaded.cli.workers, 1, "the flag wins");
+    assert_eq!(loaded.cli.workers, Some(1), "the flag wins");
     assert_eq!(loaded.cli.refresh_ms, 200);
     assert!(loaded.cli.auto_join);
 }

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use super::counter::{CounterEvent, CounterLab};
+use super::pool::{PoolController, PoolEvent};
 use super::sync_lab::{SyncEvent, SyncLab};
 use super::{Lab, LabEvent, ShutdownReport};
 
@@ -17,26 +18,42 @@ pub enum EngineEvent {
     Lab(LabEvent),
     Counter(CounterEvent),
     Sync(SyncEvent),
+    Pool(PoolEvent),
 }
 
 pub struct Engine {
     pub lab: Lab,
     pub counter: CounterLab,
     pub sync: SyncLab,
+    pub pool: PoolController,
 }
 
 impl Engine {
     pub fn new(lab: Lab) -> Engine {
         let counter = CounterLab::new(&lab);
         let sync = SyncLab::new(&lab);
-        Engine { lab, counter, sync }
+        let pool = PoolController::new(&lab);
+        Engine {
+            lab,
+            counter,
+            sync,
+            pool,
+        }
     }
 
     /// Looks at everything once, without blocking.
     pub fn poll(&mut self) -> Vec<EngineEvent> {
+        // The pool joins its own workers first, so they are told of as pool
+        // workers (retired, died) rather than as plain exits.
+        let mut events: Vec<EngineEvent> = self
+            .pool
+            .poll(&mut self.lab)
+            .into_iter()
+            .map(EngineEvent::Pool)
+            .collect();
         let lab_events = self.lab.poll();
         let sync = self.sync.poll(&self.lab, &lab_events);
-        let mut events: Vec<EngineEvent> = lab_events.into_iter().map(EngineEvent::Lab).collect();
+        events.extend(lab_events.into_iter().map(EngineEvent::Lab));
         events.extend(
             self.counter
                 .poll(&mut self.lab)

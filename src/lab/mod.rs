@@ -10,6 +10,7 @@
 pub mod clock;
 pub mod counter;
 pub mod engine;
+pub mod pool;
 pub mod process;
 pub mod role;
 pub mod shm;
@@ -61,6 +62,8 @@ pub struct LabConfig {
     pub defaults: StartOptions,
     /// Busy-loop turns per millisecond; measured at start when None.
     pub iters_per_ms: Option<u64>,
+    /// Items a pool job may have: the pool's section of the region is sized for them.
+    pub pool_items: usize,
 }
 
 impl LabConfig {
@@ -72,6 +75,7 @@ impl LabConfig {
             auto_join: false,
             defaults: StartOptions::default(),
             iters_per_ms: None,
+            pool_items: pool::DEFAULT_ITEMS,
         }
     }
 
@@ -291,13 +295,15 @@ impl Lab {
     /// Creates the shared region, measures the busy loop, starts the supervisor.
     pub fn new(config: LabConfig) -> Result<Lab, LabError> {
         let max = config.max_workers.clamp(1, MAX_WORKERS_LIMIT);
-        let region = Region::create(max)?;
+        let pool_items = config.pool_items.clamp(1, pool::MAX_ITEMS);
+        let region = Region::create_sized(max, pool_items)?;
         let per_ms = config.iters_per_ms.unwrap_or_else(work::calibrate);
         region.set_iters_per_ms(per_ms);
         let supervisor = Supervisor::start().map_err(LabError::Supervisor)?;
         Ok(Lab {
             config: LabConfig {
                 max_workers: max,
+                pool_items,
                 ..config
             },
             workers: Vec::new(),

@@ -16,6 +16,8 @@ pub enum Role {
     Manager,
     /// Goes round an Event, a Semaphore and a Barrier: the sync lab's worker.
     Sync,
+    /// A pool worker: takes chunks of the pool lab's job.
+    Pool,
 }
 
 impl Role {
@@ -26,6 +28,7 @@ impl Role {
             Role::Counter => "counter",
             Role::Manager => "manager",
             Role::Sync => "sync",
+            Role::Pool => "pool",
         }
     }
 
@@ -35,6 +38,7 @@ impl Role {
             "counter" => Ok(Role::Counter),
             "manager" => Ok(Role::Manager),
             "sync" => Ok(Role::Sync),
+            "pool" => Ok(Role::Pool),
             other => Err(format!("unknown role {other:?}")),
         }
     }
@@ -46,6 +50,7 @@ impl Role {
             Role::Counter => "counter",
             Role::Manager => "manager",
             Role::Sync => "sync",
+            Role::Pool => "pool",
         }
     }
 }

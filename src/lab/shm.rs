@@ -25,7 +25,7 @@ use super::slot::Slot;
 /// "PROCLAB\0" read as a little-endian u64.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"PROCLAB\0");
 /// Bumped whenever the layout of the header, a slot or a section changes.
-pub const LAYOUT_VERSION: u32 = 2;
+pub const LAYOUT_VERSION: u32 = 3;
 /// The fd number at which a worker finds the region.
 pub const WORKER_SHM_FD: i32 = 3;
 
@@ -46,16 +46,24 @@ pub enum SectionId {
     Counter = 1,
     /// The sync lab's Event, Semaphore and Barrier.
     Sync = 2,
+    /// The pool lab's job, chunks and results ([`super::pool::shared`]).
+    Pool = 3,
 }
 
 impl SectionId {
-    pub const ALL: [SectionId; 3] = [SectionId::Slots, SectionId::Counter, SectionId::Sync];
+    pub const ALL: [SectionId; 4] = [
+        SectionId::Slots,
+        SectionId::Counter,
+        SectionId::Sync,
+        SectionId::Pool,
+    ];
 
-    fn len(self, slot_count: usize) -> usize {
+    fn len(self, slot_count: usize, pool_items: usize) -> usize {
         match self {
             SectionId::Slots => slot_count * size_of::<Slot>(),
             SectionId::Counter => size_of::<super::counter::CounterSection>(),
             SectionId::Sync => size_of::<super::sync_lab::SyncSection>(),
+            SectionId::Pool => super::pool::shared::section_len(pool_items),
         }
     }
 }
@@ -123,10 +131,16 @@ fn page_align(n: usize) -> usize {
 impl Region {
     /// Creates a fresh region with `slot_count` worker slots.
     pub fn create(slot_count: usize) -> Result<Region, RegionError> {
+        Region::create_sized(slot_count, super::pool::DEFAULT_ITEMS)
+    }
+
+    /// Creates a fresh region with `slot_count` worker slots and room for a
+    /// pool job of `pool_items` items.
+    pub fn create_sized(slot_count: usize, pool_items: usize) -> Result<Region, RegionError> {
         let mut sections = [SectionEntry { offset: 0, len: 0 }; MAX_SECTIONS];
         let mut offset = page_align(size_of::<Header>());
         for id in SectionId::ALL {
-            let len = id.len(slot_count);
+            let len = id.len(slot_count, pool_items);
             sections[id as usize] = SectionEntry {
                 offset: offset as u64,
                 len: len as u64,
@@ -260,6 +274,14 @@ impl Region {
         );
         // Safety: in bounds (checked), page-aligned, and T is Shared.
         unsafe { &*self.ptr.as_ptr().add(entry.offset as usize).cast::<T>() }
+    }
+
+    /// A section's start and length in bytes, for sections laid out in parts.
+    pub fn section_raw(&self, id: SectionId) -> (NonNull<u8>, usize) {
+        let entry = self.header().sections[id as usize];
+        // Safety: the offset is within the mapping (written by `create`).
+        let ptr = unsafe { self.ptr.add(entry.offset as usize) };
+        (ptr, entry.len as usize)
     }
 
     /// A section read as a slice of `T`, as many as fit.

@@ -55,7 +55,7 @@ impl<'a> Locked<'a> {
 }
 
 /// Errors from a shared lock.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum SyncError {
     /// A holder died and the next one released it without repairing:
     /// `ENOTRECOVERABLE`, the lock is dead for good.

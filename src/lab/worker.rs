@@ -183,6 +183,7 @@ pub fn main(args: WorkerArgs) -> i32 {
         Role::Counter => super::counter::worker::run(&args, &region, slot),
         Role::Manager => super::counter::manager::serve(&args, &region, slot),
         Role::Sync => super::sync_lab::worker::run(&args, &region, slot),
+        Role::Pool => run_pool(&region, slot),
     })
     .unwrap_or(1)
 }
@@ -214,6 +215,24 @@ fn run_tasks(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
         }
         done += 1;
         slot.tasks_done.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The pool lab's worker: see [`super::pool::serve`].
+fn run_pool(region: &Region, slot: &Slot) -> i32 {
+    let (ptr, len) = region.section_raw(super::shm::SectionId::Pool);
+    // Safety: the region maps the section for the whole life of the worker,
+    // and proclab laid it out (its header says for how many items).
+    match unsafe { super::pool::shared::PoolShared::from_raw(ptr.as_ptr(), len, None) } {
+        Some(pool) => {
+            let pid = getpid().as_raw_nonzero().get() as u32;
+            let wait = super::pool::serve::PLACE_WAIT;
+            super::pool::serve::serve(&pool, slot, pid, region.iters_per_ms(), wait)
+        }
+        None => {
+            eprintln!("proclab worker: the pool section is not set up");
+            NO_REGION
+        }
     }
 }
 

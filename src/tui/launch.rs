@@ -90,6 +90,7 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
         max_workers: cli.max_workers as usize,
         auto_join: cli.auto_join,
         defaults: start,
+        pool_items: cli.items as usize,
         ..LabConfig::new()
     };
     let mut engine = Engine::new(Lab::new(config).context("cannot start the engine")?);

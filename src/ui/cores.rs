@@ -45,7 +45,8 @@ impl Widget for &CoresPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let n = self.cores.max(self.history.cores.len()).max(1);
         let latest = self.history.latest();
-        let total: f32 = latest.iter().sum::<f32>().max(0.0);
+        // A float sum starts at -0.0, which would print "-0%" before the first sample.
+        let total: f32 = latest.iter().sum::<f32>().max(0.0) + 0.0;
         let title = Line::from(vec![
             Span::styled(" Cores ", self.theme.title),
             Span::styled(

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod lesson;
 pub mod lifecycle;
 pub mod log;
+pub mod pool;
 pub mod sync_lab;
 pub mod theme;
 pub mod workers;
@@ -49,12 +50,23 @@ pub struct AppLayout {
     pub footer: Rect,
 }
 
-/// Height the current lab's panel wants in the stacked (narrow) layout.
-fn focus_height(lab: LabId) -> u16 {
+/// Height the current lab's panel wants in the stacked layout, out of a
+/// body of `body` rows.
+fn focus_height(lab: LabId, body: u16) -> u16 {
     match lab {
         LabId::Lifecycle => 3,
         LabId::Counter => counter::SHORT_HEIGHT,
         LabId::Sync => sync_lab::SHORT_HEIGHT,
+        LabId::Pool => pool::panel_height(body),
+    }
+}
+
+/// Whether the lab's panel goes beside the tables when the terminal is
+/// wide; otherwise it spans the width below them.
+fn focus_beside(lab: LabId) -> bool {
+    match lab {
+        LabId::Lifecycle | LabId::Counter | LabId::Sync => true,
+        LabId::Pool => false,
     }
 }
 
@@ -83,7 +95,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
     ])
     .areas(area);
 
-    let (cores, table, focus, mut log) = if is_wide(area) {
+    let (cores, table, focus, mut log) = if is_wide(area) && focus_beside(app.lab) {
         let [top, log] = Layout::vertical([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
         let [left, focus] =
             Layout::horizontal([Constraint::Fill(1), Constraint::Length(44)]).areas(top);
@@ -100,7 +112,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
         let [cores, table, focus, log] = Layout::vertical([
             Constraint::Length(cores_height),
             Constraint::Fill(3),
-            Constraint::Length(focus_height(app.lab)),
+            Constraint::Length(focus_height(app.lab, body.height)),
             bottom,
         ])
         .areas(body);
@@ -236,6 +248,11 @@ fn render_focus(
         .render(area, buf),
         LabId::Sync => sync_lab::SyncPanel {
             state: &app.sync,
+            theme,
+        }
+        .render(area, buf),
+        LabId::Pool => pool::PoolPanel {
+            state: &app.pool,
             theme,
         }
         .render(area, buf),

@@ -49,6 +49,9 @@ pub struct Theme {
     states: [Style; 6],
     /// Load bars: idle, busy, saturated.
     loads: [Style; 3],
+    /// One colour per pool worker, by start order; each worker also has its
+    /// own letter, so the colour is never the only clue.
+    pub workers: [Color; 6],
 }
 
 impl Default for Theme {
@@ -103,6 +106,14 @@ impl Theme {
                 Style::new().fg(Color::Yellow),
                 Style::new().fg(Color::Red),
             ],
+            workers: [
+                Color::Cyan,
+                Color::Magenta,
+                Color::Green,
+                Color::Yellow,
+                Color::LightBlue,
+                Color::LightRed,
+            ],
         }
     }
 
@@ -146,7 +157,14 @@ impl Theme {
                 Style::new().fg(ORANGE),
                 Style::new().fg(VERMILLION),
             ],
+            workers: [ORANGE, SKY_BLUE, GREEN, YELLOW, BLUE, PURPLE],
         }
+    }
+
+    /// The colour of pool worker `serial` (1, 2, ...).
+    pub fn worker(&self, serial: u32) -> Style {
+        let i = (serial.max(1) - 1) as usize % self.workers.len();
+        Style::new().fg(self.workers[i])
     }
 
     /// The colour of a worker state.

@@ -1,0 +1,343 @@
+//! The pool lab's UI state: the settings of the next run, the latest view
+//! of the pool, and the actions that change them.
+
+pub mod narrate;
+pub mod python;
+
+use crate::lab::engine::Engine;
+use crate::lab::pool::{
+    ChunkChoice, Cost, DEFAULT_ITEMS, JobSpec, MAX_POOL_WORKERS, Method, Outcome, PoolEvent,
+    PoolView,
+};
+
+use super::{App, Effect};
+
+/// Default time of one ordinary item, in microseconds.
+pub const DEFAULT_ITEM_US: u32 = 2_000;
+/// Default time of a worker's initializer, in milliseconds.
+pub const DEFAULT_INIT_MS: u32 = 100;
+/// The `maxtasksperchild` values `t` steps through (None first).
+pub const MAXTASKS_STEPS: [Option<u32>; 4] = [None, Some(1), Some(5), Some(25)];
+
+/// What the next run will be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    pub method: Method,
+    pub chunk: ChunkChoice,
+    pub items: u32,
+    pub workers: u32,
+    pub maxtasks: Option<u32>,
+    pub cost: Cost,
+    pub item_us: u32,
+    pub init_ms: u32,
+}
+
+impl PoolSettings {
+    /// The defaults on a machine with `cores` cores: `Pool()` has one
+    /// worker per core.
+    pub fn for_cores(cores: usize) -> PoolSettings {
+        PoolSettings {
+            method: Method::Map,
+            chunk: ChunkChoice::Default,
+            items: DEFAULT_ITEMS as u32,
+            workers: cores.clamp(1, MAX_POOL_WORKERS) as u32,
+            maxtasks: None,
+            cost: Cost::Uniform,
+            item_us: DEFAULT_ITEM_US,
+            init_ms: DEFAULT_INIT_MS,
+        }
+    }
+
+    pub fn spec(&self) -> JobSpec {
+        JobSpec {
+            method: self.method,
+            items: self.items,
+            chunk: self.chunk,
+            workers: self.workers,
+            maxtasks: self.maxtasks,
+            cost: self.cost,
+            item_us: self.item_us,
+            init_ms: self.init_ms,
+        }
+    }
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings::for_cores(2)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PoolState {
+    pub settings: PoolSettings,
+    /// The engine's latest view of the pool.
+    pub view: PoolView,
+}
+
+impl PoolState {
+    pub fn running(&self) -> bool {
+        self.view
+            .run
+            .as_ref()
+            .is_some_and(|r| r.outcome == Outcome::Running)
+    }
+}
+
+/// What the user asks of the pool lab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PoolAction {
+    /// Submit a job with the current settings.
+    Run,
+    NextMethod,
+    /// Default, 1, one chunk per worker.
+    NextChunk,
+    BiggerChunks,
+    SmallerChunks,
+    NextMaxTasks,
+    ToggleCost,
+}
+
+/// What the loop must do for the pool lab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolEffect {
+    Run(JobSpec),
+}
+
+impl PoolAction {
+    pub fn label(self) -> &'static str {
+        match self {
+            PoolAction::Run => "run",
+            PoolAction::NextMethod => "method",
+            PoolAction::NextChunk => "chunksize",
+            PoolAction::BiggerChunks => "bigger",
+            PoolAction::SmallerChunks => "smaller",
+            PoolAction::NextMaxTasks => "maxtasks",
+            PoolAction::ToggleCost => "skew",
+        }
+    }
+
+    pub fn describe(self) -> String {
+        match self {
+            PoolAction::Run => "run the job: submit every item to the pool".into(),
+            PoolAction::NextMethod => {
+                "next method: map, imap, imap_unordered, apply_async, futures".into()
+            }
+            PoolAction::NextChunk => {
+                "chunksize: Python's default, 1, or one chunk per worker".into()
+            }
+            PoolAction::BiggerChunks => "double the chunksize".into(),
+            PoolAction::SmallerChunks => "halve the chunksize".into(),
+            PoolAction::NextMaxTasks => {
+                "maxtasksperchild: None, 1, 5, 25 (a new pool at the next run)".into()
+            }
+            PoolAction::ToggleCost => {
+                "items cost the same, or 1 in 100 is 50x heavier (skewed)".into()
+            }
+        }
+    }
+}
+
+/// Whether a pool action would do anything now.
+pub fn applies(app: &App, action: PoolAction) -> bool {
+    let s = &app.pool.settings;
+    match action {
+        PoolAction::Run => !app.pool.running(),
+        PoolAction::NextChunk | PoolAction::BiggerChunks | PoolAction::SmallerChunks => {
+            s.method.chunked()
+        }
+        _ => true,
+    }
+}
+
+/// Applies a pool action to the settings; returns what the loop must do.
+pub fn update(app: &mut App, action: PoolAction) -> Vec<Effect> {
+    let running = app.pool.running();
+    let number = app.pool.view.run.as_ref().map_or(0, |r| r.number);
+    let s = &mut app.pool.settings;
+    let line = match action {
+        PoolAction::Run if running => narrate::note(
+            None,
+            format!("run {number} is still going: wait for it (k kills a worker)"),
+        ),
+        PoolAction::Run => return vec![Effect::Pool(PoolEffect::Run(s.spec()))],
+        PoolAction::NextMethod => {
+            s.method = s.method.next();
+            narrate::info(
+                Some(python::call(&s.spec())),
+                format!("{}: {}", s.method.name(), python::delivery(s.method)),
+            )
+        }
+        PoolAction::NextChunk | PoolAction::BiggerChunks | PoolAction::SmallerChunks
+            if !s.method.chunked() =>
+        {
+            narrate::note(
+                None,
+                format!(
+                    "{} makes one task per item: no chunksize to set",
+                    s.method.name()
+                ),
+            )
+        }
+        PoolAction::NextChunk => {
+            let one_each = s.items.div_ceil(s.workers.max(1));
+            s.chunk = match s.chunk {
+                ChunkChoice::Default => ChunkChoice::Fixed(1),
+                ChunkChoice::Fixed(1) => ChunkChoice::Fixed(one_each),
+                ChunkChoice::Fixed(_) => ChunkChoice::Default,
+            };
+            chunk_line(&s.spec())
+        }
+        PoolAction::BiggerChunks | PoolAction::SmallerChunks => {
+            let now = s.spec().chunksize();
+            let next = if action == PoolAction::BiggerChunks {
+                now.saturating_mul(2).min(s.items.max(1))
+            } else {
+                (now / 2).max(1)
+            };
+            s.chunk = ChunkChoice::Fixed(next);
+            chunk_line(&s.spec())
+        }
+        PoolAction::NextMaxTasks => {
+            let i = MAXTASKS_STEPS
+                .iter()
+                .position(|&m| m == s.maxtasks)
+                .unwrap_or(0);
+            s.maxtasks = MAXTASKS_STEPS[(i + 1) % MAXTASKS_STEPS.len()];
+            let text = match s.maxtasks {
+                None => "workers live as long as the pool".to_string(),
+                Some(m) => {
+                    format!("a worker retires after {m} tasks and a fresh one takes its place")
+                }
+            };
+            narrate::info(
+                Some(python::constructor(&s.spec().pool())),
+                format!("{text} (a new pool at the next run)"),
+            )
+        }
+        PoolAction::ToggleCost => {
+            s.cost = match s.cost {
+                Cost::Uniform => Cost::Skewed,
+                Cost::Skewed => Cost::Uniform,
+            };
+            let text = match s.cost {
+                Cost::Uniform => "every item costs the same".to_string(),
+                Cost::Skewed => {
+                    let h = s.cost.heavy(s.items);
+                    format!(
+                        "skewed: items {}-{} are {}x heavier, side by side",
+                        h.start,
+                        h.end.saturating_sub(1),
+                        crate::lab::pool::spec::HEAVY_FACTOR
+                    )
+                }
+            };
+            narrate::info(None, text)
+        }
+    };
+    app.say(line);
+    Vec::new()
+}
+
+fn chunk_line(spec: &JobSpec) -> super::narrate::Line {
+    let size = spec.chunksize();
+    let default = if spec.chunksize_is_default() {
+        ", Python's default"
+    } else {
+        ""
+    };
+    narrate::info(
+        Some(python::call(spec)),
+        format!(
+            "chunksize {}{default}: {} chunks",
+            python::count(size.into()),
+            python::count(spec.n_chunks().into())
+        ),
+    )
+}
+
+/// Carries out a pool effect.
+pub fn perform(app: &mut App, engine: &mut Engine, effect: PoolEffect) {
+    match effect {
+        PoolEffect::Run(spec) => {
+            if let Err(e) = engine.pool.submit(&mut engine.lab, spec) {
+                app.say(narrate::error(e.to_string()));
+            }
+            for event in engine.pool.take_events() {
+                on_event(app, event);
+            }
+            refresh(app, engine);
+        }
+    }
+}
+
+/// Logs what the pool did.
+pub fn on_event(app: &mut App, event: PoolEvent) {
+    let lines = match event {
+        PoolEvent::PoolStarted { config, workers } => {
+            vec![narrate::pool_started(&config, &workers)]
+        }
+        PoolEvent::PoolClosed { config, joined } => vec![narrate::pool_closed(&config, &joined)],
+        PoolEvent::RunStarted {
+            number,
+            spec,
+            chunksize,
+        } => {
+            let mut lines = vec![narrate::run_started(number, &spec, chunksize)];
+            lines.extend(narrate::recycling(&spec));
+            lines
+        }
+        PoolEvent::Retired {
+            id,
+            pid,
+            serial,
+            tasks,
+        } => vec![narrate::retired(id, pid, serial, tasks)],
+        PoolEvent::Replaced {
+            id,
+            pid,
+            serial,
+            replaced,
+            after,
+        } => {
+            // The selection follows the place, so `k` always has a live
+            // worker to kill.
+            if app.selected == Some(replaced) {
+                app.selected = Some(id);
+            }
+            vec![narrate::replaced(id, pid, serial, after)]
+        }
+        PoolEvent::Died {
+            id,
+            serial,
+            exitcode,
+            lost,
+            executor,
+            during_run,
+            ..
+        } => narrate::died(id, serial, exitcode, &lost, executor, during_run),
+        PoolEvent::Broken {
+            terminated,
+            failed_items,
+        } => vec![narrate::broken(&terminated, failed_items)],
+        PoolEvent::Joined { id, exitcode } => vec![narrate::joined(id, exitcode)],
+        PoolEvent::RunFinished(record) => narrate::run_finished(&record).into_iter().collect(),
+        PoolEvent::Error(text) => vec![narrate::error(text)],
+    };
+    for line in lines {
+        app.say(line);
+    }
+}
+
+/// Takes a fresh view of the pool; returns whether it changed.
+pub fn refresh(app: &mut App, engine: &Engine) -> bool {
+    let view = engine.pool.view(&engine.lab);
+    if view == app.pool.view {
+        return false;
+    }
+    app.pool.view = view;
+    true
+}
+
+#[cfg(test)]
+mod tests;

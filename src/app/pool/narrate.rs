@@ -1,0 +1,264 @@
+//! The log's words for what the pool did, each beside its Python.
+
+use std::ops::Range;
+use std::time::Duration;
+
+use crate::app::log::Level;
+use crate::app::narrate::{Line, why_exited};
+use crate::lab::pool::{JobSpec, Outcome, PoolConfig, RunRecord, letter};
+use crate::lab::{WorkerId, describe_exitcode};
+
+use super::python::{call, close, constructor, count, rate};
+
+fn line(python: impl Into<Option<String>>, text: String, level: Level) -> Line {
+    Line {
+        python: python.into(),
+        text,
+        level,
+    }
+}
+
+/// `1.23 s`, `45.6 ms`, `789 µs`.
+pub fn duration(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 1.0 {
+        format!("{s:.2} s")
+    } else if s >= 0.001 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{:.0} µs", s * 1e6)
+    }
+}
+
+/// `items 500-749, 1000-1249`.
+pub fn ranges(lost: &[Range<u32>]) -> String {
+    let parts: Vec<String> = lost
+        .iter()
+        .take(4)
+        .map(|r| {
+            if r.len() == 1 {
+                r.start.to_string()
+            } else {
+                format!("{}-{}", r.start, r.end - 1)
+            }
+        })
+        .collect();
+    let more = if lost.len() > 4 { ", ..." } else { "" };
+    let word = if lost.len() == 1 && lost[0].len() == 1 {
+        "item"
+    } else {
+        "items"
+    };
+    format!("{word} {}{more}", parts.join(", "))
+}
+
+pub fn pool_started(config: &PoolConfig, workers: &[(WorkerId, u32)]) -> Line {
+    let pids: Vec<String> = workers.iter().map(|(_, pid)| pid.to_string()).collect();
+    let kind = if config.executor {
+        "not daemons"
+    } else {
+        "daemons"
+    };
+    line(
+        constructor(config),
+        format!(
+            "{} pool workers started ({kind}): pids {}",
+            workers.len(),
+            pids.join(", ")
+        ),
+        Level::Info,
+    )
+}
+
+pub fn pool_closed(config: &PoolConfig, joined: &[(WorkerId, i32)]) -> Line {
+    let codes: Vec<String> = joined
+        .iter()
+        .map(|(id, code)| format!("{id}: {}", describe_exitcode(*code)))
+        .collect();
+    line(
+        close(config),
+        format!(
+            "the old pool is closed: workers exited and were joined ({})",
+            codes.join(", ")
+        ),
+        Level::Info,
+    )
+}
+
+pub fn run_started(number: u32, spec: &JobSpec, chunksize: u32) -> Line {
+    let chunks = spec.n_chunks();
+    let how = if spec.method.chunked() {
+        format!(
+            "{} chunks of {} ({})",
+            count(chunks.into()),
+            count(chunksize.into()),
+            if spec.chunksize_is_default() {
+                "Python's default"
+            } else {
+                "chosen"
+            }
+        )
+    } else {
+        format!("{} tasks, one per item", count(chunks.into()))
+    };
+    line(
+        call(spec),
+        format!("run {number}: {} items as {how}", count(spec.items.into())),
+        Level::Info,
+    )
+}
+
+/// With `maxtasksperchild`, how many processes the run will go through.
+pub fn recycling(spec: &JobSpec) -> Option<Line> {
+    let m = spec.maxtasks?;
+    let fresh = spec.n_chunks().div_ceil(m).saturating_sub(spec.workers);
+    (fresh > 0).then(|| {
+        line(
+            None,
+            format!(
+                "{} tasks, at most {m} per worker: about {} fresh workers will take over during the run",
+                count(spec.n_chunks().into()),
+                count(fresh.into())
+            ),
+            Level::Note,
+        )
+    })
+}
+
+pub fn retired(id: WorkerId, pid: u32, serial: u32, tasks: u32) -> Line {
+    line(
+        format!("# maxtasksperchild: {} returns", letter(serial)),
+        format!(
+            "worker {id} ({}, pid {pid}) did {tasks} tasks and retired: exitcode 0, joined",
+            letter(serial)
+        ),
+        Level::Info,
+    )
+}
+
+pub fn replaced(id: WorkerId, pid: u32, serial: u32, after: u32) -> Line {
+    line(
+        "# the pool starts a fresh worker".to_string(),
+        format!(
+            "worker {id} ({}, pid {pid}) takes the place of {}",
+            letter(serial),
+            letter(after)
+        ),
+        Level::Info,
+    )
+}
+
+pub fn died(
+    id: WorkerId,
+    serial: u32,
+    exitcode: i32,
+    lost: &[Range<u32>],
+    executor: bool,
+    during_run: bool,
+) -> Vec<Line> {
+    let who = format!("worker {id} ({})", letter(serial));
+    let how = match exitcode {
+        c if c < 0 => why_exited(c),
+        c => format!("{}, exitcode {c}", why_exited(c)),
+    };
+    let mut lines = Vec::new();
+    if lost.is_empty() {
+        let what = if during_run {
+            "it held no task"
+        } else {
+            "it was idle"
+        };
+        lines.push(line(
+            None,
+            format!("{who} died ({how}): {what}"),
+            Level::Note,
+        ));
+    } else {
+        lines.push(line(
+            None,
+            format!("{who} died ({how}): {} lost with it", ranges(lost)),
+            Level::Error,
+        ));
+    }
+    if executor {
+        lines.push(line(
+            "concurrent.futures.process.BrokenProcessPool".to_string(),
+            "a ProcessPoolExecutor worker ended abruptly: the executor is broken".into(),
+            Level::Error,
+        ));
+    } else if !lost.is_empty() {
+        lines.push(line(
+            "# pool.map(...) never returns".to_string(),
+            "Python's Pool replaces the worker but waits for the lost task forever; proclab does not"
+                .into(),
+            Level::Error,
+        ));
+    }
+    lines
+}
+
+pub fn broken(terminated: &[WorkerId], failed_items: u32) -> Line {
+    line(
+        "f.result()  # raises BrokenProcessPool".to_string(),
+        format!(
+            "{} other worker{} terminated; {} pending futures failed",
+            terminated.len(),
+            if terminated.len() == 1 { "" } else { "s" },
+            count(failed_items.into())
+        ),
+        Level::Error,
+    )
+}
+
+pub fn joined(id: WorkerId, exitcode: i32) -> Line {
+    line(
+        None,
+        format!(
+            "worker {id} joined: exitcode {}",
+            describe_exitcode(exitcode)
+        ),
+        Level::Info,
+    )
+}
+
+pub fn run_finished(r: &RunRecord) -> Option<Line> {
+    let s = &r.stats;
+    Some(match r.outcome {
+        Outcome::Done => line(
+            format!("# run {} returned in {}", r.number, duration(s.wall)),
+            format!(
+                "run {} done: {} results in {}, {} items/s; dispatch (idle, tasks queued) {}, starved at the end {}",
+                r.number,
+                count(r.spec.items.into()),
+                duration(s.wall),
+                rate(s.items_per_s),
+                duration(s.waited),
+                duration(s.starved),
+            ),
+            Level::Info,
+        ),
+        Outcome::Hung => line(
+            format!("{}  # would block forever", call(&r.spec)),
+            format!(
+                "run {}: {} results never come; Python would hang here, proclab goes on (r runs again)",
+                r.number,
+                count(r.lost_items.into())
+            ),
+            Level::Error,
+        ),
+        // Told by the Broken event.
+        Outcome::Broken | Outcome::Running => return None,
+    })
+}
+
+pub fn error(text: String) -> Line {
+    line(None, text, Level::Error)
+}
+
+pub fn note(python: Option<String>, text: String) -> Line {
+    line(python, text, Level::Note)
+}
+
+pub fn info(python: Option<String>, text: String) -> Line {
+    line(python, text, Level::Info)
+}

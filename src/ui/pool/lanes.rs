@@ -1,0 +1,93 @@
+//! Worker lanes: each pool place over the run's time, busy (blocks in the
+//! worker's colour), idle (`·`), in its initializer (`i`) or empty (blank),
+//! with the letter of a fresh worker where it took the place.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+use crate::lab::pool::letter;
+use crate::lab::pool::view::{Lane, Mark};
+
+use crate::ui::theme::Theme;
+
+const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// The mark that stands for `marks` squeezed into one column.
+fn squeeze(marks: &[Mark]) -> Mark {
+    let mut busy = 0u32;
+    let mut init = false;
+    let mut idle = false;
+    for m in marks {
+        match *m {
+            Mark::Busy(n) => busy += u32::from(n),
+            Mark::Init => init = true,
+            Mark::Idle => idle = true,
+            Mark::Absent => {}
+        }
+    }
+    if busy > 0 {
+        Mark::Busy((busy / marks.len().max(1) as u32).clamp(1, 8) as u8)
+    } else if init {
+        Mark::Init
+    } else if idle {
+        Mark::Idle
+    } else {
+        Mark::Absent
+    }
+}
+
+fn mark_glyph(mark: Mark, colour: Style, theme: &Theme) -> (char, Style) {
+    match mark {
+        Mark::Absent => (' ', theme.dim),
+        Mark::Idle => ('·', theme.dim),
+        Mark::Init => ('i', theme.note),
+        Mark::Busy(n) => (LEVELS[(n.clamp(1, 8) - 1) as usize], colour),
+    }
+}
+
+/// Draws one lane per row of `area`: a letter, then the lane between bars.
+pub fn render(lanes: &[Lane], area: Rect, theme: &Theme, buf: &mut Buffer) {
+    let width = area.width.saturating_sub(3) as usize;
+    for (row, lane) in lanes.iter().enumerate().take(area.height as usize) {
+        let y = area.y + row as u16;
+        let (label, style) = match lane.serial {
+            0 => ('-', theme.dim),
+            s => (letter(s), theme.worker(s).patch(theme.title)),
+        };
+        buf[(area.x, y)].set_char(label).set_style(style);
+        if width == 0 {
+            continue;
+        }
+        buf[(area.x + 1, y)].set_char('▕').set_style(theme.border);
+        buf[(area.x + 2 + width as u16, y)]
+            .set_char('▏')
+            .set_style(theme.border);
+        let n = lane.marks.len();
+        if n == 0 {
+            continue;
+        }
+        // The screen column where each fresh process came in.
+        let fresh: Vec<(usize, u32)> = lane
+            .owners
+            .iter()
+            .filter(|o| o.fresh)
+            .map(|o| ((o.column * width / n).min(width - 1), o.serial))
+            .collect();
+        for c in 0..width {
+            let from = c * n / width;
+            let to = ((c + 1) * n / width).max(from + 1).min(n);
+            let newcomer = fresh.iter().rev().find(|(at, _)| *at == c);
+            let (ch, style) = match newcomer.map(|&(_, s)| s) {
+                Some(serial) => (letter(serial), theme.worker(serial).patch(theme.title)),
+                None => {
+                    let owner = lane.owner_at(from);
+                    mark_glyph(squeeze(&lane.marks[from..to]), theme.worker(owner), theme)
+                }
+            };
+            buf[(area.x + 2 + c as u16, y)]
+                .set_char(ch)
+                .set_style(style);
+        }
+    }
+}
