@@ -16,9 +16,9 @@ pub struct Cli {
     #[arg(long, value_enum, default_value = "lifecycle")]
     pub lab: LabId,
 
-    /// Workers to start right away.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=MAX_WORKERS_LIMIT as i64))]
-    pub workers: u32,
+    /// Workers to start right away (default: 2 with --lab lifecycle, else 0).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=MAX_WORKERS_LIMIT as i64))]
+    pub workers: Option<u32>,
 
     /// What new workers run: a CPU-bound loop or an I/O-bound sleep.
     #[arg(long, value_enum, default_value_t = Workload::Cpu)]
@@ -51,6 +51,9 @@ pub struct Cli {
     /// How often cores and workers are sampled, in milliseconds (200 at least).
     #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u64).range(200..=10_000))]
     pub sample_ms: u64,
+
+    #[command(flatten)]
+    pub comms: crate::app::comms::options::CommsArgs,
 }
 
 impl Cli {
@@ -63,14 +66,31 @@ impl Cli {
         cli
     }
 
+    /// Lifecycle workers to start: `--workers`, or 2 on the lifecycle lab.
+    pub fn workers(&self) -> u32 {
+        self.workers
+            .unwrap_or(if self.lab == LabId::Lifecycle { 2 } else { 0 })
+    }
+
     /// Checks what clap cannot check flag by flag.
     pub fn check(&self) -> Result<(), clap::Error> {
-        if self.workers > self.max_workers {
+        if self.workers() > self.max_workers {
             return Err(Cli::command().error(
                 ErrorKind::ValueValidation,
                 format!(
                     "--workers {} is more than --max-workers {}: start at most {} workers, or raise the cap",
-                    self.workers, self.max_workers, self.max_workers
+                    self.workers(), self.max_workers, self.max_workers
+                ),
+            ));
+        }
+        let o = self.comms.opening(self.lab);
+        let total = self.workers() + o.producers + o.consumers;
+        if total > self.max_workers {
+            return Err(Cli::command().error(
+                ErrorKind::ValueValidation,
+                format!(
+                    "--workers, --producers and --consumers ask for {total} workers, more than --max-workers {}",
+                    self.max_workers
                 ),
             ));
         }
@@ -92,7 +112,16 @@ mod tests {
     fn the_defaults_need_no_flag() {
         let cli = parse(&[]).unwrap();
         assert_eq!(cli.lab, LabId::Lifecycle);
-        assert_eq!(cli.workers, 2);
+        assert_eq!(cli.workers(), 2);
+        let o = cli.comms.opening(cli.lab);
+        assert_eq!((o.producers, o.consumers), (0, 0), "none off the queue lab");
+        let q = parse(&["--lab", "queue"]).unwrap();
+        assert_eq!(q.workers(), 0, "no lifecycle workers on the queue lab");
+        let o = q.comms.opening(q.lab);
+        assert_eq!((o.producers, o.consumers, o.capacity), (2, 1, 16));
+        assert_eq!((o.producer_rate, o.consumer_rate), (5, 8));
+        let fast = parse(&["--lab", "queue", "--producer-rate", "max"]).unwrap();
+        assert_eq!(fast.comms.producer_rate, 0, "max is as fast as it can");
         assert_eq!(cli.refresh_ms, 100);
         assert_eq!(cli.max_workers, 256);
     }
@@ -108,6 +137,15 @@ mod tests {
             (&["--tasks", "0"], "--tasks"),
             (&["--refresh-ms", "1"], "--refresh-ms"),
             (&["--task-ms", "abc"], "--task-ms"),
+            (&["--capacity", "0"], "--capacity"),
+            (&["--capacity", "65537"], "1..=65536"),
+            (&["--producers", "300"], "--producers"),
+            (&["--consumer-rate", "0"], "1 to 100000"),
+            (&["--producer-rate", "fast"], "--producer-rate"),
+            (
+                &["--lab", "queue", "--producers", "200", "--consumers", "100"],
+                "more than --max-workers 256",
+            ),
         ] {
             let err = parse(args).unwrap_err().to_string();
             assert!(err.contains(needle), "{args:?}: {err}");

@@ -66,9 +66,11 @@ fn run(cli: &Cli) -> anyhow::Result<ShutdownReport> {
     tui::spawn_signals(tx.clone()).context("cannot watch for signals")?;
     let sampler = tui::spawn_sampler(tx.clone(), Duration::from_millis(cli.sample_ms))
         .context("cannot start the sampler")?;
-    for _ in 0..cli.workers {
+    for _ in 0..cli.workers() {
         perform::perform(&mut app, &mut engine, Effect::Start(start));
     }
+    proclab::app::comms::perform::open(&mut app, &mut engine, &cli.comms.opening(cli.lab))
+        .context("cannot set up the queue")?;
 
     let result = {
         let guard = TerminalGuard::enter().context("cannot take over the terminal")?;

@@ -42,6 +42,8 @@ pub enum Action {
     ScrollUp,
     ScrollDown,
     Quit,
+    /// The queue, pipe and pipeline labs' own actions.
+    Comms(super::comms::CommsAction),
 }
 
 /// The exit status `Action::Exit` asks for.
@@ -60,4 +62,5 @@ pub enum Effect {
     Request(WorkerId, Control),
     SetAutoJoin(bool),
     Quit,
+    Comms(super::comms::CommsEffect),
 }

@@ -187,6 +187,7 @@ impl Keymap {
         add(Key::char('d'), ToggleDaemon, life, false);
         add(Key::char('w'), ToggleWorkload, life, false);
         add(Key::char('A'), ToggleAutoJoin, life, false);
+        super::comms::keys::bind(&mut add);
 
         let g = Scope::Global;
         add(Key::plain(KeyCode::Up), SelectPrev, g, false);

@@ -5,15 +5,25 @@
 pub enum LabId {
     /// Spawn, pause, resume, terminate, kill and join real worker processes.
     Lifecycle,
+    /// Producers and consumers around a bounded queue in shared memory.
+    Queue,
+    /// Two workers and a Pipe: ping-pong or a one-way stream.
+    Pipe,
+    /// fetch -> process -> save, joined by a pipe and a queue.
+    Pipeline,
 }
 
 impl LabId {
     /// Every lab, in selector order; number keys pick them by position.
-    pub const ALL: &'static [LabId] = &[LabId::Lifecycle];
+    pub const ALL: &'static [LabId] =
+        &[LabId::Lifecycle, LabId::Queue, LabId::Pipe, LabId::Pipeline];
 
     pub fn title(self) -> &'static str {
         match self {
             LabId::Lifecycle => "Lifecycle",
+            LabId::Queue => "Queue",
+            LabId::Pipe => "Pipe",
+            LabId::Pipeline => "Pipeline",
         }
     }
 
@@ -21,6 +31,9 @@ impl LabId {
     pub fn name(self) -> &'static str {
         match self {
             LabId::Lifecycle => "lifecycle",
+            LabId::Queue => "queue",
+            LabId::Pipe => "pipe",
+            LabId::Pipeline => "pipeline",
         }
     }
 

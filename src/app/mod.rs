@@ -5,6 +5,7 @@
 //! ([`perform`]). Tests drive all of it without a terminal.
 
 pub mod action;
+pub mod comms;
 pub mod keymap;
 pub mod labs;
 pub mod log;
@@ -57,6 +58,8 @@ pub struct App {
     pub log: EventLog,
     /// The help overlay's scroll offset, while it is open.
     pub help: Option<u16>,
+    /// The queue, pipe and pipeline labs' settings and figures.
+    pub comms: comms::CommsState,
     /// Time since start, set by the loop before each event.
     pub now: Duration,
     pub quitting: bool,
@@ -75,6 +78,7 @@ impl App {
             selected: None,
             log: EventLog::default(),
             help: None,
+            comms: comms::CommsState::default(),
             now: Duration::ZERO,
             quitting: false,
         }
@@ -170,6 +174,7 @@ impl App {
             Action::Join => sel.is_some_and(|w| !matches!(w.status, Status::Joined(_))),
             Action::JoinAll => self.counts().zombies > 0,
             Action::NextLab | Action::PrevLab => LabId::ALL.len() > 1,
+            Action::Comms(a) => a.applies(self),
             _ => true,
         }
     }
@@ -231,6 +236,7 @@ impl Action {
             Action::CloseOverlay => "close",
             Action::ScrollUp | Action::ScrollDown => "scroll",
             Action::Quit => "quit",
+            Action::Comms(a) => a.label(),
         }
     }
 
@@ -265,6 +271,7 @@ impl Action {
             Action::Quit => {
                 "quit: terminate every worker, join them all, restore the terminal".into()
             }
+            Action::Comms(a) => a.describe().into(),
         }
     }
 }
@@ -338,6 +345,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Quit => {
             app.quitting = true;
             return vec![Effect::Quit];
+        }
+        Action::Comms(a) => {
+            return comms::update(app, a)
+                .into_iter()
+                .map(Effect::Comms)
+                .collect();
         }
     }
     Vec::new()

@@ -10,6 +10,11 @@ use super::{App, Effect, narrate, target_name};
 
 /// Carries out one effect and logs what happened.
 pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
+    if let Effect::Comms(e) = effect {
+        super::comms::perform::perform(app, engine, e);
+        app.on_workers(engine.lab.snapshot());
+        return;
+    }
     let lab = &mut engine.lab;
     match effect {
         Effect::Start(options) => match lab.start_with(options) {
@@ -99,8 +104,8 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
                 }
             }
         }
-        // The loop itself acts on Quit.
-        Effect::Quit => {}
+        // The loop itself acts on Quit; the labs' own effects went above.
+        Effect::Quit | Effect::Comms(_) => {}
     }
     app.on_workers(lab.snapshot());
 }
@@ -130,10 +135,14 @@ pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
             EngineEvent::Lab(LabEvent::Joined { id, exitcode, .. }) => {
                 app.say(narrate::joined(id, exitcode))
             }
+            EngineEvent::Queue(e) => super::comms::perform::on_queue_event(app, &e),
+            EngineEvent::Pipe(e) => super::comms::perform::on_pipe_event(app, &e),
+            EngineEvent::Pipeline(e) => super::comms::perform::on_pipeline_event(app, &e),
         }
     }
     engine.lab.forget_joined(JOINED_KEPT);
-    app.on_workers(engine.lab.snapshot()) || had_events
+    let changed = app.on_workers(engine.lab.snapshot()) || had_events;
+    super::comms::perform::sample(app, engine) || changed
 }
 
 /// How many joined workers the table keeps showing.

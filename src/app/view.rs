@@ -151,5 +151,6 @@ impl WorkerRow {
 fn role_state(snap: &WorkerSnapshot) -> Option<String> {
     match snap.role {
         Role::Tasks => None,
+        _ => super::comms::narrate::wait_words(snap),
     }
 }

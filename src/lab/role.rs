@@ -10,6 +10,24 @@ pub enum Role {
     /// Runs CPU- or I/O-bound tasks: the lifecycle lab's worker.
     #[default]
     Tasks,
+    /// Puts items into the queue: the queue lab.
+    Producer,
+    /// Gets items from the queue until a sentinel.
+    Consumer,
+    /// Sends a ping over a duplex pipe and waits for the answer.
+    Ping,
+    /// Answers pings.
+    Pong,
+    /// Streams messages one way into a pipe.
+    Sender,
+    /// Reads the stream until the other end closes.
+    Receiver,
+    /// The pipeline's first stage: fetches items into a pipe.
+    Fetch,
+    /// The middle stage: pipe in, queue out.
+    Process,
+    /// The last stage: gets from the queue and saves.
+    Save,
 }
 
 impl Role {
@@ -17,12 +35,30 @@ impl Role {
     pub fn name(self) -> &'static str {
         match self {
             Role::Tasks => "tasks",
+            Role::Producer => "producer",
+            Role::Consumer => "consumer",
+            Role::Ping => "ping",
+            Role::Pong => "pong",
+            Role::Sender => "sender",
+            Role::Receiver => "receiver",
+            Role::Fetch => "fetch",
+            Role::Process => "process",
+            Role::Save => "save",
         }
     }
 
     pub fn parse(name: &str) -> Result<Role, String> {
         match name {
             "tasks" => Ok(Role::Tasks),
+            "producer" => Ok(Role::Producer),
+            "consumer" => Ok(Role::Consumer),
+            "ping" => Ok(Role::Ping),
+            "pong" => Ok(Role::Pong),
+            "sender" => Ok(Role::Sender),
+            "receiver" => Ok(Role::Receiver),
+            "fetch" => Ok(Role::Fetch),
+            "process" => Ok(Role::Process),
+            "save" => Ok(Role::Save),
             other => Err(format!("unknown role {other:?}")),
         }
     }
@@ -31,6 +67,15 @@ impl Role {
     pub fn label(self) -> &'static str {
         match self {
             Role::Tasks => "task",
+            Role::Producer => "producer",
+            Role::Consumer => "consumer",
+            Role::Ping => "ping",
+            Role::Pong => "pong",
+            Role::Sender => "sender",
+            Role::Receiver => "receiver",
+            Role::Fetch => "fetch",
+            Role::Process => "process",
+            Role::Save => "save",
         }
     }
 }

@@ -25,7 +25,7 @@ use super::slot::Slot;
 /// "PROCLAB\0" read as a little-endian u64.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"PROCLAB\0");
 /// Bumped whenever the layout of the header, a slot or a section changes.
-pub const LAYOUT_VERSION: u32 = 1;
+pub const LAYOUT_VERSION: u32 = 2;
 /// The fd number at which a worker finds the region.
 pub const WORKER_SHM_FD: i32 = 3;
 
@@ -42,14 +42,28 @@ const MAX_SECTIONS: usize = 8;
 pub enum SectionId {
     /// The per-worker slots.
     Slots = 0,
+    /// The queue lab's ring and rates.
+    Queue = 1,
+    /// The pipe lab's figures.
+    Pipe = 2,
+    /// The pipeline lab's stages and the queue between them.
+    Pipeline = 3,
 }
 
 impl SectionId {
-    pub const ALL: [SectionId; 1] = [SectionId::Slots];
+    pub const ALL: [SectionId; 4] = [
+        SectionId::Slots,
+        SectionId::Queue,
+        SectionId::Pipe,
+        SectionId::Pipeline,
+    ];
 
     fn len(self, slot_count: usize) -> usize {
         match self {
             SectionId::Slots => slot_count * size_of::<Slot>(),
+            SectionId::Queue => super::queue::section_len(slot_count),
+            SectionId::Pipe => super::pipe::section_len(),
+            SectionId::Pipeline => super::pipeline::section_len(slot_count),
         }
     }
 }

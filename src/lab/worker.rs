@@ -20,6 +20,7 @@ use super::role::Role;
 use super::shm::{Region, WORKER_SHM_FD};
 use super::slot::{Control, PROGRESS_SCALE, Phase, Slot};
 use super::work::{self, Workload};
+use super::{pipe, pipeline, queue};
 
 /// The name of the hidden subcommand.
 pub const SUBCOMMAND: &str = "worker";
@@ -180,6 +181,16 @@ pub fn main(args: WorkerArgs) -> i32 {
     // here does the same. The message goes to the worker's stderr.
     std::panic::catch_unwind(|| match args.role {
         Role::Tasks => run_tasks(&args, &region, slot),
+        Role::Producer => {
+            queue::roles::run_producer(&args, queue::ring(&region), queue::settings(&region), slot)
+        }
+        Role::Consumer => {
+            queue::roles::run_consumer(&args, queue::ring(&region), queue::settings(&region), slot)
+        }
+        Role::Ping | Role::Pong | Role::Sender | Role::Receiver => {
+            pipe::roles::run(&args, &region, slot)
+        }
+        Role::Fetch | Role::Process | Role::Save => pipeline::roles::run(&args, &region, slot),
     })
     .unwrap_or(1)
 }

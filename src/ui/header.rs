@@ -58,5 +58,6 @@ fn status(app: &App) -> String {
                 },
             )
         }
+        LabId::Queue | LabId::Pipe | LabId::Pipeline => crate::app::comms::narrate::header(app),
     }
 }

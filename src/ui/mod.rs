@@ -11,6 +11,9 @@ pub mod header;
 pub mod help;
 pub mod lifecycle;
 pub mod log;
+pub mod pipe;
+pub mod pipeline;
+pub mod queue;
 pub mod theme;
 pub mod workers;
 
@@ -46,6 +49,9 @@ pub struct AppLayout {
 fn focus_height(lab: LabId) -> u16 {
     match lab {
         LabId::Lifecycle => 3,
+        LabId::Queue => queue::NARROW_HEIGHT,
+        LabId::Pipe => pipe::NARROW_HEIGHT,
+        LabId::Pipeline => pipeline::NARROW_HEIGHT,
     }
 }
 
@@ -162,6 +168,21 @@ fn render_focus(
     match app.lab {
         LabId::Lifecycle => lifecycle::LifecycleDiagram {
             worker: selected,
+            theme,
+        }
+        .render(area, buf),
+        LabId::Queue => queue::QueuePanel {
+            view: &app.comms.queue.view(&app.workers),
+            theme,
+        }
+        .render(area, buf),
+        LabId::Pipe => pipe::PipePanel {
+            view: &app.comms.pipe.view(&app.workers),
+            theme,
+        }
+        .render(area, buf),
+        LabId::Pipeline => pipeline::PipelinePanel {
+            view: &app.comms.pipeline.view(&app.workers),
             theme,
         }
         .render(area, buf),
