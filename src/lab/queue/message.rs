@@ -43,13 +43,19 @@ impl Message {
         encode(self, self.tag(), self.hash())
     }
 
-    /// Decodes a cell's message, checking its tag against its content.
+    /// Decodes a cell's message, checking its tag and its identity
+    /// against its content.
     pub fn from_raw(raw: &Raw) -> Result<Message, MessageError> {
         let m: Message = decode(raw.body())?;
         if m.tag() != raw.tag {
             return Err(MessageError::Corrupt(format!(
                 "tag {} does not match a {:?}",
                 raw.tag, m
+            )));
+        }
+        if m.hash() != raw.hash {
+            return Err(MessageError::Corrupt(format!(
+                "the cell's identity does not match a {m:?}"
             )));
         }
         Ok(m)

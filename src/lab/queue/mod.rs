@@ -388,11 +388,11 @@ impl QueueLab {
     pub fn poll(&mut self, lab: &mut Lab) -> Vec<QueueEvent> {
         let mut events = Vec::new();
         for m in self.members.iter_mut().filter(|m| !m.folded) {
-            let code = match lab.status(m.id) {
-                Ok(Status::Alive { .. }) => continue,
-                Ok(s) => s.exitcode(),
-                Err(_) => None,
-            };
+            // Looks at the process itself, not at what `Lab::poll` last saw.
+            if lab.is_alive(m.id).unwrap_or(false) {
+                continue;
+            }
+            let code = lab.status(m.id).ok().and_then(Status::exitcode);
             // A lock held by a paused worker: fold next time.
             if let Ok(lost) = ring(lab.region()).fold(m.record, UI_LOCK_WAIT) {
                 m.folded = true;
