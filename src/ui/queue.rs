@@ -165,17 +165,20 @@ impl QueuePanel<'_> {
         }
     }
 
-    /// Lines about what is under way: join, sentinels, shutdown, repairs.
-    fn doings(&self) -> Vec<Line<'static>> {
+    /// What is under way (join, sentinels, shutdown, repairs), in full or
+    /// `brief`ly for one line.
+    fn doings(&self, brief: bool) -> Vec<Line<'static>> {
         let v = self.view;
         let mut lines = Vec::new();
         if v.join_pending {
+            let words = if brief {
+                " waits".to_string()
+            } else {
+                format!(" blocks: {} unfinished", v.unfinished)
+            };
             lines.push(Line::from(vec![
                 Span::styled("q.join()", self.theme.python),
-                Span::styled(
-                    format!(" blocks: {} unfinished", v.unfinished),
-                    self.theme.note,
-                ),
+                Span::styled(words, self.theme.note),
             ]));
         }
         if v.sentinels_pending > 0 {
@@ -184,22 +187,24 @@ impl QueuePanel<'_> {
                 self.theme.note,
             )));
         }
-        match v.stopping {
-            Some(Stopping::Producers) => lines.push(Line::from(Span::styled(
-                "shutting down: waiting for producers",
-                self.theme.note,
-            ))),
-            Some(Stopping::Consumers) => lines.push(Line::from(Span::styled(
-                "shutting down: consumers drain the backlog",
-                self.theme.note,
-            ))),
-            None => {}
+        let stopping = match (v.stopping, brief) {
+            (Some(_), true) => Some("shutting down"),
+            (Some(Stopping::Producers), false) => Some("shutting down: waiting for producers"),
+            (Some(Stopping::Consumers), false) => {
+                Some("shutting down: consumers drain the backlog")
+            }
+            (None, _) => None,
+        };
+        if let Some(words) = stopping {
+            lines.push(Line::from(Span::styled(words, self.theme.note)));
         }
         if v.repaired > 0 {
-            lines.push(Line::from(Span::styled(
-                format!("lock repaired {} time(s) after a holder died", v.repaired),
-                self.theme.note,
-            )));
+            let words = if brief {
+                format!("lock repaired ×{}", v.repaired)
+            } else {
+                format!("lock repaired ×{} (a holder died)", v.repaired)
+            };
+            lines.push(Line::from(Span::styled(words, self.theme.note)));
         }
         lines
     }
@@ -236,7 +241,7 @@ impl QueuePanel<'_> {
         if let Some(audit) = self.audit(false) {
             lines.push(Line::from(audit));
         }
-        lines.extend(self.doings());
+        lines.extend(self.doings(false));
         lines
     }
 
@@ -249,12 +254,20 @@ impl QueuePanel<'_> {
         let mut last = self.counts().spans;
         last.push(Span::raw(" · "));
         last.extend(self.losses(true).spans);
-        if let Some(doing) = self.doings().into_iter().next() {
+        // Then what is under way, and the audit, as far as they fit.
+        let extras = self
+            .doings(true)
+            .into_iter()
+            .map(|l| l.spans)
+            .chain(self.audit(true).map(|a| vec![a]));
+        for extra in extras {
+            let used: usize = last.iter().map(|s| s.width()).sum();
+            let more: usize = extra.iter().map(|s| s.width()).sum();
+            if used + 3 + more > w {
+                break;
+            }
             last.push(Span::raw(" · "));
-            last.extend(doing.spans);
-        } else if let Some(audit) = self.audit(true) {
-            last.push(Span::raw(" · "));
-            last.push(audit);
+            last.extend(extra);
         }
         vec![
             Line::from(first),

@@ -1,6 +1,6 @@
 //! The queue, pipe and pipeline labs' log lines, each with the Python that
-//! does the same. Producers are `p1`, `p2`, consumers `c3`, ..., by their
-//! worker number, as a script would name its `Process` objects.
+//! does the same. Workers are `p1`, `p2`, ... by their number, whatever
+//! their role, as everywhere in proclab.
 
 use crate::app::log::Level;
 use crate::app::narrate::Line;
@@ -78,7 +78,7 @@ pub fn producer_started(id: WorkerId, pid: u32, rate: u32) -> Line {
 
 pub fn consumer_started(id: WorkerId, pid: u32, rate: u32) -> Line {
     line(
-        format!("c{id}.start()  # consumer(q)"),
+        format!("p{id}.start()  # consumer(q)"),
         format!(
             "consumer {id} (pid {pid}) gets items from q, {}",
             rate_words(rate)
@@ -263,9 +263,9 @@ pub fn failed(what: &str, err: &dyn std::fmt::Display) -> Line {
 pub fn queue_event(e: &QueueEvent) -> Line {
     match *e {
         QueueEvent::Lost { id, count } => error(
-            format!("c{id}.terminate()  # while holding items"),
+            "q.task_done()  # never comes".to_string(),
             format!(
-                "worker {id} died holding {count} item{}: lost, never task_done (q.join() would block forever)",
+                "worker {id} died holding {count} item{}: lost (q.join() would wait forever)",
                 if count == 1 { "" } else { "s" }
             ),
         ),
@@ -284,7 +284,7 @@ pub fn queue_event(e: &QueueEvent) -> Line {
         QueueEvent::ProducersStopped { consumers } => line(
             "for _ in consumers: q.put(None)".to_string(),
             format!(
-                "producers joined; {consumers} sentinel{} follow the backlog",
+                "producers joined; {consumers} sentinel{} behind the backlog",
                 if consumers == 1 { "" } else { "s" }
             ),
         ),

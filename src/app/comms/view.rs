@@ -134,7 +134,11 @@ impl QueueState {
         let [put_per_s, get_per_s] = self.window.rates();
         let s = self.stats;
         let t = s.map(|s| s.totals).unwrap_or_default();
-        let capacity = t.capacity.max(1);
+        let capacity = if s.is_some() {
+            t.capacity.max(1)
+        } else {
+            crate::lab::queue::DEFAULT_CAPACITY
+        };
         QueueView {
             capacity,
             depth: t.depth(),
@@ -154,7 +158,7 @@ impl QueueState {
             put_total: t.tail,
             done_total: t.done,
             unfinished: t.unfinished(),
-            held: t.held(),
+            held: t.held,
             lost: t.lost,
             corrupt: t.corrupt,
             repaired: t.repaired,

@@ -114,7 +114,8 @@ pub fn settings(region: &Region) -> &QueueSettings {
 pub enum QueueEvent {
     /// A consumer ended holding messages it had got and not finished.
     Lost { id: WorkerId, count: u64 },
-    /// A sentinel went into the queue; `left` more wait for room.
+    /// A sentinel that had to wait for room went into the queue; `left`
+    /// more wait.
     SentinelPut { left: u32 },
     /// `q.join()` returned: every item put was marked done.
     JoinReturned,
@@ -177,6 +178,8 @@ pub enum QueueError {
 pub struct QueueLab {
     members: Vec<Member>,
     sentinels_pending: u32,
+    /// Of those, how many found the queue full at least once.
+    sentinels_waited: u32,
     /// Sentinels put, and consumers that have ended by one.
     sentinels_put: u64,
     sentinel_exits: u64,
@@ -197,6 +200,7 @@ impl QueueLab {
         Ok(QueueLab {
             members: Vec::new(),
             sentinels_pending: 0,
+            sentinels_waited: 0,
             sentinels_put: 0,
             sentinel_exits: 0,
             join_pending: false,
@@ -215,6 +219,7 @@ impl QueueLab {
         }
         ring(lab.region()).reset(capacity)?;
         self.sentinels_pending = 0;
+        self.sentinels_waited = 0;
         self.sentinels_put = 0;
         self.sentinel_exits = 0;
         self.seen_repaired = 0;
@@ -372,11 +377,19 @@ impl QueueLab {
                 Ok(true) => {
                     self.sentinels_pending -= 1;
                     self.sentinels_put += 1;
-                    events.push(QueueEvent::SentinelPut {
-                        left: self.sentinels_pending,
-                    });
+                    // Only a sentinel that waited is news: the others were
+                    // told of when they were asked for.
+                    if self.sentinels_waited > 0 {
+                        self.sentinels_waited -= 1;
+                        events.push(QueueEvent::SentinelPut {
+                            left: self.sentinels_pending,
+                        });
+                    }
                 }
-                Ok(false) | Err(_) => break,
+                Ok(false) | Err(_) => {
+                    self.sentinels_waited = self.sentinels_pending;
+                    break;
+                }
             }
         }
         events
@@ -433,6 +446,7 @@ impl QueueLab {
         {
             self.stopping = None;
             self.sentinels_pending = 0;
+            self.sentinels_waited = 0;
             events.push(QueueEvent::Stopped);
         }
         let t = ring(lab.region()).totals(UI_LOCK_WAIT);

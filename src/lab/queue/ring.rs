@@ -154,12 +154,14 @@ pub struct Totals {
     pub repaired: u64,
     pub queued_ns: u64,
     pub queued_count: u64,
-    put_sum: u64,
-    done_sum: u64,
-    lost_sum: u64,
-    held: u64,
-    held_sum: u64,
-    queued_sum: u64,
+    /// Wrapping sums of the identities of messages put, done, lost, held
+    /// by live consumers, and queued (see [`Totals::balanced`]).
+    pub put_sum: u64,
+    pub done_sum: u64,
+    pub lost_sum: u64,
+    pub held: u64,
+    pub held_sum: u64,
+    pub queued_sum: u64,
     /// Read under the lock, so the figures agree with each other.
     pub consistent: bool,
 }
@@ -173,11 +175,6 @@ impl Totals {
     /// Put and not yet done: JoinableQueue's unfinished count.
     pub fn unfinished(&self) -> u64 {
         self.tail.saturating_sub(self.done)
-    }
-
-    /// Got and not yet done, by live consumers.
-    pub fn held(&self) -> u64 {
-        self.held
     }
 
     /// The audit: every message put is done, lost, held or queued, once.

@@ -80,13 +80,13 @@ fn task_done_brings_unfinished_to_zero() {
     r.put(&[item(1, 0), item(1, 1)], T, None).unwrap();
     let (mut out, mut done) = (Vec::new(), Done::default());
     r.get(0, 8, &mut out, &mut done, T, None).unwrap();
-    assert_eq!(r.totals(T).held(), 2);
+    assert_eq!(r.totals(T).held, 2);
     for m in &out {
         done.add(m.hash);
     }
     r.task_done(0, &mut done).unwrap();
     let t = r.totals(T);
-    assert_eq!((t.unfinished(), t.held(), t.done), (0, 0, 2));
+    assert_eq!((t.unfinished(), t.held, t.done), (0, 0, 2));
     assert!(t.balanced());
 }
 
@@ -107,7 +107,7 @@ fn what_a_dead_worker_held_is_counted_lost_exactly() {
         "folding twice counts nothing more"
     );
     let t = r.totals(T);
-    assert_eq!((t.lost, t.done, t.depth(), t.held()), (3, 1, 6, 0));
+    assert_eq!((t.lost, t.done, t.depth(), t.held), (3, 1, 6, 0));
     assert!(t.balanced());
 }
 
