@@ -1,85 +1,185 @@
+//! The queue and pipes beside CPython's `multiprocessing`, measured in the
+//! same run on the same machine.
+//!
+//! ```text
+//! cargo bench --bench queue                 # 5 runs of each figure
+//! PROCLAB_BENCH_ROUNDS=9 cargo bench --bench queue
+//! ```
+//!
+//! Figures, each the median of the runs: messages per second through the
+//! queue from one producer process to one consumer process (batched, as
+//! proclab's workers move them at full speed, and one message per lock
+//! taking); through a pipe one way (several messages per write at full
+//! speed, and one write per message); and round trips per second over a
+//! duplex pipe. CPython: `Queue`, `JoinableQueue` with `task_done`,
+//! `Pipe(duplex=False)` and a `Pipe()` ping-pong, with a tuple message (what
+//! proclab's items carry) and with an int; the faster of the two is the
+//! peer.
+
 #[path = "common/mod.rs"]
 mod common;
 
 use std::time::{Duration, Instant};
 
+use common::{python3, rounds};
 use proclab::lab::engine::Engine;
-use proclab::lab::{Lab, LabConfig};
+use proclab::lab::pipe::PipeMode;
+use proclab::lab::{Lab, LabConfig, queue};
 
 const PROCLAB: &str = env!("CARGO_BIN_EXE_proclab");
+/// Messages per run through proclab's queue and pipe.
+const N: u64 = 1_000_000;
+/// Messages per run for CPython, about a second's worth.
+const PY_N: u64 = 200_000;
 
-fn queue_rate(engine: &mut Engine, n: u64, batch: usize, capacity: u64) -> f64 {
-    engine
-        .queue
-        .set_capacity(&mut engine.lab, capacity)
-        .unwrap();
-    engine.queue.set_rates(&engine.lab, 0, 0);
-    engine.queue.set_batch(&engine.lab, batch);
-    let c = engine.queue.add_consumer(&mut engine.lab).unwrap();
-    let p = engine.queue.add_producer(&mut engine.lab, Some(n)).unwrap();
-    let ring = proclab::lab::queue::ring(engine.lab.region());
+/// Messages per second from one producer to one consumer, between the
+/// first message got and the last (read every 200 µs).
+fn queue_rate(e: &mut Engine, batch: usize) -> f64 {
+    e.queue.set_capacity(&mut e.lab, 1024).unwrap();
+    e.queue.set_rates(&e.lab, 0, 0);
+    e.queue.set_batch(&e.lab, batch);
+    let c = e.queue.add_consumer(&mut e.lab).unwrap();
+    let p = e.queue.add_producer(&mut e.lab, Some(N)).unwrap();
+    let ring = queue::ring(e.lab.region());
     let mut first = None;
-    let last;
-    loop {
-        let t = ring.totals(Duration::ZERO);
-        if first.is_none() && t.head > 0 {
-            first = Some((Instant::now(), t.head));
+    let last = loop {
+        let head = ring.totals(Duration::ZERO).head;
+        if first.is_none() && head > 0 {
+            first = Some((Instant::now(), head));
         }
-        if t.head >= n {
-            last = Instant::now();
-            break;
+        if head >= N {
+            break Instant::now();
         }
         std::thread::sleep(Duration::from_micros(200));
+    };
+    let (t0, h0) = first.expect("messages arrived");
+    assert_eq!(e.lab.join(p, None).unwrap(), Some(0));
+    assert!(e.queue.send_sentinel(&mut e.lab));
+    assert_eq!(e.lab.join(c, None).unwrap(), Some(0));
+    e.poll();
+    let t = queue::ring(e.lab.region()).totals(Duration::from_secs(1));
+    assert!(t.balanced() && t.lost == 0, "{t:?}");
+    (N - h0) as f64 / (last - t0).as_secs_f64()
+}
+
+/// Messages per second one way through an OS pipe, between the first and
+/// the last received (timed by the receiver).
+fn pipe_rate(e: &mut Engine, batch: usize) -> f64 {
+    e.pipe.set_mode(PipeMode::Stream);
+    e.pipe.set_rate(&e.lab, 0);
+    e.pipe.set_batch(&e.lab, batch);
+    let [a, b] = e.pipe.start(&mut e.lab, Some(N)).unwrap();
+    assert_eq!(e.lab.join(a, None).unwrap(), Some(0));
+    assert_eq!(e.lab.join(b, None).unwrap(), Some(0));
+    assert_eq!(e.pipe.stats(&e.lab).count, N);
+    e.pipe.received_rate(&e.lab).unwrap()
+}
+
+/// Round trips per second over a socket pair.
+fn round_trips(e: &mut Engine) -> f64 {
+    e.pipe.set_mode(PipeMode::PingPong);
+    e.pipe.set_rate(&e.lab, 0);
+    let [a, b] = e.pipe.start(&mut e.lab, Some(N / 10)).unwrap();
+    assert_eq!(e.lab.join(a, None).unwrap(), Some(0));
+    assert_eq!(e.lab.join(b, None).unwrap(), Some(0));
+    e.pipe.received_rate(&e.lab).unwrap()
+}
+
+fn median(runs: usize, mut f: impl FnMut() -> f64) -> f64 {
+    let mut v: Vec<f64> = (0..runs).map(|_| f()).collect();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn thousands(x: f64) -> String {
+    let s = format!("{:.0}", x);
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
     }
-    let (t0, h0) = first.unwrap();
-    engine.lab.join(p, None).unwrap();
-    engine.queue.send_sentinel(&mut engine.lab);
-    engine.lab.join(c, None).unwrap();
-    engine.queue.poll(&mut engine.lab);
-    (n - h0) as f64 / (last - t0).as_secs_f64()
+    out
 }
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
-        return;
+        return; // `cargo bench -- --list` and test discovery.
     }
-    let mut engine = Engine::new(Lab::new(LabConfig::with_exe(PROCLAB)).unwrap());
-    for batch in [64, 1] {
+    let runs = rounds(5);
+    let mut e = Engine::new(Lab::new(LabConfig::with_exe(PROCLAB)).unwrap());
+    // Warm the page cache and the loader.
+    queue_rate(&mut e, queue::BATCH_MAX);
+
+    let ours = [
+        (
+            "queue, up to 64 per lock taking",
+            median(runs, || queue_rate(&mut e, queue::BATCH_MAX)),
+        ),
+        (
+            "queue, one message per lock taking",
+            median(runs, || queue_rate(&mut e, 1)),
+        ),
+        (
+            "pipe one way, up to 256 per write",
+            median(runs, || pipe_rate(&mut e, 256)),
+        ),
+        (
+            "pipe one way, one write per message",
+            median(runs, || pipe_rate(&mut e, 1)),
+        ),
+        ("pipe round trips", median(runs, || round_trips(&mut e))),
+    ];
+
+    let py = python3().and_then(|py| {
+        let out = std::process::Command::new(py)
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/benches/python/mp_queue.py"
+            ))
+            .arg(PY_N.to_string())
+            .arg(runs.min(3).to_string())
+            .output()
+            .ok()?;
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).ok()
+    });
+    println!("## Queue and pipes ({runs} runs, medians)\n");
+    let Some(py) = py else {
+        println!("python3 not found: CPython's figures were not measured.\n");
+        for (what, rate) in ours {
+            println!("proclab {what}: {} messages/s", thousands(rate));
+        }
+        return;
+    };
+    // CPython's best of a tuple and an int message.
+    let best = |key: &str| {
+        ["tuple", "int"]
+            .iter()
+            .filter_map(|k| py[k][key].as_f64())
+            .fold(f64::NAN, f64::max)
+    };
+    let peers = [
+        ("Queue", best("queue")),
+        ("JoinableQueue + task_done", best("joinable")),
+        ("Pipe(duplex=False)", best("pipe")),
+        ("Pipe() round trips", best("round_trips")),
+    ];
+    println!(
+        "| proclab | per s | CPython {} | per s | proclab / CPython |",
+        py["python"].as_str().unwrap_or("?")
+    );
+    println!("| --- | --- | --- | --- | --- |");
+    let rows = [(0, 0), (0, 1), (1, 1), (2, 2), (3, 2), (4, 3)];
+    for (o, p) in rows {
+        let (what, rate) = ours[o];
+        let (peer, peer_rate) = peers[p];
         println!(
-            "queue batch {batch}: {:.0} msg/s",
-            queue_rate(&mut engine, 1_000_000, batch, 1024)
+            "| {what} | {} | {peer} | {} | {:.1}x |",
+            thousands(rate),
+            thousands(peer_rate),
+            rate / peer_rate
         );
     }
-    for batch in [256, 1] {
-        for _ in 0..3 {
-            println!(
-                "pipe stream batch {batch}: {:.0} msg/s",
-                pipe_stream(&mut engine, 2_000_000, batch)
-            );
-        }
-    }
-    for _ in 0..3 {
-        println!("rtt: {:.0} /s", pipe_rtt(&mut engine, 100_000));
-    }
-}
-
-pub fn pipe_stream(engine: &mut Engine, n: u64, batch: usize) -> f64 {
-    use proclab::lab::pipe::PipeMode;
-    engine.pipe.set_mode(PipeMode::Stream);
-    engine.pipe.set_rate(&engine.lab, 0);
-    engine.pipe.set_batch(&engine.lab, batch);
-    let [a, b] = engine.pipe.start(&mut engine.lab, Some(n)).unwrap();
-    engine.lab.join(a, None).unwrap();
-    engine.lab.join(b, None).unwrap();
-    engine.pipe.received_rate(&engine.lab).unwrap()
-}
-
-pub fn pipe_rtt(engine: &mut Engine, n: u64) -> f64 {
-    use proclab::lab::pipe::PipeMode;
-    engine.pipe.set_mode(PipeMode::PingPong);
-    engine.pipe.set_rate(&engine.lab, 0);
-    let [a, b] = engine.pipe.start(&mut engine.lab, Some(n)).unwrap();
-    engine.lab.join(a, None).unwrap();
-    engine.lab.join(b, None).unwrap();
-    engine.pipe.received_rate(&engine.lab).unwrap()
+    println!("\nproclab's queue is always joinable: every consumer marks each item done.");
 }
