@@ -275,7 +275,7 @@ fn queue_app() -> App {
         ),
         (
             4.2,
-            "c4.kill()",
+            "p4.kill()",
             "SIGKILL to worker 4: cannot be caught",
             Level::Info,
         ),

@@ -171,10 +171,11 @@ impl QueuePanel<'_> {
         let v = self.view;
         let mut lines = Vec::new();
         if v.join_pending {
-            let words = if brief {
-                " waits".to_string()
-            } else {
-                format!(" blocks: {} unfinished", v.unfinished)
+            let words = match (brief, v.lost) {
+                (true, 0) => " waits".to_string(),
+                (true, _) => " waits forever".to_string(),
+                (false, 0) => format!(" blocks: {} unfinished", v.unfinished),
+                (false, _) => format!(" blocks forever: {} lost", v.lost),
             };
             lines.push(Line::from(vec![
                 Span::styled("q.join()", self.theme.python),

@@ -14,12 +14,12 @@ pub fn bind(add: &mut impl FnMut(Key, Action, Scope, bool)) {
     let c = Action::Comms;
     let q = Scope::Lab(LabId::Queue);
     add(Key::char('p'), c(AddProducer), q, true);
-    add(Key::char('c'), c(AddConsumer), q, true);
-    add(Key::char(']'), c(ProducersFaster), q, true);
-    add(Key::char('}'), c(ConsumersFaster), q, true);
     add(Key::char('P'), c(StopProducer), q, true);
+    add(Key::char('c'), c(AddConsumer), q, true);
     add(Key::char('C'), c(Sentinel), q, true);
+    add(Key::char(']'), c(ProducersFaster), q, true);
     add(Key::char('['), c(ProducersSlower), q, true);
+    add(Key::char('}'), c(ConsumersFaster), q, true);
     add(Key::char('{'), c(ConsumersSlower), q, true);
     add(Key::char('J'), c(JoinQueue), q, true);
     add(Key::char('S'), c(ShutdownQueue), q, true);

@@ -144,7 +144,7 @@ impl CommsAction {
             }
             CommsAction::AddConsumer => "start a consumer: get, work on the item, task_done",
             CommsAction::Sentinel => {
-                "put a sentinel (None): the consumer that gets it finishes and returns"
+                "q.put(None), a sentinel: the consumer that gets it returns"
             }
             CommsAction::ProducersFaster => "producers put more items per second",
             CommsAction::ProducersSlower => "producers put fewer items per second",
@@ -152,11 +152,11 @@ impl CommsAction {
             CommsAction::ConsumersSlower => "consumers take more time per item",
             CommsAction::JoinQueue => "q.join(): wait until every item put has been marked done",
             CommsAction::ShutdownQueue => {
-                "shut down cleanly: stop producers, one sentinel per consumer, join all"
+                "shut down: stop producers, a sentinel per consumer, join all"
             }
             CommsAction::StartPipe => "make a Pipe and start its two ends",
             CommsAction::TogglePipeMode => {
-                "next pipe: duplex ping-pong (socket pair) or one-way stream (os.pipe)"
+                "next pipe: duplex (a socket pair) or one way (an OS pipe)"
             }
             CommsAction::PipeFaster => "more round trips (or messages) per second",
             CommsAction::PipeSlower => "fewer round trips (or messages) per second",
