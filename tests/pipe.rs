@@ -197,3 +197,30 @@ fn the_backlog_grows_in_front_of_the_slowest_stage_and_stop_drains_it() {
         .tasks_done;
     assert_eq!(fetched, saved, "the sentinel came after the whole backlog");
 }
+
+#[test]
+fn with_process_killed_stop_still_lets_save_finish() {
+    let mut e = engine();
+    for (stage, ms) in [(0, 5), (1, 5), (2, 5)] {
+        e.pipeline.set_stage_ms(&e.lab, stage, ms);
+    }
+    let [fetch, process, save] = e.pipeline.start(&mut e.lab, None).unwrap();
+    until(&mut e, "items to reach save", |e| {
+        e.lab
+            .snapshot()
+            .iter()
+            .any(|w| w.id == save && w.tasks_done > 3)
+    });
+    e.lab.kill(process).unwrap();
+    until(&mut e, "fetch to find the pipe broken", |e| {
+        exited(e, fetch).is_some()
+    });
+    assert_eq!(e.pipeline.stats(&e.lab).ended[0], StageEnd::Broken);
+    assert!(e.pipeline.stop(&mut e.lab), "save still runs");
+    until(&mut e, "save to stop", |e| exited(e, save).is_some());
+    assert_eq!(
+        exited(&e, save),
+        Some(0),
+        "save got a sentinel from proclab"
+    );
+}

@@ -143,9 +143,7 @@ impl CommsAction {
                 "stop the newest producer: it returns after its current put"
             }
             CommsAction::AddConsumer => "start a consumer: get, work on the item, task_done",
-            CommsAction::Sentinel => {
-                "q.put(None), a sentinel: the consumer that gets it returns"
-            }
+            CommsAction::Sentinel => "q.put(None), a sentinel: the consumer that gets it returns",
             CommsAction::ProducersFaster => "producers put more items per second",
             CommsAction::ProducersSlower => "producers put fewer items per second",
             CommsAction::ConsumersFaster => "consumers take less time per item",

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use super::queue::message::Message;
 use super::queue::ring::{Block, Ring, Totals};
 use super::shm::{Region, SectionId, Shared};
 use super::{Lab, LabError, Role, StartOptions, WorkerId, Workload};
@@ -169,6 +170,8 @@ pub struct PipelineLab {
     save_record: Option<usize>,
     reported: [StageEnd; 3],
     stopping: bool,
+    /// A sentinel proclab still has to put in the queue for save.
+    sentinel_owed: bool,
     pipe_capacity: u64,
 }
 
@@ -184,6 +187,7 @@ impl PipelineLab {
             save_record: None,
             reported: [StageEnd::Running; 3],
             stopping: false,
+            sentinel_owed: false,
             pipe_capacity: PIPE_BYTES as u64,
         })
     }
@@ -259,11 +263,14 @@ impl PipelineLab {
         self.save_record = lab.slot_of(save)?;
         self.reported = [StageEnd::Running; 3];
         self.stopping = false;
+        self.sentinel_owed = false;
         Ok([fetch, process, save])
     }
 
     /// Asks fetch to send the sentinel after its current item, and marks
-    /// all three to be joined as they end.
+    /// all three to be joined as they end. If process is gone, nobody
+    /// would pass a sentinel on to save: proclab puts one in the queue
+    /// itself, as a main program would.
     pub fn stop(&mut self, lab: &mut Lab) -> bool {
         let Some(ids) = self.running(lab) else {
             return false;
@@ -272,8 +279,21 @@ impl PipelineLab {
         for id in ids {
             let _ = lab.join_nowait(id);
         }
+        let process_alive = lab.is_alive(ids[1]).unwrap_or(false);
+        self.sentinel_owed = !process_alive && lab.is_alive(ids[2]).unwrap_or(false);
+        self.put_sentinel(lab);
         self.stopping = true;
         true
+    }
+
+    fn put_sentinel(&mut self, lab: &Lab) {
+        if !self.sentinel_owed {
+            return;
+        }
+        let raw = Message::Sentinel.to_raw().expect("a sentinel fits a cell");
+        if let Ok(true) = ring(lab.region()).try_put(&raw, std::time::Duration::from_millis(2)) {
+            self.sentinel_owed = false;
+        }
     }
 
     pub fn poll(&mut self, lab: &mut Lab) -> Vec<PipelineEvent> {
@@ -304,8 +324,10 @@ impl PipelineLab {
                 events.push(PipelineEvent::Lost { id: ids[2], count });
             }
         }
+        self.put_sentinel(lab);
         if self.stopping && self.running(lab).is_none() {
             self.stopping = false;
+            self.sentinel_owed = false;
         }
         events
     }
