@@ -246,6 +246,22 @@ impl QueuePanel<'_> {
         lines
     }
 
+    /// The Python each side runs, for the foot of the tall panel.
+    fn code(&self) -> Vec<Line<'static>> {
+        let row = |who: &'static str, py: &'static str| {
+            Line::from(vec![
+                Span::styled(format!("{who:<10}"), self.theme.dim),
+                Span::styled(py, self.theme.python),
+            ])
+        };
+        vec![
+            row("producer", "q.put(item)"),
+            row("consumer", "item = q.get()"),
+            row("", "work(item); q.task_done()"),
+            row("main", "q.join(); q.put(None)"),
+        ]
+    }
+
     fn narrow(&self, inner: Rect) -> Vec<Line<'static>> {
         let w = inner.width as usize;
         let gauge_width = (w / 2).max(24);
@@ -328,7 +344,15 @@ impl Widget for &QueuePanel<'_> {
             lines.insert(at, hint);
             lines.truncate(inner.height as usize);
         }
-        for (i, line) in lines.into_iter().take(inner.height as usize).enumerate() {
+        let height = inner.height as usize;
+        if height >= TALL_INNER as usize {
+            let code = self.code();
+            if lines.len() + 1 + code.len() <= height {
+                lines.resize(height - code.len(), Line::default());
+                lines.extend(code);
+            }
+        }
+        for (i, line) in lines.into_iter().take(height).enumerate() {
             line.style(Style::default())
                 .render(Rect::new(inner.x, inner.y + i as u16, inner.width, 1), buf);
         }
