@@ -139,7 +139,7 @@ fn main() {
                 "/benches/python/mp_queue.py"
             ))
             .arg(PY_N.to_string())
-            .arg(runs.min(3).to_string())
+            .arg(runs.to_string())
             .output()
             .ok()?;
         serde_json::from_slice::<serde_json::Value>(&out.stdout).ok()
