@@ -255,8 +255,15 @@ pub fn pipeline_stopping() -> Line {
     )
 }
 
+/// An error, said once: "cannot start a consumer: ..." unless the error
+/// already says what could not be done.
 pub fn failed(what: &str, err: &dyn std::fmt::Display) -> Line {
-    error(None, format!("cannot {what}: {err}"))
+    let err = err.to_string();
+    if err.starts_with("cannot") {
+        error(None, err)
+    } else {
+        error(None, format!("cannot {what}: {err}"))
+    }
 }
 
 /// A queue event as a log line.
