@@ -2,11 +2,13 @@
 //! same run on the same machine.
 //!
 //! ```text
-//! cargo bench --bench queue                 # 5 runs of each figure
+//! cargo bench --bench queue                 # 5 rounds
 //! PROCLAB_BENCH_ROUNDS=9 cargo bench --bench queue
 //! ```
 //!
-//! Figures, each the median of the runs: messages per second through the
+//! Each round runs every figure once, proclab's and CPython's in turn, so
+//! both meet the same load on a shared machine. Figures, each the median
+//! of the rounds: messages per second through the
 //! queue from one producer process to one consumer process (batched, as
 //! proclab's workers move them at full speed, and one message per lock
 //! taking); through a pipe one way (several messages per write at full
@@ -85,10 +87,20 @@ fn round_trips(e: &mut Engine) -> f64 {
     e.pipe.received_rate(&e.lab).unwrap()
 }
 
-fn median(runs: usize, mut f: impl FnMut() -> f64) -> f64 {
-    let mut v: Vec<f64> = (0..runs).map(|_| f()).collect();
+fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
+}
+
+/// One CPython run of `figure` with messages of `kind`, in messages per
+/// second.
+fn cpython(py: &std::path::Path, figure: &str, kind: &str) -> Option<f64> {
+    let out = std::process::Command::new(py)
+        .arg(SCRIPT)
+        .args([figure, kind, &PY_N.to_string()])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
 fn thousands(x: f64) -> String {
@@ -103,6 +115,14 @@ fn thousands(x: f64) -> String {
     out
 }
 
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/python/mp_queue.py");
+const PEERS: [(&str, &str); 4] = [
+    ("queue", "Queue"),
+    ("joinable", "JoinableQueue + task_done"),
+    ("pipe", "Pipe(duplex=False)"),
+    ("round_trips", "Pipe() round trips"),
+];
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo bench -- --list` and test discovery.
@@ -111,74 +131,63 @@ fn main() {
     let mut e = Engine::new(Lab::new(LabConfig::with_exe(PROCLAB)).unwrap());
     // Warm the page cache and the loader.
     queue_rate(&mut e, queue::BATCH_MAX);
-
-    let ours = [
-        (
-            "queue, up to 64 per lock taking",
-            median(runs, || queue_rate(&mut e, queue::BATCH_MAX)),
-        ),
-        (
-            "queue, one message per lock taking",
-            median(runs, || queue_rate(&mut e, 1)),
-        ),
-        (
-            "pipe one way, up to 256 per write",
-            median(runs, || pipe_rate(&mut e, 256)),
-        ),
-        (
-            "pipe one way, one write per message",
-            median(runs, || pipe_rate(&mut e, 1)),
-        ),
-        ("pipe round trips", median(runs, || round_trips(&mut e))),
-    ];
-
-    let py = python3().and_then(|py| {
+    let py = python3();
+    let version = py.as_ref().and_then(|py| {
         let out = std::process::Command::new(py)
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/benches/python/mp_queue.py"
-            ))
-            .arg(PY_N.to_string())
-            .arg(runs.to_string())
+            .args([SCRIPT, "version"])
             .output()
             .ok()?;
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).ok()
+        Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
     });
-    println!("## Queue and pipes ({runs} runs, medians)\n");
-    let Some(py) = py else {
+
+    // Rounds interleave proclab's runs and CPython's, so that both meet
+    // the same load on a shared machine.
+    let mut ours: [Vec<f64>; 5] = Default::default();
+    let mut theirs: [Vec<f64>; 4] = Default::default();
+    for _ in 0..runs {
+        ours[0].push(queue_rate(&mut e, queue::BATCH_MAX));
+        ours[1].push(queue_rate(&mut e, 1));
+        ours[2].push(pipe_rate(&mut e, 256));
+        ours[3].push(pipe_rate(&mut e, 1));
+        ours[4].push(round_trips(&mut e));
+        if let Some(py) = &py {
+            for (i, (figure, _)) in PEERS.iter().enumerate() {
+                // CPython's best of a tuple and an int message.
+                let best = ["tuple", "int"]
+                    .iter()
+                    .filter_map(|kind| cpython(py, figure, kind))
+                    .fold(f64::NAN, f64::max);
+                theirs[i].push(best);
+            }
+        }
+    }
+    let names = [
+        "queue, up to 64 per lock taking",
+        "queue, one message per lock taking",
+        "pipe one way, up to 256 per write",
+        "pipe one way, one write per message",
+        "pipe round trips",
+    ];
+    let ours: Vec<f64> = ours.into_iter().map(median).collect();
+    println!("## Queue and pipes ({runs} rounds, medians)\n");
+    let Some(version) = version else {
         println!("python3 not found: CPython's figures were not measured.\n");
-        for (what, rate) in ours {
-            println!("proclab {what}: {} messages/s", thousands(rate));
+        for (what, rate) in names.iter().zip(&ours) {
+            println!("proclab {what}: {} messages/s", thousands(*rate));
         }
         return;
     };
-    // CPython's best of a tuple and an int message.
-    let best = |key: &str| {
-        ["tuple", "int"]
-            .iter()
-            .filter_map(|k| py[k][key].as_f64())
-            .fold(f64::NAN, f64::max)
-    };
-    let peers = [
-        ("Queue", best("queue")),
-        ("JoinableQueue + task_done", best("joinable")),
-        ("Pipe(duplex=False)", best("pipe")),
-        ("Pipe() round trips", best("round_trips")),
-    ];
-    println!(
-        "| proclab | per s | CPython {} | per s | proclab / CPython |",
-        py["python"].as_str().unwrap_or("?")
-    );
+    let theirs: Vec<f64> = theirs.into_iter().map(median).collect();
+    println!("| proclab | per s | CPython {version} | per s | proclab / CPython |");
     println!("| --- | --- | --- | --- | --- |");
-    let rows = [(0, 0), (0, 1), (1, 1), (2, 2), (3, 2), (4, 3)];
-    for (o, p) in rows {
-        let (what, rate) = ours[o];
-        let (peer, peer_rate) = peers[p];
+    for (o, p) in [(0, 0), (0, 1), (1, 1), (2, 2), (3, 2), (4, 3)] {
         println!(
-            "| {what} | {} | {peer} | {} | {:.1}x |",
-            thousands(rate),
-            thousands(peer_rate),
-            rate / peer_rate
+            "| {} | {} | {} | {} | {:.1}x |",
+            names[o],
+            thousands(ours[o]),
+            PEERS[p].1,
+            thousands(theirs[p]),
+            ours[o] / theirs[p]
         );
     }
     println!("\nproclab's queue is always joinable: every consumer marks each item done.");

@@ -6,14 +6,14 @@ Prints one JSON object. Run by benches/queue.rs in the same run as
 proclab's figures. Each figure is measured twice: with a small tuple
 (producer pid, sequence number, time sent), what proclab's items carry,
 and with a bare int, CPython's cheapest message. Rates are messages per
-second between the consumer's first and last message, the median of
-several runs.
+second between the consumer's first and last message. One call measures
+one figure once, so that benches/queue.rs can interleave CPython's runs
+with proclab's and both see the same machine load.
 """
 
 import json
 import multiprocessing as mp
 import os
-import statistics
 import sys
 import time
 
@@ -135,22 +135,21 @@ def round_trips(n, kind):
     return rate
 
 
-def median_of(runs, f, *args):
-    return statistics.median(f(*args) for _ in range(runs))
+FIGURES = {
+    "queue": lambda n, kind: queue_rate(n, False, kind),
+    "joinable": lambda n, kind: queue_rate(n, True, kind),
+    "pipe": pipe_rate,
+    "round_trips": lambda n, kind: round_trips(max(1, n // 10), kind),
+}
 
 
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    out = {"python": sys.version.split()[0], "n": n, "runs": runs}
-    for kind in ("tuple", "int"):
-        out[kind] = {
-            "queue": median_of(runs, queue_rate, n, False, kind),
-            "joinable": median_of(runs, queue_rate, n, True, kind),
-            "pipe": median_of(runs, pipe_rate, n, kind),
-            "round_trips": median_of(runs, round_trips, max(1, n // 10), kind),
-        }
-    print(json.dumps(out))
+    """`version`, or `FIGURE KIND N`: prints one rate, messages per second."""
+    if sys.argv[1] == "version":
+        print(sys.version.split()[0])
+        return
+    figure, kind, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    print(FIGURES[figure](n, kind))
 
 
 if __name__ == "__main__":
