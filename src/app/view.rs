@@ -151,6 +151,14 @@ impl WorkerRow {
 fn role_state(snap: &WorkerSnapshot) -> Option<String> {
     match snap.role {
         Role::Tasks => None,
-        _ => super::comms::narrate::wait_words(snap),
+        Role::Producer
+        | Role::Consumer
+        | Role::Ping
+        | Role::Pong
+        | Role::Sender
+        | Role::Receiver
+        | Role::Fetch
+        | Role::Process
+        | Role::Save => super::comms::narrate::wait_words(snap),
     }
 }
