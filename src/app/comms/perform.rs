@@ -2,7 +2,7 @@
 //! and events. Like `app::perform`, it needs no terminal.
 
 use crate::lab::engine::Engine;
-use crate::lab::pipe::{PipeEvent, PipeMode};
+use crate::lab::pipe::PipeEvent;
 use crate::lab::pipeline::PipelineEvent;
 use crate::lab::queue::QueueEvent;
 
@@ -143,14 +143,6 @@ pub fn sample(app: &mut App, engine: &Engine) -> bool {
         LabId::Pipe => (before.2, before.3) != (after.2, after.3),
         LabId::Pipeline => (before.4, before.5) != (after.4, after.5),
         _ => false,
-    }
-}
-
-/// The pipe mode's name, for the header.
-pub fn mode_name(mode: PipeMode) -> &'static str {
-    match mode {
-        PipeMode::PingPong => "Pipe() duplex ping-pong",
-        PipeMode::Stream => "Pipe(duplex=False) one way",
     }
 }
 

@@ -83,11 +83,6 @@ impl Conn {
         message::frame(value, &mut self.outbox)
     }
 
-    /// Bytes queued and not yet written.
-    pub fn unsent(&self) -> usize {
-        self.outbox.len() - self.written
-    }
-
     /// Writes what is queued; waits up to `timeout` for room in the pipe,
     /// showing `waiting` meanwhile.
     pub fn flush(&mut self, timeout: Duration, waiting: Option<(&AtomicU32, u32)>) -> Sent {
@@ -191,9 +186,5 @@ impl Conn {
     pub fn backlog_bytes(&self) -> usize {
         let in_kernel = rustix::io::ioctl_fionread(&self.fd).unwrap_or(0) as usize;
         in_kernel + self.filled - self.read_at
-    }
-
-    pub fn fd(&self) -> &OwnedFd {
-        &self.fd
     }
 }

@@ -297,14 +297,6 @@ impl QueueLab {
             .filter(move |m| m.role == role && !m.folded && is_alive(lab, m.id))
     }
 
-    /// Producers and consumers alive now.
-    pub fn counts(&self, lab: &Lab) -> (usize, usize) {
-        (
-            self.alive(lab, Role::Producer).count(),
-            self.alive(lab, Role::Consumer).count(),
-        )
-    }
-
     /// Asks the newest running producer to return after its current put
     /// (a stop event it checks between items). Returns which one.
     pub fn stop_producer(&mut self, lab: &mut Lab) -> Option<WorkerId> {

@@ -266,10 +266,6 @@ impl<'a> Ring<'a> {
         self.cells.len() as u64
     }
 
-    pub fn records(&self) -> usize {
-        self.records.len()
-    }
-
     /// Initialises the lock and sets the capacity. Call once, before any
     /// other process uses the ring.
     pub fn init(&self, capacity: u64) -> Result<(), RingError> {
