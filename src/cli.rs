@@ -26,8 +26,9 @@ pub struct Cli {
     #[arg(long, value_enum, default_value = "lifecycle")]
     pub lab: LabId,
 
-    /// Workers to start right away (default 2); in the pool lab, the pool's
-    /// processes (default: one per core, 1 to 52).
+    /// Workers to start right away: lifecycle workers (default 2), the
+    /// counter's or the sync lab's workers, or the pool's processes (default
+    /// one per core, 1 to 52); none by default on the queue labs.
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..=MAX_WORKERS_LIMIT as i64))]
     pub workers: Option<u32>,
 
@@ -110,6 +111,9 @@ pub struct Cli {
     /// Pool lab: time of each worker's initializer, in milliseconds (0: none).
     #[arg(long, default_value_t = DEFAULT_INIT_MS, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     pub init_ms: u32,
+
+    #[command(flatten)]
+    pub comms: crate::app::comms::options::CommsArgs,
 
     /// The look: standard, or projector (high contrast, thick bars, large digits).
     #[arg(long, global = true, value_enum, default_value_t = ThemeName::Standard)]
@@ -248,6 +252,15 @@ impl Cli {
                 self.max_workers, self.max_workers
             ));
         }
+        let o = self.comms.opening(self.lab);
+        let total =
+            self.workers.unwrap_or(0).max(self.lifecycle_workers()) + o.producers + o.consumers;
+        if total > self.max_workers {
+            return invalid(format!(
+                "--workers, --producers and --consumers ask for {total} workers, more than --max-workers {}",
+                self.max_workers
+            ));
+        }
         if self.lab == LabId::Counter {
             if u64::from(workers).checked_mul(self.increments).is_none() {
                 return invalid(format!(
@@ -265,10 +278,12 @@ impl Cli {
         Ok(())
     }
 
-    /// Workers the lifecycle lab starts at once.
+    /// Workers the lab starts at once with `--workers` left out or given:
+    /// 2 by default, none on the queue labs (producers and consumers are
+    /// theirs) and on the pool lab (the pool starts its own).
     pub fn lifecycle_workers(&self) -> u32 {
         match self.lab {
-            LabId::Pool => 0,
+            LabId::Pool | LabId::Queue | LabId::Pipe | LabId::Pipeline => 0,
             _ => self.workers.unwrap_or(2),
         }
     }
@@ -308,6 +323,19 @@ mod tests {
         let cli = parse(&[]).unwrap();
         assert_eq!(cli.lab, LabId::Lifecycle);
         assert_eq!(cli.lifecycle_workers(), 2);
+        let o = cli.comms.opening(cli.lab);
+        assert_eq!((o.producers, o.consumers), (0, 0), "none off the queue lab");
+        let q = parse(&["--lab", "queue"]).unwrap();
+        assert_eq!(
+            q.lifecycle_workers(),
+            0,
+            "no lifecycle workers on the queue lab"
+        );
+        let o = q.comms.opening(q.lab);
+        assert_eq!((o.producers, o.consumers, o.capacity), (2, 1, 16));
+        assert_eq!((o.producer_rate, o.consumer_rate), (5, 8));
+        let fast = parse(&["--lab", "queue", "--producer-rate", "max"]).unwrap();
+        assert_eq!(fast.comms.producer_rate, 0, "max is as fast as it can");
         assert_eq!(cli.items, 2_000);
         assert_eq!(
             cli.pool_settings(4).workers,
@@ -367,6 +395,15 @@ mod tests {
             (&["--method", "starmap"], "imap_unordered"),
             (&["--maxtasksperchild", "0"], "--maxtasksperchild"),
             (&["--cost", "heavy"], "skewed"),
+            (&["--capacity", "0"], "--capacity"),
+            (&["--capacity", "65537"], "1..=65536"),
+            (&["--producers", "300"], "--producers"),
+            (&["--consumer-rate", "0"], "1 to 100000"),
+            (&["--producer-rate", "fast"], "--producer-rate"),
+            (
+                &["--lab", "queue", "--producers", "200", "--consumers", "100"],
+                "more than --max-workers 256",
+            ),
             (&["--increments", "0"], "--increments"),
             (
                 &["--increments", "18446744073709551616"],

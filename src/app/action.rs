@@ -59,6 +59,8 @@ pub enum Action {
     Sync(SyncAction),
     /// The pool lab's own actions.
     Pool(PoolAction),
+    /// The queue, pipe and pipeline labs' own actions.
+    Comms(super::comms::CommsAction),
 }
 
 /// The exit status `Action::Exit` asks for.
@@ -84,4 +86,5 @@ pub enum Effect {
     Counter(CounterEffect),
     Sync(SyncEffect),
     Pool(PoolEffect),
+    Comms(super::comms::CommsEffect),
 }

@@ -233,6 +233,7 @@ impl Keymap {
         add(Key::char('d'), ToggleDaemon, life, false);
         add(Key::char('w'), ToggleWorkload, life, false);
         add(Key::char('A'), ToggleAutoJoin, life, false);
+        super::comms::keys::bind(&mut add);
 
         let counter = Scope::Lab(LabId::Counter);
         add(Key::char('r'), Counter(CounterAction::Run), counter, true);

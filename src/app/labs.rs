@@ -11,11 +11,25 @@ pub enum LabId {
     Sync,
     /// A pool of workers: map, imap, apply_async, futures, chunks, recycling.
     Pool,
+    /// Producers and consumers around a bounded queue in shared memory.
+    Queue,
+    /// Two workers and a Pipe: ping-pong or a one-way stream.
+    Pipe,
+    /// fetch -> process -> save, joined by a pipe and a queue.
+    Pipeline,
 }
 
 impl LabId {
     /// Every lab, in selector order; number keys pick them by position.
-    pub const ALL: &'static [LabId] = &[LabId::Lifecycle, LabId::Counter, LabId::Sync, LabId::Pool];
+    pub const ALL: &'static [LabId] = &[
+        LabId::Lifecycle,
+        LabId::Queue,
+        LabId::Pipe,
+        LabId::Pipeline,
+        LabId::Counter,
+        LabId::Sync,
+        LabId::Pool,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -23,6 +37,9 @@ impl LabId {
             LabId::Counter => "Counter",
             LabId::Sync => "Sync",
             LabId::Pool => "Pool",
+            LabId::Queue => "Queue",
+            LabId::Pipe => "Pipe",
+            LabId::Pipeline => "Pipeline",
         }
     }
 
@@ -33,6 +50,9 @@ impl LabId {
             LabId::Counter => "counter",
             LabId::Sync => "sync",
             LabId::Pool => "pool",
+            LabId::Queue => "queue",
+            LabId::Pipe => "pipe",
+            LabId::Pipeline => "pipeline",
         }
     }
 

@@ -5,6 +5,7 @@
 //! ([`perform`]). Tests drive all of it without a terminal.
 
 pub mod action;
+pub mod comms;
 pub mod counter;
 pub mod counter_words;
 pub mod keymap;
@@ -84,6 +85,8 @@ pub struct App {
     pub log: EventLog,
     /// The help overlay's scroll offset, while it is open.
     pub help: Option<u16>,
+    /// The queue, pipe and pipeline labs' settings and figures.
+    pub comms: comms::CommsState,
     /// Time since start, set by the loop before each event.
     pub now: Duration,
     pub quitting: bool,
@@ -159,6 +162,7 @@ impl App {
             selected: None,
             log: EventLog::default(),
             help: None,
+            comms: comms::CommsState::default(),
             now: Duration::ZERO,
             quitting: false,
             show_keys: false,
@@ -265,6 +269,7 @@ impl App {
             Action::Counter(a) => counter::applies(self, a),
             Action::Sync(a) => sync_lab::applies(self, a),
             Action::Pool(a) => pool::applies(self, a),
+            Action::Comms(a) => a.applies(self),
             _ => true,
         }
     }
@@ -392,6 +397,29 @@ impl Action {
         "pool-smaller-chunks",
         "pool-maxtasks",
         "pool-cost",
+        "lab-queue",
+        "lab-pipe",
+        "lab-pipeline",
+        "queue-add-producer",
+        "queue-stop-producer",
+        "queue-add-consumer",
+        "queue-sentinel",
+        "queue-producers-faster",
+        "queue-producers-slower",
+        "queue-consumers-faster",
+        "queue-consumers-slower",
+        "queue-join",
+        "queue-shutdown",
+        "pipe-start",
+        "pipe-mode",
+        "pipe-faster",
+        "pipe-slower",
+        "pipeline-start",
+        "pipeline-stop",
+        "pipeline-prev-stage",
+        "pipeline-next-stage",
+        "pipeline-faster",
+        "pipeline-slower",
         "screenshot",
         "show-keys",
         "lessons",
@@ -451,6 +479,26 @@ impl Action {
             "pool-smaller-chunks" => Action::Pool(pool::PoolAction::SmallerChunks),
             "pool-maxtasks" => Action::Pool(pool::PoolAction::NextMaxTasks),
             "pool-cost" => Action::Pool(pool::PoolAction::ToggleCost),
+            "queue-add-producer" => Action::Comms(comms::CommsAction::AddProducer),
+            "queue-stop-producer" => Action::Comms(comms::CommsAction::StopProducer),
+            "queue-add-consumer" => Action::Comms(comms::CommsAction::AddConsumer),
+            "queue-sentinel" => Action::Comms(comms::CommsAction::Sentinel),
+            "queue-producers-faster" => Action::Comms(comms::CommsAction::ProducersFaster),
+            "queue-producers-slower" => Action::Comms(comms::CommsAction::ProducersSlower),
+            "queue-consumers-faster" => Action::Comms(comms::CommsAction::ConsumersFaster),
+            "queue-consumers-slower" => Action::Comms(comms::CommsAction::ConsumersSlower),
+            "queue-join" => Action::Comms(comms::CommsAction::JoinQueue),
+            "queue-shutdown" => Action::Comms(comms::CommsAction::ShutdownQueue),
+            "pipe-start" => Action::Comms(comms::CommsAction::StartPipe),
+            "pipe-mode" => Action::Comms(comms::CommsAction::TogglePipeMode),
+            "pipe-faster" => Action::Comms(comms::CommsAction::PipeFaster),
+            "pipe-slower" => Action::Comms(comms::CommsAction::PipeSlower),
+            "pipeline-start" => Action::Comms(comms::CommsAction::StartPipeline),
+            "pipeline-stop" => Action::Comms(comms::CommsAction::StopPipeline),
+            "pipeline-prev-stage" => Action::Comms(comms::CommsAction::StagePrev),
+            "pipeline-next-stage" => Action::Comms(comms::CommsAction::StageNext),
+            "pipeline-faster" => Action::Comms(comms::CommsAction::StageFaster),
+            "pipeline-slower" => Action::Comms(comms::CommsAction::StageSlower),
             other => {
                 let lab = other.strip_prefix("lab-")?;
                 return LabId::ALL
@@ -494,6 +542,7 @@ impl Action {
             Action::Counter(a) => a.label(),
             Action::Sync(a) => a.label(),
             Action::Pool(a) => a.label(),
+            Action::Comms(a) => a.label(),
         }
     }
 
@@ -535,6 +584,7 @@ impl Action {
             Action::Counter(a) => a.describe(),
             Action::Sync(a) => a.describe(),
             Action::Pool(a) => a.describe(),
+            Action::Comms(a) => a.describe().into(),
         }
     }
 }
@@ -652,6 +702,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Counter(a) => return counter::update(app, a),
         Action::Sync(a) => return sync_lab::update(app, a),
         Action::Pool(a) => return pool::update(app, a),
+        Action::Comms(a) => {
+            return comms::update(app, a)
+                .into_iter()
+                .map(Effect::Comms)
+                .collect();
+        }
     }
     Vec::new()
 }

@@ -19,11 +19,16 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
             app.on_workers(engine.lab.snapshot());
             return;
         }
+        Effect::Comms(e) => {
+            super::comms::perform::perform(app, engine, e);
+            app.on_workers(engine.lab.snapshot());
+            return;
+        }
         _ => {}
     }
     let lab = &mut engine.lab;
     match effect {
-        Effect::Counter(_) | Effect::Sync(_) | Effect::Pool(_) => {}
+        Effect::Counter(_) | Effect::Sync(_) | Effect::Pool(_) | Effect::Comms(_) => {}
         Effect::Start(options) => match lab.start_with(options) {
             Ok(id) => {
                 let pid = lab.pid(id).unwrap_or(0);
@@ -145,13 +150,17 @@ pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
             EngineEvent::Counter(e) => super::counter::on_event(app, e),
             EngineEvent::Sync(e) => super::sync_lab::on_event(app, e),
             EngineEvent::Pool(event) => super::pool::on_event(app, event),
+            EngineEvent::Queue(e) => super::comms::perform::on_queue_event(app, &e),
+            EngineEvent::Pipe(e) => super::comms::perform::on_pipe_event(app, &e),
+            EngineEvent::Pipeline(e) => super::comms::perform::on_pipeline_event(app, &e),
         }
     }
     engine.lab.forget_joined(JOINED_KEPT);
     let labs = super::counter::refresh(app, engine)
         | super::sync_lab::refresh(app, engine)
         | (app.lab == super::LabId::Pool && super::pool::refresh(app, engine));
-    app.on_workers(engine.lab.snapshot()) || had_events || labs
+    let changed = app.on_workers(engine.lab.snapshot()) || had_events || labs;
+    super::comms::perform::sample(app, engine) || changed
 }
 
 /// How many joined workers the table keeps showing.

@@ -30,6 +30,11 @@ pub fn effects(cli: &Cli, app: &mut App) -> Vec<Effect> {
     let n = workers as usize;
     match app.lab {
         LabId::Pool => vec![Effect::Pool(PoolEffect::Run(app.pool.settings.spec()))],
+        // Their producers, consumers and stages are opened by
+        // `comms::perform::open`, from `--producers` and the like.
+        LabId::Queue | LabId::Pipe | LabId::Pipeline => {
+            vec![Effect::Start(app.settings.start); cli.workers.unwrap_or(0) as usize]
+        }
         LabId::Lifecycle => vec![Effect::Start(app.settings.start); n],
         LabId::Counter if n > 0 => vec![Effect::Counter(CounterEffect::Run(
             app.counter.settings.spec(),

@@ -158,5 +158,14 @@ fn role_state(snap: &WorkerSnapshot) -> Option<String> {
             crate::lab::pool::serve::WAIT_IDLE => Some("idle: no task".into()),
             _ => None,
         },
+        Role::Producer
+        | Role::Consumer
+        | Role::Ping
+        | Role::Pong
+        | Role::Sender
+        | Role::Receiver
+        | Role::Fetch
+        | Role::Process
+        | Role::Save => super::comms::narrate::wait_words(snap),
     }
 }

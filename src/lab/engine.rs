@@ -8,7 +8,10 @@
 use std::time::Duration;
 
 use super::counter::{CounterEvent, CounterLab};
+use super::pipe::{PipeEvent, PipeLab};
+use super::pipeline::{PipelineEvent, PipelineLab};
 use super::pool::{PoolController, PoolEvent};
+use super::queue::{QueueEvent, QueueLab};
 use super::sync_lab::{SyncEvent, SyncLab};
 use super::{Lab, LabEvent, ShutdownReport};
 
@@ -19,6 +22,9 @@ pub enum EngineEvent {
     Counter(CounterEvent),
     Sync(SyncEvent),
     Pool(PoolEvent),
+    Queue(QueueEvent),
+    Pipe(PipeEvent),
+    Pipeline(PipelineEvent),
 }
 
 pub struct Engine {
@@ -26,6 +32,9 @@ pub struct Engine {
     pub counter: CounterLab,
     pub sync: SyncLab,
     pub pool: PoolController,
+    pub queue: QueueLab,
+    pub pipe: PipeLab,
+    pub pipeline: PipelineLab,
 }
 
 impl Engine {
@@ -33,11 +42,19 @@ impl Engine {
         let counter = CounterLab::new(&lab);
         let sync = SyncLab::new(&lab);
         let pool = PoolController::new(&lab);
+        // Initialising a process-shared mutex in fresh memory cannot fail
+        // on Linux; if it ever did, nothing of the queue labs could work.
+        let queue = QueueLab::new(lab.region()).expect("the queue's lock initialises");
+        let pipe = PipeLab::new(lab.region());
+        let pipeline = PipelineLab::new(lab.region()).expect("the pipeline's lock initialises");
         Engine {
             lab,
             counter,
             sync,
             pool,
+            queue,
+            pipe,
+            pipeline,
         }
     }
 
@@ -51,9 +68,16 @@ impl Engine {
             .into_iter()
             .map(EngineEvent::Pool)
             .collect();
-        let lab_events = self.lab.poll();
-        let sync = self.sync.poll(&self.lab, &lab_events);
-        events.extend(lab_events.into_iter().map(EngineEvent::Lab));
+        let ended = self.lab.poll();
+        let sync = self.sync.poll(&self.lab, &ended);
+        // What a pipe end met comes before its exit, what a consumer held
+        // after it: the order in which they happened.
+        events.extend(self.pipe.poll(&self.lab).into_iter().map(EngineEvent::Pipe));
+        let pipeline = self.pipeline.poll(&mut self.lab);
+        events.extend(pipeline.into_iter().map(EngineEvent::Pipeline));
+        events.extend(ended.into_iter().map(EngineEvent::Lab));
+        let queue = self.queue.poll(&mut self.lab);
+        events.extend(queue.into_iter().map(EngineEvent::Queue));
         events.extend(
             self.counter
                 .poll(&mut self.lab)

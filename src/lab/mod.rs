@@ -10,8 +10,11 @@
 pub mod clock;
 pub mod counter;
 pub mod engine;
+pub mod pipe;
+pub mod pipeline;
 pub mod pool;
 pub mod process;
+pub mod queue;
 pub mod role;
 pub mod shm;
 pub mod slot;
@@ -46,6 +49,9 @@ pub type WorkerId = u32;
 pub const DEFAULT_MAX_WORKERS: usize = 256;
 /// The largest cap proclab accepts.
 pub const MAX_WORKERS_LIMIT: usize = 4096;
+/// The first fd at which a worker finds the fds handed to it by
+/// [`Lab::start_with_fds`].
+pub const WORKER_EXTRA_FD: i32 = WORKER_SHM_FD + 1;
 /// How long non-daemon workers get to act on SIGTERM at shutdown.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
@@ -335,10 +341,21 @@ impl Lab {
 
     /// `Process(...).start()`.
     pub fn start_with(&mut self, options: StartOptions) -> Result<WorkerId, LabError> {
+        self.start_with_fds(options, Vec::new())
+    }
+
+    /// `Process(...).start()` handing the worker `fds` (the ends of a pipe,
+    /// say), which it finds at [`WORKER_EXTRA_FD`] onwards. proclab's own
+    /// copies are closed once the worker has them.
+    pub fn start_with_fds(
+        &mut self,
+        options: StartOptions,
+        fds: Vec<std::os::fd::OwnedFd>,
+    ) -> Result<WorkerId, LabError> {
         let Some(slot) = self.free_slots.pop() else {
             return Err(LabError::Cap(self.config.max_workers));
         };
-        match self.spawn_in_slot(slot, options) {
+        match self.spawn_in_slot(slot, options, fds) {
             Ok(process) => {
                 let id = self.next_id;
                 self.next_id += 1;
@@ -366,7 +383,12 @@ impl Lab {
         }
     }
 
-    fn spawn_in_slot(&self, slot: usize, options: StartOptions) -> std::io::Result<ChildProcess> {
+    fn spawn_in_slot(
+        &self,
+        slot: usize,
+        options: StartOptions,
+        fds: Vec<std::os::fd::OwnedFd>,
+    ) -> std::io::Result<ChildProcess> {
         self.region.slot(slot).reset();
         let parent = std::process::id();
         let args = WorkerArgs {
@@ -387,11 +409,20 @@ impl Lab {
             // Its own process group: keys typed at the terminal (Ctrl-C,
             // Ctrl-Z) reach proclab, which decides what workers get.
             .process_group(0);
+        let mut mappings = vec![FdMapping {
+            parent_fd: self.region.dup_fd()?,
+            child_fd: WORKER_SHM_FD,
+        }];
+        mappings.extend(
+            fds.into_iter()
+                .zip(WORKER_EXTRA_FD..)
+                .map(|(fd, child_fd)| FdMapping {
+                    parent_fd: fd,
+                    child_fd,
+                }),
+        );
         command
-            .fd_mappings(vec![FdMapping {
-                parent_fd: self.region.dup_fd()?,
-                child_fd: WORKER_SHM_FD,
-            }])
+            .fd_mappings(mappings)
             .map_err(std::io::Error::other)?;
         // Safety: between fork and exec this calls only prctl and getppid,
         // both async-signal-safe system calls, and allocates nothing.
@@ -604,6 +635,11 @@ impl Lab {
 
     pub fn pid(&self, id: WorkerId) -> Result<u32, LabError> {
         Ok(self.worker(id)?.process.pid())
+    }
+
+    /// The index of a worker's slot in the shared region, until it is joined.
+    pub fn slot_of(&self, id: WorkerId) -> Result<Option<usize>, LabError> {
+        Ok(self.worker(id)?.slot)
     }
 
     /// Every worker, joined ones included, oldest first.

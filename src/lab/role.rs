@@ -18,6 +18,24 @@ pub enum Role {
     Sync,
     /// A pool worker: takes chunks of the pool lab's job.
     Pool,
+    /// Puts items into the queue: the queue lab.
+    Producer,
+    /// Gets items from the queue until a sentinel.
+    Consumer,
+    /// Sends a ping over a duplex pipe and waits for the answer.
+    Ping,
+    /// Answers pings.
+    Pong,
+    /// Streams messages one way into a pipe.
+    Sender,
+    /// Reads the stream until the other end closes.
+    Receiver,
+    /// The pipeline's first stage: fetches items into a pipe.
+    Fetch,
+    /// The middle stage: pipe in, queue out.
+    Process,
+    /// The last stage: gets from the queue and saves.
+    Save,
 }
 
 impl Role {
@@ -29,6 +47,15 @@ impl Role {
             Role::Manager => "manager",
             Role::Sync => "sync",
             Role::Pool => "pool",
+            Role::Producer => "producer",
+            Role::Consumer => "consumer",
+            Role::Ping => "ping",
+            Role::Pong => "pong",
+            Role::Sender => "sender",
+            Role::Receiver => "receiver",
+            Role::Fetch => "fetch",
+            Role::Process => "process",
+            Role::Save => "save",
         }
     }
 
@@ -39,6 +66,15 @@ impl Role {
             "manager" => Ok(Role::Manager),
             "sync" => Ok(Role::Sync),
             "pool" => Ok(Role::Pool),
+            "producer" => Ok(Role::Producer),
+            "consumer" => Ok(Role::Consumer),
+            "ping" => Ok(Role::Ping),
+            "pong" => Ok(Role::Pong),
+            "sender" => Ok(Role::Sender),
+            "receiver" => Ok(Role::Receiver),
+            "fetch" => Ok(Role::Fetch),
+            "process" => Ok(Role::Process),
+            "save" => Ok(Role::Save),
             other => Err(format!("unknown role {other:?}")),
         }
     }
@@ -51,6 +87,15 @@ impl Role {
             Role::Manager => "manager",
             Role::Sync => "sync",
             Role::Pool => "pool",
+            Role::Producer => "producer",
+            Role::Consumer => "consumer",
+            Role::Ping => "ping",
+            Role::Pong => "pong",
+            Role::Sender => "sender",
+            Role::Receiver => "receiver",
+            Role::Fetch => "fetch",
+            Role::Process => "process",
+            Role::Save => "save",
         }
     }
 }

@@ -25,12 +25,12 @@ use super::slot::Slot;
 /// "PROCLAB\0" read as a little-endian u64.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"PROCLAB\0");
 /// Bumped whenever the layout of the header, a slot or a section changes.
-pub const LAYOUT_VERSION: u32 = 3;
+pub const LAYOUT_VERSION: u32 = 4;
 /// The fd number at which a worker finds the region.
 pub const WORKER_SHM_FD: i32 = 3;
 
 const PAGE: usize = 4096;
-const MAX_SECTIONS: usize = 8;
+const MAX_SECTIONS: usize = 12;
 
 /// Areas of the region that belong to one lab each.
 ///
@@ -48,14 +48,23 @@ pub enum SectionId {
     Sync = 2,
     /// The pool lab's job, chunks and results ([`super::pool::shared`]).
     Pool = 3,
+    /// The queue lab's ring and rates.
+    Queue = 4,
+    /// The pipe lab's figures.
+    Pipe = 5,
+    /// The pipeline lab's stages and the queue between them.
+    Pipeline = 6,
 }
 
 impl SectionId {
-    pub const ALL: [SectionId; 4] = [
+    pub const ALL: [SectionId; 7] = [
         SectionId::Slots,
         SectionId::Counter,
         SectionId::Sync,
         SectionId::Pool,
+        SectionId::Queue,
+        SectionId::Pipe,
+        SectionId::Pipeline,
     ];
 
     fn len(self, slot_count: usize, pool_items: usize) -> usize {
@@ -64,6 +73,9 @@ impl SectionId {
             SectionId::Counter => size_of::<super::counter::CounterSection>(),
             SectionId::Sync => size_of::<super::sync_lab::SyncSection>(),
             SectionId::Pool => super::pool::shared::section_len(pool_items),
+            SectionId::Queue => super::queue::section_len(slot_count),
+            SectionId::Pipe => super::pipe::section_len(),
+            SectionId::Pipeline => super::pipeline::section_len(slot_count),
         }
     }
 }

@@ -10,11 +10,13 @@
 //!
 //! [`SharedCondvar`] is a process-shared pthread condition variable on
 //! `CLOCK_MONOTONIC`, for blocking until another process changes something.
+//! It is not safe against a waiter being killed: see [`SharedEvent`], which is.
 //!
 //! Both are initialised in place by the process that creates the region,
 //! before any worker maps it, and never moved afterwards.
 
 use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use super::shm::Shared;
@@ -183,6 +185,13 @@ impl Drop for MutexGuard<'_> {
 }
 
 /// A process-shared condition variable on the monotonic clock.
+///
+/// Beware: glibc's condition variable (up to 2.40; this machine has 2.36)
+/// keeps per-waiter counts in the shared memory. A waiter killed while it
+/// sleeps in `wait` never gives its count back, and a later `notify_one`
+/// waits for it forever (tested here: the second signal after a waiter was
+/// SIGKILLed never returns). Where a waiter may be terminated or killed, as
+/// any worker may, use [`SharedEvent`].
 #[repr(C)]
 pub struct SharedCondvar {
     inner: UnsafeCell<libc::pthread_cond_t>,
@@ -259,11 +268,74 @@ impl SharedCondvar {
     }
 }
 
+/// A wake-up word in shared memory: the robust replacement for a condition
+/// variable between processes that may be killed at any moment.
+///
+/// Waiters read the sequence number while they hold the mutex, release it,
+/// and sleep in the kernel (`futex`) until the number changes; a notifier
+/// bumps the number after changing the shared state and wakes the sleepers.
+/// The kernel keeps nothing of a waiter in this memory, so a waiter killed
+/// while it sleeps leaves nothing behind; at worst the waiter count stays
+/// one too high, which only costs a wake-up call that finds nobody.
+#[repr(C)]
+#[derive(Default)]
+pub struct SharedEvent {
+    seq: AtomicU32,
+    waiters: AtomicU32,
+}
+
+// Safety: two atomics, valid all-zero.
+unsafe impl Shared for SharedEvent {}
+
+impl SharedEvent {
+    /// Releases the guard's mutex, sleeps until [`notify`](Self::notify) is
+    /// called or `timeout` passes (or a spurious wake), and takes the mutex
+    /// back, reporting whether its holder died meanwhile.
+    pub fn wait<'a>(
+        &self,
+        guard: MutexGuard<'a>,
+        timeout: Duration,
+    ) -> Result<Locked<'a>, SyncError> {
+        use rustix::thread::futex;
+        let mutex = guard.mutex;
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        // Read under the mutex: a change made after this is seen by the
+        // kernel's compare, one made before by the caller's own check.
+        let seen = self.seq.load(Ordering::SeqCst);
+        drop(guard);
+        let ts = futex::Timespec {
+            tv_sec: timeout.as_secs() as i64,
+            tv_nsec: i64::from(timeout.subsec_nanos()),
+        };
+        // EAGAIN (already changed), ETIMEDOUT and EINTR all mean: look again.
+        let _ = futex::wait(&self.seq, futex::Flags::empty(), seen, Some(&ts));
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        mutex.lock()
+    }
+
+    /// Wakes every sleeper; costs no system call when nobody sleeps.
+    pub fn notify(&self) {
+        self.seq.fetch_add(1, Ordering::SeqCst);
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            let _ = rustix::thread::futex::wake(
+                &self.seq,
+                rustix::thread::futex::Flags::empty(),
+                i32::MAX as u32,
+            );
+        }
+    }
+
+    /// Processes sleeping now (or killed while sleeping).
+    pub fn waiters(&self) -> u32 {
+        self.waiters.load(Ordering::Relaxed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU64};
 
     /// Zeroed memory that outlives the threads, as the region would be.
     fn leak<T>() -> &'static T {
@@ -359,5 +431,38 @@ mod tests {
         waiter.join().unwrap();
         let mut g = m.lock().unwrap().guard();
         assert!(c.wait_timeout(&mut g, Duration::from_millis(10)).timed_out);
+    }
+
+    #[test]
+    fn an_event_wakes_a_waiter_and_times_out_alone() {
+        let m: &'static RobustMutex = leak();
+        let e: &'static SharedEvent = leak();
+        m.init().unwrap();
+        let flag: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
+        let waiter = std::thread::spawn(move || {
+            let mut g = m.lock().unwrap().guard();
+            let mut wakes = 0;
+            while !flag.load(Ordering::Relaxed) {
+                g = e.wait(g, Duration::from_secs(5)).unwrap().guard();
+                wakes += 1;
+            }
+            wakes
+        });
+        while e.waiters() == 0 {
+            std::thread::yield_now();
+        }
+        {
+            let _g = m.lock().unwrap().guard();
+            flag.store(true, Ordering::Relaxed);
+        }
+        e.notify();
+        assert!(waiter.join().unwrap() >= 1);
+        let t = std::time::Instant::now();
+        let g = m.lock().unwrap().guard();
+        let _g = e.wait(g, Duration::from_millis(20)).unwrap();
+        assert!(
+            t.elapsed() >= Duration::from_millis(15),
+            "slept until the timeout"
+        );
     }
 }

@@ -20,6 +20,7 @@ use super::role::Role;
 use super::shm::{Region, WORKER_SHM_FD};
 use super::slot::{Control, PROGRESS_SCALE, Phase, Slot};
 use super::work::{self, Workload};
+use super::{pipe, pipeline, queue};
 
 /// The name of the hidden subcommand.
 pub const SUBCOMMAND: &str = "worker";
@@ -184,6 +185,16 @@ pub fn main(args: WorkerArgs) -> i32 {
         Role::Manager => super::counter::manager::serve(&args, &region, slot),
         Role::Sync => super::sync_lab::worker::run(&args, &region, slot),
         Role::Pool => run_pool(&region, slot),
+        Role::Producer => {
+            queue::roles::run_producer(&args, queue::ring(&region), queue::settings(&region), slot)
+        }
+        Role::Consumer => {
+            queue::roles::run_consumer(&args, queue::ring(&region), queue::settings(&region), slot)
+        }
+        Role::Ping | Role::Pong | Role::Sender | Role::Receiver => {
+            pipe::roles::run(&args, &region, slot)
+        }
+        Role::Fetch | Role::Process | Role::Save => pipeline::roles::run(&args, &region, slot),
     })
     .unwrap_or(1)
 }

@@ -112,6 +112,8 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
     for effect in crate::app::startup::effects(cli, &mut app) {
         perform::perform(&mut app, &mut engine, effect);
     }
+    crate::app::comms::perform::open(&mut app, &mut engine, &cli.comms.opening(cli.lab))
+        .context("cannot set up the queue")?;
 
     let mut session = Session::new(
         &mut app,

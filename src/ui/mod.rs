@@ -15,7 +15,10 @@ pub mod keys;
 pub mod lesson;
 pub mod lifecycle;
 pub mod log;
+pub mod pipe;
+pub mod pipeline;
 pub mod pool;
+pub mod queue;
 pub mod sync_lab;
 pub mod theme;
 pub mod workers;
@@ -58,6 +61,9 @@ fn focus_height(lab: LabId, body: u16) -> u16 {
         LabId::Counter => counter::SHORT_HEIGHT,
         LabId::Sync => sync_lab::SHORT_HEIGHT,
         LabId::Pool => pool::panel_height(body),
+        LabId::Queue => queue::NARROW_HEIGHT,
+        LabId::Pipe => pipe::NARROW_HEIGHT,
+        LabId::Pipeline => pipeline::NARROW_HEIGHT,
     }
 }
 
@@ -66,6 +72,7 @@ fn focus_height(lab: LabId, body: u16) -> u16 {
 fn focus_beside(lab: LabId) -> bool {
     match lab {
         LabId::Lifecycle | LabId::Counter | LabId::Sync => true,
+        LabId::Queue | LabId::Pipe | LabId::Pipeline => true,
         LabId::Pool => false,
     }
 }
@@ -253,6 +260,21 @@ fn render_focus(
         .render(area, buf),
         LabId::Pool => pool::PoolPanel {
             state: &app.pool,
+            theme,
+        }
+        .render(area, buf),
+        LabId::Queue => queue::QueuePanel {
+            view: &app.comms.queue.view(&app.workers),
+            theme,
+        }
+        .render(area, buf),
+        LabId::Pipe => pipe::PipePanel {
+            view: &app.comms.pipe.view(&app.workers),
+            theme,
+        }
+        .render(area, buf),
+        LabId::Pipeline => pipeline::PipelinePanel {
+            view: &app.comms.pipeline.view(&app.workers),
             theme,
         }
         .render(area, buf),

@@ -1,0 +1,116 @@
+//! The queue and pipe labs in the real binary, in a pseudo-terminal:
+//! producers and consumers started by key move the depth; a clean shutdown
+//! and quitting leave nothing behind.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::pty::{Screen, workers_of};
+use common::*;
+
+/// The queue's depth as the panel shows it ("depth ██░░ 3/8").
+fn depth(text: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.contains("depth "))?;
+    let at = line.find("/8")?;
+    line[..at].rsplit(' ').next()?.parse().ok()
+}
+
+fn wait_workers(screen: &Screen, n: usize) -> Vec<u32> {
+    let start = Instant::now();
+    loop {
+        let pids = workers_of(screen.pid());
+        if pids.len() == n {
+            return pids;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "expected {n} workers, found {pids:?}; the screen shows:\n{}",
+            screen.text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn producers_and_consumers_started_by_key_move_the_depth() {
+    let mut s = Screen::start(
+        &[
+            "--lab",
+            "queue",
+            "--producers",
+            "0",
+            "--consumers",
+            "0",
+            "--capacity",
+            "8",
+            "--producer-rate",
+            "50",
+            "--consumer-rate",
+            "max",
+        ],
+        100,
+        30,
+    );
+    s.wait_for("for a producer");
+    assert_eq!(depth(&s.text()), Some(0));
+
+    s.press("p");
+    s.wait_for("p1.start()");
+    let text = s.wait_until("the queue to fill", |t| depth(t) == Some(8));
+    assert!(text.contains("FULL"), "{text}");
+    s.wait_until("the producer blocked", |t| t.contains("blocked on put"));
+
+    s.press("c");
+    s.wait_for("p2.start()");
+    s.wait_until("the consumer to drain it", |t| {
+        depth(t).is_some_and(|d| d < 3)
+    });
+    let pids = wait_workers(&s, 2);
+
+    s.press("x");
+    s.wait_for("for p in producers: p.join()");
+    let text = s.wait_until("both joined", |t| t.matches("joined: exit 0").count() == 2);
+    assert!(text.contains("for _ in consumers: q.put(None)"), "{text}");
+    s.wait_for("for c in consumers: c.join()");
+
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+    for pid in pids {
+        assert!(gone(pid), "worker {pid} outlived proclab");
+    }
+}
+
+#[test]
+fn a_pipe_end_terminated_by_key_leaves_the_other_at_eof() {
+    let mut s = Screen::start(&["--lab", "pipe"], 100, 30);
+    s.wait_for("round trips");
+    let pids = wait_workers(&s, 2);
+    // The pinging end is selected: terminate it.
+    s.press("t");
+    let text = s.wait_until("the other end at EOF", |t| t.contains("pong: EOFError"));
+    assert!(text.contains("except EOFError"), "{text}");
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+    for pid in pids {
+        assert!(gone(pid), "worker {pid} outlived proclab");
+    }
+}
+
+#[test]
+fn a_bad_capacity_fails_before_the_terminal_is_touched() {
+    for (args, needle) in [
+        (&["--capacity", "0"][..], "--capacity"),
+        (&["--capacity", "100000"], "1..=65536"),
+        (&["--producer-rate", "0"], "1 to 100000"),
+    ] {
+        let out = std::process::Command::new(PROCLAB)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "nothing drawn");
+    }
+}

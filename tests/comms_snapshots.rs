@@ -1,0 +1,332 @@
+//! Snapshots of the queue, pipe and pipeline panels, tall and narrow, and
+//! of the whole screen on the queue lab, drawn from fixed state.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use insta::assert_snapshot;
+use proclab::app::comms::view::{EndView, PipeView, PipelineView, QueueView, StageView};
+use proclab::app::log::{Level, LogEntry};
+use proclab::app::{App, LabId, Machine, Settings};
+use proclab::lab::pipe::{EndState, PipeMode};
+use proclab::lab::pipeline::StageEnd;
+use proclab::lab::queue::ring::Totals;
+use proclab::lab::queue::{QueueStats, wait};
+use proclab::lab::slot::Phase;
+use proclab::lab::{Role, StartOptions, Status, WorkerSnapshot, Workload};
+use proclab::ui::pipe::PipePanel;
+use proclab::ui::pipeline::PipelinePanel;
+use proclab::ui::queue::QueuePanel;
+use proclab::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+fn panel(width: u16, height: u16, draw: impl FnOnce(Rect, &mut Buffer)) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| draw(f.area(), f.buffer_mut())).unwrap();
+    terminal
+}
+
+/// A queue with producers ahead of consumers: full, two blocked, a loss.
+fn busy_queue() -> QueueView {
+    QueueView {
+        capacity: 16,
+        depth: 16,
+        history: (0..40).map(|i| (i as f32 * 4.0).min(100.0)).collect(),
+        put_per_s: 10.0,
+        get_per_s: 8.0,
+        producers: 2,
+        consumers: 1,
+        producer_rate: 5,
+        consumer_rate: 8,
+        blocked_put: 2,
+        waiting_get: 0,
+        put_total: 1234,
+        done_total: 1190,
+        unfinished: 44,
+        held: 1,
+        lost: 2,
+        corrupt: 0,
+        repaired: 1,
+        queued_ms: Some(1400.0),
+        balanced: Some(true),
+        sentinels_pending: 0,
+        join_pending: true,
+        stopping: None,
+    }
+}
+
+fn queue_panel(view: &QueueView, width: u16, height: u16) -> Terminal<TestBackend> {
+    panel(width, height, |area, buf| {
+        (&QueuePanel {
+            view,
+            theme: &Theme::standard(),
+        })
+            .render(area, buf)
+    })
+}
+
+#[test]
+fn queue_panel_tall() {
+    assert_snapshot!(queue_panel(&busy_queue(), 44, 20).backend());
+}
+
+#[test]
+fn queue_panel_narrow() {
+    assert_snapshot!(queue_panel(&busy_queue(), 80, 6).backend());
+}
+
+#[test]
+fn queue_panel_empty_says_how_to_start() {
+    let view = proclab::app::comms::view::QueueState::default().view(&[]);
+    assert_snapshot!(queue_panel(&view, 80, 6).backend());
+}
+
+fn pipe_view(mode: PipeMode) -> PipeView {
+    let roles = mode.roles();
+    PipeView {
+        mode: PipeMode::Stream,
+        pair_mode: Some(mode),
+        ends: Some([
+            EndView {
+                id: 7,
+                role: roles[0],
+                alive: false,
+                exitcode: Some(-15),
+                end: EndState::Running,
+            },
+            EndView {
+                id: 8,
+                role: roles[1],
+                alive: false,
+                exitcode: Some(0),
+                end: EndState::Eof,
+            },
+        ]),
+        rate: 100,
+        count: 4321,
+        sent: 4321,
+        per_s: 99.8,
+        latency_last_us: 41.0,
+        latency_mean_us: 45.5,
+        latency_min_us: 30.0,
+        latency_max_us: 1210.0,
+    }
+}
+
+fn pipe_panel(view: &PipeView, width: u16, height: u16) -> Terminal<TestBackend> {
+    panel(width, height, |area, buf| {
+        (&PipePanel {
+            view,
+            theme: &Theme::standard(),
+        })
+            .render(area, buf)
+    })
+}
+
+#[test]
+fn pipe_panel_tall_after_one_end_was_terminated() {
+    assert_snapshot!(pipe_panel(&pipe_view(PipeMode::PingPong), 44, 14).backend());
+}
+
+#[test]
+fn pipe_panel_narrow_stream() {
+    assert_snapshot!(pipe_panel(&pipe_view(PipeMode::Stream), 80, 5).backend());
+}
+
+#[test]
+fn pipe_panel_before_any_pipe() {
+    let view = proclab::app::comms::view::PipeState::default().view(&[]);
+    assert_snapshot!(pipe_panel(&view, 80, 5).backend());
+}
+
+fn stage(role: Role, id: u32, ms: u32, per_s: f64, done: u64, state: &str) -> StageView {
+    StageView {
+        role,
+        id: Some(id),
+        alive: true,
+        exitcode: None,
+        ms,
+        per_s,
+        done,
+        state: Some(state.into()),
+        end: StageEnd::Running,
+    }
+}
+
+fn pipeline_view() -> PipelineView {
+    PipelineView {
+        stages: [
+            stage(Role::Fetch, 1, 100, 10.0, 240, "blocked on send"),
+            stage(Role::Process, 2, 200, 5.0, 120, "working on an item"),
+            StageView {
+                alive: false,
+                exitcode: Some(-9),
+                state: None,
+                ..stage(Role::Save, 3, 50, 0.0, 117, "")
+            },
+        ],
+        selected: 1,
+        pipe_items: 118,
+        pipe_bytes: 4012,
+        pipe_capacity: 4096,
+        queue_depth: 3,
+        queue_capacity: 8,
+        slowest: 1,
+        running: true,
+        stopping: false,
+    }
+}
+
+fn pipeline_panel(view: &PipelineView, width: u16, height: u16) -> Terminal<TestBackend> {
+    panel(width, height, |area, buf| {
+        (&PipelinePanel {
+            view,
+            theme: &Theme::standard(),
+        })
+            .render(area, buf)
+    })
+}
+
+#[test]
+fn pipeline_panel_tall() {
+    assert_snapshot!(pipeline_panel(&pipeline_view(), 44, 18).backend());
+}
+
+#[test]
+fn pipeline_panel_narrow() {
+    assert_snapshot!(pipeline_panel(&pipeline_view(), 80, 7).backend());
+}
+
+fn worker(id: u32, role: Role, wait: u32, tasks: u64) -> WorkerSnapshot {
+    WorkerSnapshot {
+        id,
+        pid: 5100 + id,
+        role,
+        status: Status::Alive { paused: false },
+        daemon: false,
+        workload: Workload::Io,
+        phase: Phase::Io,
+        tasks_done: tasks,
+        progress: 0.5,
+        join_pending: false,
+        heartbeat_age: None,
+        wait,
+        aux: 0,
+    }
+}
+
+/// The queue lab with two blocked producers and a working consumer.
+fn queue_app() -> App {
+    let mut app = App::new(
+        LabId::Queue,
+        Settings {
+            start: StartOptions::default(),
+            auto_join: false,
+            max_workers: 256,
+        },
+        Machine { cores: 2 },
+    );
+    app.on_workers(vec![
+        worker(1, Role::Consumer, wait::WORK, 52),
+        worker(2, Role::Producer, wait::PUT, 34),
+        worker(3, Role::Producer, wait::PUT, 34),
+        WorkerSnapshot {
+            status: Status::Exited(-9),
+            wait: 0,
+            ..worker(4, Role::Consumer, 0, 12)
+        },
+    ]);
+    let q = &mut app.comms.queue;
+    q.history = (0..60u64).map(|i| (i / 3).min(16)).collect::<VecDeque<_>>();
+    q.stats = Some(QueueStats {
+        totals: Totals {
+            capacity: 16,
+            head: 52,
+            tail: 68,
+            done: 51,
+            held: 1,
+            consistent: false,
+            queued_ns: 2_000_000_000,
+            queued_count: 52,
+            ..Totals::default()
+        },
+        producer_rate: 5,
+        consumer_rate: 8,
+        sentinels_pending: 0,
+        join_pending: false,
+        stopping: None,
+    });
+    for (at, python, text, level) in [
+        (
+            0.0,
+            "p1.start()  # consumer(q)",
+            "consumer 1 (pid 5101) gets items from q, 8/s",
+            Level::Info,
+        ),
+        (
+            0.0,
+            "p2.start()  # producer(q)",
+            "producer 2 (pid 5102) puts items into q, 5/s",
+            Level::Info,
+        ),
+        (
+            4.2,
+            "p4.kill()",
+            "SIGKILL to worker 4: cannot be caught",
+            Level::Info,
+        ),
+        (
+            4.3,
+            "q.task_done()  # never comes",
+            "worker 4 died holding 1 item: lost, never task_done",
+            Level::Error,
+        ),
+    ] {
+        app.log.push(LogEntry {
+            at: Duration::from_secs_f64(at),
+            python: Some(python.into()),
+            text: text.into(),
+            level,
+        });
+    }
+    app.selected = Some(1);
+    app
+}
+
+fn screen(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let layout = proclab::ui::layout(Rect::new(0, 0, width, height), app);
+    terminal
+        .draw(|f| proclab::ui::render(app, &layout, f))
+        .unwrap();
+    terminal
+}
+
+#[test]
+fn queue_lab_whole_screen_80x24() {
+    assert_snapshot!(screen(&queue_app(), 80, 24).backend());
+}
+
+#[test]
+fn queue_lab_whole_screen_120x36() {
+    assert_snapshot!(screen(&queue_app(), 120, 36).backend());
+}
+
+#[test]
+fn the_worker_table_says_what_each_waits_on() {
+    let rows = queue_app().rows();
+    let states: Vec<&str> = rows.iter().map(|r| r.state.as_str()).collect();
+    assert_eq!(
+        states,
+        [
+            "working on an item",
+            "blocked on put",
+            "blocked on put",
+            "zombie - not joined"
+        ]
+    );
+}

@@ -1,0 +1,226 @@
+//! Pipes and the pipeline with real worker processes: ping-pong, a stream
+//! read to its end, EOF when one end dies, and the pipeline's sentinel.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use proclab::lab::engine::{Engine, EngineEvent};
+use proclab::lab::pipe::{EndState, PipeError, PipeEvent, PipeMode};
+use proclab::lab::pipeline::{PipelineEvent, StageEnd};
+use proclab::lab::{Status, WorkerId};
+
+fn engine() -> Engine {
+    Engine::new(lab())
+}
+
+fn until(
+    engine: &mut Engine,
+    what: &str,
+    mut cond: impl FnMut(&mut Engine) -> bool,
+) -> Vec<EngineEvent> {
+    let start = Instant::now();
+    let mut events = Vec::new();
+    loop {
+        events.extend(engine.poll());
+        if cond(engine) {
+            return events;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "gave up after {PATIENCE:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn exited(engine: &Engine, id: WorkerId) -> Option<i32> {
+    engine.lab.status(id).ok().and_then(Status::exitcode)
+}
+
+#[test]
+fn ping_pong_times_round_trips_and_a_dead_end_gives_eof() {
+    let mut e = engine();
+    e.pipe.set_rate(&e.lab, 0);
+    let [ping, pong] = e.pipe.start(&mut e.lab, None).unwrap();
+    until(&mut e, "50 round trips", |e| {
+        e.pipe.stats(&e.lab).count >= 50
+    });
+    let s = e.pipe.stats(&e.lab);
+    assert!(s.latency_min_ns > 0 && s.latency_min_ns <= s.latency_mean_ns);
+    assert!(s.latency_mean_ns <= s.latency_max_ns);
+    // Exactly two ends: no second pipe while they run.
+    assert!(matches!(
+        e.pipe.start(&mut e.lab, None),
+        Err(PipeError::Running(..))
+    ));
+
+    // Paced, pong sits in recv() between pings: the death it sees is EOF.
+    e.pipe.set_rate(&e.lab, 5);
+    until(&mut e, "pong to wait on recv", |e| {
+        e.lab
+            .snapshot()
+            .iter()
+            .any(|w| w.id == pong && w.wait == proclab::lab::queue::wait::RECV)
+    });
+    e.lab.terminate(ping).unwrap();
+    let events = until(&mut e, "pong to end", |e| exited(e, pong).is_some());
+    assert_eq!(exited(&e, ping), Some(-15));
+    assert_eq!(
+        exited(&e, pong),
+        Some(0),
+        "pong caught EOFError and returned"
+    );
+    assert_eq!(e.pipe.stats(&e.lab).ends[1], EndState::Eof);
+    assert!(
+        events.contains(&EngineEvent::Pipe(PipeEvent::Eof {
+            id: pong,
+            role: proclab::lab::Role::Pong
+        })),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn a_stream_is_read_to_its_end_in_order() {
+    let mut e = engine();
+    e.pipe.set_mode(PipeMode::Stream);
+    e.pipe.set_rate(&e.lab, 0);
+    let [sender, receiver] = e.pipe.start(&mut e.lab, Some(20_000)).unwrap();
+    until(&mut e, "both ends to finish", |e| {
+        exited(e, sender).is_some() && exited(e, receiver).is_some()
+    });
+    assert_eq!(
+        (exited(&e, sender), exited(&e, receiver)),
+        (Some(0), Some(0))
+    );
+    let s = e.pipe.stats(&e.lab);
+    assert_eq!((s.sent, s.count), (20_000, 20_000), "every message, once");
+    assert_eq!(s.ends, [EndState::Finished, EndState::Eof]);
+    assert!(e.pipe.received_rate(&e.lab).unwrap() > 0.0);
+}
+
+#[test]
+fn killing_the_reader_breaks_the_writers_pipe() {
+    let mut e = engine();
+    e.pipe.set_mode(PipeMode::Stream);
+    e.pipe.set_rate(&e.lab, 1000);
+    let [sender, receiver] = e.pipe.start(&mut e.lab, None).unwrap();
+    until(&mut e, "some messages", |e| e.pipe.stats(&e.lab).count > 5);
+    e.lab.kill(receiver).unwrap();
+    until(&mut e, "the sender to end", |e| exited(e, sender).is_some());
+    assert_eq!(
+        exited(&e, sender),
+        Some(0),
+        "BrokenPipeError caught, returned"
+    );
+    assert_eq!(e.pipe.stats(&e.lab).ends[0], EndState::Broken);
+}
+
+#[test]
+fn the_pipeline_passes_every_item_and_its_sentinel_down_the_line() {
+    let mut e = engine();
+    for (stage, ms) in [(0, 0), (1, 1), (2, 0)] {
+        e.pipeline.set_stage_ms(&e.lab, stage, ms);
+    }
+    let [fetch, process, save] = e.pipeline.start(&mut e.lab, Some(40)).unwrap();
+    let events = until(&mut e, "all three stages to end", |e| {
+        [fetch, process, save]
+            .iter()
+            .all(|&id| exited(e, id).is_some())
+    });
+    for id in [fetch, process, save] {
+        assert_eq!(exited(&e, id), Some(0), "worker {id}");
+    }
+    let s = e.pipeline.stats(&e.lab);
+    assert_eq!(s.ended, [StageEnd::Sentinel; 3]);
+    let done: Vec<u64> = e
+        .lab
+        .snapshot()
+        .iter()
+        .filter(|w| [fetch, process, save].contains(&w.id))
+        .map(|w| w.tasks_done)
+        .collect();
+    assert_eq!(done, vec![40, 40, 40], "each stage handled every item");
+    assert_eq!(s.queue.unfinished(), 0);
+    assert!(
+        events.contains(&EngineEvent::Pipeline(PipelineEvent::StageDone {
+            stage: 2,
+            id: save
+        }))
+    );
+}
+
+#[test]
+fn the_backlog_grows_in_front_of_the_slowest_stage_and_stop_drains_it() {
+    let mut e = engine();
+    // process is slow: items wait in the pipe, none in the queue.
+    for (stage, ms) in [(0, 0), (1, 20), (2, 0)] {
+        e.pipeline.set_stage_ms(&e.lab, stage, ms);
+    }
+    let [fetch, process, save] = e.pipeline.start(&mut e.lab, None).unwrap();
+    until(&mut e, "a backlog in the pipe", |e| {
+        e.pipeline.stats(&e.lab).pipe_items > 20
+    });
+    assert!(e.pipeline.stats(&e.lab).queue.depth() <= 1);
+    // Speed process up and slow save down: the backlog moves to the queue.
+    e.pipeline.set_stage_ms(&e.lab, 1, 0);
+    e.pipeline.set_stage_ms(&e.lab, 2, 20);
+    until(&mut e, "the queue to fill", |e| {
+        let s = e.pipeline.stats(&e.lab);
+        s.queue.depth() == s.queue.capacity
+    });
+    e.pipeline.set_stage_ms(&e.lab, 2, 0);
+    assert!(e.pipeline.stop(&mut e.lab));
+    until(&mut e, "the pipeline to stop", |e| {
+        [fetch, process, save]
+            .iter()
+            .all(|&id| exited(e, id).is_some())
+    });
+    for id in [fetch, process, save] {
+        assert_eq!(exited(&e, id), Some(0));
+    }
+    let fetched = e
+        .lab
+        .snapshot()
+        .iter()
+        .find(|w| w.id == fetch)
+        .unwrap()
+        .tasks_done;
+    let saved = e
+        .lab
+        .snapshot()
+        .iter()
+        .find(|w| w.id == save)
+        .unwrap()
+        .tasks_done;
+    assert_eq!(fetched, saved, "the sentinel came after the whole backlog");
+}
+
+#[test]
+fn with_process_killed_stop_still_lets_save_finish() {
+    let mut e = engine();
+    for (stage, ms) in [(0, 5), (1, 5), (2, 5)] {
+        e.pipeline.set_stage_ms(&e.lab, stage, ms);
+    }
+    let [fetch, process, save] = e.pipeline.start(&mut e.lab, None).unwrap();
+    until(&mut e, "items to reach save", |e| {
+        e.lab
+            .snapshot()
+            .iter()
+            .any(|w| w.id == save && w.tasks_done > 3)
+    });
+    e.lab.kill(process).unwrap();
+    until(&mut e, "fetch to find the pipe broken", |e| {
+        exited(e, fetch).is_some()
+    });
+    assert_eq!(e.pipeline.stats(&e.lab).ended[0], StageEnd::Broken);
+    assert!(e.pipeline.stop(&mut e.lab), "save still runs");
+    until(&mut e, "save to stop", |e| exited(e, save).is_some());
+    assert_eq!(
+        exited(&e, save),
+        Some(0),
+        "save got a sentinel from proclab"
+    );
+}
