@@ -25,7 +25,7 @@ use super::slot::Slot;
 /// "PROCLAB\0" read as a little-endian u64.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"PROCLAB\0");
 /// Bumped whenever the layout of the header, a slot or a section changes.
-pub const LAYOUT_VERSION: u32 = 4;
+pub const LAYOUT_VERSION: u32 = 5;
 /// The fd number at which a worker finds the region.
 pub const WORKER_SHM_FD: i32 = 3;
 

@@ -8,8 +8,9 @@
 //! forever, and can mark the state consistent and go on. A Python
 //! `multiprocessing.Lock` has no such thing: the next `acquire()` hangs.
 //!
-//! [`SharedCondvar`] is a process-shared pthread condition variable on
-//! `CLOCK_MONOTONIC`, for blocking until another process changes something.
+//! [`SharedCondvar`] is a condition variable on a futex word, for blocking
+//! until another process changes something; unlike glibc's process-shared
+//! one, it survives a waiter killed in its sleep.
 //! It is not safe against a waiter being killed: see [`SharedEvent`], which is.
 //!
 //! Both are initialised in place by the process that creates the region,
@@ -184,22 +185,24 @@ impl Drop for MutexGuard<'_> {
     }
 }
 
-/// A process-shared condition variable on the monotonic clock.
+/// A condition variable between processes, on a futex word.
 ///
-/// Beware: glibc's condition variable (up to 2.40; this machine has 2.36)
-/// keeps per-waiter counts in the shared memory. A waiter killed while it
-/// sleeps in `wait` never gives its count back, and a later `notify_one`
-/// waits for it forever (tested here: the second signal after a waiter was
-/// SIGKILLed never returns). Where a waiter may be terminated or killed, as
-/// any worker may, use [`SharedEvent`].
+/// glibc's process-shared `pthread_cond_t` (up to 2.40; this machine has
+/// 2.36) keeps per-waiter counts in the shared memory: a waiter killed while
+/// it sleeps never gives its count back, and a later signal waits for it
+/// forever (seen here: the second signal after a waiter was SIGKILLed never
+/// returned). Workers are killed while they wait all the time in these labs,
+/// so this one keeps no per-waiter state: waiters sleep in the kernel
+/// (`futex`) until a sequence number changes, and a killed waiter leaves at
+/// most a waiter count one too high, which costs a wake-up that finds nobody.
 #[repr(C)]
+#[derive(Default)]
 pub struct SharedCondvar {
-    inner: UnsafeCell<libc::pthread_cond_t>,
+    seq: AtomicU32,
+    waiters: AtomicU32,
 }
 
-// Safety: as for the mutex; pthread condition variables are shared by design.
-unsafe impl Sync for SharedCondvar {}
-unsafe impl Send for SharedCondvar {}
+// Safety: two atomics, valid all-zero.
 unsafe impl Shared for SharedCondvar {}
 
 /// Whether a wait ended by a signal or by its timeout, and whether the
@@ -212,59 +215,63 @@ pub struct Woken {
 }
 
 impl SharedCondvar {
-    /// Initialises in place; call once before use.
+    /// Resets it; call once before use (all-zero memory is ready too).
     pub fn init(&self) -> Result<(), SyncError> {
-        // Safety: as in RobustMutex::init.
-        unsafe {
-            let mut attr: libc::pthread_condattr_t = std::mem::zeroed();
-            check(libc::pthread_condattr_init(&mut attr))?;
-            let r = (|| {
-                check(libc::pthread_condattr_setpshared(
-                    &mut attr,
-                    libc::PTHREAD_PROCESS_SHARED,
-                ))?;
-                check(libc::pthread_condattr_setclock(
-                    &mut attr,
-                    libc::CLOCK_MONOTONIC,
-                ))?;
-                check(libc::pthread_cond_init(self.inner.get(), &attr))
-            })();
-            libc::pthread_condattr_destroy(&mut attr);
-            r
-        }
+        self.seq.store(0, Ordering::SeqCst);
+        self.waiters.store(0, Ordering::SeqCst);
+        Ok(())
     }
 
     /// Releases the guard's mutex, waits for a notify (or a spurious wake),
     /// and takes the mutex back.
     pub fn wait(&self, guard: &mut MutexGuard<'_>) -> Woken {
-        // Safety: both initialised; we hold the mutex (the guard proves it).
-        let rc = unsafe { libc::pthread_cond_wait(self.inner.get(), guard.mutex.inner.get()) };
-        Woken {
-            timed_out: false,
-            abandoned: rc == libc::EOWNERDEAD,
-        }
+        self.sleep(guard, None)
     }
 
     /// As [`wait`](Self::wait), for at most `timeout`.
     pub fn wait_timeout(&self, guard: &mut MutexGuard<'_>, timeout: Duration) -> Woken {
-        let at = deadline(libc::CLOCK_MONOTONIC, timeout);
-        // Safety: as in `wait`; `at` is on the clock the condvar was made with.
-        let rc =
-            unsafe { libc::pthread_cond_timedwait(self.inner.get(), guard.mutex.inner.get(), &at) };
+        self.sleep(guard, Some(timeout))
+    }
+
+    fn sleep(&self, guard: &mut MutexGuard<'_>, timeout: Option<Duration>) -> Woken {
+        use rustix::thread::futex;
+        // Counted before the number is read: a notifier that then sees no
+        // waiter has bumped the number before we read it, so we do not sleep.
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let seen = self.seq.load(Ordering::SeqCst);
+        // Safety: the guard proves we hold the mutex; it is taken back below
+        // before the guard can be used or dropped.
+        unsafe { libc::pthread_mutex_unlock(guard.mutex.inner.get()) };
+        let ts = timeout.map(|t| futex::Timespec {
+            tv_sec: t.as_secs() as i64,
+            tv_nsec: i64::from(t.subsec_nanos()),
+        });
+        let result = futex::wait(&self.seq, futex::Flags::empty(), seen, ts.as_ref());
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        // Safety: the mutex was initialised; we take back what we released.
+        let rc = unsafe { libc::pthread_mutex_lock(guard.mutex.inner.get()) };
         Woken {
-            timed_out: rc == libc::ETIMEDOUT,
+            timed_out: result == Err(rustix::io::Errno::TIMEDOUT),
             abandoned: rc == libc::EOWNERDEAD,
         }
     }
 
+    /// Wakes one waiter.
     pub fn notify_one(&self) {
-        // Safety: initialised.
-        unsafe { libc::pthread_cond_signal(self.inner.get()) };
+        self.wake(1);
     }
 
+    /// Wakes every waiter.
     pub fn notify_all(&self) {
-        // Safety: initialised.
-        unsafe { libc::pthread_cond_broadcast(self.inner.get()) };
+        self.wake(i32::MAX as u32);
+    }
+
+    fn wake(&self, n: u32) {
+        self.seq.fetch_add(1, Ordering::SeqCst);
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            let _ =
+                rustix::thread::futex::wake(&self.seq, rustix::thread::futex::Flags::empty(), n);
+        }
     }
 }
 
@@ -464,5 +471,54 @@ mod tests {
             t.elapsed() >= Duration::from_millis(15),
             "slept until the timeout"
         );
+    }
+
+    #[test]
+    fn a_waiter_killed_in_its_sleep_hangs_no_one() {
+        use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous};
+        use nix::sys::signal::{Signal, kill};
+        use nix::sys::wait::waitpid;
+        use nix::unistd::{ForkResult, fork};
+        // Memory shared with a forked child, as the region is with workers.
+        let len = std::num::NonZeroUsize::new(4096).unwrap();
+        // Safety: a fresh anonymous shared mapping.
+        let mem = unsafe {
+            mmap_anonymous(
+                None,
+                len,
+                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+                MapFlags::MAP_SHARED,
+            )
+        }
+        .unwrap();
+        // Safety: zeroed, page-aligned memory large enough for both.
+        let (m, c): (&RobustMutex, &SharedCondvar) = unsafe {
+            let base = mem.as_ptr().cast::<u8>();
+            (&*base.cast(), &*base.add(256).cast())
+        };
+        m.init().unwrap();
+        c.init().unwrap();
+        // Safety: the child only locks, sleeps in the kernel, and is killed.
+        match unsafe { fork() }.unwrap() {
+            ForkResult::Child => {
+                let mut g = m.lock().unwrap().guard();
+                loop {
+                    c.wait(&mut g);
+                }
+            }
+            ForkResult::Parent { child } => {
+                while c.waiters.load(Ordering::SeqCst) == 0 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                kill(child, Signal::SIGKILL).unwrap();
+                waitpid(child, None).unwrap();
+                // With glibc's condvar the second of these never returned.
+                c.notify_one();
+                c.notify_one();
+                c.notify_all();
+                let mut g = m.lock().unwrap().guard();
+                assert!(c.wait_timeout(&mut g, Duration::from_millis(10)).timed_out);
+            }
+        }
     }
 }
