@@ -23,6 +23,37 @@ pub const METRICS: &[(&str, &str)] = &[
     ("zombies", "workers ended and not joined"),
     ("joined", "workers joined"),
     ("started", "workers started in all"),
+    ("queue-depth", "items in the queue"),
+    ("queue-put", "items put in all"),
+    ("queue-done", "items got and done"),
+    ("queue-lost", "items lost with a killed consumer"),
+    ("producers", "producers alive"),
+    ("consumers", "consumers alive"),
+    ("blocked-put", "producers blocked on a full queue"),
+    ("waiting-get", "consumers waiting on an empty queue"),
+    (
+        "pipe-messages",
+        "messages (or round trips) through the pipe",
+    ),
+    ("pipeline-saved", "items the last stage has saved"),
+    ("counter-runs", "counter runs finished"),
+    (
+        "counter-mode",
+        "the next run's mode: 0 racy, 1 locked, 2 atomic, 3 manager",
+    ),
+    ("counter-lost", "updates the last counter run lost"),
+    ("counter-value", "the counter at the end of the last run"),
+    (
+        "lock-abandoned",
+        "1 if the lock was abandoned since the last run",
+    ),
+    ("sem-held", "semaphore permits held"),
+    ("sem-most", "most workers ever inside the semaphore"),
+    ("barrier-arrived", "workers waiting at the barrier"),
+    ("barrier-rounds", "times the barrier released its parties"),
+    ("event-set", "1 if the event is set"),
+    ("pool-runs", "pool runs finished"),
+    ("pool-lost", "items lost in the last pool run"),
 ];
 
 /// The value of a metric now; None if the name is unknown.
@@ -34,6 +65,34 @@ pub fn metric(app: &App, name: &str) -> Option<f64> {
         "zombies" => c.zombies as f64,
         "joined" => c.joined as f64,
         "started" => app.workers.len() as f64,
+        "queue-depth" | "queue-put" | "queue-done" | "queue-lost" | "producers" | "consumers"
+        | "blocked-put" | "waiting-get" => {
+            let q = app.comms.queue.view(&app.workers);
+            (match name {
+                "queue-depth" => q.depth,
+                "queue-put" => q.put_total,
+                "queue-done" => q.done_total,
+                "queue-lost" => q.lost,
+                "producers" => q.producers as u64,
+                "consumers" => q.consumers as u64,
+                "blocked-put" => q.blocked_put as u64,
+                _ => q.waiting_get as u64,
+            }) as f64
+        }
+        "pipe-messages" => app.comms.pipe.view(&app.workers).count as f64,
+        "pipeline-saved" => app.comms.pipeline.view(&app.workers).stages[2].done as f64,
+        "counter-runs" => app.counter.last.as_ref().map_or(0, |r| r.number) as f64,
+        "counter-mode" => f64::from(app.counter.settings.mode as u8),
+        "counter-lost" => app.counter.last.as_ref().map_or(0, |r| r.lost) as f64,
+        "counter-value" => app.counter.last.as_ref().map_or(0, |r| r.value) as f64,
+        "lock-abandoned" => f64::from(u8::from(app.counter.abandoned.is_some())),
+        "sem-held" => f64::from(app.sync.view.held),
+        "sem-most" => f64::from(app.sync.view.most_inside),
+        "barrier-arrived" => f64::from(app.sync.view.arrived),
+        "barrier-rounds" => f64::from(app.sync.view.rounds),
+        "event-set" => f64::from(u8::from(app.sync.view.event_set)),
+        "pool-runs" => app.pool.view.history.len() as f64,
+        "pool-lost" => app.pool.view.history.last().map_or(0, |r| r.lost_items) as f64,
         _ => return None,
     })
 }
@@ -213,7 +272,15 @@ impl Condition {
     pub fn impossible(&self, max_workers: usize) -> Option<String> {
         match self {
             Condition::Metric { name, op, value }
-                if ["workers", "alive", "paused", "zombies"].contains(&name.as_str())
+                if [
+                    "workers",
+                    "alive",
+                    "paused",
+                    "zombies",
+                    "producers",
+                    "consumers",
+                ]
+                .contains(&name.as_str())
                     && op.needs_at_least(*value) > max_workers as f64 =>
             {
                 Some(format!(

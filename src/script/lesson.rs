@@ -11,7 +11,8 @@
 //! [[step]]
 //! caption = "What to notice, in a sentence or two."
 //! python = "p = Process(target=clean_order)\np.start()"
-//! keys = "s"                       # what to press (shown, and pressed headless)
+//! keys = "s"                       # what to press (shown, and pressed headless);
+//!                                  # leave it out for a step that only watches
 //! check = "workers >= 1"           # a condition, as in scenarios
 //! ```
 
@@ -28,10 +29,15 @@ use crate::app::LessonView;
 use crate::app::keymap::Key;
 
 /// The lessons built into proclab: name and text.
-pub const BUILT_IN: &[(&str, &str)] = &[(
-    "lifecycle",
-    include_str!("../../assets/lessons/lifecycle.toml"),
-)];
+pub const BUILT_IN: &[(&str, &str)] = &[
+    (
+        "lifecycle",
+        include_str!("../../assets/lessons/lifecycle.toml"),
+    ),
+    ("queue", include_str!("../../assets/lessons/queue.toml")),
+    ("counter", include_str!("../../assets/lessons/counter.toml")),
+    ("locks", include_str!("../../assets/lessons/locks.toml")),
+];
 
 /// How long a passed step stays on screen before the next one.
 pub const PASSED_FOR: Duration = Duration::from_millis(1500);
@@ -52,6 +58,8 @@ struct File {
 struct StepFile {
     caption: String,
     python: String,
+    /// Empty for a step that only asks to watch.
+    #[serde(default)]
     keys: String,
     check: String,
 }
@@ -118,7 +126,11 @@ impl Lesson {
         for spanned in file.step {
             let line = line_at(text, spanned.span().start);
             let s = spanned.into_inner();
-            let keys = parse_keys(&s.keys).map_err(|m| err(line, m))?;
+            let keys = if s.keys.trim().is_empty() {
+                Vec::new()
+            } else {
+                parse_keys(&s.keys).map_err(|m| err(line, m))?
+            };
             let check = Condition::parse(&s.check).map_err(|m| err(line, format!("check: {m}")))?;
             if let Some(why) = check.impossible(cli.max_workers as usize) {
                 return Err(err(
@@ -260,6 +272,9 @@ impl Tutor {
             }
             let step = &self.lesson.steps[self.index];
             match self.phase {
+                Phase::Reading(_) if self.autoplay && step.keys.is_empty() => {
+                    self.phase = Phase::Checking(now);
+                }
                 Phase::Reading(since) if self.autoplay => {
                     if now.duration_since(since) < self.paced(READ_TIME) {
                         return None;

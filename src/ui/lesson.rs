@@ -54,6 +54,9 @@ impl Widget for &LessonPanel<'_> {
             keys.push(Span::styled(format!(" {k} "), self.theme.key));
             keys.push(Span::raw(" "));
         }
+        if l.keys.trim().is_empty() {
+            keys[0] = Span::styled("Watch   ", self.theme.dim);
+        }
         keys.push(Span::raw("  "));
         keys.push(status);
         lines.push(Line::from(keys));
@@ -72,7 +75,7 @@ pub struct Menu<'a> {
 impl Widget for &Menu<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let width = area.width.saturating_sub(4).min(76);
-        let height = (self.menu.lessons.len() as u16 * 3 + 4).min(area.height.saturating_sub(2));
+        let height = (self.menu.lessons.len() as u16 * 2 + 3).min(area.height.saturating_sub(2));
         let popup = super::popup(area, width, height, buf);
         let block = Block::default()
             .borders(Borders::ALL)
@@ -84,6 +87,7 @@ impl Widget for &Menu<'_> {
                     self.theme.dim,
                 ),
             ]));
+        let inner_width = width.saturating_sub(2) as usize;
         let mut lines = vec![Line::default()];
         for (i, (name, title, summary)) in self.menu.lessons.iter().enumerate() {
             let style = if i == self.menu.selected {
@@ -95,13 +99,12 @@ impl Widget for &Menu<'_> {
                 Span::styled(format!(" {title} "), style),
                 Span::styled(format!("  proclab lesson {name}"), self.theme.dim),
             ]));
-            lines.push(Line::from(Span::raw(format!("   {summary}"))));
-            lines.push(Line::default());
+            lines.push(Line::from(Span::raw(super::log::fit(
+                &format!("   {summary}"),
+                inner_width,
+            ))));
         }
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block)
-            .render(popup, buf);
+        Paragraph::new(lines).block(block).render(popup, buf);
     }
 }
 
