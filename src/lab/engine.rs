@@ -88,6 +88,13 @@ impl Engine {
         events
     }
 
+    /// Whether a lab has work under way that needs looking at more often
+    /// than the screen is redrawn: a pool run, whose retired workers are
+    /// replaced when the engine next looks.
+    pub fn busy(&self) -> bool {
+        self.pool.running()
+    }
+
     /// Stops every controller, then every worker (see [`Lab::shutdown`]).
     pub fn shutdown(&mut self, grace: Duration) -> ShutdownReport {
         self.lab.shutdown(grace)

@@ -370,7 +370,11 @@ pub fn run<B: Backend>(
 ) -> Result<Ending, B::Error> {
     let mut redraw_now = true;
     let mut redraw_at_tick = false;
+    // The engine is looked at every tick; the screen is redrawn at most once
+    // a frame. Ticks come faster than frames while a lab has work that must
+    // not wait (a pool replacing a retired worker).
     let mut next_tick = Instant::now() + session.refresh;
+    let mut next_frame = next_tick;
     let mut script_done_at = None;
     session.tick();
     session.watch();
@@ -405,17 +409,28 @@ pub fn run<B: Backend>(
                 redraw_at_tick |= session.tick();
                 // The keystroke overlay fades keys out as time passes.
                 redraw_at_tick |= session.app.show_keys && !session.app.recent_keys.is_empty();
-                redraw_now = redraw_at_tick;
-                next_tick += session.refresh;
                 let now = Instant::now();
-                if next_tick < now {
-                    next_tick = now + session.refresh;
+                if now >= next_frame {
+                    redraw_now = redraw_at_tick;
+                    next_frame += session.refresh;
+                    if next_frame < now {
+                        next_frame = now + session.refresh;
+                    }
                 }
+                let period = if session.engine.busy() {
+                    BUSY_TICK.min(session.refresh)
+                } else {
+                    session.refresh
+                };
+                next_tick = (now + period).min(next_frame);
             }
             Err(RecvTimeoutError::Disconnected) => return Ok(Ending::Quit),
         }
     }
 }
+
+/// How often the engine is looked at while it is busy.
+const BUSY_TICK: Duration = Duration::from_millis(10);
 
 /// A channel for the loop's events.
 pub fn channel() -> (Sender<Event>, Receiver<Event>) {
