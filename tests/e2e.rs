@@ -99,19 +99,24 @@ fn help_lists_every_key_and_closes() {
 }
 
 #[test]
-fn sigterm_quits_cleanly_and_takes_the_workers() {
-    let mut s = Screen::start(&["--workers", "2"], 80, 24);
-    let pids = wait_workers(&s, 2);
-    s.wait_for("p2.start()");
-    rustix::process::kill_process(
-        rustix::process::Pid::from_raw(s.pid() as i32).unwrap(),
-        rustix::process::Signal::TERM,
-    )
-    .unwrap();
-    assert_eq!(s.wait_exit(), 0);
-    assert!(!s.alternate_screen(), "the terminal is restored");
-    for pid in pids {
-        assert!(gone(pid), "worker {pid} outlived proclab");
+fn sigterm_and_sighup_quit_cleanly_and_take_the_workers() {
+    for signal in [rustix::process::Signal::TERM, rustix::process::Signal::HUP] {
+        let mut s = Screen::start(&["--workers", "2"], 80, 24);
+        let pids = wait_workers(&s, 2);
+        s.wait_for("p2.start()");
+        rustix::process::kill_process(
+            rustix::process::Pid::from_raw(s.pid() as i32).unwrap(),
+            signal,
+        )
+        .unwrap();
+        assert_eq!(s.wait_exit(), 0, "{signal:?}");
+        assert!(
+            !s.alternate_screen(),
+            "the terminal is restored after {signal:?}"
+        );
+        for pid in pids {
+            assert!(gone(pid), "worker {pid} outlived proclab after {signal:?}");
+        }
     }
 }
 
