@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use proclab::app::{App, Effect, Machine, Settings, perform};
-use proclab::cli::Cli;
+use proclab::app::{App, Effect, LabId, Machine, Settings, perform};
+use proclab::cli::{Cli, Command};
 use proclab::lab::engine::Engine;
 use proclab::lab::{Lab, LabConfig, Role, SHUTDOWN_GRACE, ShutdownReport, StartOptions};
 use proclab::tui::{self, Session, terminal::TerminalGuard};
@@ -16,6 +16,9 @@ use ratatui::backend::CrosstermBackend;
 fn main() -> ExitCode {
     proclab::lab::worker::run_if_worker();
     let cli = Cli::parse_checked();
+    if let Some(Command::Race(args)) = &cli.command {
+        return proclab::cmd::race::main(args);
+    }
     match run(&cli) {
         Ok(report) => {
             let stopped = report.joined;
@@ -61,12 +64,19 @@ fn run(cli: &Cli) -> anyhow::Result<ShutdownReport> {
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut app = App::new(cli.lab, settings, Machine { cores });
+    app.gil = proclab::app::gil::configured(cli);
 
     let (tx, rx) = tui::channel();
     tui::spawn_signals(tx.clone()).context("cannot watch for signals")?;
     let sampler = tui::spawn_sampler(tx.clone(), Duration::from_millis(cli.sample_ms))
         .context("cannot start the sampler")?;
-    for _ in 0..cli.workers {
+    let gil_workers = if cli.lab == LabId::Gil {
+        cli.workers
+    } else {
+        0
+    };
+    proclab::app::gil::startup(&mut app, &mut engine, gil_workers);
+    for _ in 0..cli.workers - gil_workers {
         perform::perform(&mut app, &mut engine, Effect::Start(start));
     }
 

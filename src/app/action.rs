@@ -3,6 +3,7 @@
 use crate::lab::slot::Control;
 use crate::lab::{StartOptions, WorkerId};
 
+use super::gil::{GilAction, GilEffect};
 use super::labs::LabId;
 
 /// Every change of UI state starts as an action; keys map to actions
@@ -42,6 +43,8 @@ pub enum Action {
     ScrollUp,
     ScrollDown,
     Quit,
+    /// The GIL lab's own actions.
+    Gil(GilAction),
 }
 
 /// The exit status `Action::Exit` asks for.
@@ -60,4 +63,5 @@ pub enum Effect {
     Request(WorkerId, Control),
     SetAutoJoin(bool),
     Quit,
+    Gil(GilEffect),
 }

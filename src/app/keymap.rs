@@ -187,6 +187,9 @@ impl Keymap {
         add(Key::char('d'), ToggleDaemon, life, false);
         add(Key::char('w'), ToggleWorkload, life, false);
         add(Key::char('A'), ToggleAutoJoin, life, false);
+        for (key, action, footer) in super::gil::keys() {
+            add(key, action, Scope::Lab(LabId::Gil), footer);
+        }
 
         let g = Scope::Global;
         add(Key::plain(KeyCode::Up), SelectPrev, g, false);

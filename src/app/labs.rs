@@ -5,15 +5,18 @@
 pub enum LabId {
     /// Spawn, pause, resume, terminate, kill and join real worker processes.
     Lifecycle,
+    /// Threads under a simulated GIL, processes and free threads, and a race.
+    Gil,
 }
 
 impl LabId {
     /// Every lab, in selector order; number keys pick them by position.
-    pub const ALL: &'static [LabId] = &[LabId::Lifecycle];
+    pub const ALL: &'static [LabId] = &[LabId::Lifecycle, LabId::Gil];
 
     pub fn title(self) -> &'static str {
         match self {
             LabId::Lifecycle => "Lifecycle",
+            LabId::Gil => "GIL race",
         }
     }
 
@@ -21,6 +24,7 @@ impl LabId {
     pub fn name(self) -> &'static str {
         match self {
             LabId::Lifecycle => "lifecycle",
+            LabId::Gil => "gil",
         }
     }
 

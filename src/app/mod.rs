@@ -5,6 +5,7 @@
 //! ([`perform`]). Tests drive all of it without a terminal.
 
 pub mod action;
+pub mod gil;
 pub mod keymap;
 pub mod labs;
 pub mod log;
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use crate::lab::slot::Control;
 use crate::lab::{StartOptions, Status, WorkerId, WorkerSnapshot, Workload};
-use crate::metrics::{ProcLoad, Sample};
+use crate::metrics::{ProcLoad, Sample, ThreadLoad};
 
 pub use self::action::{Action, EXIT_CODE, Effect};
 pub use self::keymap::{Key, Keymap};
@@ -52,9 +53,13 @@ pub struct App {
     pub workers: Vec<WorkerSnapshot>,
     /// The latest `/proc` reading of each worker pid.
     pub procs: HashMap<u32, ProcLoad>,
+    /// The latest `/proc` reading of each thread of a multithreaded worker, by tid.
+    pub threads: HashMap<u32, ThreadLoad>,
     pub cores: CoreHistory,
     pub selected: Option<WorkerId>,
     pub log: EventLog,
+    /// The GIL lab's state.
+    pub gil: gil::GilState,
     /// The help overlay's scroll offset, while it is open.
     pub help: Option<u16>,
     /// Time since start, set by the loop before each event.
@@ -71,9 +76,11 @@ impl App {
             machine,
             workers: Vec::new(),
             procs: HashMap::new(),
+            threads: HashMap::new(),
             cores: CoreHistory::default(),
             selected: None,
             log: EventLog::default(),
+            gil: gil::GilState::default(),
             help: None,
             now: Duration::ZERO,
             quitting: false,
@@ -135,6 +142,7 @@ impl App {
             self.cores.push(cores);
         }
         self.procs = sample.procs.into_iter().map(|p| (p.pid, p)).collect();
+        self.threads = sample.threads.into_iter().map(|t| (t.tid, t)).collect();
     }
 
     /// Counts of workers by state, for headers and titles.
@@ -170,6 +178,7 @@ impl App {
             Action::Join => sel.is_some_and(|w| !matches!(w.status, Status::Joined(_))),
             Action::JoinAll => self.counts().zombies > 0,
             Action::NextLab | Action::PrevLab => LabId::ALL.len() > 1,
+            Action::Gil(a) => gil::applies(self, a),
             _ => true,
         }
     }
@@ -183,6 +192,7 @@ impl App {
                     .is_some_and(|w| w.status == Status::Alive { paused: true });
                 if paused { "resume" } else { "pause" }
             }
+            Action::Gil(a) => gil::action_label(self, a),
             other => other.label(),
         }
     }
@@ -231,6 +241,7 @@ impl Action {
             Action::CloseOverlay => "close",
             Action::ScrollUp | Action::ScrollDown => "scroll",
             Action::Quit => "quit",
+            Action::Gil(a) => a.label(),
         }
     }
 
@@ -265,6 +276,7 @@ impl Action {
             Action::Quit => {
                 "quit: terminate every worker, join them all, restore the terminal".into()
             }
+            Action::Gil(a) => a.describe(),
         }
     }
 }
@@ -339,6 +351,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.quitting = true;
             return vec![Effect::Quit];
         }
+        Action::Gil(a) => return gil::update(app, a),
     }
     Vec::new()
 }

@@ -101,8 +101,9 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
         }
         // The loop itself acts on Quit.
         Effect::Quit => {}
+        Effect::Gil(effect) => super::gil::perform(app, engine, effect),
     }
-    app.on_workers(lab.snapshot());
+    app.on_workers(engine.lab.snapshot());
 }
 
 /// A worker that ended and was joined before `poll` saw it end still gets
@@ -130,10 +131,13 @@ pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
             EngineEvent::Lab(LabEvent::Joined { id, exitcode, .. }) => {
                 app.say(narrate::joined(id, exitcode))
             }
+            EngineEvent::Gil(event) => super::gil::on_event(app, event),
         }
     }
     engine.lab.forget_joined(JOINED_KEPT);
-    app.on_workers(engine.lab.snapshot()) || had_events
+    let workers_changed = app.on_workers(engine.lab.snapshot());
+    let gil_changed = super::gil::refresh(app, engine);
+    workers_changed || had_events || gil_changed
 }
 
 /// How many joined workers the table keeps showing.

@@ -151,5 +151,6 @@ impl WorkerRow {
 fn role_state(snap: &WorkerSnapshot) -> Option<String> {
     match snap.role {
         Role::Tasks => None,
+        Role::Interpreter => Some(super::gil::interpreter_state(snap)),
     }
 }

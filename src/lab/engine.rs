@@ -7,30 +7,57 @@
 
 use std::time::Duration;
 
+use super::gil::{GilEvent, GilLab};
 use super::{Lab, LabEvent, ShutdownReport};
 
 /// Something the engine reports without being asked this instant.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EngineEvent {
     Lab(LabEvent),
+    Gil(GilEvent),
 }
 
 pub struct Engine {
     pub lab: Lab,
+    /// The GIL lab: its workers in the current mode, and the race.
+    pub gil: GilLab,
 }
 
 impl Engine {
     pub fn new(lab: Lab) -> Engine {
-        Engine { lab }
+        Engine {
+            lab,
+            gil: GilLab::new(),
+        }
     }
 
     /// Looks at everything once, without blocking.
     pub fn poll(&mut self) -> Vec<EngineEvent> {
-        self.lab.poll().into_iter().map(EngineEvent::Lab).collect()
+        // Controllers first: the race reads its ended workers before the
+        // lab would report (or auto-join) them, and reports them itself.
+        let mut events: Vec<EngineEvent> = (self.gil.poll(&mut self.lab).into_iter())
+            .map(EngineEvent::Gil)
+            .collect();
+        let gil = &self.gil;
+        events.extend(
+            self.lab
+                .poll()
+                .into_iter()
+                .filter(|e| !gil.owns(lab_event_worker(e)))
+                .map(EngineEvent::Lab),
+        );
+        events
     }
 
     /// Stops every controller, then every worker (see [`Lab::shutdown`]).
     pub fn shutdown(&mut self, grace: Duration) -> ShutdownReport {
+        self.gil.shutdown(&mut self.lab);
         self.lab.shutdown(grace)
+    }
+}
+
+fn lab_event_worker(e: &LabEvent) -> super::WorkerId {
+    match e {
+        LabEvent::Exited { id, .. } | LabEvent::Joined { id, .. } => *id,
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod engine;
+pub mod gil;
 pub mod process;
 pub mod role;
 pub mod shm;
@@ -642,6 +643,18 @@ impl Lab {
                 }
             })
             .collect()
+    }
+
+    /// The index of a worker's slot in the shared region, while it is not joined.
+    pub fn slot_index(&self, id: WorkerId) -> Result<Option<usize>, LabError> {
+        Ok(self.worker(id)?.slot)
+    }
+
+    /// Forgets one joined worker (a lab that starts and joins many workers
+    /// of its own keeps the table for the user's).
+    pub fn forget(&mut self, id: WorkerId) {
+        self.workers
+            .retain(|w| !(w.id == id && w.process.is_reaped()));
     }
 
     /// Monotonic time at which a worker's `main` began, once it has.

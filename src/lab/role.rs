@@ -10,6 +10,9 @@ pub enum Role {
     /// Runs CPU- or I/O-bound tasks: the lifecycle lab's worker.
     #[default]
     Tasks,
+    /// An interpreter process whose threads share a simulated GIL: the GIL
+    /// lab's thread modes.
+    Interpreter,
 }
 
 impl Role {
@@ -17,12 +20,14 @@ impl Role {
     pub fn name(self) -> &'static str {
         match self {
             Role::Tasks => "tasks",
+            Role::Interpreter => "interp",
         }
     }
 
     pub fn parse(name: &str) -> Result<Role, String> {
         match name {
             "tasks" => Ok(Role::Tasks),
+            "interp" => Ok(Role::Interpreter),
             other => Err(format!("unknown role {other:?}")),
         }
     }
@@ -31,6 +36,7 @@ impl Role {
     pub fn label(self) -> &'static str {
         match self {
             Role::Tasks => "task",
+            Role::Interpreter => "interp",
         }
     }
 }

@@ -25,7 +25,7 @@ use super::slot::Slot;
 /// "PROCLAB\0" read as a little-endian u64.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"PROCLAB\0");
 /// Bumped whenever the layout of the header, a slot or a section changes.
-pub const LAYOUT_VERSION: u32 = 1;
+pub const LAYOUT_VERSION: u32 = 2;
 /// The fd number at which a worker finds the region.
 pub const WORKER_SHM_FD: i32 = 3;
 
@@ -42,14 +42,17 @@ const MAX_SECTIONS: usize = 8;
 pub enum SectionId {
     /// The per-worker slots.
     Slots = 0,
+    /// The GIL lab: interpreter areas with their GIL and hand-over ring.
+    Gil = 1,
 }
 
 impl SectionId {
-    pub const ALL: [SectionId; 1] = [SectionId::Slots];
+    pub const ALL: [SectionId; 2] = [SectionId::Slots, SectionId::Gil];
 
     fn len(self, slot_count: usize) -> usize {
         match self {
             SectionId::Slots => slot_count * size_of::<Slot>(),
+            SectionId::Gil => size_of::<super::gil::area::GilSection>(),
         }
     }
 }

@@ -180,6 +180,7 @@ pub fn main(args: WorkerArgs) -> i32 {
     // here does the same. The message goes to the worker's stderr.
     std::panic::catch_unwind(|| match args.role {
         Role::Tasks => run_tasks(&args, &region, slot),
+        Role::Interpreter => super::gil::interpreter::run(args.slot, &region, slot),
     })
     .unwrap_or(1)
 }
@@ -191,6 +192,8 @@ fn run_tasks(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
     let mut done = 0u64;
     loop {
         if args.tasks.is_some_and(|n| done >= n) {
+            // The last beat marks when the work ended (a race's wall time).
+            slot.beat();
             slot.set_phase(Phase::Finished);
             return 0;
         }

@@ -58,5 +58,6 @@ fn status(app: &App) -> String {
                 },
             )
         }
+        LabId::Gil => super::gil::header_status(app),
     }
 }

@@ -7,10 +7,12 @@
 pub mod bar;
 pub mod cores;
 pub mod footer;
+pub mod gil;
 pub mod header;
 pub mod help;
 pub mod lifecycle;
 pub mod log;
+pub mod race;
 pub mod theme;
 pub mod workers;
 
@@ -42,11 +44,19 @@ pub struct AppLayout {
     pub footer: Rect,
 }
 
-/// Height the current lab's panel wants in the stacked (narrow) layout.
-fn focus_height(lab: LabId) -> u16 {
+/// Height the current lab's panel wants in the stacked (narrow) layout,
+/// given the height of the body (between header and footer).
+fn focus_height(lab: LabId, body_height: u16) -> u16 {
     match lab {
         LabId::Lifecycle => 3,
+        LabId::Gil => gil::focus_height(body_height),
     }
+}
+
+/// Labs whose panel needs the whole width: stacked below the table at
+/// every size.
+fn full_width_focus(lab: LabId) -> bool {
+    matches!(lab, LabId::Gil)
 }
 
 /// Whether the terminal is large enough for the side-by-side layout.
@@ -70,7 +80,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
     ])
     .areas(area);
 
-    let (cores, table, focus, log) = if is_wide(area) {
+    let (cores, table, focus, log) = if is_wide(area) && !full_width_focus(app.lab) {
         let [top, log] = Layout::vertical([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
         let [left, focus] =
             Layout::horizontal([Constraint::Fill(1), Constraint::Length(44)]).areas(top);
@@ -81,7 +91,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
         let [cores, table, focus, log] = Layout::vertical([
             Constraint::Length(cores_height),
             Constraint::Fill(3),
-            Constraint::Length(focus_height(app.lab)),
+            Constraint::Length(focus_height(app.lab, body.height)),
             Constraint::Fill(2),
         ])
         .areas(body);
@@ -165,6 +175,7 @@ fn render_focus(
             theme,
         }
         .render(area, buf),
+        LabId::Gil => gil::GilPanel { app, theme }.render(area, buf),
     }
 }
 

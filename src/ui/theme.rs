@@ -4,6 +4,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::app::gil::timeline::LaneState;
 use crate::app::log::Level;
 use crate::app::view::StateKind;
 
@@ -20,6 +21,18 @@ pub struct Theme {
     pub note: Style,
     pub error: Style,
     pub bar_empty: Style,
+    /// GIL timeline cells: holds the GIL (G), holds it part of the cell
+    /// (a block as tall as its share), waits (w), in a blocking call (i),
+    /// runs with no GIL (R), stopped (T).
+    pub gil_held: Style,
+    pub gil_share: Style,
+    pub gil_wait: Style,
+    pub gil_io: Style,
+    pub gil_free: Style,
+    pub gil_stopped: Style,
+    /// Race bars, and the mark of the ideal speedup on them.
+    pub race_bar: Style,
+    pub race_ideal: Style,
 }
 
 impl Default for Theme {
@@ -48,6 +61,17 @@ impl Theme {
             note: Style::new().fg(Color::Yellow),
             error: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
             bar_empty: Style::new().fg(Color::DarkGray),
+            gil_held: Style::new()
+                .fg(Color::Black)
+                .bg(Color::Green)
+                .add_modifier(Modifier::BOLD),
+            gil_share: Style::new().fg(Color::Green),
+            gil_wait: Style::new().fg(Color::Red),
+            gil_io: Style::new().fg(Color::Blue),
+            gil_free: Style::new().fg(Color::Black).bg(Color::Cyan),
+            gil_stopped: Style::new().fg(Color::Yellow),
+            race_bar: Style::new().fg(Color::Cyan),
+            race_ideal: Style::new().fg(Color::White).add_modifier(Modifier::BOLD),
         }
     }
 
@@ -73,6 +97,18 @@ impl Theme {
             Color::Green
         };
         Style::new().fg(color)
+    }
+
+    /// The style of a GIL timeline cell in this state.
+    pub fn lane(&self, state: LaneState) -> Style {
+        match state {
+            LaneState::Holding => self.gil_held,
+            LaneState::Waiting => self.gil_wait,
+            LaneState::Io => self.gil_io,
+            LaneState::Running => self.gil_free,
+            LaneState::Stopped => self.gil_stopped,
+            LaneState::Done => self.dim,
+        }
     }
 
     pub fn level(&self, level: Level) -> Style {
