@@ -36,7 +36,8 @@ impl Widget for &CoresPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let n = self.cores.max(self.history.cores.len()).max(1);
         let latest = self.history.latest();
-        let total: f32 = latest.iter().sum();
+        // A sum of no floats is -0.0: start from +0.0 before the first sample.
+        let total: f32 = latest.iter().fold(0.0, |a, b| a + b);
         let title = Line::from(vec![
             Span::styled(" Cores ", self.theme.title),
             Span::styled(

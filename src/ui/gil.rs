@@ -97,7 +97,10 @@ impl Widget for &GilPanel<'_> {
             Span::styled(" GIL race ", self.theme.title),
             Span::styled(format!("{} ", g.mode.title()), self.theme.note),
             Span::styled(
-                format!("· switch interval {} ", gil::format_interval(g.interval_us)),
+                format!(
+                    "· switch interval {} ([ ]) ",
+                    gil::format_interval(g.interval_us)
+                ),
                 self.theme.dim,
             ),
         ]);
@@ -195,6 +198,9 @@ impl GilPanel<'_> {
         }
         let mut spans = vec![Span::styled("I/O thread ", self.theme.title)];
         match (self.app.gil.convoy, m.rate, m.key) {
+            (true, _, _) if self.app.gil.racing() => {
+                spans.push(Span::styled("paused for the race ", self.theme.dim))
+            }
             (true, Some(rate), Some(key)) => spans.push(Span::raw(format!(
                 "{rate:.0} calls/s beside {} CPU-bound ",
                 key.cpu_workers
@@ -216,24 +222,42 @@ impl GilPanel<'_> {
         Some(Line::from(spans))
     }
 
-    fn legend(&self) -> Line<'static> {
+    /// What the letters mean; shorter words when the line is narrow.
+    fn legend(&self, width: u16) -> Line<'static> {
         let t = self.theme;
         let zoom = self.app.gil.zoom.label();
-        let mut spans = Vec::new();
-        let mut item = |text: &'static str, style, words: &'static str| {
-            spans.push(Span::styled(text, style));
-            spans.push(Span::styled(words, t.dim));
+        let long = [
+            " holds the GIL ",
+            " holds it part of the cell ",
+            " waits ",
+            " blocking call ",
+            " runs, no GIL ",
+            " stopped",
+        ];
+        let short = [" GIL ", " part ", " waits ", " I/O ", " no GIL ", " stop"];
+        let tail_long = format!(" · cell {zoom} (z)");
+        let tail_short = format!(" · {zoom}");
+        let long_width: usize = long.iter().map(|w| w.chars().count() + 1).sum::<usize>()
+            + tail_long.chars().count();
+        let (words, tail) = if long_width < width as usize {
+            (long, tail_long)
+        } else {
+            (short, tail_short)
         };
-        item("G", t.gil_held, " holds GIL ");
-        item("▄", t.gil_share, " part ");
-        item("w", t.gil_wait, " waits ");
-        item("i", t.gil_io, " I/O ");
-        item("R", t.gil_free, " runs, no GIL ");
-        item("T", t.gil_stopped, " stopped");
-        spans.push(Span::styled(
-            format!(" · cell {zoom} (z) · [ ] interval"),
-            t.dim,
-        ));
+        let letters = [
+            ("G", t.gil_held),
+            ("▄", t.gil_share),
+            ("w", t.gil_wait),
+            ("i", t.gil_io),
+            ("R", t.gil_free),
+            ("T", t.gil_stopped),
+        ];
+        let mut spans = Vec::new();
+        for ((letter, style), word) in letters.into_iter().zip(words) {
+            spans.push(Span::styled(letter, style));
+            spans.push(Span::styled(word, t.dim));
+        }
+        spans.push(Span::styled(tail, t.dim));
         Line::from(spans)
     }
 
@@ -250,7 +274,7 @@ impl GilPanel<'_> {
         line(area.y, self.status(), buf);
         let bottom = area.y + area.height - 1;
         if area.height >= 2 {
-            line(bottom, self.legend(), buf);
+            line(bottom, self.legend(area.width.saturating_sub(1)), buf);
         }
         let mut last_lane_row = bottom;
         if let (Some(convoy), true) = (self.convoy_line(), area.height >= 4) {

@@ -51,7 +51,7 @@ impl Detail {
     /// Cells used by everything but the bar.
     fn fixed(self) -> usize {
         match self {
-            Detail::Full => 6 + 1 + 6 + 1 + 6 + 1 + 1 + 4,
+            Detail::Full => 6 + 1 + 6 + 1 + 6 + 1 + 4 + 1,
             Detail::Wall => 6 + 1 + 6 + 1,
             Detail::Speedup => 6 + 1,
         }
@@ -59,26 +59,30 @@ impl Detail {
 
     fn legend(self) -> &'static str {
         match self {
-            Detail::Full => "wall · CPU · speedup vs 1 worker · ┊ ideal · efficiency",
-            Detail::Wall => "wall · speedup vs 1 worker · ┊ ideal",
-            Detail::Speedup => "speedup vs 1 worker · ┊ ideal",
+            Detail::Full => "wall time, CPU time, speedup against 1 worker, efficiency",
+            Detail::Wall => "wall time, speedup against 1 worker",
+            Detail::Speedup => "speedup against 1 worker",
         }
     }
 }
 
-/// A speedup bar `width` cells wide on a scale of `scale`, with the cell
-/// where `ideal` ends drawn as a mark.
+/// A speedup bar on a scale of `scale` in `width` cells, the last of
+/// which is room for the mark: the mark stands in the cell just past where
+/// a bar of the `ideal` speedup would end, so a bar that reaches the ideal
+/// touches it.
 fn bar(speedup: f64, ideal: f64, scale: f64, width: usize, theme: &Theme) -> Vec<Span<'static>> {
-    if width == 0 {
+    if width < 2 {
         return Vec::new();
     }
-    let (filled, empty) = super::bar::horizontal(speedup / scale, width);
+    let bar_width = width - 1;
+    let (filled, empty) = super::bar::horizontal(speedup / scale, bar_width);
     let mut cells: Vec<(char, bool)> = filled
         .chars()
         .map(|c| (c, false))
         .chain(empty.chars().map(|_| (' ', false)))
+        .chain(std::iter::once((' ', false)))
         .collect();
-    let mark = ((ideal / scale * width as f64).round() as usize).clamp(1, width) - 1;
+    let mark = ((ideal / scale * bar_width as f64).round() as usize).min(bar_width);
     cells[mark] = ('┊', true);
     let mut spans = Vec::new();
     let mut run = String::new();
@@ -105,7 +109,24 @@ fn bar(speedup: f64, ideal: f64, scale: f64, width: usize, theme: &Theme) -> Vec
 }
 
 impl RaceTable<'_> {
-    fn title(&self, detail: Detail) -> Line<'static> {
+    /// What the columns mean, under the rows when there is a line for it.
+    fn legend(&self, detail: Detail) -> Line<'static> {
+        let efficiency = if detail == Detail::Full {
+            " · efficiency = speedup / ideal"
+        } else {
+            ""
+        };
+        Line::from(Span::styled(
+            format!(
+                "{} · ┊ ideal = min(n, {} cores){efficiency}",
+                detail.legend(),
+                self.race.cores
+            ),
+            self.theme.dim,
+        ))
+    }
+
+    fn title(&self) -> Line<'static> {
         let r = self.race;
         let t = self.theme;
         let status = match &r.status {
@@ -122,13 +143,11 @@ impl RaceTable<'_> {
             Span::styled(format!("{status} "), t.note),
             Span::styled(
                 format!(
-                    "· {} {} tasks x {} ms · switch {} · {} · ideal min(n, {} cores)",
+                    "· {} {} tasks x {} ms · switch interval {}",
                     r.tasks,
                     r.workload.name(),
                     r.task_ms,
                     gil::format_interval(r.interval_us),
-                    detail.legend(),
-                    r.cores
                 ),
                 t.dim,
             ),
@@ -165,10 +184,13 @@ impl RaceTable<'_> {
                     .filter(|w| ids.contains(&w.id))
                     .map(|w| w.tasks_done)
                     .sum();
-                vec![Span::styled(
-                    format!("running {elapsed:.1} s, {done}/{} tasks", r.tasks),
-                    t.note,
-                )]
+                let text = format!("running {elapsed:.1} s, {done}/{} tasks", r.tasks);
+                let text = if text.chars().count() <= width {
+                    text
+                } else {
+                    format!("running {elapsed:.1} s")
+                };
+                vec![Span::styled(text, t.note)]
             }
             RowState::Done(result) => {
                 let speedup = r.speedup(mode, n).unwrap_or(0.0);
@@ -213,7 +235,11 @@ impl Widget for &RaceTable<'_> {
                 buf,
             );
         };
-        line(area.y, self.title(detail), buf);
+        line(area.y, self.title(), buf);
+        let rows_end = area.y + 2 + self.race.max_workers() as u16;
+        if area.y + area.height > rows_end {
+            line(rows_end, self.legend(detail), buf);
+        }
         let x0 = area.x + 1 + n_width as u16;
         let column = |i: usize| Rect::new(x0 + (i * col) as u16, 0, col as u16, 1);
         if area.height >= 2 {
@@ -254,12 +280,12 @@ mod tests {
         let spans = bar(1.0, 2.0, 2.0, 8, &theme);
         let text: String = spans.iter().map(|s| s.content.to_string()).collect();
         assert_eq!(text.chars().count(), 8);
-        assert_eq!(
-            text.chars().last(),
-            Some('┊'),
-            "ideal 2 of 2: the last cell"
-        );
-        assert!(text.starts_with("████"), "{text}");
+        assert_eq!(text, "███▌   ┊", "ideal 2 of 2: just past the bar");
+        let reached: String = bar(1.0, 1.0, 2.0, 9, &theme)
+            .iter()
+            .map(|s| s.content.to_string())
+            .collect();
+        assert_eq!(reached, "████┊    ", "a bar at its ideal touches the mark");
     }
 
     #[test]

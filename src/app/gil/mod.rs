@@ -339,7 +339,9 @@ pub fn interpreter_state(snap: &WorkerSnapshot) -> String {
     let n = snap.aux;
     let threads = if n == 1 { "thread" } else { "threads" };
     match snap.status {
-        Status::Alive { .. } => format!("{n} {threads}"),
+        // The process's own state letter is its main thread's, sitting in
+        // join() like a Python main thread: the lanes show the others.
+        Status::Alive { .. } => format!("join() · {n} {threads}"),
         _ => String::new(),
     }
 }

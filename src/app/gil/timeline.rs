@@ -104,10 +104,11 @@ impl Spent {
         self.holding + self.waiting + self.io + self.running + self.stopped
     }
 
-    /// Share of the alive time spent holding the GIL.
+    /// Share of the time the thread could run (alive and not stopped)
+    /// spent holding the GIL.
     pub fn gil_share(&self) -> Option<f64> {
-        let alive = self.alive();
-        (alive > 0).then(|| self.holding as f64 / alive as f64)
+        let active = self.alive() - self.stopped;
+        (active > 0).then(|| self.holding as f64 / active as f64)
     }
 }
 
