@@ -161,7 +161,8 @@ fn app() -> App {
             mode: Mode::Threads,
             cpu_workers: 2,
         });
-        g.convoy_meter.observe(NOW - 3_000 * MS + tenth * 100 * MS, key, ops);
+        g.convoy_meter
+            .observe(NOW - 3_000 * MS + tenth * 100 * MS, key, ops);
     }
     app.threads = [(5001, 'S', 49.0), (5002, 'R', 50.0), (5003, 'S', 1.0)]
         .into_iter()

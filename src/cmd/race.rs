@@ -197,8 +197,19 @@ pub fn fidelity(rows: &[Row], mode: Mode) -> Option<(f64, f64, f64)> {
     Some((lo, hi, worst))
 }
 
-/// Runs the race as `args` say and prints it to `out`.
+/// Runs the race as `args` say and prints it to `out`; the workers are
+/// this executable (see [`run_with`] for another).
 pub fn run(args: &RaceArgs, out: &mut impl Write) -> anyhow::Result<Vec<Row>> {
+    run_with(args, LabConfig::new(), out)
+}
+
+/// Runs the race with an engine set up by `config` (its worker executable
+/// must be proclab).
+pub fn run_with(
+    args: &RaceArgs,
+    config: LabConfig,
+    out: &mut impl Write,
+) -> anyhow::Result<Vec<Row>> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let twice = 2 * cores as u64;
     let max_workers = args.workers.unwrap_or(twice) as usize;
@@ -218,7 +229,7 @@ pub fn run(args: &RaceArgs, out: &mut impl Write) -> anyhow::Result<Vec<Row>> {
     } else {
         None
     };
-    let lab = Lab::new(LabConfig::new()).context("cannot start the engine")?;
+    let lab = Lab::new(config).context("cannot start the engine")?;
     let mut engine = Engine::new(lab);
 
     writeln!(

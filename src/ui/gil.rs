@@ -237,8 +237,8 @@ impl GilPanel<'_> {
         let short = [" GIL ", " part ", " waits ", " I/O ", " no GIL ", " stop"];
         let tail_long = format!(" · cell {zoom} (z)");
         let tail_short = format!(" · {zoom}");
-        let long_width: usize = long.iter().map(|w| w.chars().count() + 1).sum::<usize>()
-            + tail_long.chars().count();
+        let long_width: usize =
+            long.iter().map(|w| w.chars().count() + 1).sum::<usize>() + tail_long.chars().count();
         let (words, tail) = if long_width < width as usize {
             (long, tail_long)
         } else {

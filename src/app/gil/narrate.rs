@@ -81,24 +81,17 @@ pub fn added(added: &Added, mode: Mode, workload: Workload) -> Vec<Line> {
 }
 
 pub fn mode_set(mode: Mode, stopped: usize, started: usize) -> Line {
-    let what = match mode {
-        Mode::Processes => "each worker a process: every core can run one",
-        Mode::Threads => "threads of one interpreter, one at a time under the GIL",
-        Mode::FreeThreads => "threads of one interpreter with no GIL: every core can run one",
-    };
-    let python = match mode {
-        Mode::Processes => "multiprocessing.Process(target=...)",
-        Mode::Threads => "threading.Thread(target=...)",
-        Mode::FreeThreads => "threading.Thread(target=...)  # python3.13t",
-    };
-    let moved = if stopped + started > 0 {
-        format!("; {stopped} stopped and joined, {started} started")
-    } else {
-        String::new()
+    let (python, what) = match mode {
+        Mode::Processes => ("multiprocessing.Process(target=...)", "processes"),
+        Mode::Threads => ("threading.Thread(target=...)", "threads"),
+        Mode::FreeThreads => ("threading.Thread(target=...)  # 3.13t", "threads"),
     };
     line(
         python.to_string(),
-        format!("mode: {}: {what}{moved}", mode.title()),
+        format!(
+            "mode {}: {stopped} worker(s) stopped and joined, {started} started as {what}",
+            mode.title()
+        ),
     )
 }
 

@@ -58,11 +58,8 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: GilEffect) {
                         switch.stopped.len(),
                         switch.started.len(),
                     ));
-                    for added in &switch.started {
-                        let workload = app.gil.workload;
-                        if let Some(line) = narrate::added(added, mode, workload).into_iter().next()
-                        {
-                            // One line for the interpreter if new, else the thread.
+                    for (added, workload) in &switch.started {
+                        for line in narrate::added(added, mode, *workload) {
                             app.say(line);
                         }
                         select(app, added);

@@ -360,7 +360,7 @@ impl GilLab {
         self.mode = mode;
         let mut started = Vec::new();
         for workload in workloads {
-            started.push(self.add(lab, workload, task_ms)?);
+            started.push((self.add(lab, workload, task_ms)?, workload));
         }
         let convoy = if convoy {
             Some(
@@ -515,7 +515,8 @@ fn join_or_kill(lab: &mut Lab, id: WorkerId) -> Option<i32> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModeSwitch {
     pub stopped: Vec<(WorkerId, i32)>,
-    pub started: Vec<Added>,
+    /// Each worker started, with the workload it kept.
+    pub started: Vec<(Added, Workload)>,
     pub convoy: Option<Added>,
 }
 
