@@ -154,7 +154,6 @@ fn app() -> App {
         ])),
         race: None,
         processes: vec![],
-        racing: false,
     });
     for (tenth, ops) in (0..=30u64).zip((0..).step_by(19)) {
         let key = Some(ConvoyKey {
@@ -276,7 +275,6 @@ fn racing_app() -> App {
     race_interp.area = 1;
     race_interp.id = 9;
     snap.race = Some(race_interp);
-    snap.racing = true;
     app
 }
 

@@ -164,6 +164,10 @@ impl GilPanel<'_> {
                     dim,
                 ));
             }
+            (_, Some(i)) if !i.alive => spans.push(Span::styled(
+                "the interpreter has ended, and its threads with it: s starts a new one",
+                dim,
+            )),
             (Mode::Threads, Some(i)) if i.gil => {
                 let holder = match i.holder {
                     Some(t) => format!("T{t} holds the GIL"),

@@ -218,35 +218,20 @@ fn follow_interpreter(
             .reset(interp.area, interp.generation, interp.first_seq);
         g.paused_lanes = None;
     }
-    // A stopped process writes nothing: its lanes say so while it is paused.
+    // A stopped process writes nothing: its lanes say so while it is
+    // paused. Resumed: the states it stopped in come back, and what it
+    // wrote since follows them.
     let paused = app
         .workers
         .iter()
         .any(|w| w.id == interp.id && w.status == Status::Alive { paused: true });
-    match (paused, g.paused_lanes.take()) {
-        (true, None) => {
-            let saved: Vec<LaneState> = g
-                .threads
-                .lanes
-                .iter()
-                .map(|l| l.state().unwrap_or(LaneState::Done))
-                .collect();
-            for lane in &mut g.threads.lanes {
-                if lane.state() != Some(LaneState::Done) {
-                    lane.set(now, LaneState::Stopped);
-                }
-            }
-            g.paused_lanes = Some(saved);
-        }
-        (true, Some(saved)) => g.paused_lanes = Some(saved),
-        (false, Some(saved)) => {
-            for (lane, state) in g.threads.lanes.iter_mut().zip(saved) {
-                if lane.state() == Some(LaneState::Stopped) {
-                    lane.set(now, state);
-                }
+    let saved = g.paused_lanes.take();
+    if let (false, Some(saved)) = (paused, &saved) {
+        for (lane, &state) in g.threads.lanes.iter_mut().zip(saved) {
+            if lane.state() == Some(LaneState::Stopped) {
+                lane.set(now, state);
             }
         }
-        (false, None) => {}
     }
     let read = engine
         .gil
@@ -259,6 +244,23 @@ fn follow_interpreter(
         if t.kind == ThreadKind::Convoy {
             lane.label = "I/O".into();
         }
+    }
+    // Pausing: after the records written just before the stop are in.
+    if paused {
+        g.paused_lanes = Some(saved.unwrap_or_else(|| {
+            let states = g
+                .threads
+                .lanes
+                .iter()
+                .map(|l| l.state().unwrap_or(LaneState::Done))
+                .collect();
+            for lane in &mut g.threads.lanes {
+                if lane.state() != Some(LaneState::Done) {
+                    lane.set(now, LaneState::Stopped);
+                }
+            }
+            states
+        }));
     }
     if !interp.alive {
         for lane in &mut g.threads.lanes {

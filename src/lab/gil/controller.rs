@@ -17,7 +17,7 @@ use crate::lab::{Lab, LabError, Role, StartOptions, Status, WorkerId, Workload};
 use super::area::{
     FOREVER, GilSection, INTERACTIVE, InterpArea, InterpConfig, RACE, ThreadKind, ThreadState,
 };
-use super::race::{Race, RaceEvent, RacePlan, RunResult};
+use super::race::{Race, RaceEvent, RacePlan};
 use super::ring::Read;
 use super::{DEFAULT_INTERVAL_US, Mode};
 
@@ -109,7 +109,6 @@ pub struct GilSnapshot {
     pub race: Option<InterpSnapshot>,
     /// The lab's own worker processes that are not joined.
     pub processes: Vec<WorkerId>,
-    pub racing: bool,
 }
 
 struct Interp {
@@ -163,10 +162,6 @@ impl GilLab {
 
     pub fn interval_us(&self) -> u32 {
         self.interval_us
-    }
-
-    pub fn convoy_on(&self) -> bool {
-        self.convoy.is_some()
     }
 
     pub fn racing(&self) -> bool {
@@ -430,15 +425,6 @@ impl GilLab {
         Some(GilEvent::Race(race.cancel(lab)))
     }
 
-    /// The race's results so far.
-    pub fn race_results(&self) -> &[RunResult] {
-        self.race.as_ref().map_or(&[], |r| r.results())
-    }
-
-    pub fn race_plan(&self) -> Option<&RacePlan> {
-        self.race.as_ref().map(|r| r.plan())
-    }
-
     /// Looks at everything once, without blocking.
     pub fn poll(&mut self, lab: &mut Lab) -> Vec<GilEvent> {
         let mut events = Vec::new();
@@ -484,7 +470,6 @@ impl GilLab {
                 .copied()
                 .filter(|&id| !matches!(lab.status(id), Ok(Status::Joined(_)) | Err(_)))
                 .collect(),
-            racing: self.racing(),
         }
     }
 

@@ -100,7 +100,8 @@ fn find_area(
             return None;
         }
         slot.beat();
-        std::thread::sleep(Duration::from_millis(1));
+        // proclab names the area right after the spawn: a short wait.
+        std::thread::sleep(Duration::from_micros(200));
     }
 }
 

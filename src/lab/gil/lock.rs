@@ -73,10 +73,6 @@ impl<'a> GilThread<'a> {
         }
     }
 
-    pub fn number(&self) -> u16 {
-        self.me
-    }
-
     /// The thread starts running Python code: it takes the GIL, as a new
     /// thread does in `t_bootstrap` (`PyEval_AcquireThread`).
     pub fn attach(&mut self) {

@@ -152,14 +152,6 @@ impl Race {
         }
     }
 
-    pub fn plan(&self) -> &RacePlan {
-        &self.plan
-    }
-
-    pub fn results(&self) -> &[RunResult] {
-        &self.results
-    }
-
     /// The race has finished, failed or been cancelled.
     pub fn is_over(&self) -> bool {
         self.over
@@ -188,7 +180,7 @@ impl Race {
         }
         if !self.started {
             self.started = true;
-            self.paused = pause_others(lab, &[]);
+            self.paused = pause_others(lab);
             if !self.paused.is_empty() {
                 events.push(RaceEvent::Paused(self.paused.clone()));
             }
@@ -431,12 +423,13 @@ fn finished(lab: &mut Lab, run: &Run) -> Check {
     if done { Check::Done } else { Check::Running }
 }
 
-/// Pauses every live, running worker not in `keep`; returns their ids.
-fn pause_others(lab: &mut Lab, keep: &[WorkerId]) -> Vec<WorkerId> {
+/// Pauses every live, running worker (the race has started none yet);
+/// returns their ids.
+fn pause_others(lab: &mut Lab) -> Vec<WorkerId> {
     let running: Vec<WorkerId> = lab
         .snapshot()
         .iter()
-        .filter(|w| w.status == Status::Alive { paused: false } && !keep.contains(&w.id))
+        .filter(|w| w.status == Status::Alive { paused: false })
         .map(|w| w.id)
         .collect();
     running
