@@ -204,33 +204,21 @@ impl GilAction {
         }
     }
 
-    /// A sentence for the help overlay.
+    /// A sentence for the help overlay (it fits an 80-column terminal).
     pub fn describe(self) -> String {
         match self {
-            GilAction::Add => {
-                "start a worker in the current mode: a process, or a thread in the interpreter"
-                    .into()
-            }
-            GilAction::CycleMode => {
-                "mode: processes, threads + GIL (simulated), free threads; the workers restart in it"
-                    .into()
-            }
-            GilAction::ToggleWorkload => {
-                "new workers and the race: CPU-bound loop or I/O-bound sleep".into()
-            }
-            GilAction::ToggleConvoy => {
-                "an I/O thread making short blocking calls: the convoy effect in ops/s".into()
-            }
-            GilAction::IntervalDown => "shorter switch interval (sys.setswitchinterval)".into(),
-            GilAction::IntervalUp => "longer switch interval (sys.setswitchinterval)".into(),
-            GilAction::Race => {
-                "race: the same job with 1, 2, ... workers in every mode; speedup and efficiency"
-                    .into()
-            }
-            GilAction::CancelRace => "cancel the race: its workers are killed and joined".into(),
-            GilAction::Zoom => "timeline: 100 ms, 10 ms or 1 ms per cell".into(),
-            GilAction::ToggleView => "show the timeline or the race results".into(),
+            GilAction::Add => "start a worker: a process, or a thread in the interpreter",
+            GilAction::CycleMode => "mode: processes, threads + GIL, free threads; restarts all",
+            GilAction::ToggleWorkload => "new workers and race: CPU-bound loop or I/O-bound sleep",
+            GilAction::ToggleConvoy => "an I/O thread of short blocking calls: the convoy effect",
+            GilAction::IntervalDown => "shorter switch interval (sys.setswitchinterval)",
+            GilAction::IntervalUp => "longer switch interval (sys.setswitchinterval)",
+            GilAction::Race => "race every mode with 1, 2, ... workers; speedups drawn",
+            GilAction::CancelRace => "cancel the race: its workers are killed and joined",
+            GilAction::Zoom => "timeline: 100 ms, 10 ms or 1 ms per cell",
+            GilAction::ToggleView => "show the timeline or the race results",
         }
+        .into()
     }
 }
 

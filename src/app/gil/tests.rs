@@ -87,3 +87,27 @@ fn the_gil_keys_are_in_the_keymap() {
     assert_eq!(find('p'), Some(Action::TogglePause));
     assert_eq!(find('q'), Some(Action::Quit));
 }
+
+#[test]
+fn every_help_line_fits_an_80_column_terminal() {
+    use GilAction::*;
+    for a in [
+        Add,
+        CycleMode,
+        ToggleWorkload,
+        ToggleConvoy,
+        IntervalDown,
+        IntervalUp,
+        Race,
+        CancelRace,
+        Zoom,
+        ToggleView,
+    ] {
+        // The help box is 76 wide: borders and a 14-cell key column.
+        assert!(
+            a.describe().chars().count() <= 60,
+            "{a:?}: {}",
+            a.describe()
+        );
+    }
+}
