@@ -5,13 +5,15 @@
 //! CPU-bound threads or processes, in proclab and in CPython.
 //!
 //! ```text
-//! cargo bench --bench gil                              # 3 runs of each, 1 s tasks
-//! PROCLAB_BENCH_ROUNDS=5 PROCLAB_BENCH_TASK_MS=500 cargo bench --bench gil
+//! cargo bench --bench gil                              # 5 runs of each, 0.5 s tasks
+//! PROCLAB_BENCH_ROUNDS=3 PROCLAB_BENCH_TASK_MS=1000 cargo bench --bench gil
 //! ```
 //!
-//! The race is `proclab race --compare-python` itself (src/cmd/race.rs),
-//! with the median of `PROCLAB_BENCH_ROUNDS` runs (default 3) kept for
-//! each configuration.
+//! The race is `proclab race --compare-python` itself (src/cmd/race.rs):
+//! every configuration runs `PROCLAB_BENCH_ROUNDS` times (default 5),
+//! proclab and CPython in turn, and the fastest run of each is kept, since
+//! other programs on the machine only ever slow a run down. The convoy
+//! figures are the median of three measurements, proclab and CPython in turn.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -27,14 +29,16 @@ use proclab::lab::gil::area::ThreadKind;
 use proclab::lab::{Lab, LabConfig, Workload};
 
 const PROCLAB: &str = env!("CARGO_BIN_EXE_proclab");
-/// How long each convoy figure is measured, after a second to settle.
-const CONVOY_SECS: f64 = 3.0;
+/// How long each convoy measurement lasts, after a second to settle.
+const CONVOY_SECS: f64 = 2.0;
+/// Convoy measurements per figure; the median is kept.
+const CONVOY_TRIES: usize = 3;
 
 fn task_ms() -> u64 {
     std::env::var("PROCLAB_BENCH_TASK_MS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1000)
+        .unwrap_or(500)
 }
 
 /// The I/O thread's calls per second in proclab beside `cpu` CPU-bound
@@ -67,6 +71,11 @@ fn proclab_convoy(engine: &mut Engine, mode: Mode, cpu: usize) -> f64 {
     rate
 }
 
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied()
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo bench -- --list` and test discovery.
@@ -81,7 +90,7 @@ fn main() {
         switch_interval_us: proclab::lab::gil::DEFAULT_INTERVAL_US,
         compare_python: python.is_some(),
         python: python.clone().unwrap_or_else(|| "python3".into()),
-        repeat: rounds(3) as u32,
+        repeat: rounds(5) as u32,
     };
     println!("## The GIL race (`cargo bench --bench gil`)\n");
     run_with(&args, LabConfig::with_exe(PROCLAB), &mut std::io::stdout()).expect("the race runs");
@@ -105,10 +114,19 @@ fn main() {
         (Mode::Processes, 1),
         (Mode::Processes, 2),
     ] {
-        let ours = proclab_convoy(&mut engine, mode, cpu);
-        let theirs = py
-            .as_ref()
-            .and_then(|p| p.convoy(mode, cpu, CONVOY_SECS).ok());
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        for _ in 0..CONVOY_TRIES {
+            ours.push(proclab_convoy(&mut engine, mode, cpu));
+            if let Some(t) = py
+                .as_ref()
+                .and_then(|p| p.convoy(mode, cpu, CONVOY_SECS).ok())
+            {
+                theirs.push(t);
+            }
+        }
+        let ours = median(ours).expect("a measurement");
+        let theirs = median(theirs);
         let what = match (mode, cpu) {
             (_, 0) => "none".to_string(),
             (Mode::Processes, n) => format!("{n} process(es)"),

@@ -8,8 +8,6 @@ use crate::lab::gil::Mode;
 use crate::lab::gil::area::MAX_THREADS;
 use crate::lab::{DEFAULT_MAX_WORKERS, MAX_WORKERS_LIMIT, Workload};
 
-pub use crate::cmd::race::RaceArgs;
-
 /// A terminal lab that makes parallelism visible: real worker processes,
 /// real signals, real shared memory, and the Python multiprocessing line
 /// for every action.
@@ -84,6 +82,47 @@ pub enum Command {
     /// Run the GIL race with no terminal UI and print the results, beside
     /// real CPython threads and processes with --compare-python.
     Race(RaceArgs),
+}
+
+/// Arguments of `proclab race`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RaceArgs {
+    /// Modes to race, in order (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = Mode::ALL)]
+    pub modes: Vec<Mode>,
+
+    /// Race with 1 to N workers in each mode (default: 2 x cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS as u64))]
+    pub workers: Option<u64>,
+
+    /// Tasks in the job, shared out between the workers (default: 2 x cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub tasks: Option<u64>,
+
+    /// Wall time of one task run alone, in milliseconds.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=600_000))]
+    pub task_ms: u64,
+
+    /// CPU-bound tasks (a counting loop) or I/O-bound ones (a sleep).
+    #[arg(long, value_enum, default_value_t = Workload::Cpu)]
+    pub workload: Workload,
+
+    /// The switch interval of the thread modes in milliseconds, 0.1 to 1000.
+    #[arg(long = "switch-interval-ms", value_name = "MS", default_value = "5", value_parser = switch_interval_us)]
+    pub switch_interval_us: u32,
+
+    /// Run the same job with real CPython threads and processes too.
+    #[arg(long)]
+    pub compare_python: bool,
+
+    /// The CPython to compare with.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
+
+    /// Run each configuration N times and keep the fastest run: a run
+    /// slowed by other programs is slow, never fast.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub repeat: u32,
 }
 
 /// Parses a switch interval given in milliseconds into microseconds.

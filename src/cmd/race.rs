@@ -10,52 +10,13 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
+pub use crate::cli::RaceArgs;
 use crate::lab::engine::{Engine, EngineEvent};
-use crate::lab::gil::race::{RaceEvent, RacePlan, RunResult};
+use crate::lab::gil::race::{self, RaceEvent, RacePlan, RunResult};
 use crate::lab::gil::{self, GilEvent, Mode};
 use crate::lab::{Lab, LabConfig, Workload};
 
 use super::python::{PyRun, Python};
-
-/// Arguments of `proclab race`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct RaceArgs {
-    /// Modes to race, in order (comma-separated).
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = Mode::ALL)]
-    pub modes: Vec<Mode>,
-
-    /// Race with 1 to N workers in each mode (default: 2 x cores).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=gil::area::MAX_THREADS as u64))]
-    pub workers: Option<u64>,
-
-    /// Tasks in the job, shared out between the workers (default: 2 x cores).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub tasks: Option<u64>,
-
-    /// Wall time of one task run alone, in milliseconds.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=600_000))]
-    pub task_ms: u64,
-
-    /// CPU-bound tasks (a counting loop) or I/O-bound ones (a sleep).
-    #[arg(long, value_enum, default_value_t = Workload::Cpu)]
-    pub workload: Workload,
-
-    /// The switch interval of the thread modes in milliseconds, 0.1 to 1000.
-    #[arg(long = "switch-interval-ms", value_name = "MS", default_value = "5", value_parser = crate::cli::switch_interval_us)]
-    pub switch_interval_us: u32,
-
-    /// Run the same job with real CPython threads and processes too.
-    #[arg(long)]
-    pub compare_python: bool,
-
-    /// The CPython to compare with.
-    #[arg(long, default_value = "python3")]
-    pub python: String,
-
-    /// Run each configuration N times and keep the run of median wall time.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
-    pub repeat: u32,
-}
 
 /// The job every run does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,10 +62,12 @@ pub fn run_once(
     }
 }
 
-/// The run of median wall time.
-fn median<T: Copy>(mut runs: Vec<T>, wall: impl Fn(&T) -> Duration) -> T {
-    runs.sort_by_key(|r| wall(r));
-    runs[runs.len() / 2]
+/// The run of least wall time.
+fn fastest<T: Copy>(runs: Vec<T>, wall: impl Fn(&T) -> Duration) -> T {
+    *runs
+        .iter()
+        .min_by_key(|r| wall(r))
+        .expect("at least one run")
 }
 
 /// One configuration's figures: proclab's, and CPython's if measured.
@@ -142,10 +105,9 @@ fn print_row(
     out: &mut impl Write,
     rows: &[Row],
     row: &Row,
-    cores: usize,
+    ideal: f64,
     compare: bool,
 ) -> std::io::Result<()> {
-    let ideal = row.workers.min(cores) as f64;
     let ours = ours_speedup(rows, row);
     let cpu = row.ours.cpu.map_or("?".into(), secs);
     let fmt = |s: Option<f64>| s.map_or("-".to_string(), |s| format!("{s:.2}x"));
@@ -248,7 +210,11 @@ pub fn run_with(
         )?;
     }
     if args.repeat > 1 {
-        writeln!(out, "each run {} times, the median kept", args.repeat)?;
+        writeln!(
+            out,
+            "each configuration run {} times, the fastest kept (other programs only slow a run down)",
+            args.repeat
+        )?;
     }
     writeln!(out)?;
     write!(
@@ -279,11 +245,12 @@ pub fn run_with(
             let row = Row {
                 mode,
                 workers,
-                ours: median(ours, |r| r.wall),
-                python: (!theirs.is_empty()).then(|| median(theirs, |r| r.wall)),
+                ours: fastest(ours, |r| r.wall),
+                python: (!theirs.is_empty()).then(|| fastest(theirs, |r| r.wall)),
             };
             rows.push(row);
-            print_row(out, &rows, &row, cores, python.is_some())?;
+            let ideal = race::ideal(job.workload, workers, cores);
+            print_row(out, &rows, &row, ideal, python.is_some())?;
         }
     }
     if python.is_some() {

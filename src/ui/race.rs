@@ -11,7 +11,7 @@ use ratatui::widgets::Widget;
 
 use crate::app::App;
 use crate::app::gil::race::{RaceStatus, RaceView, RowState};
-use crate::lab::gil;
+use crate::lab::{Workload, gil};
 
 use super::theme::Theme;
 
@@ -116,12 +116,12 @@ impl RaceTable<'_> {
         } else {
             ""
         };
+        let ideal = match self.race.workload {
+            Workload::Cpu => format!("min(n, {} cores)", self.race.cores),
+            Workload::Io => "n: sleeps need no core".to_string(),
+        };
         Line::from(Span::styled(
-            format!(
-                "{} · ┊ ideal = min(n, {} cores){efficiency}",
-                detail.legend(),
-                self.race.cores
-            ),
+            format!("{} · ┊ ideal = {ideal}{efficiency}", detail.legend()),
             self.theme.dim,
         ))
     }

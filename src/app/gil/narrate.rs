@@ -145,10 +145,14 @@ pub fn race_started(plan: &RacePlan, cores: usize) -> Line {
             max + 1
         ),
         format!(
-            "race: {} {} tasks of {} ms, 1 to {max} workers, every mode; ideal speedup min(workers, {cores} cores)",
+            "race: {} {} tasks of {} ms, 1 to {max} workers, every mode; ideal speedup {}",
             plan.tasks,
             plan.workload.name(),
-            plan.task_ms
+            plan.task_ms,
+            match plan.workload {
+                Workload::Cpu => format!("min(workers, {cores} cores)"),
+                Workload::Io => "one per worker: sleeps need no core".to_string(),
+            }
         ),
     )
 }

@@ -1,13 +1,14 @@
 //! The race as the screen shows it: one row per run (mode, workers), filled
 //! in as the engine reports each run, with the speedup against one worker
-//! of the same mode and the efficiency against the ideal, min(workers, cores).
+//! of the same mode and the efficiency against the ideal: min(workers,
+//! cores) for CPU-bound work, every worker for sleeps.
 
 use std::time::Duration;
 
 use crate::lab::WorkerId;
 use crate::lab::Workload;
 use crate::lab::gil::Mode;
-use crate::lab::gil::race::{RaceEvent, RacePlan, RunResult};
+use crate::lab::gil::race::{RaceEvent, RacePlan, RunResult, ideal};
 
 /// Where one run is.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,9 +101,10 @@ impl RaceView {
         }
     }
 
-    /// The best speedup possible: every worker on a core of its own.
+    /// The best speedup possible: every worker on a core of its own for
+    /// CPU-bound work; every worker for sleeps, which need no core.
     pub fn ideal(&self, workers: usize) -> f64 {
-        workers.min(self.cores) as f64
+        ideal(self.workload, workers, self.cores)
     }
 
     /// Wall time with one worker over wall time with `workers`, same mode.
@@ -202,6 +204,12 @@ mod tests {
         assert_eq!(race.efficiency(Mode::Processes, 4), Some(1.0));
         assert_eq!(race.speedup(Mode::Threads, 2), None);
         assert_eq!(race.done(), 4);
+    }
+
+    #[test]
+    fn sleeps_need_no_core_so_their_ideal_is_every_worker() {
+        assert_eq!(ideal(Workload::Io, 4, 2), 4.0);
+        assert_eq!(ideal(Workload::Cpu, 4, 2), 2.0);
     }
 
     #[test]

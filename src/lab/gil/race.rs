@@ -65,6 +65,15 @@ pub fn share(tasks: u64, workers: usize, i: usize) -> u64 {
     tasks / w + u64::from((i as u64) < tasks % w)
 }
 
+/// The best speedup `workers` workers can reach on `cores` cores: one
+/// core each for CPU-bound work; for sleeps, which need no core, one each.
+pub fn ideal(workload: Workload, workers: usize, cores: usize) -> f64 {
+    match workload {
+        Workload::Cpu => workers.min(cores) as f64,
+        Workload::Io => workers as f64,
+    }
+}
+
 /// One finished run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunResult {
