@@ -23,7 +23,7 @@
 //! Every change is also written to the area's ring, under `mutex`, so the
 //! ring's order is the order in which the lock changed hands.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use crate::lab::clock;
@@ -92,6 +92,13 @@ impl<'a> GilThread<'a> {
             self.area.ring.push(self.me, EventKind::Done, 0);
         }
         self.entry.set_state(ThreadState::Done);
+    }
+
+    /// The drop request flag, for work loops that look at it between
+    /// handfuls of operations before calling [`eval_breaker`](Self::eval_breaker).
+    /// Without a GIL nothing ever sets it.
+    pub fn drop_request(&self) -> &'a AtomicU32 {
+        &self.area.gil.drop_request
     }
 
     /// An eval breaker point: if another thread asked for the GIL, give it
