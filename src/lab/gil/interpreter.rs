@@ -9,13 +9,13 @@
 //! its area of the shared region, found by its slot number.
 
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::lab::clock;
 use crate::lab::shm::{Region, SectionId};
 use crate::lab::slot::{PROGRESS_SCALE, Phase, Slot};
-use crate::lab::work::spin;
+use crate::lab::work::{self, spin};
 use crate::lab::worker::between_slices;
 
 use super::area::{FOREVER, GilSection, InterpArea, MAX_THREADS, ThreadEntry, ThreadKind};
@@ -27,14 +27,7 @@ pub const NO_AREA: i32 = 4;
 const FIND_AREA: Duration = Duration::from_secs(5);
 /// How often the main thread looks for requests and reports.
 const MAIN_TICK: Duration = Duration::from_millis(5);
-/// Loop turns between two looks at the drop request. CPython looks at
-/// every loop back edge, tens of nanoseconds apart, and that promptness
-/// matters: the holder drops the GIL while the thread that asked for it is
-/// still awake, so that thread usually wins it over threads asleep in
-/// `take_gil` (an I/O thread beside two CPU-bound threads then waits two
-/// intervals, not one, as in CPython). A few dozen turns of the counting
-/// loop keep that, for about one percent of its speed.
-pub const EVAL_BREAKER_TURNS: u64 = 32;
+
 /// How often an I/O-bound task reports progress from its sleep.
 const IO_STEP: Duration = Duration::from_millis(10);
 /// The convoy thread's blocking call: as short as a `recv` that finds data.
@@ -192,27 +185,13 @@ fn run_tasks(gil: &mut GilThread<'_>, entry: &ThreadEntry, per_ms: u64) {
     }
 }
 
-/// `iters` turns of the counting loop, stopping early (at a multiple of
-/// [`EVAL_BREAKER_TURNS`]) if `asked` is set; returns the turns done.
-#[inline(never)]
-fn spin_until_asked(iters: u64, asked: &AtomicU32) -> u64 {
-    let mut acc = 0u64;
-    let mut i = 0;
-    while i < iters {
-        let end = (i + EVAL_BREAKER_TURNS).min(iters);
-        while i < end {
-            acc = std::hint::black_box(acc.wrapping_add(i));
-            i += 1;
-        }
-        if asked.load(Ordering::Relaxed) != 0 {
-            break;
-        }
-    }
-    std::hint::black_box(acc);
-    i
-}
-
-/// The counting loop, looking for a drop request every few dozen turns.
+/// The counting loop, looking at the drop request every few dozen turns
+/// ([`work::CHECK_TURNS`]) as CPython's eval breaker is looked at on every
+/// loop back edge. That promptness matters: the holder drops the GIL while
+/// the thread that asked for it is still awake, so that thread usually
+/// wins it over threads asleep in `take_gil` (an I/O thread beside two
+/// CPU-bound threads then waits two intervals or more, not one, as in
+/// CPython).
 fn cpu_task(gil: &mut GilThread<'_>, entry: &ThreadEntry, per_ms: u64, task_ms: u64) {
     let total = per_ms.saturating_mul(task_ms).max(1);
     let asked = gil.drop_request();
@@ -220,7 +199,7 @@ fn cpu_task(gil: &mut GilThread<'_>, entry: &ThreadEntry, per_ms: u64, task_ms: 
     let mut next_report = per_ms;
     entry.progress.store(0, Ordering::Relaxed);
     while done < total {
-        done += spin_until_asked(per_ms.min(total - done), asked);
+        done += work::spin_until(per_ms.min(total - done), asked);
         gil.eval_breaker();
         if done >= next_report {
             next_report += per_ms;
