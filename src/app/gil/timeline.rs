@@ -278,11 +278,19 @@ impl ThreadLanes {
         }
     }
 
-    /// Forgets what is older than the history kept.
+    /// Forgets what is older than the history kept, and the lanes
+    /// themselves once all their threads have been done that long.
     pub fn trim(&mut self, now_ns: u64) {
         let before = now_ns.saturating_sub(HISTORY_NS);
         for lane in &mut self.lanes {
             lane.trim(before);
+        }
+        let all_gone = self.lanes.iter().all(|l| match l.changes.back() {
+            Some(&(at, LaneState::Done)) => at < before,
+            _ => false,
+        });
+        if all_gone {
+            self.lanes.clear();
         }
         while self.handovers.front().is_some_and(|&t| t < before) {
             self.handovers.pop_front();
@@ -374,6 +382,18 @@ mod tests {
         let cells = lane.cells(10 * MS, MS, 10);
         assert_eq!(cells[..5], [Cell::Empty; 5]);
         assert_eq!(cells[9], Cell::State(LaneState::Io));
+    }
+
+    #[test]
+    fn lanes_of_threads_long_done_are_dropped() {
+        let mut t = turns();
+        for lane in &mut t.lanes {
+            lane.set(100 * MS, LaneState::Done);
+        }
+        t.trim(100 * MS + HISTORY_NS / 2);
+        assert_eq!(t.lanes.len(), 2, "still in the history");
+        t.trim(101 * MS + HISTORY_NS);
+        assert!(t.lanes.is_empty());
     }
 
     #[test]
