@@ -8,6 +8,8 @@ use clap::{CommandFactory, Parser, Subcommand, error::ErrorKind};
 use crate::app::pool::{DEFAULT_INIT_MS, DEFAULT_ITEM_US, PoolSettings};
 use crate::app::{LabId, ThemeName};
 use crate::lab::counter::{CounterMode, DEFAULT_INCREMENTS};
+use crate::lab::gil::Mode;
+use crate::lab::gil::area::MAX_THREADS;
 use crate::lab::pool::spec::{BYTES_PER_ITEM, MEMORY_BUDGET};
 use crate::lab::pool::{ChunkChoice, Cost, DEFAULT_ITEMS, MAX_ITEMS, MAX_POOL_WORKERS, Method};
 use crate::lab::sync_lab::DEFAULT_PERMITS;
@@ -115,6 +117,24 @@ pub struct Cli {
     #[command(flatten)]
     pub comms: crate::app::comms::options::CommsArgs,
 
+    /// GIL lab: how workers run: processes, threads (under a simulated GIL)
+    /// or free-threads (no GIL).
+    #[arg(long, value_enum, default_value_t = Mode::Processes)]
+    pub mode: Mode,
+
+    /// GIL lab: the switch interval in milliseconds (Python's
+    /// sys.setswitchinterval), from 0.1 to 1000.
+    #[arg(long = "switch-interval-ms", value_name = "MS", default_value = "5", value_parser = switch_interval_us)]
+    pub switch_interval_us: u32,
+
+    /// GIL lab: tasks in the race's job (default: 2 x cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub race_tasks: Option<u64>,
+
+    /// GIL lab: the race runs 1 to N workers in each mode (default: 2 x cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS as u64))]
+    pub race_workers: Option<u64>,
+
     /// The look: standard, or projector (high contrast, thick bars, large digits).
     #[arg(long, global = true, value_enum, default_value_t = ThemeName::Standard)]
     pub theme: ThemeName,
@@ -142,12 +162,71 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
+    /// Run the GIL race with no terminal UI and print the results, beside
+    /// real CPython threads and processes with --compare-python.
+    Race(RaceArgs),
     /// Run a scripted demo from a scenario file (TOML).
     Play(PlayArgs),
     /// Walk through a lesson, step by step; without a name, list them.
     Lesson(LessonArgs),
     /// Show or write the configuration.
     Config(ConfigArgs),
+}
+
+/// Arguments of `proclab race`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RaceArgs {
+    /// Modes to race, in order (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = Mode::ALL)]
+    pub modes: Vec<Mode>,
+
+    /// Race with 1 to N workers in each mode (default: 2 x cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS as u64))]
+    pub workers: Option<u64>,
+
+    /// Tasks in the job, shared out between the workers (default: 2 x cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub tasks: Option<u64>,
+
+    /// Wall time of one task run alone, in milliseconds.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=600_000))]
+    pub task_ms: u64,
+
+    /// CPU-bound tasks (a counting loop) or I/O-bound ones (a sleep).
+    #[arg(long, value_enum, default_value_t = Workload::Cpu)]
+    pub workload: Workload,
+
+    /// The switch interval of the thread modes in milliseconds, 0.1 to 1000.
+    #[arg(long = "switch-interval-ms", value_name = "MS", default_value = "5", value_parser = switch_interval_us)]
+    pub switch_interval_us: u32,
+
+    /// Run the same job with real CPython threads and processes too.
+    #[arg(long)]
+    pub compare_python: bool,
+
+    /// The CPython to compare with.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
+
+    /// Run each configuration N times and keep the fastest run: a run
+    /// slowed by other programs is slow, never fast.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub repeat: u32,
+}
+
+/// Parses a switch interval given in milliseconds into microseconds.
+pub fn switch_interval_us(value: &str) -> Result<u32, String> {
+    use crate::lab::gil::{MAX_INTERVAL_US, MIN_INTERVAL_US};
+    let range = "the switch interval is 0.1 to 1000 ms";
+    let ms: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number of milliseconds: {range}"))?;
+    let us = (ms * 1000.0).round();
+    if !ms.is_finite() || us < f64::from(MIN_INTERVAL_US) || us > f64::from(MAX_INTERVAL_US) {
+        return Err(format!("{value} ms is out of range: {range}"));
+    }
+    Ok(us as u32)
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -249,6 +328,21 @@ impl Cli {
         if let Some(parties) = self.parties.filter(|&p| p > self.max_workers) {
             return invalid(format!(
                 "--parties {parties} is more than --max-workers {}: parties must be from 1 to {}",
+                self.max_workers, self.max_workers
+            ));
+        }
+        if self.lab == LabId::Gil && self.mode.is_threads() && workers as usize > MAX_THREADS {
+            return invalid(format!(
+                "--workers {workers} is more than the {MAX_THREADS} threads one interpreter runs \
+                 (--mode {}): start 0 to {MAX_THREADS}",
+                self.mode.name()
+            ));
+        }
+        if let Some(n) = self.race_workers
+            && n > u64::from(self.max_workers)
+        {
+            return invalid(format!(
+                "--race-workers {n} is more than --max-workers {}: race with 1 to {} workers",
                 self.max_workers, self.max_workers
             ));
         }
@@ -395,6 +489,20 @@ mod tests {
             (&["--method", "starmap"], "imap_unordered"),
             (&["--maxtasksperchild", "0"], "--maxtasksperchild"),
             (&["--cost", "heavy"], "skewed"),
+            (&["--mode", "greenlets"], "--mode"),
+            (&["--switch-interval-ms", "0.05"], "0.1 to 1000 ms"),
+            (&["--switch-interval-ms", "1001"], "--switch-interval-ms"),
+            (&["--switch-interval-ms", "fast"], "0.1 to 1000 ms"),
+            (&["--race-workers", "0"], "--race-workers"),
+            (&["--race-workers", "65"], "--race-workers"),
+            (
+                &["--race-workers", "9", "--max-workers", "4"],
+                "--max-workers 4",
+            ),
+            (
+                &["--lab", "gil", "--mode", "threads", "--workers", "65"],
+                "64 threads",
+            ),
             (&["--capacity", "0"], "--capacity"),
             (&["--capacity", "65537"], "1..=65536"),
             (&["--producers", "300"], "--producers"),
@@ -477,5 +585,26 @@ mod tests {
         assert_eq!(s.cost, Cost::Skewed);
         let alias = parse(&["--method", "apply-async"]).unwrap();
         assert_eq!(alias.method, Method::ApplyAsync);
+    }
+
+    #[test]
+    fn the_gil_flags_parse() {
+        let cli = parse(&[
+            "--lab",
+            "gil",
+            "--mode",
+            "free-threads",
+            "--switch-interval-ms",
+            "0.1",
+        ])
+        .unwrap();
+        assert_eq!(cli.lab, LabId::Gil);
+        assert_eq!(cli.mode, Mode::FreeThreads);
+        assert_eq!(cli.switch_interval_us, 100);
+        assert_eq!(parse(&[]).unwrap().switch_interval_us, 5_000);
+        assert!(
+            parse(&["--lab", "gil", "--mode", "processes", "--workers", "100"]).is_ok(),
+            "the thread cap is for threads"
+        );
     }
 }

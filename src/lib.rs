@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod cmd;
 pub mod config;
 pub mod lab;
 pub mod metrics;

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
     };
     let result = match loaded.cli.command.clone() {
         None => lab(&loaded),
+        Some(Command::Race(race)) => Ok(proclab::cmd::race::main(&race)),
         Some(Command::Play(play)) => play_scenario(&loaded, &play),
         Some(Command::Lesson(lesson)) => lesson_cmd(&loaded, &lesson),
         Some(Command::Config(c)) => config_cmd(&c),

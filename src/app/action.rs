@@ -4,6 +4,7 @@ use crate::lab::slot::Control;
 use crate::lab::{StartOptions, WorkerId};
 
 use super::counter::{CounterAction, CounterEffect};
+use super::gil::{GilAction, GilEffect};
 use super::labs::LabId;
 use super::pool::{PoolAction, PoolEffect};
 use super::sync_lab::{SyncAction, SyncEffect};
@@ -61,6 +62,8 @@ pub enum Action {
     Pool(PoolAction),
     /// The queue, pipe and pipeline labs' own actions.
     Comms(super::comms::CommsAction),
+    /// The GIL lab's own actions.
+    Gil(GilAction),
 }
 
 /// The exit status `Action::Exit` asks for.
@@ -87,4 +90,5 @@ pub enum Effect {
     Sync(SyncEffect),
     Pool(PoolEffect),
     Comms(super::comms::CommsEffect),
+    Gil(GilEffect),
 }

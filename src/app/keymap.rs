@@ -295,6 +295,9 @@ impl Keymap {
         add(Key::char('+'), Pool(PoolAction::BiggerChunks), pool, false);
         add(Key::char('='), Pool(PoolAction::BiggerChunks), pool, false);
         add(Key::char('-'), Pool(PoolAction::SmallerChunks), pool, false);
+        for (key, action, footer) in super::gil::keys() {
+            add(key, action, Scope::Lab(LabId::Gil), footer);
+        }
 
         let g = Scope::Global;
         add(Key::plain(KeyCode::Up), SelectPrev, g, false);

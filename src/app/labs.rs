@@ -17,12 +17,15 @@ pub enum LabId {
     Pipe,
     /// fetch -> process -> save, joined by a pipe and a queue.
     Pipeline,
+    /// Threads under a simulated GIL, processes and free threads, and a race.
+    Gil,
 }
 
 impl LabId {
     /// Every lab, in selector order; number keys pick them by position.
     pub const ALL: &'static [LabId] = &[
         LabId::Lifecycle,
+        LabId::Gil,
         LabId::Queue,
         LabId::Pipe,
         LabId::Pipeline,
@@ -40,6 +43,7 @@ impl LabId {
             LabId::Queue => "Queue",
             LabId::Pipe => "Pipe",
             LabId::Pipeline => "Pipeline",
+            LabId::Gil => "GIL race",
         }
     }
 
@@ -53,6 +57,7 @@ impl LabId {
             LabId::Queue => "queue",
             LabId::Pipe => "pipe",
             LabId::Pipeline => "pipeline",
+            LabId::Gil => "gil",
         }
     }
 

@@ -8,6 +8,7 @@ pub mod action;
 pub mod comms;
 pub mod counter;
 pub mod counter_words;
+pub mod gil;
 pub mod keymap;
 pub mod labs;
 pub mod log;
@@ -23,7 +24,7 @@ use std::time::Duration;
 
 use crate::lab::slot::Control;
 use crate::lab::{StartOptions, Status, WorkerId, WorkerSnapshot, Workload};
-use crate::metrics::{ProcLoad, Sample};
+use crate::metrics::{ProcLoad, Sample, ThreadLoad};
 
 pub use self::action::{Action, EXIT_CODE, Effect};
 pub use self::keymap::{Key, Keymap};
@@ -80,9 +81,13 @@ pub struct App {
     pub workers: Vec<WorkerSnapshot>,
     /// The latest `/proc` reading of each worker pid.
     pub procs: HashMap<u32, ProcLoad>,
+    /// The latest `/proc` reading of each thread of a multithreaded worker, by tid.
+    pub threads: HashMap<u32, ThreadLoad>,
     pub cores: CoreHistory,
     pub selected: Option<WorkerId>,
     pub log: EventLog,
+    /// The GIL lab's state.
+    pub gil: gil::GilState,
     /// The help overlay's scroll offset, while it is open.
     pub help: Option<u16>,
     /// The queue, pipe and pipeline labs' settings and figures.
@@ -158,9 +163,11 @@ impl App {
             machine,
             workers: Vec::new(),
             procs: HashMap::new(),
+            threads: HashMap::new(),
             cores: CoreHistory::default(),
             selected: None,
             log: EventLog::default(),
+            gil: gil::GilState::default(),
             help: None,
             comms: comms::CommsState::default(),
             now: Duration::ZERO,
@@ -231,6 +238,7 @@ impl App {
             self.cores.push(cores);
         }
         self.procs = sample.procs.into_iter().map(|p| (p.pid, p)).collect();
+        self.threads = sample.threads.into_iter().map(|t| (t.tid, t)).collect();
     }
 
     /// Counts of workers by state, for headers and titles.
@@ -270,6 +278,7 @@ impl App {
             Action::Sync(a) => sync_lab::applies(self, a),
             Action::Pool(a) => pool::applies(self, a),
             Action::Comms(a) => a.applies(self),
+            Action::Gil(a) => gil::applies(self, a),
             _ => true,
         }
     }
@@ -333,6 +342,7 @@ impl App {
                 if paused { "resume" } else { "pause" }
             }
             Action::Sync(a) => sync_lab::action_label(self, a),
+            Action::Gil(a) => gil::action_label(self, a),
             other => other.label(),
         }
     }
@@ -397,6 +407,17 @@ impl Action {
         "pool-smaller-chunks",
         "pool-maxtasks",
         "pool-cost",
+        "lab-gil",
+        "gil-add",
+        "gil-mode",
+        "gil-workload",
+        "gil-convoy",
+        "gil-interval-down",
+        "gil-interval-up",
+        "gil-race",
+        "gil-cancel-race",
+        "gil-zoom",
+        "gil-view",
         "lab-queue",
         "lab-pipe",
         "lab-pipeline",
@@ -473,6 +494,16 @@ impl Action {
             "sync-more-parties" => Action::Sync(sync_lab::SyncAction::MoreParties),
             "sync-fewer-parties" => Action::Sync(sync_lab::SyncAction::FewerParties),
             "pool-run" => Action::Pool(pool::PoolAction::Run),
+            "gil-add" => Action::Gil(gil::GilAction::Add),
+            "gil-mode" => Action::Gil(gil::GilAction::CycleMode),
+            "gil-workload" => Action::Gil(gil::GilAction::ToggleWorkload),
+            "gil-convoy" => Action::Gil(gil::GilAction::ToggleConvoy),
+            "gil-interval-down" => Action::Gil(gil::GilAction::IntervalDown),
+            "gil-interval-up" => Action::Gil(gil::GilAction::IntervalUp),
+            "gil-race" => Action::Gil(gil::GilAction::Race),
+            "gil-cancel-race" => Action::Gil(gil::GilAction::CancelRace),
+            "gil-zoom" => Action::Gil(gil::GilAction::Zoom),
+            "gil-view" => Action::Gil(gil::GilAction::ToggleView),
             "pool-method" => Action::Pool(pool::PoolAction::NextMethod),
             "pool-chunks" => Action::Pool(pool::PoolAction::NextChunk),
             "pool-bigger-chunks" => Action::Pool(pool::PoolAction::BiggerChunks),
@@ -543,6 +574,7 @@ impl Action {
             Action::Sync(a) => a.label(),
             Action::Pool(a) => a.label(),
             Action::Comms(a) => a.label(),
+            Action::Gil(a) => a.label(),
         }
     }
 
@@ -585,6 +617,7 @@ impl Action {
             Action::Sync(a) => a.describe(),
             Action::Pool(a) => a.describe(),
             Action::Comms(a) => a.describe().into(),
+            Action::Gil(a) => a.describe(),
         }
     }
 }
@@ -708,6 +741,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 .map(Effect::Comms)
                 .collect();
         }
+        Action::Gil(a) => return gil::update(app, a),
     }
     Vec::new()
 }

@@ -118,8 +118,9 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
         }
         // The loop itself acts on these: it owns the terminal.
         Effect::Quit | Effect::Screenshot | Effect::StartLesson(_) => {}
+        Effect::Gil(effect) => super::gil::perform(app, engine, effect),
     }
-    app.on_workers(lab.snapshot());
+    app.on_workers(engine.lab.snapshot());
 }
 
 /// A worker that ended and was joined before `poll` saw it end still gets
@@ -153,6 +154,7 @@ pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
             EngineEvent::Queue(e) => super::comms::perform::on_queue_event(app, &e),
             EngineEvent::Pipe(e) => super::comms::perform::on_pipe_event(app, &e),
             EngineEvent::Pipeline(e) => super::comms::perform::on_pipeline_event(app, &e),
+            EngineEvent::Gil(event) => super::gil::on_event(app, event),
         }
     }
     engine.lab.forget_joined(JOINED_KEPT);
@@ -160,7 +162,8 @@ pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
         | super::sync_lab::refresh(app, engine)
         | (app.lab == super::LabId::Pool && super::pool::refresh(app, engine));
     let changed = app.on_workers(engine.lab.snapshot()) || had_events || labs;
-    super::comms::perform::sample(app, engine) || changed
+    let gil_changed = super::gil::refresh(app, engine);
+    super::comms::perform::sample(app, engine) || changed || gil_changed
 }
 
 /// How many joined workers the table keeps showing.

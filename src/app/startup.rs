@@ -30,6 +30,8 @@ pub fn effects(cli: &Cli, app: &mut App) -> Vec<Effect> {
     let n = workers as usize;
     match app.lab {
         LabId::Pool => vec![Effect::Pool(PoolEffect::Run(app.pool.settings.spec()))],
+        // The GIL lab starts its workers in its own mode (`gil::startup`).
+        LabId::Gil => Vec::new(),
         // Their producers, consumers and stages are opened by
         // `comms::perform::open`, from `--producers` and the like.
         LabId::Queue | LabId::Pipe | LabId::Pipeline => {

@@ -167,5 +167,6 @@ fn role_state(snap: &WorkerSnapshot) -> Option<String> {
         | Role::Fetch
         | Role::Process
         | Role::Save => super::comms::narrate::wait_words(snap),
+        Role::Interpreter => Some(super::gil::interpreter_state(snap)),
     }
 }

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use super::counter::{CounterEvent, CounterLab};
+use super::gil::{GilEvent, GilLab};
 use super::pipe::{PipeEvent, PipeLab};
 use super::pipeline::{PipelineEvent, PipelineLab};
 use super::pool::{PoolController, PoolEvent};
@@ -25,6 +26,7 @@ pub enum EngineEvent {
     Queue(QueueEvent),
     Pipe(PipeEvent),
     Pipeline(PipelineEvent),
+    Gil(GilEvent),
 }
 
 pub struct Engine {
@@ -35,6 +37,8 @@ pub struct Engine {
     pub queue: QueueLab,
     pub pipe: PipeLab,
     pub pipeline: PipelineLab,
+    /// The GIL lab: its workers in the current mode, and the race.
+    pub gil: GilLab,
 }
 
 impl Engine {
@@ -49,6 +53,7 @@ impl Engine {
         let pipeline = PipelineLab::new(lab.region()).expect("the pipeline's lock initialises");
         Engine {
             lab,
+            gil: GilLab::new(),
             counter,
             sync,
             pool,
@@ -60,15 +65,26 @@ impl Engine {
 
     /// Looks at everything once, without blocking.
     pub fn poll(&mut self) -> Vec<EngineEvent> {
-        // The pool joins its own workers first, so they are told of as pool
+        // Controllers first: the race reads its ended workers before the
+        // lab would report (or auto-join) them, and reports them itself;
+        // the pool joins its own workers, so they are told of as pool
         // workers (retired, died) rather than as plain exits.
-        let mut events: Vec<EngineEvent> = self
-            .pool
-            .poll(&mut self.lab)
-            .into_iter()
-            .map(EngineEvent::Pool)
+        let mut events: Vec<EngineEvent> = (self.gil.poll(&mut self.lab).into_iter())
+            .map(EngineEvent::Gil)
             .collect();
-        let ended = self.lab.poll();
+        events.extend(
+            self.pool
+                .poll(&mut self.lab)
+                .into_iter()
+                .map(EngineEvent::Pool),
+        );
+        let gil = &self.gil;
+        let ended: Vec<LabEvent> = self
+            .lab
+            .poll()
+            .into_iter()
+            .filter(|e| !gil.owns(lab_event_worker(e)))
+            .collect();
         let sync = self.sync.poll(&self.lab, &ended);
         // What a pipe end met comes before its exit, what a consumer held
         // after it: the order in which they happened.
@@ -97,6 +113,13 @@ impl Engine {
 
     /// Stops every controller, then every worker (see [`Lab::shutdown`]).
     pub fn shutdown(&mut self, grace: Duration) -> ShutdownReport {
+        self.gil.shutdown(&mut self.lab);
         self.lab.shutdown(grace)
+    }
+}
+
+fn lab_event_worker(e: &LabEvent) -> super::WorkerId {
+    match e {
+        LabEvent::Exited { id, .. } | LabEvent::Joined { id, .. } => *id,
     }
 }

@@ -10,6 +10,7 @@
 pub mod clock;
 pub mod counter;
 pub mod engine;
+pub mod gil;
 pub mod pipe;
 pub mod pipeline;
 pub mod pool;
@@ -687,6 +688,18 @@ impl Lab {
                 }
             })
             .collect()
+    }
+
+    /// The index of a worker's slot in the shared region, while it is not joined.
+    pub fn slot_index(&self, id: WorkerId) -> Result<Option<usize>, LabError> {
+        Ok(self.worker(id)?.slot)
+    }
+
+    /// Forgets one joined worker (a lab that starts and joins many workers
+    /// of its own keeps the table for the user's).
+    pub fn forget(&mut self, id: WorkerId) {
+        self.workers
+            .retain(|w| !(w.id == id && w.process.is_reaped()));
     }
 
     /// Monotonic time at which a worker's `main` began, once it has.

@@ -36,6 +36,9 @@ pub enum Role {
     Process,
     /// The last stage: gets from the queue and saves.
     Save,
+    /// An interpreter process whose threads share a simulated GIL: the GIL
+    /// lab's thread modes.
+    Interpreter,
 }
 
 impl Role {
@@ -56,6 +59,7 @@ impl Role {
             Role::Fetch => "fetch",
             Role::Process => "process",
             Role::Save => "save",
+            Role::Interpreter => "interp",
         }
     }
 
@@ -75,6 +79,7 @@ impl Role {
             "fetch" => Ok(Role::Fetch),
             "process" => Ok(Role::Process),
             "save" => Ok(Role::Save),
+            "interp" => Ok(Role::Interpreter),
             other => Err(format!("unknown role {other:?}")),
         }
     }
@@ -96,6 +101,7 @@ impl Role {
             Role::Fetch => "fetch",
             Role::Process => "process",
             Role::Save => "save",
+            Role::Interpreter => "interp",
         }
     }
 }

@@ -25,7 +25,7 @@ use super::slot::Slot;
 /// "PROCLAB\0" read as a little-endian u64.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"PROCLAB\0");
 /// Bumped whenever the layout of the header, a slot or a section changes.
-pub const LAYOUT_VERSION: u32 = 5;
+pub const LAYOUT_VERSION: u32 = 6;
 /// The fd number at which a worker finds the region.
 pub const WORKER_SHM_FD: i32 = 3;
 
@@ -54,10 +54,12 @@ pub enum SectionId {
     Pipe = 5,
     /// The pipeline lab's stages and the queue between them.
     Pipeline = 6,
+    /// The GIL lab: interpreter areas with their GIL and hand-over ring.
+    Gil = 7,
 }
 
 impl SectionId {
-    pub const ALL: [SectionId; 7] = [
+    pub const ALL: [SectionId; 8] = [
         SectionId::Slots,
         SectionId::Counter,
         SectionId::Sync,
@@ -65,6 +67,7 @@ impl SectionId {
         SectionId::Queue,
         SectionId::Pipe,
         SectionId::Pipeline,
+        SectionId::Gil,
     ];
 
     fn len(self, slot_count: usize, pool_items: usize) -> usize {
@@ -76,6 +79,7 @@ impl SectionId {
             SectionId::Queue => super::queue::section_len(slot_count),
             SectionId::Pipe => super::pipe::section_len(),
             SectionId::Pipeline => super::pipeline::section_len(slot_count),
+            SectionId::Gil => size_of::<super::gil::area::GilSection>(),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 use std::hint::black_box;
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// Which kind of task a worker runs.
@@ -44,15 +45,38 @@ const CALIBRATION_CHUNK: u64 = 1 << 16;
 /// How long calibration may take in all.
 const CALIBRATION_TIME: Duration = Duration::from_millis(60);
 
-/// `iters` turns of the busy loop. Returns a value so the loop cannot be
-/// optimised away.
+/// Turns of the busy loop between two looks at its stop flag.
+///
+/// The GIL lab's threads stop at once when another thread asks for the
+/// GIL, as CPython's eval breaker is looked at on every loop back edge;
+/// every task runs this same loop, and calibration measures it, so the
+/// look costs no task any wall time.
+pub const CHECK_TURNS: u64 = 32;
+
+/// `iters` turns of the busy loop, or fewer if `stop` is set: it is looked
+/// at every [`CHECK_TURNS`] turns. Returns the turns done.
 #[inline(never)]
-pub fn spin(iters: u64) -> u64 {
+pub fn spin_until(iters: u64, stop: &AtomicU32) -> u64 {
     let mut acc = 0u64;
-    for i in 0..iters {
-        acc = black_box(acc.wrapping_add(i));
+    let mut i = 0;
+    while i < iters {
+        let end = (i + CHECK_TURNS).min(iters);
+        while i < end {
+            acc = black_box(acc.wrapping_add(i));
+            i += 1;
+        }
+        if stop.load(Ordering::Relaxed) != 0 {
+            break;
+        }
     }
-    acc
+    black_box(acc);
+    i
+}
+
+/// `iters` turns of the busy loop.
+pub fn spin(iters: u64) -> u64 {
+    static NEVER: AtomicU32 = AtomicU32::new(0);
+    spin_until(iters, &NEVER)
 }
 
 /// Measures how many turns of [`spin`] take one millisecond here.

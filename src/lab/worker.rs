@@ -195,6 +195,7 @@ pub fn main(args: WorkerArgs) -> i32 {
             pipe::roles::run(&args, &region, slot)
         }
         Role::Fetch | Role::Process | Role::Save => pipeline::roles::run(&args, &region, slot),
+        Role::Interpreter => super::gil::interpreter::run(args.slot, &region, slot),
     })
     .unwrap_or(1)
 }
@@ -206,6 +207,8 @@ fn run_tasks(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
     let mut done = 0u64;
     loop {
         if args.tasks.is_some_and(|n| done >= n) {
+            // The last beat marks when the work ended (a race's wall time).
+            slot.beat();
             slot.set_phase(Phase::Finished);
             return 0;
         }

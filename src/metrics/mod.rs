@@ -8,7 +8,9 @@ pub mod cores;
 pub mod procs;
 pub mod procstat;
 pub mod sampler;
+pub mod threads;
 
 pub use cores::{CoreLoad, sample_cores};
 pub use procs::{ProcLoad, ProcSampler};
 pub use sampler::{Sample, Sampler, Watched};
+pub use threads::{ThreadLoad, ThreadSampler};

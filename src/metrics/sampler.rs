@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use sysinfo::System;
 
-use super::{CoreLoad, ProcLoad, ProcSampler, sample_cores};
+use super::{CoreLoad, ProcLoad, ProcSampler, ThreadLoad, ThreadSampler, sample_cores};
 
 /// The pids the sampler reads, set by whoever owns the workers.
 pub type Watched = Arc<Mutex<Vec<u32>>>;
@@ -22,6 +22,8 @@ pub struct Sample {
     /// (a poke) to measure core load.
     pub cores: Option<CoreLoad>,
     pub procs: Vec<ProcLoad>,
+    /// The threads of watched processes that have more than one.
+    pub threads: Vec<ThreadLoad>,
 }
 
 enum Msg {
@@ -51,6 +53,7 @@ impl Sampler {
             .spawn(move || {
                 let mut sys = System::new().ok();
                 let mut procs = ProcSampler::new();
+                let mut threads = ThreadSampler::new();
                 // Prime sysinfo: usage is a difference between two readings.
                 if let Some(sys) = sys.as_mut() {
                     sample_cores(sys);
@@ -76,10 +79,17 @@ impl Sampler {
                         next = now + interval;
                     }
                     let list = pids.lock().clone();
+                    let loads = procs.sample(&list);
+                    let multi: Vec<u32> = loads
+                        .iter()
+                        .filter(|p| p.threads > 1)
+                        .map(|p| p.pid)
+                        .collect();
                     let sample = Sample {
                         at: now,
                         cores,
-                        procs: procs.sample(&list),
+                        threads: threads.sample(&multi),
+                        procs: loads,
                     };
                     if !sink(sample) {
                         return;

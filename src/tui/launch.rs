@@ -11,7 +11,7 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::terminal::TerminalGuard;
 use super::{Ending, Session};
-use crate::app::{App, Keymap, Machine, Settings, perform};
+use crate::app::{App, Keymap, LabId, Machine, Settings, perform};
 use crate::cli::Cli;
 use crate::lab::engine::Engine;
 use crate::lab::{Lab, LabConfig, Role, SHUTDOWN_GRACE, ShutdownReport, StartOptions};
@@ -109,9 +109,16 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
     super::spawn_signals(tx.clone()).context("cannot watch for signals")?;
     let sampler = super::spawn_sampler(tx.clone(), Duration::from_millis(cli.sample_ms))
         .context("cannot start the sampler")?;
+    app.gil = crate::app::gil::configured(cli);
     for effect in crate::app::startup::effects(cli, &mut app) {
         perform::perform(&mut app, &mut engine, effect);
     }
+    let gil_workers = if cli.lab == LabId::Gil {
+        cli.workers.unwrap_or(2)
+    } else {
+        0
+    };
+    crate::app::gil::startup(&mut app, &mut engine, gil_workers);
     crate::app::comms::perform::open(&mut app, &mut engine, &cli.comms.opening(cli.lab))
         .context("cannot set up the queue")?;
 

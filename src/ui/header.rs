@@ -30,7 +30,7 @@ impl Widget for &Header<'_> {
                         self.theme.tab_active,
                     ));
                 } else if compact {
-                    spans.push(Span::styled(format!(" {} ", i + 1), self.theme.dim));
+                    spans.push(Span::styled(format!(" {}", i + 1), self.theme.dim));
                 } else {
                     spans.push(Span::styled(
                         format!(" {} {} ", i + 1, lab.title()),
@@ -61,7 +61,7 @@ fn status(app: &App) -> String {
         LabId::Lifecycle => {
             let s = app.settings;
             format!(
-                "new: {} · {} · {} ",
+                "{} · {} · {} ",
                 app.target(),
                 if s.start.daemon {
                     "daemon"
@@ -79,5 +79,6 @@ fn status(app: &App) -> String {
         LabId::Sync => crate::app::sync_lab::header_status(app),
         LabId::Pool => super::pool::status(app),
         LabId::Queue | LabId::Pipe | LabId::Pipeline => crate::app::comms::narrate::header(app),
+        LabId::Gil => super::gil::header_status(app),
     }
 }

@@ -9,6 +9,7 @@ pub mod big_number;
 pub mod cores;
 pub mod counter;
 pub mod footer;
+pub mod gil;
 pub mod header;
 pub mod help;
 pub mod keys;
@@ -19,6 +20,7 @@ pub mod pipe;
 pub mod pipeline;
 pub mod pool;
 pub mod queue;
+pub mod race;
 pub mod sync_lab;
 pub mod theme;
 pub mod workers;
@@ -64,6 +66,7 @@ fn focus_height(lab: LabId, body: u16) -> u16 {
         LabId::Queue => queue::NARROW_HEIGHT,
         LabId::Pipe => pipe::NARROW_HEIGHT,
         LabId::Pipeline => pipeline::NARROW_HEIGHT,
+        LabId::Gil => gil::focus_height(body),
     }
 }
 
@@ -73,7 +76,7 @@ fn focus_beside(lab: LabId) -> bool {
     match lab {
         LabId::Lifecycle | LabId::Counter | LabId::Sync => true,
         LabId::Queue | LabId::Pipe | LabId::Pipeline => true,
-        LabId::Pool => false,
+        LabId::Pool | LabId::Gil => false,
     }
 }
 
@@ -278,6 +281,7 @@ fn render_focus(
             theme,
         }
         .render(area, buf),
+        LabId::Gil => gil::GilPanel { app, theme }.render(area, buf),
     }
 }
 

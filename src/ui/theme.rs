@@ -5,6 +5,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::app::ThemeName;
+use crate::app::gil::timeline::LaneState;
 use crate::app::log::Level;
 use crate::app::view::StateKind;
 
@@ -52,6 +53,18 @@ pub struct Theme {
     /// One colour per pool worker, by start order; each worker also has its
     /// own letter, so the colour is never the only clue.
     pub workers: [Color; 6],
+    /// GIL timeline cells: holds the GIL (G), holds it part of the cell
+    /// (a block as tall as its share), waits (w), in a blocking call (i),
+    /// runs with no GIL (R), stopped (T).
+    pub gil_held: Style,
+    pub gil_share: Style,
+    pub gil_wait: Style,
+    pub gil_io: Style,
+    pub gil_free: Style,
+    pub gil_stopped: Style,
+    /// Race bars, and the mark of the ideal speedup on them.
+    pub race_bar: Style,
+    pub race_ideal: Style,
 }
 
 impl Default for Theme {
@@ -114,6 +127,17 @@ impl Theme {
                 Color::LightBlue,
                 Color::LightRed,
             ],
+            gil_held: Style::new()
+                .fg(Color::Black)
+                .bg(Color::Green)
+                .add_modifier(Modifier::BOLD),
+            gil_share: Style::new().fg(Color::Green),
+            gil_wait: Style::new().fg(Color::Red),
+            gil_io: Style::new().fg(Color::Blue),
+            gil_free: Style::new().fg(Color::Black).bg(Color::Cyan),
+            gil_stopped: Style::new().fg(Color::Yellow),
+            race_bar: Style::new().fg(Color::Cyan),
+            race_ideal: Style::new().fg(Color::White).add_modifier(Modifier::BOLD),
         }
     }
 
@@ -158,6 +182,14 @@ impl Theme {
                 Style::new().fg(VERMILLION),
             ],
             workers: [ORANGE, SKY_BLUE, GREEN, YELLOW, BLUE, PURPLE],
+            gil_held: Style::new().fg(Color::Black).bg(GREEN).add_modifier(bold),
+            gil_share: Style::new().fg(GREEN).add_modifier(bold),
+            gil_wait: Style::new().fg(VERMILLION).add_modifier(bold),
+            gil_io: Style::new().fg(SKY_BLUE).add_modifier(bold),
+            gil_free: Style::new().fg(Color::Black).bg(ORANGE).add_modifier(bold),
+            gil_stopped: Style::new().fg(PURPLE).add_modifier(bold),
+            race_bar: Style::new().fg(SKY_BLUE),
+            race_ideal: Style::new().fg(Color::White).add_modifier(bold),
         }
     }
 
@@ -188,6 +220,18 @@ impl Theme {
         } else {
             0
         }]
+    }
+
+    /// The style of a GIL timeline cell in this state.
+    pub fn lane(&self, state: LaneState) -> Style {
+        match state {
+            LaneState::Holding => self.gil_held,
+            LaneState::Waiting => self.gil_wait,
+            LaneState::Io => self.gil_io,
+            LaneState::Running => self.gil_free,
+            LaneState::Stopped => self.gil_stopped,
+            LaneState::Done => self.dim,
+        }
     }
 
     pub fn level(&self, level: Level) -> Style {

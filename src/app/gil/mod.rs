@@ -1,0 +1,338 @@
+//! The GIL lab's UI state, actions and effects: the mode, the switch
+//! interval, the timeline's lanes, the convoy figures and the race.
+//!
+//! `update` here is pure like the central one: keys become effects, which
+//! [`perform`] carries out on the engine.
+
+pub mod convoy;
+pub mod narrate;
+pub mod perform;
+pub mod race;
+pub mod timeline;
+
+use crate::lab::gil::{self, GilSnapshot, Mode};
+use crate::lab::{Status, WorkerSnapshot, Workload};
+
+use self::convoy::ConvoyMeter;
+use self::race::{RaceStatus, RaceView};
+use self::timeline::{Lane, ThreadLanes};
+use super::{Action, App, Effect};
+
+pub use self::perform::{on_event, perform, refresh, startup};
+
+/// What the user asks of the GIL lab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GilAction {
+    /// Start a worker in the current mode (a thread in thread modes).
+    Add,
+    /// Processes -> threads + GIL -> free threads -> processes.
+    CycleMode,
+    /// New workers and the race: CPU-bound or I/O-bound.
+    ToggleWorkload,
+    /// The I/O thread that shows the convoy effect, on or off.
+    ToggleConvoy,
+    IntervalDown,
+    IntervalUp,
+    Race,
+    CancelRace,
+    /// The timeline's time per cell: 100 ms, 10 ms, 1 ms.
+    Zoom,
+    /// Timeline or race results, where both do not fit.
+    ToggleView,
+}
+
+/// What the loop must do for the GIL lab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GilEffect {
+    Add,
+    SwitchMode(Mode),
+    SetInterval(u32),
+    SetConvoy(bool),
+    StartRace,
+    CancelRace,
+}
+
+/// Time per timeline cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Zoom {
+    /// The last few seconds: who held the GIL what share of each 100 ms.
+    #[default]
+    Seconds,
+    Centis,
+    /// Single slices of the default 5 ms interval, 1 ms per cell.
+    Millis,
+}
+
+impl Zoom {
+    pub fn cell_ns(self) -> u64 {
+        match self {
+            Zoom::Seconds => 100_000_000,
+            Zoom::Centis => 10_000_000,
+            Zoom::Millis => 1_000_000,
+        }
+    }
+
+    pub fn next(self) -> Zoom {
+        match self {
+            Zoom::Seconds => Zoom::Centis,
+            Zoom::Centis => Zoom::Millis,
+            Zoom::Millis => Zoom::Seconds,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Zoom::Seconds => "100 ms",
+            Zoom::Centis => "10 ms",
+            Zoom::Millis => "1 ms",
+        }
+    }
+}
+
+/// Which part of the panel shows when there is no room for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    Timeline,
+    Race,
+}
+
+/// The GIL lab's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GilState {
+    pub mode: Mode,
+    pub interval_us: u32,
+    /// What new workers and the race run.
+    pub workload: Workload,
+    /// Wall time of one task.
+    pub task_ms: u64,
+    /// Tasks in the race's job; 2 x cores when None.
+    pub race_tasks: Option<u64>,
+    /// Most workers in a race run; 2 x cores when None.
+    pub race_workers: Option<usize>,
+    pub convoy: bool,
+    pub zoom: Zoom,
+    pub view: View,
+    /// The engine's latest word.
+    pub snapshot: Option<GilSnapshot>,
+    /// Lanes of the interpreter shown (the race's during a thread run).
+    pub threads: ThreadLanes,
+    /// Lanes of the worker processes shown.
+    pub processes: Vec<Lane>,
+    pub race: Option<RaceView>,
+    pub convoy_meter: ConvoyMeter,
+    /// Monotonic time of the latest refresh; the timeline ends there.
+    pub now_ns: u64,
+    /// Lane states saved while the interpreter is paused.
+    pub paused_lanes: Option<Vec<timeline::LaneState>>,
+    /// The lab's interpreter and whether it was paused, at the last refresh.
+    pub interp_was_paused: Option<(crate::lab::WorkerId, bool)>,
+}
+
+impl Default for GilState {
+    fn default() -> Self {
+        GilState {
+            mode: Mode::Processes,
+            interval_us: gil::DEFAULT_INTERVAL_US,
+            workload: Workload::Cpu,
+            task_ms: 1000,
+            race_tasks: None,
+            race_workers: None,
+            convoy: false,
+            zoom: Zoom::default(),
+            view: View::default(),
+            snapshot: None,
+            threads: ThreadLanes::default(),
+            processes: Vec::new(),
+            race: None,
+            convoy_meter: ConvoyMeter::default(),
+            now_ns: 0,
+            paused_lanes: None,
+            interp_was_paused: None,
+        }
+    }
+}
+
+impl GilState {
+    pub fn racing(&self) -> bool {
+        self.race
+            .as_ref()
+            .is_some_and(|r| r.status == RaceStatus::Running)
+    }
+
+    /// The race's job on a machine with `cores` cores.
+    pub fn race_plan(&self, cores: usize) -> gil::race::RacePlan {
+        let twice = (2 * cores.max(1)) as u64;
+        gil::race::RacePlan::sweep(
+            &Mode::ALL,
+            self.race_workers.unwrap_or(twice as usize),
+            self.race_tasks.unwrap_or(twice),
+            self.task_ms,
+            self.workload,
+            self.interval_us,
+        )
+    }
+}
+
+/// The lab's state as the command line sets it up.
+pub fn configured(cli: &crate::cli::Cli) -> GilState {
+    GilState {
+        mode: cli.mode,
+        interval_us: cli.switch_interval_us,
+        workload: cli.workload,
+        task_ms: cli.task_ms,
+        race_tasks: cli.race_tasks,
+        race_workers: cli.race_workers.map(|n| n as usize),
+        ..GilState::default()
+    }
+}
+
+impl GilAction {
+    /// A word or two for the footer.
+    pub fn label(self) -> &'static str {
+        match self {
+            GilAction::Add => "add worker",
+            GilAction::CycleMode => "mode",
+            GilAction::ToggleWorkload => "cpu/io",
+            GilAction::ToggleConvoy => "I/O thread",
+            GilAction::IntervalDown => "interval -",
+            GilAction::IntervalUp => "interval +",
+            GilAction::Race => "race",
+            GilAction::CancelRace => "cancel race",
+            GilAction::Zoom => "zoom",
+            GilAction::ToggleView => "timeline/race",
+        }
+    }
+
+    /// A sentence for the help overlay (it fits an 80-column terminal).
+    pub fn describe(self) -> String {
+        match self {
+            GilAction::Add => "start a worker: a process, or a thread in the interpreter",
+            GilAction::CycleMode => "mode: processes, threads + GIL, free threads; restarts all",
+            GilAction::ToggleWorkload => "new workers and race: CPU-bound loop or I/O-bound sleep",
+            GilAction::ToggleConvoy => "an I/O thread of short blocking calls: the convoy effect",
+            GilAction::IntervalDown => "shorter switch interval (sys.setswitchinterval)",
+            GilAction::IntervalUp => "longer switch interval (sys.setswitchinterval)",
+            GilAction::Race => "race every mode with 1, 2, ... workers; speedups drawn",
+            GilAction::CancelRace => "cancel the race: its workers are killed and joined",
+            GilAction::Zoom => "timeline: 100 ms, 10 ms or 1 ms per cell",
+            GilAction::ToggleView => "show the timeline or the race results",
+        }
+        .into()
+    }
+}
+
+/// Whether a GIL lab action would do anything now.
+pub fn applies(app: &App, action: GilAction) -> bool {
+    let racing = app.gil.racing();
+    match action {
+        GilAction::Add | GilAction::CycleMode | GilAction::ToggleConvoy | GilAction::Race => {
+            !racing
+        }
+        GilAction::CancelRace => racing,
+        GilAction::ToggleView => app.gil.race.is_some(),
+        _ => true,
+    }
+}
+
+/// The footer's word for an action, which may depend on the state.
+pub fn action_label(app: &App, action: GilAction) -> &'static str {
+    match action {
+        GilAction::CycleMode => match app.gil.mode.next() {
+            Mode::Processes => "mode: processes",
+            Mode::Threads => "mode: threads",
+            Mode::FreeThreads => "mode: free threads",
+        },
+        GilAction::ToggleConvoy if app.gil.convoy => "I/O thread off",
+        GilAction::ToggleConvoy => "I/O thread",
+        GilAction::Race if app.gil.race.is_some() => "race again",
+        other => other.label(),
+    }
+}
+
+/// Applies a GIL lab action to the UI state and says what the loop must do.
+pub fn update(app: &mut App, action: GilAction) -> Vec<Effect> {
+    let racing = app.gil.racing();
+    let blocked = |app: &mut App| {
+        app.say(narrate::race_running());
+        Vec::new()
+    };
+    let effect = match action {
+        GilAction::Add if racing => return blocked(app),
+        GilAction::Add => GilEffect::Add,
+        GilAction::CycleMode if racing => return blocked(app),
+        GilAction::CycleMode => GilEffect::SwitchMode(app.gil.mode.next()),
+        GilAction::ToggleConvoy if racing => return blocked(app),
+        GilAction::ToggleConvoy => GilEffect::SetConvoy(!app.gil.convoy),
+        GilAction::Race if racing => return blocked(app),
+        GilAction::Race => GilEffect::StartRace,
+        GilAction::CancelRace if !racing => return Vec::new(),
+        GilAction::CancelRace => GilEffect::CancelRace,
+        GilAction::IntervalDown | GilAction::IntervalUp => {
+            let us = gil::step_interval(app.gil.interval_us, action == GilAction::IntervalDown);
+            app.gil.interval_us = us;
+            app.say(narrate::interval_set(us, racing));
+            GilEffect::SetInterval(us)
+        }
+        GilAction::ToggleWorkload => {
+            app.gil.workload = match app.gil.workload {
+                Workload::Cpu => Workload::Io,
+                Workload::Io => Workload::Cpu,
+            };
+            app.say(narrate::workload_set(app.gil.workload));
+            return Vec::new();
+        }
+        GilAction::Zoom => {
+            app.gil.zoom = app.gil.zoom.next();
+            return Vec::new();
+        }
+        GilAction::ToggleView => {
+            app.gil.view = match app.gil.view {
+                View::Timeline if app.gil.race.is_some() => View::Race,
+                _ => View::Timeline,
+            };
+            return Vec::new();
+        }
+    };
+    vec![Effect::Gil(effect)]
+}
+
+/// The key bindings of the GIL lab: (key, action, listed in the footer).
+pub fn keys() -> Vec<(super::Key, Action, bool)> {
+    use super::Key;
+    use ratatui::crossterm::event::KeyCode;
+    let g = Action::Gil;
+    vec![
+        (Key::char('s'), g(GilAction::Add), true),
+        (Key::char('m'), g(GilAction::CycleMode), true),
+        (Key::char('r'), g(GilAction::Race), true),
+        (Key::plain(KeyCode::Esc), g(GilAction::CancelRace), true),
+        (Key::char('c'), g(GilAction::ToggleConvoy), true),
+        (Key::char('w'), g(GilAction::ToggleWorkload), true),
+        (Key::char('['), g(GilAction::IntervalDown), false),
+        (Key::char(']'), g(GilAction::IntervalUp), false),
+        (Key::char('z'), g(GilAction::Zoom), false),
+        (Key::char('v'), g(GilAction::ToggleView), false),
+        // The lifecycle keys act on the selected worker: in thread modes
+        // that is the interpreter process, all its threads at once.
+        (Key::char('p'), Action::TogglePause, false),
+        (Key::char('t'), Action::Terminate, false),
+        (Key::char('k'), Action::Kill, false),
+        (Key::char('j'), Action::Join, false),
+    ]
+}
+
+/// The worker table's words for an interpreter process.
+pub fn interpreter_state(snap: &WorkerSnapshot) -> String {
+    let n = snap.aux;
+    let threads = if n == 1 { "thread" } else { "threads" };
+    match snap.status {
+        // The process's own state letter is its main thread's, sitting in
+        // join() like a Python main thread: the lanes show the others.
+        Status::Alive { .. } => format!("join() · {n} {threads}"),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

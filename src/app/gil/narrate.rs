@@ -1,0 +1,234 @@
+//! The GIL lab's log lines, each with the Python that does the same.
+
+use crate::app::log::Level;
+use crate::app::narrate::Line;
+use crate::app::target_name;
+use crate::lab::gil::race::{RacePlan, RunResult};
+use crate::lab::gil::{self, Added, GilError, Mode};
+use crate::lab::{WorkerId, Workload};
+
+fn line(python: impl Into<Option<String>>, text: String) -> Line {
+    Line {
+        python: python.into(),
+        text,
+        level: Level::Info,
+    }
+}
+
+fn note(python: impl Into<Option<String>>, text: String) -> Line {
+    Line {
+        level: Level::Note,
+        ..line(python, text)
+    }
+}
+
+pub fn error(err: &GilError) -> Line {
+    Line {
+        python: None,
+        text: err.to_string(),
+        level: Level::Error,
+    }
+}
+
+pub fn race_running() -> Line {
+    note(
+        None,
+        "a race is running: wait for it, or cancel it with Esc".into(),
+    )
+}
+
+/// A worker started by `s` (or at a mode change).
+pub fn added(added: &Added, mode: Mode, workload: Workload) -> Vec<Line> {
+    let target = target_name(workload);
+    match *added {
+        Added::Process { id, pid } => vec![line(
+            format!("p{id} = Process(target={target}); p{id}.start()"),
+            format!("worker {id} started: pid {pid}, its own interpreter and its own GIL"),
+        )],
+        Added::Thread {
+            pid,
+            thread,
+            new_interpreter,
+            ..
+        } => {
+            let mut lines = Vec::new();
+            if new_interpreter {
+                let (py, what) = if mode == Mode::FreeThreads {
+                    (
+                        "python3.13t -X gil=0 prog.py",
+                        "a free-threaded interpreter: no GIL",
+                    )
+                } else {
+                    ("python3 prog.py", "its threads share one GIL (simulated)")
+                };
+                lines.push(line(
+                    py.to_string(),
+                    format!("interpreter process started, pid {pid}: {what}"),
+                ));
+            }
+            let how = if mode == Mode::FreeThreads {
+                "runs on any free core"
+            } else {
+                "runs only while it holds the GIL"
+            };
+            lines.push(line(
+                format!("t{thread} = Thread(target={target}); t{thread}.start()"),
+                format!("thread T{thread} started in pid {pid}: it {how}"),
+            ));
+            lines
+        }
+    }
+}
+
+pub fn mode_set(mode: Mode, stopped: usize, started: usize) -> Line {
+    let (python, what) = match mode {
+        Mode::Processes => ("multiprocessing.Process(target=...)", "processes"),
+        Mode::Threads => ("threading.Thread(target=...)", "threads"),
+        Mode::FreeThreads => ("threading.Thread(target=...)  # 3.13t", "threads"),
+    };
+    line(
+        python.to_string(),
+        format!(
+            "mode {}: {stopped} worker(s) stopped and joined, {started} started as {what}",
+            mode.title()
+        ),
+    )
+}
+
+pub fn interval_set(us: u32, racing: bool) -> Line {
+    let later = if racing {
+        " (the race keeps its own)"
+    } else {
+        ""
+    };
+    line(
+        format!("sys.setswitchinterval({})", gil::interval_seconds(us)),
+        format!(
+            "switch interval {}: a waiting thread asks for the GIL after that long{later}",
+            gil::format_interval(us)
+        ),
+    )
+}
+
+pub fn workload_set(workload: Workload) -> Line {
+    let text = match workload {
+        Workload::Cpu => "new workers and the race run CPU-bound tasks (a counting loop)",
+        Workload::Io => "new workers and the race run I/O-bound tasks (a sleep): threads keep up",
+    };
+    line(
+        format!("Thread(target={})", target_name(workload)),
+        text.into(),
+    )
+}
+
+pub fn convoy_on(pid: u32, thread: u16) -> Line {
+    line(
+        format!("t{thread} = Thread(target=io_loop); t{thread}.start()  # time.sleep(0.0001)"),
+        format!(
+            "I/O thread T{thread} started in pid {pid}: short blocking calls, counted per second"
+        ),
+    )
+}
+
+pub fn convoy_off() -> Line {
+    line(
+        "stop.set()  # io_loop returns".to_string(),
+        "the I/O thread returns: a thread cannot be killed from outside".into(),
+    )
+}
+
+pub fn race_started(plan: &RacePlan, cores: usize) -> Line {
+    let max = plan.runs.iter().map(|r| r.1).max().unwrap_or(1);
+    line(
+        format!(
+            "for n in range(1, {}): run(work, n)  # threads, processes, free",
+            max + 1
+        ),
+        format!(
+            "race: {} {} tasks of {} ms, 1 to {max} workers, every mode; ideal speedup {}",
+            plan.tasks,
+            plan.workload.name(),
+            plan.task_ms,
+            match plan.workload {
+                Workload::Cpu => format!("min(workers, {cores} cores)"),
+                Workload::Io => "one per worker: sleeps need no core".to_string(),
+            }
+        ),
+    )
+}
+
+pub fn paused_for_race(ids: &[WorkerId]) -> Line {
+    note(
+        None,
+        format!(
+            "race: {} other worker{} paused (SIGSTOP) so the race has the cores; resumed after",
+            ids.len(),
+            if ids.len() == 1 { "" } else { "s" }
+        ),
+    )
+}
+
+pub fn run_finished(r: &RunResult, speedup: Option<f64>) -> Line {
+    let what = match r.mode {
+        Mode::Processes => "Process",
+        _ => "Thread",
+    };
+    let cpu = r
+        .cpu
+        .map_or("?".to_string(), |c| format!("{:.2} s", c.as_secs_f64()));
+    let speedup = speedup.map_or(String::new(), |s| format!(", speedup {s:.2}x"));
+    line(
+        format!("{} x {what}: join() all", r.workers),
+        format!(
+            "{} x {}: wall {:.2} s, CPU {cpu}{speedup}",
+            r.workers,
+            r.mode.short(),
+            r.wall.as_secs_f64(),
+        ),
+    )
+}
+
+pub fn race_done(best: &[(Mode, f64)], resumed: usize) -> Line {
+    let figures: Vec<String> = best
+        .iter()
+        .map(|(m, s)| format!("{} {s:.2}x", m.short()))
+        .collect();
+    let resumed = if resumed > 0 {
+        format!("; {resumed} paused worker(s) resumed")
+    } else {
+        String::new()
+    };
+    note(
+        None,
+        format!("race done, best speedups: {}{resumed}", figures.join(", ")),
+    )
+}
+
+pub fn race_stopped(why: &str, resumed: usize) -> Line {
+    let resumed = if resumed > 0 {
+        format!("; {resumed} paused worker(s) resumed")
+    } else {
+        String::new()
+    };
+    Line {
+        python: None,
+        text: format!("race {why}{resumed}"),
+        level: Level::Note,
+    }
+}
+
+pub fn interpreter_paused(pid: u32, threads: usize, paused: bool) -> Line {
+    if paused {
+        note(
+            format!("os.kill({pid}, signal.SIGSTOP)"),
+            format!(
+                "the whole interpreter stops, all {threads} threads: a thread cannot be signalled alone"
+            ),
+        )
+    } else {
+        note(
+            format!("os.kill({pid}, signal.SIGCONT)"),
+            format!("the interpreter's {threads} threads run again"),
+        )
+    }
+}

@@ -1,0 +1,239 @@
+//! The race as the screen shows it: one row per run (mode, workers), filled
+//! in as the engine reports each run, with the speedup against one worker
+//! of the same mode and the efficiency against the ideal: min(workers,
+//! cores) for CPU-bound work, every worker for sleeps.
+
+use std::time::Duration;
+
+use crate::lab::WorkerId;
+use crate::lab::Workload;
+use crate::lab::gil::Mode;
+use crate::lab::gil::race::{RaceEvent, RacePlan, RunResult, ideal};
+
+/// Where one run is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowState {
+    Pending,
+    /// Started at this time since proclab started, by these workers.
+    Running {
+        since: Duration,
+        ids: Vec<WorkerId>,
+    },
+    Done(RunResult),
+    /// Cancelled, or failed, before it finished.
+    Stopped,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RaceRow {
+    pub mode: Mode,
+    pub workers: usize,
+    pub state: RowState,
+}
+
+/// Where the whole race is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RaceStatus {
+    Running,
+    Done,
+    Cancelled,
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RaceView {
+    pub tasks: u64,
+    pub task_ms: u64,
+    pub workload: Workload,
+    pub interval_us: u32,
+    pub cores: usize,
+    pub rows: Vec<RaceRow>,
+    pub status: RaceStatus,
+}
+
+impl RaceView {
+    pub fn new(plan: &RacePlan, cores: usize) -> RaceView {
+        RaceView {
+            tasks: plan.tasks,
+            task_ms: plan.task_ms,
+            workload: plan.workload,
+            interval_us: plan.interval_us,
+            cores: cores.max(1),
+            rows: plan
+                .runs
+                .iter()
+                .map(|&(mode, workers)| RaceRow {
+                    mode,
+                    workers,
+                    state: RowState::Pending,
+                })
+                .collect(),
+            status: RaceStatus::Running,
+        }
+    }
+
+    /// The modes raced, in order.
+    pub fn modes(&self) -> Vec<Mode> {
+        let mut modes = Vec::new();
+        for r in &self.rows {
+            if !modes.contains(&r.mode) {
+                modes.push(r.mode);
+            }
+        }
+        modes
+    }
+
+    /// The most workers any run has.
+    pub fn max_workers(&self) -> usize {
+        self.rows.iter().map(|r| r.workers).max().unwrap_or(1)
+    }
+
+    pub fn row(&self, mode: Mode, workers: usize) -> Option<&RaceRow> {
+        self.rows
+            .iter()
+            .find(|r| r.mode == mode && r.workers == workers)
+    }
+
+    pub fn result(&self, mode: Mode, workers: usize) -> Option<&RunResult> {
+        match &self.row(mode, workers)?.state {
+            RowState::Done(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The best speedup possible: every worker on a core of its own for
+    /// CPU-bound work; every worker for sleeps, which need no core.
+    pub fn ideal(&self, workers: usize) -> f64 {
+        ideal(self.workload, workers, self.cores)
+    }
+
+    /// Wall time with one worker over wall time with `workers`, same mode.
+    pub fn speedup(&self, mode: Mode, workers: usize) -> Option<f64> {
+        let one = self.result(mode, 1)?.wall.as_secs_f64();
+        let this = self.result(mode, workers)?.wall.as_secs_f64();
+        (this > 0.0).then(|| one / this)
+    }
+
+    /// The speedup as a share of the ideal.
+    pub fn efficiency(&self, mode: Mode, workers: usize) -> Option<f64> {
+        Some(self.speedup(mode, workers)? / self.ideal(workers))
+    }
+
+    /// The run going on now.
+    pub fn running(&self) -> Option<&RaceRow> {
+        self.rows
+            .iter()
+            .find(|r| matches!(r.state, RowState::Running { .. }))
+    }
+
+    /// Runs finished so far.
+    pub fn done(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| matches!(r.state, RowState::Done(_)))
+            .count()
+    }
+
+    /// Takes in what the engine reported; `now` is time since start.
+    pub fn apply(&mut self, event: &RaceEvent, now: Duration) {
+        match event {
+            RaceEvent::Paused(_) => {}
+            RaceEvent::RunStarted { index, ids, .. } => {
+                if let Some(row) = self.rows.get_mut(*index) {
+                    row.state = RowState::Running {
+                        since: now,
+                        ids: ids.clone(),
+                    };
+                }
+            }
+            RaceEvent::RunFinished { index, result } => {
+                if let Some(row) = self.rows.get_mut(*index) {
+                    row.state = RowState::Done(*result);
+                }
+            }
+            RaceEvent::Finished { .. } => self.status = RaceStatus::Done,
+            RaceEvent::Failed { reason, .. } => {
+                self.stop_running();
+                self.status = RaceStatus::Failed(reason.clone());
+            }
+            RaceEvent::Cancelled { .. } => {
+                self.stop_running();
+                self.status = RaceStatus::Cancelled;
+            }
+        }
+    }
+
+    fn stop_running(&mut self) {
+        for row in &mut self.rows {
+            if matches!(row.state, RowState::Running { .. }) {
+                row.state = RowState::Stopped;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn done(mode: Mode, workers: usize, wall_ms: u64) -> RunResult {
+        RunResult {
+            mode,
+            workers,
+            wall: Duration::from_millis(wall_ms),
+            cpu: Some(Duration::from_millis(wall_ms)),
+            tasks_done: 4,
+        }
+    }
+
+    #[test]
+    fn speedup_and_efficiency_are_against_one_worker_and_the_ideal() {
+        let plan = RacePlan::sweep(&[Mode::Processes], 4, 4, 1000, Workload::Cpu, 5000);
+        let mut race = RaceView::new(&plan, 2);
+        for (i, wall) in [4000, 2000, 2100, 2000].into_iter().enumerate() {
+            race.apply(
+                &RaceEvent::RunFinished {
+                    index: i,
+                    result: done(Mode::Processes, i + 1, wall),
+                },
+                Duration::ZERO,
+            );
+        }
+        assert_eq!(race.speedup(Mode::Processes, 2), Some(2.0));
+        assert_eq!(race.ideal(4), 2.0, "never more than the cores");
+        assert_eq!(race.efficiency(Mode::Processes, 4), Some(1.0));
+        assert_eq!(race.speedup(Mode::Threads, 2), None);
+        assert_eq!(race.done(), 4);
+    }
+
+    #[test]
+    fn sleeps_need_no_core_so_their_ideal_is_every_worker() {
+        assert_eq!(ideal(Workload::Io, 4, 2), 4.0);
+        assert_eq!(ideal(Workload::Cpu, 4, 2), 2.0);
+    }
+
+    #[test]
+    fn a_cancelled_race_stops_its_running_row() {
+        let plan = RacePlan::sweep(&[Mode::Threads], 2, 2, 100, Workload::Cpu, 5000);
+        let mut race = RaceView::new(&plan, 2);
+        race.apply(
+            &RaceEvent::RunStarted {
+                index: 0,
+                mode: Mode::Threads,
+                workers: 1,
+                ids: vec![7],
+            },
+            Duration::from_secs(1),
+        );
+        assert!(race.running().is_some());
+        race.apply(
+            &RaceEvent::Cancelled {
+                killed: 1,
+                resumed: vec![],
+            },
+            Duration::from_secs(2),
+        );
+        assert_eq!(race.rows[0].state, RowState::Stopped);
+        assert_eq!(race.status, RaceStatus::Cancelled);
+    }
+}

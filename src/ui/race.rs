@@ -1,0 +1,297 @@
+//! The race results: one row per number of workers, one column per mode;
+//! each cell the run's wall time, CPU time, speedup against one worker of
+//! the same mode (as a number and a bar, with the ideal min(workers, cores)
+//! marked on it) and efficiency (speedup over the ideal). Narrow columns
+//! keep the speedup and the bar and drop the rest.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use crate::app::App;
+use crate::app::gil::race::{RaceStatus, RaceView, RowState};
+use crate::lab::{Workload, gil};
+
+use super::theme::Theme;
+
+/// Lines the table needs: a title, a header, a row per worker count.
+pub fn height(race: &RaceView) -> u16 {
+    2 + race.max_workers() as u16
+}
+
+pub struct RaceTable<'a> {
+    pub race: &'a RaceView,
+    pub app: &'a App,
+    pub theme: &'a Theme,
+}
+
+/// How much of a run a column has room for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// wall, CPU, speedup, bar, efficiency.
+    Full,
+    /// wall, speedup, bar.
+    Wall,
+    /// speedup, bar.
+    Speedup,
+}
+
+impl Detail {
+    fn of(width: usize) -> Detail {
+        if width >= 34 {
+            Detail::Full
+        } else if width >= 21 {
+            Detail::Wall
+        } else {
+            Detail::Speedup
+        }
+    }
+
+    /// Cells used by everything but the bar.
+    fn fixed(self) -> usize {
+        match self {
+            Detail::Full => 6 + 1 + 6 + 1 + 6 + 1 + 4 + 1,
+            Detail::Wall => 6 + 1 + 6 + 1,
+            Detail::Speedup => 6 + 1,
+        }
+    }
+
+    fn legend(self) -> &'static str {
+        match self {
+            Detail::Full => "wall time, CPU time, speedup against 1 worker, efficiency",
+            Detail::Wall => "wall time, speedup against 1 worker",
+            Detail::Speedup => "speedup against 1 worker",
+        }
+    }
+}
+
+/// A speedup bar on a scale of `scale` in `width` cells, the last of
+/// which is room for the mark: the mark stands in the cell just past where
+/// a bar of the `ideal` speedup would end, so a bar that reaches the ideal
+/// touches it.
+fn bar(speedup: f64, ideal: f64, scale: f64, width: usize, theme: &Theme) -> Vec<Span<'static>> {
+    if width < 2 {
+        return Vec::new();
+    }
+    let bar_width = width - 1;
+    let (filled, empty) = super::bar::horizontal(speedup / scale, bar_width);
+    let mut cells: Vec<(char, bool)> = filled
+        .chars()
+        .map(|c| (c, false))
+        .chain(empty.chars().map(|_| (' ', false)))
+        .chain(std::iter::once((' ', false)))
+        .collect();
+    let mark = ((ideal / scale * bar_width as f64).round() as usize).min(bar_width);
+    cells[mark] = ('┊', true);
+    let mut spans = Vec::new();
+    let mut run = String::new();
+    let mut run_mark = false;
+    for (c, is_mark) in cells {
+        if is_mark != run_mark && !run.is_empty() {
+            let style = if run_mark {
+                theme.race_ideal
+            } else {
+                theme.race_bar
+            };
+            spans.push(Span::styled(std::mem::take(&mut run), style));
+        }
+        run_mark = is_mark;
+        run.push(c);
+    }
+    let style = if run_mark {
+        theme.race_ideal
+    } else {
+        theme.race_bar
+    };
+    spans.push(Span::styled(run, style));
+    spans
+}
+
+impl RaceTable<'_> {
+    /// What the columns mean, under the rows when there is a line for it.
+    fn legend(&self, detail: Detail) -> Line<'static> {
+        let efficiency = if detail == Detail::Full {
+            " · efficiency = speedup / ideal"
+        } else {
+            ""
+        };
+        let ideal = match self.race.workload {
+            Workload::Cpu => format!("min(n, {} cores)", self.race.cores),
+            Workload::Io => "n: sleeps need no core".to_string(),
+        };
+        Line::from(Span::styled(
+            format!("{} · ┊ ideal = {ideal}{efficiency}", detail.legend()),
+            self.theme.dim,
+        ))
+    }
+
+    fn title(&self) -> Line<'static> {
+        let r = self.race;
+        let t = self.theme;
+        let status = match &r.status {
+            RaceStatus::Running => match r.running() {
+                Some(row) => format!("running {} x {}", row.workers, row.mode.short()),
+                None => "starting".into(),
+            },
+            RaceStatus::Done => "done (r races again)".into(),
+            RaceStatus::Cancelled => "cancelled".into(),
+            RaceStatus::Failed(why) => format!("stopped: {why}"),
+        };
+        Line::from(vec![
+            Span::styled("Race ", t.title),
+            Span::styled(format!("{status} "), t.note),
+            Span::styled(
+                format!(
+                    "· {} {} tasks x {} ms · switch interval {}",
+                    r.tasks,
+                    r.workload.name(),
+                    r.task_ms,
+                    gil::format_interval(r.interval_us),
+                ),
+                t.dim,
+            ),
+        ])
+    }
+
+    /// The scale of every bar: the cores, or the best speedup if higher.
+    fn scale(&self) -> f64 {
+        let r = self.race;
+        let mut scale = r.cores as f64;
+        for row in &r.rows {
+            if let Some(s) = r.speedup(row.mode, row.workers) {
+                scale = scale.max(s);
+            }
+        }
+        scale.max(1.0)
+    }
+
+    fn cell(&self, mode: gil::Mode, n: usize, width: usize, detail: Detail) -> Vec<Span<'static>> {
+        let r = self.race;
+        let t = self.theme;
+        let Some(row) = r.row(mode, n) else {
+            return vec![];
+        };
+        match &row.state {
+            RowState::Pending => vec![Span::styled("·", t.dim)],
+            RowState::Stopped => vec![Span::styled("-", t.dim)],
+            RowState::Running { since, ids } => {
+                let elapsed = self.app.now.saturating_sub(*since).as_secs_f64();
+                let done: u64 = self
+                    .app
+                    .workers
+                    .iter()
+                    .filter(|w| ids.contains(&w.id))
+                    .map(|w| w.tasks_done)
+                    .sum();
+                let text = format!("running {elapsed:.1} s, {done}/{} tasks", r.tasks);
+                let text = if text.chars().count() <= width {
+                    text
+                } else {
+                    format!("running {elapsed:.1} s")
+                };
+                vec![Span::styled(text, t.note)]
+            }
+            RowState::Done(result) => {
+                let speedup = r.speedup(mode, n).unwrap_or(0.0);
+                let wall = format!("{:>5.2}s", result.wall.as_secs_f64());
+                let cpu = result.cpu.map_or("    ?".to_string(), |c| {
+                    format!("{:>5.2}s", c.as_secs_f64())
+                });
+                let bar_width = width.saturating_sub(detail.fixed());
+                let mut spans = Vec::new();
+                if detail != Detail::Speedup {
+                    spans.push(Span::raw(format!("{wall} ")));
+                }
+                if detail == Detail::Full {
+                    spans.push(Span::styled(format!("{cpu} "), t.dim));
+                }
+                spans.push(Span::styled(format!("{speedup:>5.2}x "), t.title));
+                spans.extend(bar(speedup, r.ideal(n), self.scale(), bar_width, t));
+                if detail == Detail::Full {
+                    let eff = r.efficiency(mode, n).unwrap_or(0.0);
+                    spans.push(Span::raw(format!(" {:>3.0}%", eff * 100.0)));
+                }
+                spans
+            }
+        }
+    }
+}
+
+impl Widget for &RaceTable<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.height == 0 {
+            return;
+        }
+        let t = self.theme;
+        let modes = self.race.modes();
+        let n_width = 4usize;
+        let col = (area.width as usize).saturating_sub(1 + n_width) / modes.len().max(1);
+        let inner_col = col.saturating_sub(2);
+        let detail = Detail::of(inner_col);
+        let line = |y: u16, l: Line<'static>, buf: &mut Buffer| {
+            l.render(
+                Rect::new(area.x + 1, y, area.width.saturating_sub(1), 1),
+                buf,
+            );
+        };
+        line(area.y, self.title(), buf);
+        let rows_end = area.y + 2 + self.race.max_workers() as u16;
+        if area.y + area.height > rows_end {
+            line(rows_end, self.legend(detail), buf);
+        }
+        let x0 = area.x + 1 + n_width as u16;
+        let column = |i: usize| Rect::new(x0 + (i * col) as u16, 0, col as u16, 1);
+        if area.height >= 2 {
+            let y = area.y + 1;
+            Line::from(Span::styled("  n", t.dim)).render(Rect::new(area.x + 1, y, 4, 1), buf);
+            for (i, mode) in modes.iter().enumerate() {
+                let r = Rect { y, ..column(i) };
+                Line::from(vec![
+                    Span::styled("│ ", t.border),
+                    Span::styled(mode.short(), t.title),
+                ])
+                .render(r, buf);
+            }
+        }
+        for n in 1..=self.race.max_workers() {
+            let y = area.y + 1 + n as u16;
+            if y >= area.y + area.height {
+                break;
+            }
+            Line::from(Span::styled(format!("{n:>3}"), t.title))
+                .render(Rect::new(area.x + 1, y, 4, 1), buf);
+            for (i, &mode) in modes.iter().enumerate() {
+                let mut spans = vec![Span::styled("│ ", t.border)];
+                spans.extend(self.cell(mode, n, inner_col, detail));
+                Line::from(spans).render(Rect { y, ..column(i) }, buf);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ideal_is_marked_on_the_bar() {
+        let theme = Theme::standard();
+        let spans = bar(1.0, 2.0, 2.0, 8, &theme);
+        let text: String = spans.iter().map(|s| s.content.to_string()).collect();
+        assert_eq!(text.chars().count(), 8);
+        assert_eq!(text, "███▌   ┊", "ideal 2 of 2: just past the bar");
+        let reached: String = bar(1.0, 1.0, 2.0, 9, &theme)
+            .iter()
+            .map(|s| s.content.to_string())
+            .collect();
+        assert_eq!(reached, "████┊    ", "a bar at its ideal touches the mark");
+    }
+
+    #[test]
+    fn narrow_columns_keep_the_speedup() {
+        assert_eq!(Detail::of(40), Detail::Full);
+        assert_eq!(Detail::of(25), Detail::Wall);
+        assert_eq!(Detail::of(12), Detail::Speedup);
+    }
+}
