@@ -259,6 +259,13 @@ fn run_chunk(pool: &PoolShared<'_>, slot: &Slot, place: usize, serial: u32, job:
     rec.end_us.store(us_between(t0, ended), Ordering::Relaxed);
     pos.busy_ns
         .fetch_add(ended.saturating_sub(started), Ordering::Relaxed);
+    // The worker's own counts first: whoever sees the chunk complete (the
+    // Release stores below) sees them counted too.
+    pos.tasks.fetch_add(1, Ordering::Relaxed);
+    pos.items.fetch_add(len as u64, Ordering::Relaxed);
+    slot.tasks_done.fetch_add(1, Ordering::Relaxed);
+    slot.aux.fetch_add(len as u64, Ordering::Relaxed);
+    slot.progress.store(0, Ordering::Relaxed);
     rec.state
         .store(chunk_word(job.id, DONE, serial), Ordering::Release);
     let progress = &pool.header.progress.0;
@@ -267,11 +274,6 @@ fn run_chunk(pool: &PoolShared<'_>, slot: &Slot, place: usize, serial: u32, job:
         entry.store(order_word(job.id, chunk), Ordering::Release);
     }
     pos.current.store(0, Ordering::Relaxed);
-    pos.tasks.fetch_add(1, Ordering::Relaxed);
-    pos.items.fetch_add(len as u64, Ordering::Relaxed);
-    slot.tasks_done.fetch_add(1, Ordering::Relaxed);
-    slot.aux.fetch_add(len as u64, Ordering::Relaxed);
-    slot.progress.store(0, Ordering::Relaxed);
     progress.done_items.fetch_add(len as u32, Ordering::AcqRel);
     pool.wake_parent();
 }
