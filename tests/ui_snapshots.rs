@@ -349,6 +349,7 @@ fn lesson_view() -> proclab::app::LessonView {
         check: "worker selected is paused".into(),
         passed: false,
         finished: false,
+        watch: false,
     }
 }
 

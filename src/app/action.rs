@@ -53,6 +53,8 @@ pub enum Action {
     Lessons,
     /// Start what the menu has selected.
     Choose,
+    /// Go on from a lesson step that asks to watch.
+    LessonNext,
     Quit,
     /// The counter lab's own actions.
     Counter(CounterAction),

@@ -103,6 +103,8 @@ pub struct App {
     pub caption: Option<String>,
     /// The lesson being followed, as its panel shows it.
     pub lesson: Option<LessonView>,
+    /// Enter was pressed to go on from a lesson step that asks to watch.
+    pub lesson_ack: bool,
     /// The lessons menu, while it is open: (name, title, summary) of each
     /// lesson and the selected row.
     pub lessons_menu: Option<LessonsMenu>,
@@ -130,6 +132,8 @@ pub struct LessonView {
     /// The step's check holds.
     pub passed: bool,
     pub finished: bool,
+    /// The step only asks to watch: Enter goes on.
+    pub watch: bool,
 }
 
 /// The lessons menu.
@@ -176,6 +180,7 @@ impl App {
             recent_keys: VecDeque::new(),
             caption: None,
             lesson: None,
+            lesson_ack: false,
             lessons_menu: None,
             counter: counter::CounterState::default(),
             sync: sync_lab::SyncState::default(),
@@ -274,6 +279,7 @@ impl App {
             Action::Join => sel.is_some_and(|w| !matches!(w.status, Status::Joined(_))),
             Action::JoinAll => self.counts().zombies > 0,
             Action::NextLab | Action::PrevLab => LabId::ALL.len() > 1,
+            Action::LessonNext => self.lesson.as_ref().is_some_and(|l| l.watch && !l.finished),
             Action::Counter(a) => counter::applies(self, a),
             Action::Sync(a) => sync_lab::applies(self, a),
             Action::Pool(a) => pool::applies(self, a),
@@ -445,6 +451,7 @@ impl Action {
         "show-keys",
         "lessons",
         "choose",
+        "lesson-next",
         "help",
         "quit",
         "close",
@@ -476,6 +483,7 @@ impl Action {
             "show-keys" => Action::ToggleKeys,
             "lessons" => Action::Lessons,
             "choose" => Action::Choose,
+            "lesson-next" => Action::LessonNext,
             "help" => Action::ToggleHelp,
             "quit" => Action::Quit,
             "close" => Action::CloseOverlay,
@@ -569,6 +577,7 @@ impl Action {
             Action::ToggleKeys => "show keys",
             Action::Lessons => "lessons",
             Action::Choose => "start",
+            Action::LessonNext => "go on",
             Action::Quit => "quit",
             Action::Counter(a) => a.label(),
             Action::Sync(a) => a.label(),
@@ -610,6 +619,7 @@ impl Action {
             Action::ToggleKeys => "show the last keys pressed in a corner, for an audience".into(),
             Action::Lessons => "the lessons: a concept walked through step by step".into(),
             Action::Choose => "start the selected lesson".into(),
+            Action::LessonNext => "in a lesson, go on from a step that asks you to watch".into(),
             Action::Quit => {
                 "quit: terminate every worker, join them all, restore the terminal".into()
             }
@@ -701,6 +711,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 m.selected = (m.selected + 1).min(m.lessons.len().saturating_sub(1));
             }
         }
+        Action::LessonNext => app.lesson_ack = true,
         Action::Lessons if app.lessons_menu.is_some() => app.lessons_menu = None,
         Action::Lessons => {
             app.help = None;

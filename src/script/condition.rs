@@ -52,6 +52,12 @@ pub const METRICS: &[(&str, &str)] = &[
     ("barrier-arrived", "workers waiting at the barrier"),
     ("barrier-rounds", "times the barrier released its parties"),
     ("event-set", "1 if the event is set"),
+    (
+        "gil-mode",
+        "the GIL lab's mode: 0 processes, 1 threads + GIL, 2 free threads",
+    ),
+    ("races", "GIL races run to their end"),
+    ("race-runs", "runs of the current race finished"),
     ("pool-runs", "pool runs finished"),
     ("pool-lost", "items lost in the last pool run"),
 ];
@@ -91,6 +97,13 @@ pub fn metric(app: &App, name: &str) -> Option<f64> {
         "barrier-arrived" => f64::from(app.sync.view.arrived),
         "barrier-rounds" => f64::from(app.sync.view.rounds),
         "event-set" => f64::from(u8::from(app.sync.view.event_set)),
+        "gil-mode" => match app.gil.mode {
+            crate::lab::gil::Mode::Processes => 0.0,
+            crate::lab::gil::Mode::Threads => 1.0,
+            crate::lab::gil::Mode::FreeThreads => 2.0,
+        },
+        "races" => f64::from(app.gil.races_done),
+        "race-runs" => app.gil.race.as_ref().map_or(0, |r| r.done()) as f64,
         "pool-runs" => app.pool.view.history.len() as f64,
         "pool-lost" => app.pool.view.history.last().map_or(0, |r| r.lost_items) as f64,
         _ => return None,

@@ -19,6 +19,10 @@ pub trait Stage {
     fn press(&mut self, key: Key);
     fn caption(&mut self, text: Option<String>);
     fn marker(&mut self, label: &str);
+    /// Whether Enter was pressed to go on since the last look (and forget it).
+    fn acknowledged(&mut self) -> bool {
+        false
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

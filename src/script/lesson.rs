@@ -27,6 +27,7 @@ use super::driver::{KEY_GAP, Stage};
 use super::scenario::{FileError, check_args, line_at, parse_keys, parse_toml};
 use crate::app::LessonView;
 use crate::app::keymap::Key;
+use ratatui::crossterm::event::KeyCode;
 
 /// The lessons built into proclab: name and text.
 pub const BUILT_IN: &[(&str, &str)] = &[
@@ -34,6 +35,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "lifecycle",
         include_str!("../../assets/lessons/lifecycle.toml"),
     ),
+    ("threads", include_str!("../../assets/lessons/threads.toml")),
     ("queue", include_str!("../../assets/lessons/queue.toml")),
     ("counter", include_str!("../../assets/lessons/counter.toml")),
     ("locks", include_str!("../../assets/lessons/locks.toml")),
@@ -181,6 +183,8 @@ pub struct Tutor {
     autoplay: bool,
     /// Divides the pauses for reading, between keys and after a step.
     speed: f64,
+    /// Enter was pressed on this (watch) step.
+    acked: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,6 +220,7 @@ impl Tutor {
             phase: Phase::Reading(Instant::now()),
             autoplay,
             speed: 1.0,
+            acked: false,
         }
     }
 
@@ -261,6 +266,7 @@ impl Tutor {
             check: step.check_text.clone(),
             passed: matches!(self.phase, Phase::Passed(_)) || finished,
             finished,
+            watch: step.keys.is_empty(),
         }
     }
 
@@ -272,7 +278,12 @@ impl Tutor {
             }
             let step = &self.lesson.steps[self.index];
             match self.phase {
-                Phase::Reading(_) if self.autoplay && step.keys.is_empty() => {
+                Phase::Reading(since) if self.autoplay && step.keys.is_empty() => {
+                    // A watch step: read, then Enter, as a student would.
+                    if now.duration_since(since) < self.paced(READ_TIME) {
+                        return None;
+                    }
+                    stage.press(Key::plain(KeyCode::Enter));
                     self.phase = Phase::Checking(now);
                 }
                 Phase::Reading(since) if self.autoplay => {
@@ -285,7 +296,12 @@ impl Tutor {
                         at: now + self.paced(KEY_GAP),
                     };
                 }
-                Phase::Reading(_) => self.phase = Phase::Checking(now),
+                Phase::Reading(_) => {
+                    // An Enter from an earlier step does not count here.
+                    stage.acknowledged();
+                    self.phase = Phase::Checking(now);
+                    self.acked = false;
+                }
                 Phase::Pressing { next, at } => {
                     if next >= step.keys.len() {
                         self.phase = Phase::Checking(now);
@@ -300,7 +316,9 @@ impl Tutor {
                     }
                 }
                 Phase::Checking(since) => {
-                    if step.check.holds(stage.app()) {
+                    self.acked |= stage.acknowledged();
+                    let acked = self.acked || !step.keys.is_empty();
+                    if acked && step.check.holds(stage.app()) {
                         self.phase = Phase::Passed(now);
                         return Some(TutorEvent::Passed(self.index + 1));
                     }

@@ -121,6 +121,10 @@ impl Stage for Session<'_> {
             rec.marker(label);
         }
     }
+
+    fn acknowledged(&mut self) -> bool {
+        std::mem::take(&mut self.app.lesson_ack)
+    }
 }
 
 impl<'a> Session<'a> {

@@ -54,8 +54,12 @@ impl Widget for &LessonPanel<'_> {
             keys.push(Span::styled(format!(" {k} "), self.theme.key));
             keys.push(Span::raw(" "));
         }
-        if l.keys.trim().is_empty() {
-            keys[0] = Span::styled("Watch   ", self.theme.dim);
+        if l.watch {
+            keys = vec![
+                Span::styled("Watch, then ", self.theme.dim),
+                Span::styled(" Enter ", self.theme.key),
+                Span::raw(" "),
+            ];
         }
         keys.push(Span::raw("  "));
         keys.push(status);

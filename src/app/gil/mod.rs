@@ -120,6 +120,8 @@ pub struct GilState {
     /// Lanes of the worker processes shown.
     pub processes: Vec<Lane>,
     pub race: Option<RaceView>,
+    /// Races run to their end since proclab started.
+    pub races_done: u32,
     pub convoy_meter: ConvoyMeter,
     /// Monotonic time of the latest refresh; the timeline ends there.
     pub now_ns: u64,
@@ -138,6 +140,7 @@ impl Default for GilState {
             task_ms: 1000,
             race_tasks: None,
             race_workers: None,
+            races_done: 0,
             convoy: false,
             zoom: Zoom::default(),
             view: View::default(),

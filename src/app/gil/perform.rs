@@ -123,6 +123,9 @@ pub fn on_event(app: &mut App, event: GilEvent) {
     if let Some(race) = app.gil.race.as_mut() {
         race.apply(&event, now);
     }
+    if let RaceEvent::Finished { .. } = event {
+        app.gil.races_done += 1;
+    }
     match &event {
         RaceEvent::Paused(ids) => app.say(narrate::paused_for_race(ids)),
         RaceEvent::RunStarted { .. } => {}
