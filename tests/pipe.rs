@@ -57,7 +57,16 @@ fn ping_pong_times_round_trips_and_a_dead_end_gives_eof() {
     ));
 
     // Paced, pong sits in recv() between pings: the death it sees is EOF.
+    // Ping is stopped first (and seen stopped: SIGSTOP lands a moment after
+    // it is sent), so that it cannot send one more ping that pong would
+    // answer into a closed pipe (BrokenPipeError, not EOFError); a stopped
+    // process handed SIGTERM and SIGCONT dies before running again.
     e.pipe.set_rate(&e.lab, 5);
+    e.lab.pause(ping).unwrap();
+    let ping_pid = e.lab.pid(ping).unwrap();
+    until(&mut e, "ping to stop (state T)", |_| {
+        proclab::metrics::procstat::read_process(ping_pid).is_some_and(|st| st.state == 'T')
+    });
     until(&mut e, "pong to wait on recv", |e| {
         e.lab
             .snapshot()
