@@ -21,6 +21,8 @@ pub struct Screen {
     parser: Arc<Mutex<vt100::Parser>>,
     /// The alternate screen's text just before the program left it.
     last_alternate: Arc<Mutex<Option<String>>>,
+    /// Set when the reader has taken in everything the program wrote.
+    drained: Arc<std::sync::atomic::AtomicBool>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
@@ -59,6 +61,8 @@ impl Screen {
         let sink = parser.clone();
         let last_alternate = Arc::new(Mutex::new(None));
         let last = last_alternate.clone();
+        let drained = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = drained.clone();
         std::thread::spawn(move || {
             const LEAVE: &[u8] = b"\x1b[?1049l";
             let mut buf = [0u8; 8192];
@@ -79,12 +83,14 @@ impl Screen {
                     None => parser.process(bytes),
                 }
             }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
         });
         Screen {
             child,
             writer,
             parser,
             last_alternate,
+            drained,
             _master: pty.master,
         }
     }
@@ -134,11 +140,19 @@ impl Screen {
         }
     }
 
-    /// Waits for proclab to exit and returns its exit code.
+    /// Waits for proclab to exit, and for everything it wrote to be read,
+    /// and returns its exit code.
     pub fn wait_exit(&mut self) -> u32 {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                while !self.drained.load(std::sync::atomic::Ordering::SeqCst) {
+                    assert!(
+                        start.elapsed() < PATIENCE,
+                        "the terminal stayed open after proclab exited: a process kept it"
+                    );
+                    std::thread::sleep(Duration::from_millis(10));
+                }
                 return status.exit_code();
             }
             assert!(
