@@ -28,14 +28,18 @@ pub fn grid(n: usize) -> (usize, usize) {
     (rows, n.div_ceil(rows))
 }
 
-/// Rows each core's bar takes.
-fn rows_per_core(theme: &Theme) -> usize {
-    if theme.thick_bars { 2 } else { 1 }
-}
+/// Terminal rows from which a theme's thick bars are drawn thick: below,
+/// the worker table needs the room more.
+const THICK_FROM: u16 = 30;
 
-/// The panel's height, borders included.
-pub fn height(cores: usize, theme: &Theme) -> u16 {
-    (grid(cores).0 * rows_per_core(theme)) as u16 + 2
+/// The panel's height, borders included, in a terminal `screen_rows` high.
+pub fn height(cores: usize, theme: &Theme, screen_rows: u16) -> u16 {
+    let rows = grid(cores).0 as u16;
+    if theme.thick_bars && screen_rows >= THICK_FROM {
+        rows * 2 + 2
+    } else {
+        rows + 2
+    }
 }
 
 /// Width of the large total figure (four characters of four cells, and a margin).
@@ -79,8 +83,13 @@ impl Widget for &CoresPanel<'_> {
             inner.width -= BIG_WIDTH + 1;
         }
 
-        let per_core = rows_per_core(self.theme);
         let (rows, cols) = grid(n);
+        // Thick bars when the layout gave the room for them.
+        let per_core = if self.theme.thick_bars && inner.height as usize >= rows * 2 {
+            2
+        } else {
+            1
+        };
         let col_width = inner.width as usize / cols;
         let label_width = format!("cpu{}", n - 1).len();
         for core in 0..n {

@@ -75,7 +75,7 @@ fn focus_height(lab: LabId, body: u16) -> u16 {
 fn focus_beside(lab: LabId) -> bool {
     match lab {
         LabId::Lifecycle | LabId::Counter | LabId::Sync => true,
-        LabId::Queue | LabId::Pipe | LabId::Pipeline => true,
+        LabId::Queue | LabId::Pipe | LabId::Pipeline => false,
         LabId::Pool | LabId::Gil => false,
     }
 }
@@ -97,6 +97,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
     let cores_height = cores::height(
         app.machine.cores.max(app.cores.cores.len()),
         &Theme::of(app.theme),
+        area.height,
     );
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(1),

@@ -17,7 +17,7 @@ use super::bar;
 use super::theme::Theme;
 
 /// Height of the panel in the stacked (narrow) layout.
-pub const NARROW_HEIGHT: u16 = 7;
+pub const NARROW_HEIGHT: u16 = 8;
 const TALL_INNER: u16 = 12;
 
 pub struct PipelinePanel<'a> {
