@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
-use common::pty::{Screen, workers_of};
+use common::pty::Screen;
 use common::*;
 
 /// The queue's depth as the panel shows it ("depth ██░░ 3/8").
@@ -14,22 +12,6 @@ fn depth(text: &str) -> Option<u64> {
     let line = text.lines().find(|l| l.contains("depth "))?;
     let at = line.find("/8")?;
     line[..at].rsplit(' ').next()?.parse().ok()
-}
-
-fn wait_workers(screen: &Screen, n: usize) -> Vec<u32> {
-    let start = Instant::now();
-    loop {
-        let pids = workers_of(screen.pid());
-        if pids.len() == n {
-            return pids;
-        }
-        assert!(
-            start.elapsed() < PATIENCE,
-            "expected {n} workers, found {pids:?}; the screen shows:\n{}",
-            screen.text()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[test]
@@ -66,7 +48,7 @@ fn producers_and_consumers_started_by_key_move_the_depth() {
     s.wait_until("the consumer to drain it", |t| {
         depth(t).is_some_and(|d| d < 3)
     });
-    let pids = wait_workers(&s, 2);
+    let pids = s.wait_workers(2);
 
     s.press("x");
     s.wait_for("for p in producers: p.join()");
@@ -85,7 +67,7 @@ fn producers_and_consumers_started_by_key_move_the_depth() {
 fn a_pipe_end_terminated_by_key_leaves_the_other_at_eof() {
     let mut s = Screen::start(&["--lab", "pipe"], 100, 30);
     s.wait_for("round trips");
-    let pids = wait_workers(&s, 2);
+    let pids = s.wait_workers(2);
     // The pinging end is selected: terminate it.
     s.press("t");
     let text = s.wait_until("the other end at EOF", |t| t.contains("pong: EOFError"));

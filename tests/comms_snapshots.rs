@@ -1,6 +1,10 @@
 //! Snapshots of the queue, pipe and pipeline panels, tall and narrow, and
 //! of the whole screen on the queue lab, drawn from fixed state.
 
+mod common;
+
+use common::draw::{panel, screen};
+
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -20,15 +24,7 @@ use proclab::ui::queue::QueuePanel;
 use proclab::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
-
-fn panel(width: u16, height: u16, draw: impl FnOnce(Rect, &mut Buffer)) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| draw(f.area(), f.buffer_mut())).unwrap();
-    terminal
-}
 
 /// A queue with producers ahead of consumers: full, two blocked, a loss.
 fn busy_queue() -> QueueView {
@@ -295,15 +291,6 @@ fn queue_app() -> App {
     }
     app.selected = Some(1);
     app
-}
-
-fn screen(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let layout = proclab::ui::layout(Rect::new(0, 0, width, height), app);
-    terminal
-        .draw(|f| proclab::ui::render(app, &layout, f))
-        .unwrap();
-    terminal
 }
 
 #[test]

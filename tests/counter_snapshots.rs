@@ -1,6 +1,10 @@
 //! Snapshots of the counter and sync panels and of their whole screens,
 //! drawn from fixed state (never live samples).
 
+mod common;
+
+use common::draw::{panel, screen};
+
 use std::time::Duration;
 
 use insta::assert_snapshot;
@@ -17,11 +21,8 @@ use proclab::metrics::{CoreLoad, ProcLoad};
 use proclab::ui::counter::CounterPanel;
 use proclab::ui::sync_lab::SyncPanel;
 use proclab::ui::theme::Theme;
-use proclab::ui::{self};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 fn spec(mode: CounterMode, slow: bool) -> RunSpec {
@@ -100,16 +101,8 @@ fn slow_locked_running() -> CounterState {
     }
 }
 
-fn draw(width: u16, height: u16, f: impl FnOnce(Rect, &mut Buffer)) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| f(frame.area(), frame.buffer_mut()))
-        .unwrap();
-    terminal
-}
-
 fn counter_panel(state: &CounterState, width: u16, height: u16) -> Terminal<TestBackend> {
-    draw(width, height, |area, buf| {
+    panel(width, height, |area, buf| {
         (&CounterPanel {
             state,
             theme: &Theme::standard(),
@@ -226,13 +219,6 @@ fn app(lab: LabId, workers: Vec<WorkerSnapshot>) -> App {
     app
 }
 
-fn screen(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let layout = ui::layout(Rect::new(0, 0, width, height), app);
-    terminal.draw(|f| ui::render(app, &layout, f)).unwrap();
-    terminal
-}
-
 fn counter_app() -> App {
     let mut app = app(
         LabId::Counter,
@@ -328,7 +314,7 @@ fn sync_app() -> App {
 fn sync_panel_tall_and_short() {
     let mut state = sync_state();
     let panel = |state: &SyncState, w, h| {
-        draw(w, h, |area, buf| {
+        panel(w, h, |area, buf| {
             (&SyncPanel {
                 state,
                 theme: &Theme::standard(),

@@ -3,27 +3,8 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
-use common::pty::{Screen, UP, workers_of};
+use common::pty::{Screen, UP};
 use common::*;
-
-/// Waits until proclab has `n` live workers, and returns their pids.
-fn wait_workers(screen: &Screen, n: usize) -> Vec<u32> {
-    let start = Instant::now();
-    loop {
-        let pids = workers_of(screen.pid());
-        if pids.len() == n {
-            return pids;
-        }
-        assert!(
-            start.elapsed() < PATIENCE,
-            "expected {n} workers, found {pids:?}; the screen shows:\n{}",
-            screen.text()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// The screen row of worker `id` in the table.
 fn row(text: &str, id: u32) -> String {
@@ -45,7 +26,7 @@ fn start_pause_terminate_join_quit_by_keys() {
 
     s.press("sss");
     s.wait_for("p3.start()");
-    let pids = wait_workers(&s, 3);
+    let pids = s.wait_workers(3);
     s.wait_until("three running rows", |t| {
         (1..=3).all(|id| row(t, id).contains("running"))
     });
@@ -102,7 +83,7 @@ fn help_lists_every_key_and_closes() {
 fn sigterm_and_sighup_quit_cleanly_and_take_the_workers() {
     for signal in [rustix::process::Signal::TERM, rustix::process::Signal::HUP] {
         let mut s = Screen::start(&["--workers", "2"], 80, 24);
-        let pids = wait_workers(&s, 2);
+        let pids = s.wait_workers(2);
         s.wait_for("p2.start()");
         rustix::process::kill_process(
             rustix::process::Pid::from_raw(s.pid() as i32).unwrap(),
@@ -193,7 +174,7 @@ fn the_keystroke_overlay_shows_what_was_typed() {
 #[test]
 fn the_lessons_menu_starts_a_lesson_afresh() {
     let mut s = Screen::start(&["--workers", "2"], 100, 30);
-    let before = wait_workers(&s, 2);
+    let before = s.wait_workers(2);
     s.press("L");
     s.wait_for("Lessons");
     s.press("\r");

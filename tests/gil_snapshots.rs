@@ -2,6 +2,10 @@
 //! and of the whole screen in that lab, drawn from fixed state: made-up
 //! ring records and race results, never live samples.
 
+mod common;
+
+use common::draw::screen;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -22,10 +26,8 @@ use proclab::metrics::{ProcLoad, ThreadLoad};
 use proclab::ui::gil::GilPanel;
 use proclab::ui::race::RaceTable;
 use proclab::ui::theme::Theme;
-use proclab::ui::{self};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 const MS: u64 = 1_000_000;
@@ -279,19 +281,10 @@ fn racing_app() -> App {
 }
 
 fn panel(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     let theme = Theme::standard();
-    terminal
-        .draw(|f| (&GilPanel { app, theme: &theme }).render(f.area(), f.buffer_mut()))
-        .unwrap();
-    terminal
-}
-
-fn screen(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let layout = ui::layout(Rect::new(0, 0, width, height), app);
-    terminal.draw(|f| ui::render(app, &layout, f)).unwrap();
-    terminal
+    common::draw::panel(width, height, |area, buf| {
+        (&GilPanel { app, theme: &theme }).render(area, buf)
+    })
 }
 
 #[test]

@@ -4,26 +4,8 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
-use common::pty::{Screen, workers_of};
+use common::pty::Screen;
 use common::*;
-
-fn wait_workers(screen: &Screen, n: usize) -> Vec<u32> {
-    let start = Instant::now();
-    loop {
-        let pids = workers_of(screen.pid());
-        if pids.len() == n {
-            return pids;
-        }
-        assert!(
-            start.elapsed() < PATIENCE,
-            "expected {n} workers, found {pids:?}; the screen shows:\n{}",
-            screen.text()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 #[test]
 fn a_job_started_by_flags_runs_to_the_end_and_again_by_key() {
@@ -53,7 +35,7 @@ fn a_job_started_by_flags_runs_to_the_end_and_again_by_key() {
         "{text}"
     );
     assert!(text.contains("pool = Pool(2)"), "{text}");
-    let pids = wait_workers(&s, 2);
+    let pids = s.wait_workers(2);
 
     // Next method, then run again: run 2 uses the same pool.
     s.press("m");
@@ -64,7 +46,7 @@ fn a_job_started_by_flags_runs_to_the_end_and_again_by_key() {
             .any(|l| l.trim_start_matches('│').starts_with("2   apply_async"))
     });
     assert!(text.contains("✓ done"), "{text}");
-    assert_eq!(wait_workers(&s, 2), pids, "the pool was reused");
+    assert_eq!(s.wait_workers(2), pids, "the pool was reused");
 
     s.press("q");
     assert_eq!(s.wait_exit(), 0);
@@ -94,13 +76,13 @@ fn killing_a_pool_worker_mid_job_is_told_and_proclab_goes_on() {
     );
     // Worker B (the newest, selected) has taken a chunk: lower-case b's.
     s.wait_for("bbbbb");
-    let old = wait_workers(&s, 2);
+    let old = s.wait_workers(2);
     s.press("k");
     let text = s.wait_for("would wait forever");
     assert!(text.contains("lost with it"), "{text}");
     assert!(text.contains("takes the place of"), "{text}");
     // The pool replaced it: two workers again, one of them new.
-    let now = wait_workers(&s, 2);
+    let now = s.wait_workers(2);
     assert_eq!(now.iter().filter(|p| old.contains(p)).count(), 1);
     s.press("q");
     assert_eq!(s.wait_exit(), 0);

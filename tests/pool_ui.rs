@@ -2,6 +2,10 @@
 //! a run in progress under `imap` (results held behind a running chunk), a
 //! run that lost a chunk (hung), a broken executor, and the table of runs.
 
+mod common;
+
+use common::draw::screen;
+
 use std::time::Duration;
 
 use insta::assert_snapshot;
@@ -16,10 +20,8 @@ use proclab::lab::slot::Phase;
 use proclab::lab::{Role, StartOptions, Status, WorkerSnapshot, Workload};
 use proclab::ui::pool::PoolPanel;
 use proclab::ui::theme::Theme;
-use proclab::ui::{self};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::widgets::Widget;
 
@@ -286,18 +288,14 @@ fn state(view: PoolView) -> PoolState {
 }
 
 fn panel(state: &PoolState, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     let theme = Theme::standard();
-    terminal
-        .draw(|f| {
-            (&PoolPanel {
-                state,
-                theme: &theme,
-            })
-                .render(f.area(), f.buffer_mut())
+    common::draw::panel(width, height, |area, buf| {
+        (&PoolPanel {
+            state,
+            theme: &theme,
         })
-        .unwrap();
-    terminal
+            .render(area, buf)
+    })
 }
 
 #[test]
@@ -399,13 +397,6 @@ fn pool_app() -> App {
         })
         .collect();
     app
-}
-
-fn screen(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let layout = ui::layout(Rect::new(0, 0, width, height), app);
-    terminal.draw(|f| ui::render(app, &layout, f)).unwrap();
-    terminal
 }
 
 #[test]

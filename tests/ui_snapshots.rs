@@ -1,6 +1,10 @@
 //! Snapshots of every panel and of the whole screen, drawn from fixed state
 //! (never live samples: core counts and loads differ between machines).
 
+mod common;
+
+use common::draw::{panel, screen};
+
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -12,11 +16,7 @@ use proclab::lab::slot::Phase;
 use proclab::lab::{StartOptions, Status, WorkerSnapshot, Workload};
 use proclab::metrics::ProcLoad;
 use proclab::ui::theme::Theme;
-use proclab::ui::{self, cores, lifecycle, log, workers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use proclab::ui::{cores, lifecycle, log, workers};
 use ratatui::style::Modifier;
 use ratatui::widgets::Widget;
 
@@ -138,39 +138,26 @@ fn app() -> App {
     app
 }
 
-fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let layout = ui::layout(Rect::new(0, 0, width, height), app);
-    terminal.draw(|f| ui::render(app, &layout, f)).unwrap();
-    terminal
-}
-
-fn panel(width: u16, height: u16, draw: impl FnOnce(Rect, &mut Buffer)) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| draw(f.area(), f.buffer_mut())).unwrap();
-    terminal
-}
-
 #[test]
 fn whole_screen_80x24() {
-    assert_snapshot!(draw(&app(), 80, 24).backend());
+    assert_snapshot!(screen(&app(), 80, 24).backend());
 }
 
 #[test]
 fn whole_screen_120x36() {
-    assert_snapshot!(draw(&app(), 120, 36).backend());
+    assert_snapshot!(screen(&app(), 120, 36).backend());
 }
 
 #[test]
 fn whole_screen_with_help_open() {
     let mut app = app();
     update(&mut app, Action::ToggleHelp);
-    assert_snapshot!(draw(&app, 80, 24).backend());
+    assert_snapshot!(screen(&app, 80, 24).backend());
 }
 
 #[test]
 fn a_terminal_too_small_gets_a_message() {
-    assert_snapshot!(draw(&app(), 50, 12).backend());
+    assert_snapshot!(screen(&app(), 50, 12).backend());
 }
 
 #[test]
@@ -178,7 +165,7 @@ fn an_empty_lab_says_how_to_start() {
     let mut app = app();
     app.workers.clear();
     app.selected = None;
-    assert_snapshot!(draw(&app, 80, 24).backend());
+    assert_snapshot!(screen(&app, 80, 24).backend());
 }
 
 #[test]
@@ -309,14 +296,14 @@ fn rows_tell_each_state_in_words() {
 fn projector_theme_80x24() {
     let mut app = app();
     app.theme = proclab::app::ThemeName::Projector;
-    assert_snapshot!(draw(&app, 80, 24).backend());
+    assert_snapshot!(screen(&app, 80, 24).backend());
 }
 
 #[test]
 fn projector_theme_120x36() {
     let mut app = app();
     app.theme = proclab::app::ThemeName::Projector;
-    assert_snapshot!(draw(&app, 120, 36).backend());
+    assert_snapshot!(screen(&app, 120, 36).backend());
 }
 
 #[test]
@@ -326,7 +313,7 @@ fn keystroke_overlay() {
     app.now = Duration::from_secs(10);
     app.note_key(&proclab::app::Key::char('s'), "start worker 6".into());
     app.note_key(&proclab::app::Key::char('p'), "pause worker 6".into());
-    assert_snapshot!(draw(&app, 80, 24).backend());
+    assert_snapshot!(screen(&app, 80, 24).backend());
 }
 
 #[test]
@@ -357,7 +344,7 @@ fn lesson_view() -> proclab::app::LessonView {
 fn lesson_panel_80x24() {
     let mut app = app();
     app.lesson = Some(lesson_view());
-    assert_snapshot!(draw(&app, 80, 24).backend());
+    assert_snapshot!(screen(&app, 80, 24).backend());
 }
 
 #[test]
@@ -367,7 +354,7 @@ fn lesson_panel_passed_120x36() {
         passed: true,
         ..lesson_view()
     });
-    assert_snapshot!(draw(&app, 120, 36).backend());
+    assert_snapshot!(screen(&app, 120, 36).backend());
 }
 
 #[test]
@@ -375,7 +362,7 @@ fn lessons_menu() {
     let mut app = app();
     update(&mut app, Action::Lessons);
     assert!(app.lessons_menu.is_some());
-    assert_snapshot!(draw(&app, 80, 24).backend());
+    assert_snapshot!(screen(&app, 80, 24).backend());
 }
 
 #[test]
@@ -385,5 +372,5 @@ fn scenario_caption() {
         "terminate() sends SIGTERM, and SIGCONT too: a stopped process acts on nothing else."
             .into(),
     );
-    assert_snapshot!(draw(&app, 80, 24).backend());
+    assert_snapshot!(screen(&app, 80, 24).backend());
 }

@@ -140,6 +140,23 @@ impl Screen {
         }
     }
 
+    /// Waits until proclab has `n` live workers, and returns their pids.
+    pub fn wait_workers(&self, n: usize) -> Vec<u32> {
+        let start = Instant::now();
+        loop {
+            let pids = workers_of(self.pid());
+            if pids.len() == n {
+                return pids;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "expected {n} workers, found {pids:?}; the screen shows:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Waits for proclab to exit, and for everything it wrote to be read,
     /// and returns its exit code.
     pub fn wait_exit(&mut self) -> u32 {
