@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::Widget;
 use tui_big_text::{BigText, PixelSize};
 
 use crate::app::view::CoreHistory;
@@ -58,12 +58,7 @@ impl Widget for &CoresPanel<'_> {
                 self.theme.dim,
             ),
         ]);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(self.theme.border)
-            .title(title);
-        let mut inner = block.inner(area);
-        block.render(area, buf);
+        let mut inner = super::framed(title, self.theme.border, area, buf);
 
         // Large digits for the total, where the theme asks for them and
         // there is room (they need four rows).

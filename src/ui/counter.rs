@@ -10,7 +10,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::Widget;
 
 use crate::app::counter::CounterState;
 use crate::app::counter_words::{mode_letter, rate, setup_python, step_python, thousands, verdict};
@@ -545,12 +545,7 @@ impl Widget for &CounterPanel<'_> {
             ));
         }
         let title = Line::from(title);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(self.theme.border)
-            .title(title);
-        let inner = block.inner(area);
-        block.render(area, buf);
+        let inner = super::framed(title, self.theme.border, area, buf);
         if inner.is_empty() {
             return;
         }

@@ -6,7 +6,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::Widget;
 
 use crate::app::App;
 use crate::app::gil::View;
@@ -104,12 +104,7 @@ impl Widget for &GilPanel<'_> {
                 self.theme.dim,
             ),
         ]);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(self.theme.border)
-            .title(title);
-        let inner = block.inner(area);
-        block.render(area, buf);
+        let inner = super::framed(title, self.theme.border, area, buf);
         let Some(race) = g.race.as_ref() else {
             self.timeline(inner, buf);
             return;

@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Widget};
+use ratatui::widgets::{Clear, Widget};
 
 use crate::app::KeyStroke;
 
@@ -46,12 +46,12 @@ impl Widget for &KeysOverlay<'_> {
             height,
         );
         Clear.render(popup, buf);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(self.theme.title)
-            .title(Span::styled(" keys ", self.theme.title));
-        let inner = block.inner(popup);
-        block.render(popup, buf);
+        let inner = super::framed(
+            Span::styled(" keys ", self.theme.title),
+            self.theme.title,
+            popup,
+            buf,
+        );
         for (i, line) in lines.iter().enumerate().take(inner.height as usize) {
             line.render(
                 Rect::new(inner.x + 1, inner.y + i as u16, inner.width - 1, 1),

@@ -7,7 +7,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::view::{StateKind, WorkerRow};
 
@@ -147,12 +147,7 @@ impl Widget for &LifecycleDiagram<'_> {
             }
             None => Line::from(Span::styled(" Lifecycle ", self.theme.title)),
         };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(self.theme.border)
-            .title(title);
-        let inner = block.inner(area);
-        block.render(area, buf);
+        let inner = super::framed(title, self.theme.border, area, buf);
         if self.worker.is_none() {
             Line::from(Span::styled(
                 "select a worker (↑ ↓ or a click) to follow its lifecycle",

@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::Widget;
 
 use crate::app::log::{EventLog, LogEntry, format_at};
 
@@ -37,15 +37,15 @@ pub fn fit(s: &str, width: usize) -> String {
 
 impl Widget for &LogPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(self.theme.border)
-            .title(Line::from(vec![
+        let inner = super::framed(
+            Line::from(vec![
                 Span::styled(" Log ", self.theme.title),
                 Span::styled("what happened · the Python that does it ", self.theme.dim),
-            ]));
-        let inner = block.inner(area);
-        block.render(area, buf);
+            ]),
+            self.theme.border,
+            area,
+            buf,
+        );
         let shown = inner.height as usize;
         let skip = self.log.len().saturating_sub(shown);
         let py_width = python_width(inner.width, self.log.entries().skip(skip));

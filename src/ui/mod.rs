@@ -28,8 +28,9 @@ pub mod workers;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use crate::app::{Action, App, LabId};
 
@@ -311,6 +312,18 @@ pub fn popup(area: Rect, width: u16, height: u16, buf: &mut Buffer) -> Rect {
     );
     ratatui::widgets::Clear.render(rect, buf);
     rect
+}
+
+/// Draws a panel's border in `border` with `title` on it, and returns the
+/// area inside.
+pub fn framed<'a>(title: impl Into<Line<'a>>, border: Style, area: Rect, buf: &mut Buffer) -> Rect {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(title);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    inner
 }
 
 /// What a mouse click at (x, y) does, given the layout that was drawn.

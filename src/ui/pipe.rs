@@ -5,7 +5,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::Widget;
 
 use crate::app::comms::narrate::rate_words;
 use crate::app::comms::view::{EndView, PipeView};
@@ -148,12 +148,7 @@ impl Widget for &PipePanel<'_> {
             Span::styled(" Pipe ", self.theme.title),
             Span::styled(format!("{} ", python_of(mode)), self.theme.python),
         ]);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(self.theme.border)
-            .title(title);
-        let inner = block.inner(area);
-        block.render(area, buf);
+        let inner = super::framed(title, self.theme.border, area, buf);
         let inner = Rect::new(
             inner.x + 1,
             inner.y,

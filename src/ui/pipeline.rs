@@ -6,7 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::Widget;
 
 use crate::app::comms::view::{PipelineView, StageView};
 use crate::app::view::StateKind;
@@ -154,12 +154,7 @@ impl Widget for &PipelinePanel<'_> {
                 Span::styled(format!(": {} ", c.content), self.theme.dim),
             ])
         };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(self.theme.border)
-            .title(title);
-        let inner = block.inner(area);
-        block.render(area, buf);
+        let inner = super::framed(title, self.theme.border, area, buf);
         let mut lines = Vec::new();
         if tall {
             for i in 0..3 {

@@ -6,7 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::Widget;
 
 use crate::app::comms::narrate::rate_words;
 use crate::app::comms::view::QueueView;
@@ -315,12 +315,7 @@ impl Widget for &QueuePanel<'_> {
                 self.theme.python,
             ),
         ]);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(self.theme.border)
-            .title(title);
-        let inner = block.inner(area);
-        block.render(area, buf);
+        let inner = super::framed(title, self.theme.border, area, buf);
         let inner = Rect::new(
             inner.x + 1,
             inner.y,

@@ -5,7 +5,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::Widget;
 
 use crate::app::sync_lab::SyncState;
 use crate::lab::WorkerId;
@@ -217,15 +217,15 @@ impl SyncPanel<'_> {
 impl Widget for &SyncPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let v = &self.state.view;
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(self.theme.border)
-            .title(Line::from(vec![
+        let inner = super::framed(
+            Line::from(vec![
                 Span::styled(" Sync ", self.theme.title),
                 Span::styled("Event → Semaphore → Barrier ", self.theme.dim),
-            ]));
-        let inner = block.inner(area);
-        block.render(area, buf);
+            ]),
+            self.theme.border,
+            area,
+            buf,
+        );
         let lines = if inner.height >= 12 {
             self.tall(v)
         } else {

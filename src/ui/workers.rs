@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row, StatefulWidget, Table, TableState, Widget};
+use ratatui::widgets::{Cell, Row, StatefulWidget, Table, TableState, Widget};
 
 use crate::app::Counts;
 use crate::app::view::WorkerRow;
@@ -77,12 +77,7 @@ impl Widget for &WorkerTable<'_> {
             format!(" · cap {} · d = daemon ", self.max_workers),
             self.theme.dim,
         ));
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(self.theme.border)
-            .title(Line::from(title));
-        let inner = block.inner(area);
-        block.render(area, buf);
+        let inner = super::framed(Line::from(title), self.theme.border, area, buf);
 
         if self.rows.is_empty() {
             let hint = Line::from(vec![
