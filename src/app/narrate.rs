@@ -14,7 +14,8 @@ pub struct Line {
     pub level: Level,
 }
 
-fn line(python: impl Into<Option<String>>, text: String) -> Line {
+/// A line of the log at the usual level.
+pub(crate) fn line(python: impl Into<Option<String>>, text: String) -> Line {
     Line {
         python: python.into(),
         text,
@@ -22,7 +23,8 @@ fn line(python: impl Into<Option<String>>, text: String) -> Line {
     }
 }
 
-fn note(python: impl Into<Option<String>>, text: String) -> Line {
+/// A line of the log that explains rather than reports.
+pub(crate) fn note(python: impl Into<Option<String>>, text: String) -> Line {
     Line {
         level: Level::Note,
         ..line(python, text)

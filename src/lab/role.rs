@@ -42,6 +42,24 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 15] = [
+        Role::Tasks,
+        Role::Counter,
+        Role::Manager,
+        Role::Sync,
+        Role::Pool,
+        Role::Producer,
+        Role::Consumer,
+        Role::Ping,
+        Role::Pong,
+        Role::Sender,
+        Role::Receiver,
+        Role::Fetch,
+        Role::Process,
+        Role::Save,
+        Role::Interpreter,
+    ];
+
     /// The name passed as `--role`.
     pub fn name(self) -> &'static str {
         match self {
@@ -63,45 +81,35 @@ impl Role {
         }
     }
 
+    /// The role named `name` on a worker's command line.
     pub fn parse(name: &str) -> Result<Role, String> {
-        match name {
-            "tasks" => Ok(Role::Tasks),
-            "counter" => Ok(Role::Counter),
-            "manager" => Ok(Role::Manager),
-            "sync" => Ok(Role::Sync),
-            "pool" => Ok(Role::Pool),
-            "producer" => Ok(Role::Producer),
-            "consumer" => Ok(Role::Consumer),
-            "ping" => Ok(Role::Ping),
-            "pong" => Ok(Role::Pong),
-            "sender" => Ok(Role::Sender),
-            "receiver" => Ok(Role::Receiver),
-            "fetch" => Ok(Role::Fetch),
-            "process" => Ok(Role::Process),
-            "save" => Ok(Role::Save),
-            "interp" => Ok(Role::Interpreter),
-            other => Err(format!("unknown role {other:?}")),
-        }
+        Role::ALL
+            .into_iter()
+            .find(|r| r.name() == name)
+            .ok_or_else(|| format!("unknown role {name:?}"))
     }
 
     /// A short word for the worker table.
     pub fn label(self) -> &'static str {
         match self {
             Role::Tasks => "task",
-            Role::Counter => "counter",
-            Role::Manager => "manager",
-            Role::Sync => "sync",
-            Role::Pool => "pool",
-            Role::Producer => "producer",
-            Role::Consumer => "consumer",
-            Role::Ping => "ping",
-            Role::Pong => "pong",
-            Role::Sender => "sender",
-            Role::Receiver => "receiver",
-            Role::Fetch => "fetch",
-            Role::Process => "process",
-            Role::Save => "save",
-            Role::Interpreter => "interp",
+            other => other.name(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_is_parsed_back_from_its_name() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.name()), Ok(role));
+        }
+        assert_eq!(
+            Role::parse("tsks"),
+            Err("unknown role \"tsks\"".to_string())
+        );
     }
 }

@@ -3,26 +3,11 @@
 //! their role, as everywhere in proclab.
 
 use crate::app::log::Level;
-use crate::app::narrate::Line;
+use crate::app::narrate::{Line, line, note};
 use crate::lab::pipe::{PipeEvent, PipeMode};
 use crate::lab::pipeline::PipelineEvent;
 use crate::lab::queue::{QueueEvent, wait};
 use crate::lab::{Role, WorkerId, WorkerSnapshot};
-
-fn line(python: impl Into<Option<String>>, text: String) -> Line {
-    Line {
-        python: python.into(),
-        text,
-        level: Level::Info,
-    }
-}
-
-fn note(python: impl Into<Option<String>>, text: String) -> Line {
-    Line {
-        level: Level::Note,
-        ..line(python, text)
-    }
-}
 
 fn error(python: impl Into<Option<String>>, text: String) -> Line {
     Line {

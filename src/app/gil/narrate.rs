@@ -1,26 +1,11 @@
 //! The GIL lab's log lines, each with the Python that does the same.
 
 use crate::app::log::Level;
-use crate::app::narrate::Line;
+use crate::app::narrate::{Line, line, note};
 use crate::app::target_name;
 use crate::lab::gil::race::{RacePlan, RunResult};
 use crate::lab::gil::{self, Added, GilError, Mode};
 use crate::lab::{WorkerId, Workload};
-
-fn line(python: impl Into<Option<String>>, text: String) -> Line {
-    Line {
-        python: python.into(),
-        text,
-        level: Level::Info,
-    }
-}
-
-fn note(python: impl Into<Option<String>>, text: String) -> Line {
-    Line {
-        level: Level::Note,
-        ..line(python, text)
-    }
-}
 
 pub fn error(err: &GilError) -> Line {
     Line {
