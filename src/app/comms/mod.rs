@@ -176,27 +176,29 @@ pub fn update(app: &mut App, action: CommsAction) -> Vec<CommsEffect> {
         CommsAction::StopProducer => CommsEffect::StopProducer,
         CommsAction::AddConsumer => CommsEffect::AddConsumer,
         CommsAction::Sentinel => CommsEffect::Sentinel,
-        CommsAction::ProducersFaster | CommsAction::ProducersSlower => {
-            q.producer_rate = queue::step_rate(
-                &queue::RATES,
-                q.producer_rate,
-                action == CommsAction::ProducersFaster,
+        CommsAction::ProducersFaster
+        | CommsAction::ProducersSlower
+        | CommsAction::ConsumersFaster
+        | CommsAction::ConsumersSlower => {
+            let producers = matches!(
+                action,
+                CommsAction::ProducersFaster | CommsAction::ProducersSlower
             );
-            let line = narrate::producer_rate(q.producer_rate);
-            let effect = CommsEffect::SetQueueRates {
-                producer: q.producer_rate,
-                consumer: q.consumer_rate,
+            let faster = matches!(
+                action,
+                CommsAction::ProducersFaster | CommsAction::ConsumersFaster
+            );
+            let rate = if producers {
+                &mut q.producer_rate
+            } else {
+                &mut q.consumer_rate
             };
-            app.say(line);
-            effect
-        }
-        CommsAction::ConsumersFaster | CommsAction::ConsumersSlower => {
-            q.consumer_rate = queue::step_rate(
-                &queue::RATES,
-                q.consumer_rate,
-                action == CommsAction::ConsumersFaster,
-            );
-            let line = narrate::consumer_rate(q.consumer_rate);
+            *rate = queue::step_rate(&queue::RATES, *rate, faster);
+            let line = if producers {
+                narrate::producer_rate(*rate)
+            } else {
+                narrate::consumer_rate(*rate)
+            };
             let effect = CommsEffect::SetQueueRates {
                 producer: q.producer_rate,
                 consumer: q.consumer_rate,
