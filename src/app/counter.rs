@@ -224,7 +224,7 @@ pub fn header_status(app: &App) -> String {
         "next: {} · {} × {}{} ",
         s.mode.name(),
         s.workers,
-        words::thousands(if s.slow {
+        super::numbers::thousands(if s.slow {
             s.increments.min(crate::lab::counter::SLOW_INCREMENTS)
         } else {
             s.increments

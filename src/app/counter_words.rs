@@ -1,11 +1,12 @@
 //! The counter lab's words: each mode's Python, each run's verdict, the
-//! abandoned-lock lesson, and numbers as people read them.
+//! abandoned-lock lesson.
 
 use crate::lab::counter::{Abandoned, CounterMode, CounterWait, RunResult, RunStarted};
 use crate::lab::{WorkerId, describe_exitcode};
 
 use super::log::Level;
 use super::narrate::Line;
+use super::numbers::{rate, thousands};
 
 fn line(python: impl Into<Option<String>>, text: String, level: Level) -> Line {
     Line {
@@ -13,50 +14,6 @@ fn line(python: impl Into<Option<String>>, text: String, level: Level) -> Line {
         text,
         level,
     }
-}
-
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A signed count with separators.
-pub fn signed_thousands(n: i64) -> String {
-    if n < 0 {
-        format!("-{}", thousands(n.unsigned_abs()))
-    } else {
-        thousands(n as u64)
-    }
-}
-
-/// A rate as `23.1 M/s`, `195 k/s`, `12 /s`.
-pub fn rate(per_sec: f64) -> String {
-    if !per_sec.is_finite() || per_sec <= 0.0 {
-        return "-".into();
-    }
-    let (value, unit) = if per_sec >= 1e9 {
-        (per_sec / 1e9, "G")
-    } else if per_sec >= 1e6 {
-        (per_sec / 1e6, "M")
-    } else if per_sec >= 1e3 {
-        (per_sec / 1e3, "k")
-    } else {
-        (per_sec, "")
-    };
-    let digits = if value >= 100.0 || unit.is_empty() {
-        0
-    } else {
-        1
-    };
-    format!("{value:.digits$} {unit}/s")
 }
 
 /// A letter for each mode, so a mode is never told by colour alone.
@@ -324,24 +281,4 @@ pub fn role_state(wait: u32) -> Option<String> {
         CounterWait::Reply => "waiting for the manager".into(),
         CounterWait::Serving(n) => format!("serving {n} prox{}", if n == 1 { "y" } else { "ies" }),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_read_as_people_write_them() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(2_000_000), "2,000,000");
-        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
-        assert_eq!(signed_thousands(-1234), "-1,234");
-        assert_eq!(rate(23_100_000.0), "23.1 M/s");
-        assert_eq!(rate(195_400.0), "195 k/s");
-        assert_eq!(rate(6_000.0), "6.0 k/s");
-        assert_eq!(rate(12.0), "12 /s");
-        assert_eq!(rate(0.0), "-");
-    }
 }

@@ -13,6 +13,7 @@ pub mod keymap;
 pub mod labs;
 pub mod log;
 pub mod narrate;
+pub mod numbers;
 pub mod perform;
 pub mod pool;
 pub mod startup;

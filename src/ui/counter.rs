@@ -13,7 +13,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::app::counter::CounterState;
-use crate::app::counter_words::{mode_letter, rate, setup_python, step_python, thousands, verdict};
+use crate::app::counter_words::{mode_letter, setup_python, step_python, verdict};
+use crate::app::numbers::{rate, thousands};
 use crate::lab::counter::{CounterMode, SLOW_INCREMENTS};
 
 use super::big_number::{self, BigNumber};

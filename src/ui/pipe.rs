@@ -9,6 +9,7 @@ use ratatui::widgets::Widget;
 
 use crate::app::comms::narrate::rate_words;
 use crate::app::comms::view::{EndView, PipeView};
+use crate::app::numbers::{per_second, thousands};
 use crate::app::view::StateKind;
 use crate::lab::describe_exitcode;
 use crate::lab::pipe::{EndState, PipeMode};
@@ -89,13 +90,13 @@ impl PipePanel<'_> {
         let v = self.view;
         let (what, extra) = match mode {
             PipeMode::PingPong => ("round trips", String::new()),
-            PipeMode::Stream => ("received", format!(" of {} sent", v.sent)),
+            PipeMode::Stream => ("received", format!(" of {} sent", thousands(v.sent))),
         };
         Line::from(vec![
             Span::styled(format!("{what} "), self.theme.dim),
-            Span::styled(format!("{}", v.count), self.theme.title),
+            Span::styled(thousands(v.count), self.theme.title),
             Span::raw(extra),
-            Span::styled(format!("  {:.1}/s", v.per_s), self.theme.title),
+            Span::styled(format!("  {}", per_second(v.per_s)), self.theme.title),
         ])
     }
 

@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::app::comms::view::{PipelineView, StageView};
+use crate::app::numbers::per_second;
 use crate::app::view::StateKind;
 use crate::lab::describe_exitcode;
 use crate::lab::pipeline::StageEnd;
@@ -45,7 +46,7 @@ impl PipelinePanel<'_> {
             Span::styled(mark, self.theme.title),
             Span::styled(format!("{:<8}", s.role.label()), name_style),
             Span::raw(ms),
-            Span::raw(format!(" {:>6.1}/s", s.per_s)),
+            Span::raw(format!(" {:>8}", per_second(s.per_s))),
             Span::styled(format!(" {:>6} done", s.done), self.theme.dim),
         ];
         if with_state {

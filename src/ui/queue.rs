@@ -10,6 +10,7 @@ use ratatui::widgets::Widget;
 
 use crate::app::comms::narrate::rate_words;
 use crate::app::comms::view::QueueView;
+use crate::app::numbers::per_second;
 use crate::app::view::StateKind;
 use crate::lab::queue::Stopping;
 
@@ -87,7 +88,7 @@ impl QueuePanel<'_> {
         };
         let mut spans = vec![
             Span::styled(format!("{arrow} {word} "), self.theme.title),
-            Span::raw(format!("{per_s:>7.1}/s  ")),
+            Span::raw(format!("{:>9}  ", per_second(per_s))),
             Span::raw(format!("{} × {}", plural(n, one, many), rate_words(rate))),
         ];
         if !wide {

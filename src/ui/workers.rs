@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, StatefulWidget, Table, TableState, Widget};
 
 use crate::app::Counts;
+use crate::app::numbers::compact;
 use crate::app::view::WorkerRow;
 
 use super::bar;
@@ -163,7 +164,7 @@ impl Widget for &WorkerTable<'_> {
                 Cell::from(cpu),
             ]);
             if columns.iter().any(|(n, _)| *n == "tasks") {
-                cells.push(Cell::from(format!("{:>5}", r.tasks_done)));
+                cells.push(Cell::from(format!("{:>5}", compact(r.tasks_done))));
             }
             cells.push(Cell::from(progress));
             let row = Row::new(cells);

@@ -250,8 +250,8 @@ fn chunk_line(spec: &JobSpec) -> super::narrate::Line {
         Some(python::call(spec)),
         format!(
             "chunksize {}{default}: {} chunks",
-            python::count(size.into()),
-            python::count(spec.n_chunks().into())
+            crate::app::numbers::thousands(size.into()),
+            crate::app::numbers::thousands(spec.n_chunks().into())
         ),
     )
 }

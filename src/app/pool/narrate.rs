@@ -8,7 +8,8 @@ use crate::app::narrate::{Line, why_exited};
 use crate::lab::pool::{JobSpec, Outcome, PoolConfig, RunRecord, letter};
 use crate::lab::{WorkerId, describe_exitcode};
 
-use super::python::{call, close, constructor, count, rate};
+use super::python::{call, close, constructor, rate};
+use crate::app::numbers::thousands;
 
 fn line(python: impl Into<Option<String>>, text: String, level: Level) -> Line {
     Line {
@@ -90,8 +91,8 @@ pub fn run_started(number: u32, spec: &JobSpec, chunksize: u32) -> Line {
     let how = if spec.method.chunked() {
         format!(
             "{} chunks of {} ({})",
-            count(chunks.into()),
-            count(chunksize.into()),
+            thousands(chunks.into()),
+            thousands(chunksize.into()),
             if spec.chunksize_is_default() {
                 "Python's default"
             } else {
@@ -99,11 +100,14 @@ pub fn run_started(number: u32, spec: &JobSpec, chunksize: u32) -> Line {
             }
         )
     } else {
-        format!("{} tasks, one per item", count(chunks.into()))
+        format!("{} tasks, one per item", thousands(chunks.into()))
     };
     line(
         call(spec),
-        format!("run {number}: {} items as {how}", count(spec.items.into())),
+        format!(
+            "run {number}: {} items as {how}",
+            thousands(spec.items.into())
+        ),
         Level::Info,
     )
 }
@@ -117,8 +121,8 @@ pub fn recycling(spec: &JobSpec) -> Option<Line> {
             None,
             format!(
                 "{} tasks, at most {m} per worker: about {} fresh workers will take over during the run",
-                count(spec.n_chunks().into()),
-                count(fresh.into())
+                thousands(spec.n_chunks().into()),
+                thousands(fresh.into())
             ),
             Level::Note,
         )
@@ -204,7 +208,7 @@ pub fn broken(terminated: &[WorkerId], failed_items: u32) -> Line {
             "{} other worker{} terminated; {} pending futures failed",
             terminated.len(),
             if terminated.len() == 1 { "" } else { "s" },
-            count(failed_items.into())
+            thousands(failed_items.into())
         ),
         Level::Error,
     )
@@ -229,7 +233,7 @@ pub fn run_finished(r: &RunRecord) -> Option<Line> {
             format!(
                 "run {} done: {} results in {}, {} items/s; dispatch (idle, tasks queued) {}, starved at the end {}",
                 r.number,
-                count(r.spec.items.into()),
+                thousands(r.spec.items.into()),
                 duration(s.wall),
                 rate(s.items_per_s),
                 duration(s.waited),
@@ -242,7 +246,7 @@ pub fn run_finished(r: &RunRecord) -> Option<Line> {
             format!(
                 "run {}: {} results never come; Python would hang here, proclab goes on (r runs again)",
                 r.number,
-                count(r.lost_items.into())
+                thousands(r.lost_items.into())
             ),
             Level::Error,
         ),

@@ -1,26 +1,14 @@
 //! The Python that does what the pool lab does, for the panel and the log.
 
+use crate::app::numbers::thousands;
 use crate::lab::pool::{ChunkChoice, JobSpec, Method, PoolConfig};
-
-/// Thousands with commas: 20,000.
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// A rate in items per second: exact below ten million, in millions above.
 pub fn rate(per_s: f64) -> String {
     if per_s >= 10e6 {
         format!("{:.0} M", per_s / 1e6)
     } else {
-        count(per_s.round().max(0.0) as u64)
+        thousands(per_s.round().max(0.0) as u64)
     }
 }
 
@@ -116,8 +104,6 @@ mod tests {
 
     #[test]
     fn the_python_is_what_one_would_write() {
-        assert_eq!(count(20_000), "20,000");
-        assert_eq!(count(999), "999");
         assert_eq!(rate(2_812_101.6), "2,812,102");
         assert_eq!(rate(351_988_736.0), "352 M");
         assert_eq!(

@@ -14,8 +14,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
 
 use crate::app::App;
+use crate::app::numbers::thousands;
 use crate::app::pool::narrate::{duration, ranges};
-use crate::app::pool::python::{call, constructor, count, delivery, rate};
+use crate::app::pool::python::{call, constructor, delivery, rate};
 use crate::app::pool::{PoolSettings, PoolState};
 use crate::lab::pool::view::{CellState, RunView};
 use crate::lab::pool::{Method, Outcome, letter};
@@ -43,7 +44,7 @@ pub fn status(app: &App) -> String {
         } else {
             ""
         };
-        format!(" · chunksize {}{star}", count(spec.chunksize().into()))
+        format!(" · chunksize {}{star}", thousands(spec.chunksize().into()))
     } else {
         String::new()
     };
@@ -53,7 +54,7 @@ pub fn status(app: &App) -> String {
     format!(
         "next: {}{chunk} · {} items · {}{tasks} ",
         s.method.name(),
-        count(s.items.into()),
+        thousands(s.items.into()),
         s.cost.name()
     )
 }
@@ -118,14 +119,14 @@ impl PoolPanel<'_> {
     fn status(&self, run: &RunView, compact: bool) -> Line<'static> {
         let t = self.theme;
         let s = &run.stats;
-        let items = count(run.spec.items.into());
+        let items = thousands(run.spec.items.into());
         let mut spans = Vec::new();
         match run.outcome {
             Outcome::Running => {
                 spans.push(Span::styled(format!("▶ {} ", duration(s.wall)), t.title));
-                let queued = count(run.queued_chunks.into());
-                let chunks = count(run.n_chunks.into());
-                let got = count(run.delivered_items.into());
+                let queued = thousands(run.queued_chunks.into());
+                let chunks = thousands(run.n_chunks.into());
+                let got = thousands(run.delivered_items.into());
                 if compact {
                     spans.push(Span::raw(format!(
                         "· queue {queued}/{chunks} · got {got}/{items}"
@@ -155,7 +156,7 @@ impl PoolPanel<'_> {
                         } else {
                             letter(a.serial).to_string()
                         };
-                        let behind = count(a.behind.into());
+                        let behind = thousands(a.behind.into());
                         let text = if compact {
                             format!(" · waits for {} ({who}), {behind} behind", a.item)
                         } else {
@@ -171,7 +172,7 @@ impl PoolPanel<'_> {
                 }
                 if run.lost_items > 0 {
                     spans.push(Span::styled(
-                        format!(" · ✗ {} lost", count(run.lost_items.into())),
+                        format!(" · ✗ {} lost", thousands(run.lost_items.into())),
                         t.error,
                     ));
                 }
@@ -215,7 +216,7 @@ impl PoolPanel<'_> {
                 }));
             }
             Outcome::Broken => {
-                let failed = count(run.failed_items.into());
+                let failed = thousands(run.failed_items.into());
                 spans.push(Span::styled(
                     if compact {
                         format!("✗ BrokenProcessPool: {failed} failed")
@@ -297,7 +298,7 @@ impl PoolPanel<'_> {
         }
         if per_screen_cell > 1 {
             spans.push(Span::styled(
-                format!("· 1 cell = {} items ", count(per_screen_cell.into())),
+                format!("· 1 cell = {} items ", thousands(per_screen_cell.into())),
                 t.dim,
             ));
         }
@@ -353,10 +354,13 @@ impl Widget for &PoolPanel<'_> {
             } else {
                 ""
             };
-            let (chunks, size) = (count(r.n_chunks.into()), count(r.chunksize.into()));
+            let (chunks, size) = (thousands(r.n_chunks.into()), thousands(r.chunksize.into()));
             let each = duration(std::time::Duration::from_micros(r.spec.item_us.into()));
-            let (number, method, items) =
-                (r.number, r.spec.method.name(), count(r.spec.items.into()));
+            let (number, method, items) = (
+                r.number,
+                r.spec.method.name(),
+                thousands(r.spec.items.into()),
+            );
             let cost = r.spec.cost.name();
             let full = if r.spec.method.chunked() {
                 format!(
@@ -406,7 +410,7 @@ impl Widget for &PoolPanel<'_> {
                 let s = &self.state.settings;
                 let what = format!(
                     " to run {} items on {} workers: {}",
-                    count(s.items.into()),
+                    thousands(s.items.into()),
                     s.workers,
                     delivery(s.method)
                 );

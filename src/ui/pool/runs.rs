@@ -6,8 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use crate::app::numbers::thousands;
 use crate::app::pool::narrate::duration;
-use crate::app::pool::python::{count, rate};
+use crate::app::pool::python::rate;
 use crate::lab::pool::{Outcome, RunRecord};
 
 use crate::ui::log::fit;
@@ -34,7 +35,7 @@ fn cells(r: &RunRecord) -> Vec<String> {
         } else {
             ""
         };
-        format!("{}{star}", count(r.chunksize.into()))
+        format!("{}{star}", thousands(r.chunksize.into()))
     } else {
         "-".into()
     };
@@ -58,8 +59,8 @@ pub fn outcome_words(r: &RunRecord) -> String {
     match r.outcome {
         Outcome::Done => "ok".into(),
         Outcome::Running => "running".into(),
-        Outcome::Hung => format!("✗ hung: {} lost", count(r.lost_items.into())),
-        Outcome::Broken => format!("✗ broken: {} failed", count(r.failed_items.into())),
+        Outcome::Hung => format!("✗ hung: {} lost", thousands(r.lost_items.into())),
+        Outcome::Broken => format!("✗ broken: {} failed", thousands(r.failed_items.into())),
     }
 }
 
