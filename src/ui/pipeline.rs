@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::app::comms::view::{PipelineView, StageView};
-use crate::app::numbers::per_second;
+use crate::app::numbers::{per_second, thousands};
 use crate::app::view::StateKind;
 use crate::lab::describe_exitcode;
 use crate::lab::pipeline::StageEnd;
@@ -47,7 +47,7 @@ impl PipelinePanel<'_> {
             Span::styled(format!("{:<8}", s.role.label()), name_style),
             Span::raw(ms),
             Span::raw(format!(" {:>8}", per_second(s.per_s))),
-            Span::styled(format!(" {:>6} done", s.done), self.theme.dim),
+            Span::styled(format!(" {:>6} done", thousands(s.done)), self.theme.dim),
         ];
         if with_state {
             spans.push(Span::raw(" "));

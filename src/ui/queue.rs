@@ -10,7 +10,7 @@ use ratatui::widgets::Widget;
 
 use crate::app::comms::narrate::rate_words;
 use crate::app::comms::view::QueueView;
-use crate::app::numbers::per_second;
+use crate::app::numbers::{per_second, thousands};
 use crate::app::view::StateKind;
 use crate::lab::queue::Stopping;
 
@@ -124,23 +124,30 @@ impl QueuePanel<'_> {
     fn counts(&self) -> Line<'static> {
         let v = self.view;
         Line::from(vec![
-            Span::raw(format!("put {} · done {} · ", v.put_total, v.done_total)),
-            Span::styled(format!("unfinished {}", v.unfinished), self.theme.title),
+            Span::raw(format!(
+                "put {} · done {} · ",
+                thousands(v.put_total),
+                thousands(v.done_total)
+            )),
+            Span::styled(
+                format!("unfinished {}", thousands(v.unfinished)),
+                self.theme.title,
+            ),
         ])
     }
 
     /// Held, lost and corrupt counts; `brief` leaves out a corrupt count of 0.
     fn losses(&self, brief: bool) -> Line<'static> {
         let v = self.view;
-        let mut spans = vec![Span::raw(format!("held {} · ", v.held))];
+        let mut spans = vec![Span::raw(format!("held {} · ", thousands(v.held)))];
         spans.push(if v.lost > 0 {
-            Span::styled(format!("✗ lost {}", v.lost), self.theme.error)
+            Span::styled(format!("✗ lost {}", thousands(v.lost)), self.theme.error)
         } else {
             Span::styled("lost 0", self.theme.dim)
         });
         if v.corrupt > 0 {
             spans.push(Span::styled(
-                format!(" · ✗ corrupt {}", v.corrupt),
+                format!(" · ✗ corrupt {}", thousands(v.corrupt)),
                 self.theme.error,
             ));
         } else if !brief {
@@ -175,8 +182,8 @@ impl QueuePanel<'_> {
             let words = match (brief, v.lost) {
                 (true, 0) => " waits".to_string(),
                 (true, _) => " waits forever".to_string(),
-                (false, 0) => format!(" blocks: {} unfinished", v.unfinished),
-                (false, _) => format!(" blocks forever: {} lost", v.lost),
+                (false, 0) => format!(" blocks: {} unfinished", thousands(v.unfinished)),
+                (false, _) => format!(" blocks forever: {} lost", thousands(v.lost)),
             };
             lines.push(Line::from(vec![
                 Span::styled("q.join()", self.theme.python),
