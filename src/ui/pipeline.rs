@@ -128,7 +128,11 @@ impl PipelinePanel<'_> {
         [
             Span::styled("slowest: ", self.theme.dim),
             Span::styled(
-                format!("{} ({} ms/item)", s.role.label(), s.ms),
+                if s.ms == 0 {
+                    format!("{} (flat out)", s.role.label())
+                } else {
+                    format!("{} ({} ms/item)", s.role.label(), s.ms)
+                },
                 self.theme.note,
             ),
             Span::styled(before, self.theme.dim),

@@ -341,7 +341,9 @@ impl PipelineState {
                 end: s.map_or(StageEnd::Running, |s| s.ended[i]),
             }
         });
-        let slowest = (0..3).max_by_key(|&i| (stage_ms[i], i)).unwrap_or(0);
+        let pipe_full = s.is_some_and(|s| s.pipe_bytes * 2 >= s.pipe_capacity.max(1));
+        let queue_full = s.is_some_and(|s| s.queue.depth() * 2 >= s.queue.capacity.max(1));
+        let slowest = slowest_stage(stage_ms, pipe_full, queue_full);
         let running = stages.iter().any(|st| st.alive);
         PipelineView {
             stages,
@@ -355,6 +357,22 @@ impl PipelineState {
             running,
             stopping: s.is_some_and(|s| s.stopping),
         }
+    }
+}
+
+/// The stage that sets the pipeline's pace. The one with the longest work
+/// per item, if only one has it; among stages tied for it (all flat out,
+/// say), the one whose input has filled at least half way, and if none
+/// has, the first: equal stages keep pace with the one that feeds them.
+fn slowest_stage(stage_ms: [u32; 3], pipe_full: bool, queue_full: bool) -> usize {
+    let top = stage_ms.iter().copied().max().unwrap_or(0);
+    let tied = |i: usize| stage_ms[i] == top;
+    if tied(2) && queue_full {
+        2
+    } else if tied(1) && pipe_full {
+        1
+    } else {
+        (0..3).find(|&i| tied(i)).unwrap_or(0)
     }
 }
 
@@ -373,6 +391,33 @@ fn stage_done(stats: &PipelineStats, workers: &[WorkerSnapshot]) -> [u64; 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_slowest_stage_is_the_longest_then_the_one_backed_up() {
+        assert_eq!(slowest_stage([100, 200, 50], false, false), 1);
+        assert_eq!(
+            slowest_stage([100, 200, 50], false, true),
+            1,
+            "cost decides first"
+        );
+        assert_eq!(
+            slowest_stage([100, 100, 100], false, false),
+            0,
+            "equal stages keep pace"
+        );
+        assert_eq!(
+            slowest_stage([0, 0, 0], true, false),
+            1,
+            "flat out, the pipe is full"
+        );
+        assert_eq!(
+            slowest_stage([0, 0, 0], true, true),
+            2,
+            "the later backlog is the cause"
+        );
+        assert_eq!(slowest_stage([50, 0, 50], true, true), 2);
+        assert_eq!(slowest_stage([50, 0, 50], true, false), 0);
+    }
 
     #[test]
     fn rates_come_from_the_last_second() {
