@@ -6,7 +6,7 @@ use crate::lab::{WorkerId, describe_exitcode};
 
 use super::log::Level;
 use super::narrate::Line;
-use super::numbers::{rate, thousands};
+use super::numbers::{duration, rate, thousands};
 
 fn line(python: impl Into<Option<String>>, text: String, level: Level) -> Line {
     Line {
@@ -256,11 +256,11 @@ pub fn finished(r: &RunResult) -> Line {
     line(
         format!("for p in ps: p.join()  # v.value == {}", thousands(r.value)),
         format!(
-            "run {} ({}): {} in {:.2} s, {}. {}",
+            "run {} ({}): {} in {}, {}. {}",
             r.number,
             r.spec.mode.name(),
             thousands(r.value),
-            r.elapsed.as_secs_f64(),
+            duration(r.elapsed),
             rate(r.rate),
             verdict(r)
         ),

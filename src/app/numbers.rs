@@ -1,4 +1,7 @@
-//! Numbers as people read them: separators in counts, units in rates.
+//! Numbers as people read them: separators in counts, units in rates and
+//! durations.
+
+use std::time::Duration;
 
 /// `1234567` as `1,234,567`.
 pub fn thousands(n: u64) -> String {
@@ -64,6 +67,18 @@ pub fn compact(n: u64) -> String {
     format!("{}{unit}", n / size)
 }
 
+/// `1.23 s`, `45.6 ms`, `789 µs`.
+pub fn duration(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 1.0 {
+        format!("{s:.2} s")
+    } else if s >= 0.001 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{:.0} µs", s * 1e6)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +105,13 @@ mod tests {
         assert_eq!(per_second(999.96), "1,000/s");
         assert_eq!(per_second(129_993.8), "129,994/s");
         assert_eq!(per_second(f64::NAN), "-");
+    }
+
+    #[test]
+    fn durations_read_in_their_unit() {
+        assert_eq!(duration(Duration::from_millis(21_270)), "21.27 s");
+        assert_eq!(duration(Duration::from_micros(4_300)), "4.3 ms");
+        assert_eq!(duration(Duration::from_micros(789)), "789 µs");
     }
 
     #[test]

@@ -81,6 +81,8 @@ pub struct WorkerRow {
     /// Python's exitcode: None while alive.
     pub exitcode: Option<i32>,
     pub cpu_percent: Option<f32>,
+    /// Tasks done; for the counter's workers, increments made (for its
+    /// manager, requests served).
     pub tasks_done: u64,
     /// Progress of the current task while alive.
     pub progress: Option<f64>,
@@ -135,7 +137,10 @@ impl WorkerRow {
                 Status::Joined(_) => None,
                 _ => proc.map(|p| p.cpu_percent),
             },
-            tasks_done: snap.tasks_done,
+            tasks_done: match snap.role {
+                Role::Counter | Role::Manager => snap.aux,
+                _ => snap.tasks_done,
+            },
             progress: snap.status.is_alive().then_some(snap.progress),
             daemon: snap.daemon,
             workload: snap.workload,

@@ -1,7 +1,6 @@
 //! The log's words for what the pool did, each beside its Python.
 
 use std::ops::Range;
-use std::time::Duration;
 
 use crate::app::log::Level;
 use crate::app::narrate::{Line, why_exited};
@@ -9,25 +8,13 @@ use crate::lab::pool::{JobSpec, Outcome, PoolConfig, RunRecord, letter};
 use crate::lab::{WorkerId, describe_exitcode};
 
 use super::python::{call, close, constructor, rate};
-use crate::app::numbers::thousands;
+use crate::app::numbers::{duration, thousands};
 
 fn line(python: impl Into<Option<String>>, text: String, level: Level) -> Line {
     Line {
         python: python.into(),
         text,
         level,
-    }
-}
-
-/// `1.23 s`, `45.6 ms`, `789 µs`.
-pub fn duration(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s >= 1.0 {
-        format!("{s:.2} s")
-    } else if s >= 0.001 {
-        format!("{:.1} ms", s * 1e3)
-    } else {
-        format!("{:.0} µs", s * 1e6)
     }
 }
 

@@ -14,8 +14,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
 
 use crate::app::App;
+use crate::app::numbers::duration;
 use crate::app::numbers::thousands;
-use crate::app::pool::narrate::{duration, ranges};
+use crate::app::pool::narrate::ranges;
 use crate::app::pool::python::{call, constructor, delivery, rate};
 use crate::app::pool::{PoolSettings, PoolState};
 use crate::lab::pool::view::{CellState, RunView};

@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use crate::app::numbers::duration;
 use crate::app::numbers::thousands;
-use crate::app::pool::narrate::duration;
 use crate::app::pool::python::rate;
 use crate::lab::pool::{Outcome, RunRecord};
 
