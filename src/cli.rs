@@ -39,7 +39,7 @@ pub struct Cli {
     pub workload: Workload,
 
     /// Tasks each worker runs before it returns (exitcode 0); unlimited if absent.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = at_least_one)]
     pub tasks: Option<u64>,
 
     /// Wall time of one task, in milliseconds.
@@ -70,7 +70,7 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = CounterMode::Racy)]
     pub counter: CounterMode,
 
-    /// Counter lab: increments each worker makes (1 to 18446744073709551615).
+    /// Counter lab: increments each worker makes (1 or more).
     #[arg(long, default_value_t = DEFAULT_INCREMENTS, value_parser = parse_increments, allow_negative_numbers = true)]
     pub increments: u64,
 
@@ -114,9 +114,6 @@ pub struct Cli {
     #[arg(long, default_value_t = DEFAULT_INIT_MS, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     pub init_ms: u32,
 
-    #[command(flatten)]
-    pub comms: crate::app::comms::options::CommsArgs,
-
     /// GIL lab: how workers run: processes, threads (under a simulated GIL)
     /// or free-threads (no GIL).
     #[arg(long, value_enum, default_value_t = Mode::Processes)]
@@ -158,6 +155,10 @@ pub struct Cli {
     /// Read settings from FILE instead of the XDG config file.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    // Last: its help heading holds for every flag declared after it.
+    #[command(flatten)]
+    pub comms: crate::app::comms::options::CommsArgs,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -177,7 +178,12 @@ pub enum Command {
 #[derive(Debug, Clone, clap::Args)]
 pub struct RaceArgs {
     /// Modes to race, in order (comma-separated).
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = Mode::ALL)]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "threads,processes,free-threads"
+    )]
     pub modes: Vec<Mode>,
 
     /// Race with 1 to N workers in each mode (default: 2 x cores).
@@ -275,11 +281,21 @@ fn parse_items(value: &str) -> Result<u32, String> {
 /// `--increments`: a whole number from 1 to u64's largest.
 fn parse_increments(s: &str) -> Result<u64, String> {
     match s.trim().replace('_', "").parse::<u64>() {
-        Ok(0) => Err("0 increments would count nothing: expected 1 to 18446744073709551615".into()),
+        Ok(0) => Err("0 increments would count nothing: expected a whole number, 1 or more".into()),
         Ok(n) => Ok(n),
-        Err(_) => Err(format!(
-            "{s:?} is not a whole number from 1 to 18446744073709551615"
-        )),
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => {
+            Err(format!("{s} is too many: at most {}", u64::MAX))
+        }
+        Err(_) => Err(format!("{s:?} is not a whole number, 1 or more")),
+    }
+}
+
+/// A count of 1 or more, such as `--tasks`.
+fn at_least_one(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(0) => Err("expected a whole number, 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{s:?} is not a whole number, 1 or more")),
     }
 }
 
@@ -347,11 +363,22 @@ impl Cli {
             ));
         }
         let o = self.comms.opening(self.lab);
-        let total =
-            self.workers.unwrap_or(0).max(self.lifecycle_workers()) + o.producers + o.consumers;
+        let plain = self.workers.unwrap_or(0).max(self.lifecycle_workers());
+        let total = plain + o.producers + o.consumers;
         if total > self.max_workers {
+            let parts: Vec<String> = [
+                (plain, "worker", "workers"),
+                (o.producers, "producer", "producers"),
+                (o.consumers, "consumer", "consumers"),
+            ]
+            .into_iter()
+            .filter(|&(n, _, _)| n > 0)
+            .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+            .collect();
             return invalid(format!(
-                "--workers, --producers and --consumers ask for {total} workers, more than --max-workers {}",
+                "the {} lab would start {} ({total} processes), more than --max-workers {}",
+                self.lab.name(),
+                parts.join(" and "),
                 self.max_workers
             ));
         }
@@ -515,7 +542,7 @@ mod tests {
             (&["--increments", "0"], "--increments"),
             (
                 &["--increments", "18446744073709551616"],
-                "1 to 18446744073709551615",
+                "at most 18446744073709551615",
             ),
             (&["--increments", "-5"], "--increments"),
             (&["--counter", "fast"], "--counter"),

@@ -172,6 +172,11 @@ pub fn run_with(
     config: LabConfig,
     out: &mut impl Write,
 ) -> anyhow::Result<Vec<Row>> {
+    for (i, mode) in args.modes.iter().enumerate() {
+        if args.modes[..i].contains(mode) {
+            bail!("--modes names {} twice: each mode races once", mode.name());
+        }
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let twice = 2 * cores as u64;
     let max_workers = args.workers.unwrap_or(twice) as usize;

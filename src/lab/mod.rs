@@ -213,38 +213,31 @@ pub struct ShutdownReport {
 }
 
 #[derive(Debug, thiserror::Error)]
+// Each message holds its reason, so none is also a `source`: a report
+// that prints the chain would say it twice.
 pub enum LabError {
     #[error(
         "cannot start another worker: the cap of {0} workers not yet joined is reached (--max-workers)"
     )]
     Cap(usize),
-    #[error("cannot start a worker from {exe}: {source}")]
-    Spawn {
-        exe: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot start a worker from {exe}: {error}")]
+    Spawn { exe: String, error: std::io::Error },
     #[error("there is no worker {0}")]
     NoSuchWorker(WorkerId),
     #[error("worker {0} has already exited")]
     NotAlive(WorkerId),
-    #[error("cannot send {signal} to worker {id}: {source}")]
+    #[error("cannot send {signal} to worker {id}: {error}")]
     Signal {
         id: WorkerId,
         signal: &'static str,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("cannot join worker {id}: {source}")]
-    Join {
-        id: WorkerId,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot join worker {id}: {error}")]
+    Join { id: WorkerId, error: std::io::Error },
     #[error(transparent)]
     Region(#[from] RegionError),
     #[error("cannot start the supervisor thread: {0}")]
-    Supervisor(#[source] std::io::Error),
+    Supervisor(std::io::Error),
 }
 
 struct Worker {
@@ -374,11 +367,11 @@ impl Lab {
                 });
                 Ok(id)
             }
-            Err(source) => {
+            Err(error) => {
                 self.free_slots.push(slot);
                 Err(LabError::Spawn {
                     exe: self.config.worker_exe.display().to_string(),
-                    source,
+                    error,
                 })
             }
         }
@@ -465,10 +458,10 @@ impl Lab {
     }
 
     fn send(w: &Worker, sig: Signal) -> Result<(), LabError> {
-        w.process.signal(sig).map_err(|source| LabError::Signal {
+        w.process.signal(sig).map_err(|error| LabError::Signal {
             id: w.id,
             signal: sig_name(sig),
-            source,
+            error,
         })
     }
 
@@ -578,7 +571,7 @@ impl Lab {
         let code = w
             .process
             .reap()
-            .map_err(|source| LabError::Join { id, source })?;
+            .map_err(|error| LabError::Join { id, error })?;
         w.join_pending = false;
         w.exit_reported = true;
         w.paused = false;

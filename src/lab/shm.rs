@@ -118,9 +118,9 @@ unsafe impl Shared for Slot {}
 #[derive(Debug, thiserror::Error)]
 pub enum RegionError {
     #[error("cannot create the shared region: {0}")]
-    Create(#[source] nix::Error),
+    Create(nix::Error),
     #[error("cannot map the shared region: {0}")]
-    Map(#[source] nix::Error),
+    Map(nix::Error),
     #[error("the shared region is not proclab's (bad magic number)")]
     BadMagic,
     #[error("the shared region has layout version {found}, this build expects {LAYOUT_VERSION}")]

@@ -40,11 +40,12 @@ pub struct Recorder {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot record to {path}: {source}")]
+// The reason is part of the message, so it is not also a `source`: a
+// report that prints the chain would say it twice.
+#[error("cannot record to {path}: {error}")]
 pub struct RecordError {
     pub path: String,
-    #[source]
-    pub source: std::io::Error,
+    pub error: std::io::Error,
 }
 
 impl Recorder {
@@ -57,9 +58,9 @@ impl Recorder {
         title: Option<String>,
         record_input: bool,
     ) -> Result<Recorder, RecordError> {
-        let err = |source| RecordError {
+        let err = |error| RecordError {
             path: path.display().to_string(),
-            source,
+            error,
         };
         let file = File::create(path).map_err(err)?;
         Recorder::to_writer(

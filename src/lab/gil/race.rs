@@ -307,7 +307,7 @@ impl Race {
             })
             .map_err(|e| LabError::Spawn {
                 exe: "the race's interpreter".into(),
-                source: std::io::Error::other(e),
+                error: std::io::Error::other(e),
             })?;
             let kind = match p.workload {
                 Workload::Cpu => ThreadKind::Cpu,

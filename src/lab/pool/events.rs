@@ -20,7 +20,7 @@ pub enum PoolError {
     #[error("a job needs at least one item")]
     NoItems,
     #[error("no pool worker could be started: {0}")]
-    Start(#[source] LabError),
+    Start(LabError),
     #[error("the pool's shared lock could not be set up: {0}")]
     Sync(#[from] SyncError),
 }
