@@ -128,6 +128,54 @@ fn killing_the_reader_breaks_the_writers_pipe() {
 }
 
 #[test]
+fn a_new_pipe_joins_the_last_ones_ends_and_starts_both_or_neither() {
+    let mut e = Engine::new(lab_with(|c| c.max_workers = 3));
+    e.pipe.set_mode(PipeMode::Stream);
+    e.pipe.set_rate(&e.lab, 0);
+    let old = e.pipe.start(&mut e.lab, Some(10)).unwrap();
+    until(&mut e, "both ends to finish", |e| {
+        old.iter().all(|&id| exited(e, id).is_some())
+    });
+    // Two zombies and a cap of three: the next pipe fits only once they
+    // are joined, which starting it does.
+    let new = e.pipe.start(&mut e.lab, None).unwrap();
+    for id in old {
+        assert!(
+            matches!(e.lab.status(id), Ok(Status::Joined(0))),
+            "worker {id}: {:?}",
+            e.lab.status(id)
+        );
+    }
+    for id in new {
+        e.lab.kill(id).unwrap();
+    }
+    until(&mut e, "the new ends to die", |e| {
+        new.iter().all(|&id| exited(e, id).is_some())
+    });
+    for id in new {
+        e.lab.join_nowait(id).unwrap();
+    }
+    // Two other workers leave room for one
+    // end only: neither starts.
+    let others = [(); 2].map(|_| e.lab.start_with(forever()).unwrap());
+    assert!(matches!(
+        e.pipe.start(&mut e.lab, None),
+        Err(PipeError::Lab(proclab::lab::LabError::Cap(3)))
+    ));
+    assert_eq!(
+        e.lab.live_count(),
+        2,
+        "a refused pipe leaves no worker behind"
+    );
+    for id in others {
+        e.lab.kill(id).unwrap();
+    }
+    until(&mut e, "the other workers to die", |e| {
+        others.iter().all(|&id| exited(e, id).is_some())
+    });
+}
+
+#[test]
 fn the_pipeline_passes_every_item_and_its_sentinel_down_the_line() {
     let mut e = engine();
     for (stage, ms) in [(0, 0), (1, 1), (2, 0)] {

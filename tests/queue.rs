@@ -90,6 +90,13 @@ fn consumers_drain_the_backlog_then_stop_on_their_sentinels() {
     let mut e = engine();
     e.queue.set_capacity(&mut e.lab, 256).unwrap();
     e.queue.set_rates(&e.lab, 0, 2000);
+    // A consumer stopped early by its own sentinel stays a zombie until
+    // the shutdown joins every consumer.
+    let early = e.queue.add_consumer(&mut e.lab).unwrap();
+    assert!(e.queue.send_sentinel(&mut e.lab));
+    poll_until(&mut e, "the early consumer to return", |e| {
+        exited(e, early) == Some(0)
+    });
     let producers = [
         e.queue.add_producer(&mut e.lab, Some(60)).unwrap(),
         e.queue.add_producer(&mut e.lab, Some(60)).unwrap(),
@@ -118,9 +125,16 @@ fn consumers_drain_the_backlog_then_stop_on_their_sentinels() {
             "a consumer stopped by a sentinel returns"
         );
     }
+    for c in consumers.into_iter().chain([early]) {
+        assert!(
+            matches!(e.lab.status(c), Ok(Status::Joined(0))),
+            "consumer {c} joined: {:?}",
+            e.lab.status(c)
+        );
+    }
     let t = e.queue.stats(&e.lab).totals;
-    assert_eq!(t.tail, 122, "120 items and 2 sentinels");
-    assert_eq!((t.done, t.lost, t.depth(), t.unfinished()), (122, 0, 0, 0));
+    assert_eq!(t.tail, 123, "120 items and 3 sentinels");
+    assert_eq!((t.done, t.lost, t.depth(), t.unfinished()), (123, 0, 0, 0));
     assert!(t.balanced());
     let done: u64 = consumers.iter().map(|&c| worker(&e, c).tasks_done).sum();
     assert_eq!(done, 120, "the whole backlog was worked through first");

@@ -235,6 +235,17 @@ impl App {
         if self.selected_index().is_none() {
             self.selected = self.workers.last().map(|w| w.id);
         }
+        // A pool replaces its workers by itself: follow it to a live one,
+        // so the keys act on the pool as it is.
+        if self.lab == LabId::Pool
+            && self.selected_worker().is_none_or(|w| !w.status.is_alive())
+            && let Some(w) = self
+                .workers
+                .iter()
+                .find(|w| w.role == crate::lab::Role::Pool && w.status.is_alive())
+        {
+            self.selected = Some(w.id);
+        }
         true
     }
 

@@ -185,7 +185,7 @@ pub fn no_selection(what: &str) -> Line {
 pub fn error(err: &LabError) -> Line {
     let text = match err {
         LabError::NotAlive(id) => format!(
-            "worker {id} has already ended: in Python this would do nothing (join it with j)"
+            "worker {id} has already ended: in Python this would do nothing (p.join() collects it)"
         ),
         other => other.to_string(),
     };

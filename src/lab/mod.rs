@@ -615,6 +615,15 @@ impl Lab {
         events
     }
 
+    /// Fails with [`LabError::Cap`] unless `n` more workers can start, so
+    /// that a lab starting several together starts all or none.
+    pub fn make_room(&self, n: usize) -> Result<(), LabError> {
+        if self.free_slots.len() < n {
+            return Err(LabError::Cap(self.config.max_workers));
+        }
+        Ok(())
+    }
+
     /// The workers not yet joined.
     pub fn live_count(&self) -> usize {
         self.workers

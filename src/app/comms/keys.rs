@@ -25,6 +25,8 @@ pub fn bind(add: &mut impl FnMut(Key, Action, Scope, bool)) {
     add(Key::char('x'), c(ShutdownQueue), q, true);
     add(Key::char('t'), Action::Terminate, q, true);
     add(Key::char('k'), Action::Kill, q, false);
+    add(Key::char('j'), Action::Join, q, false);
+    add(Key::char('a'), Action::JoinAll, q, true);
 
     let p = Scope::Lab(LabId::Pipe);
     add(Key::char('s'), c(StartPipe), p, true);
@@ -33,6 +35,8 @@ pub fn bind(add: &mut impl FnMut(Key, Action, Scope, bool)) {
     add(Key::char('['), c(PipeSlower), p, true);
     add(Key::char('t'), Action::Terminate, p, true);
     add(Key::char('k'), Action::Kill, p, true);
+    add(Key::char('j'), Action::Join, p, false);
+    add(Key::char('a'), Action::JoinAll, p, true);
 
     let l = Scope::Lab(LabId::Pipeline);
     add(Key::char('s'), c(StartPipeline), l, true);
@@ -43,4 +47,6 @@ pub fn bind(add: &mut impl FnMut(Key, Action, Scope, bool)) {
     add(Key::char('['), c(StageSlower), l, true);
     add(Key::char('t'), Action::Terminate, l, true);
     add(Key::char('k'), Action::Kill, l, false);
+    add(Key::char('j'), Action::Join, l, false);
+    add(Key::char('a'), Action::JoinAll, l, true);
 }

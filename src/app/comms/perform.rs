@@ -5,6 +5,7 @@ use crate::lab::engine::Engine;
 use crate::lab::pipe::PipeEvent;
 use crate::lab::pipeline::PipelineEvent;
 use crate::lab::queue::QueueEvent;
+use crate::lab::{JoinOutcome, Lab, Role, Status, WorkerId};
 
 use super::super::{App, LabId};
 use super::{CommsEffect, narrate};
@@ -55,12 +56,16 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: CommsEffect) {
             }
         }
         CommsEffect::ShutdownQueue => {
+            let ended = app.workers.iter().filter(|w| w.role == Role::Consumer);
+            let ended: Vec<WorkerId> = ended.map(|w| w.id).collect();
+            join_ended(app, lab, ended);
             let producers = engine.queue.shutdown(lab);
             for line in narrate::shutdown(&producers) {
                 app.say(line);
             }
         }
         CommsEffect::StartPipe(mode) => {
+            join_ended(app, lab, engine.pipe.ids().into_iter().flatten());
             engine.pipe.set_mode(mode);
             match engine.pipe.start(lab, None) {
                 Ok(ids) => {
@@ -73,7 +78,10 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: CommsEffect) {
             }
         }
         CommsEffect::SetPipeRate(rate) => engine.pipe.set_rate(lab, rate),
-        CommsEffect::StartPipeline => match engine.pipeline.start(lab, None) {
+        CommsEffect::StartPipeline => match {
+            join_ended(app, lab, engine.pipeline.ids().into_iter().flatten());
+            engine.pipeline.start(lab, None)
+        } {
             Ok(ids) => {
                 for line in narrate::pipeline_started(ids) {
                     app.say(line);
@@ -88,6 +96,18 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: CommsEffect) {
             }
         }
         CommsEffect::SetStageMs { stage, ms } => engine.pipeline.set_stage_ms(lab, stage, ms),
+    }
+}
+
+/// Joins those of `ids` that have ended (zombies), saying so: what a
+/// script does with the last processes before it starts new ones.
+fn join_ended(app: &mut App, lab: &mut Lab, ids: impl IntoIterator<Item = WorkerId>) {
+    for id in ids {
+        if matches!(lab.status(id), Ok(Status::Exited(_)))
+            && let Ok(JoinOutcome::Joined(code)) = lab.join_nowait(id)
+        {
+            app.say(crate::app::narrate::joined(id, code));
+        }
     }
 }
 

@@ -228,6 +228,11 @@ impl PipeLab {
         }
     }
 
+    /// The ends of the last pipe made, running or not.
+    pub fn ids(&self) -> Option<[WorkerId; 2]> {
+        self.pair.map(|p| p.ids)
+    }
+
     pub fn mode(&self) -> PipeMode {
         self.mode
     }
@@ -267,6 +272,14 @@ impl PipeLab {
         if let Some([a, b]) = self.running(lab) {
             return Err(PipeError::Running(a, b));
         }
+        // The last pair's ends have ended: join them before making the
+        // next, as a script would, so they do not stay zombies.
+        if let Some(old) = self.pair {
+            for id in old.ids {
+                let _ = lab.join_nowait(id);
+            }
+        }
+        lab.make_room(2)?;
         let (first, second): (OwnedFd, OwnedFd) = match self.mode {
             PipeMode::PingPong => rustix::net::socketpair(
                 rustix::net::AddressFamily::UNIX,
@@ -304,6 +317,7 @@ impl PipeLab {
             Ok(b) => b,
             Err(e) => {
                 let _ = lab.kill(a);
+                let _ = lab.join_nowait(a);
                 return Err(e.into());
             }
         };

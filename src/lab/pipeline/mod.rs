@@ -193,6 +193,11 @@ impl PipelineLab {
     }
 
     /// The three stages, while any runs.
+    /// The stages of the last pipeline started, running or not.
+    pub fn ids(&self) -> Option<[WorkerId; 3]> {
+        self.ids
+    }
+
     pub fn running(&self, lab: &Lab) -> Option<[WorkerId; 3]> {
         let ids = self.ids?;
         ids.iter()
@@ -220,6 +225,11 @@ impl PipelineLab {
         if let Some([a, b, c]) = self.running(lab) {
             return Err(PipelineError::Running(a, b, c));
         }
+        // The last run's stages have ended: join them first.
+        for id in self.ids.into_iter().flatten() {
+            let _ = lab.join_nowait(id);
+        }
+        lab.make_room(3)?;
         let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
             .map_err(std::io::Error::from)?;
         // Ask for a small buffer; the kernel rounds it to a page or more.
@@ -248,14 +258,17 @@ impl PipelineLab {
             Ok(id) => id,
             Err(e) => {
                 let _ = lab.kill(fetch);
+                let _ = lab.join_nowait(fetch);
                 return Err(e.into());
             }
         };
         let save = match lab.start_with(options(Role::Save, None)) {
             Ok(id) => id,
             Err(e) => {
-                let _ = lab.kill(fetch);
-                let _ = lab.kill(process);
+                for id in [fetch, process] {
+                    let _ = lab.kill(id);
+                    let _ = lab.join_nowait(id);
+                }
                 return Err(e.into());
             }
         };

@@ -419,11 +419,9 @@ impl QueueLab {
             let consumers = self.alive(lab, Role::Consumer).count() as u64;
             let owed = self.sentinels_owed();
             self.sentinels_pending += consumers.saturating_sub(owed) as u32;
-            for m in self
-                .members
-                .iter_mut()
-                .filter(|m| m.role == Role::Consumer && !m.folded)
-            {
+            // `for c in consumers: c.join()`: those that ended before
+            // (on a sentinel, or terminated) are reaped too.
+            for m in self.members.iter_mut().filter(|m| m.role == Role::Consumer) {
                 m.stopping = true;
                 let _ = lab.join_nowait(m.id);
             }
