@@ -78,18 +78,18 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: CommsEffect) {
             }
         }
         CommsEffect::SetPipeRate(rate) => engine.pipe.set_rate(lab, rate),
-        CommsEffect::StartPipeline => match {
+        CommsEffect::StartPipeline => {
             join_ended(app, lab, engine.pipeline.ids().into_iter().flatten());
-            engine.pipeline.start(lab, None)
-        } {
-            Ok(ids) => {
-                for line in narrate::pipeline_started(ids) {
-                    app.say(line);
+            match engine.pipeline.start(lab, None) {
+                Ok(ids) => {
+                    for line in narrate::pipeline_started(ids) {
+                        app.say(line);
+                    }
+                    app.selected = Some(ids[0]);
                 }
-                app.selected = Some(ids[0]);
+                Err(e) => app.say(narrate::failed("start the pipeline", &e)),
             }
-            Err(e) => app.say(narrate::failed("start the pipeline", &e)),
-        },
+        }
         CommsEffect::StopPipeline => {
             if engine.pipeline.stop(lab) {
                 app.say(narrate::pipeline_stopping());
