@@ -129,6 +129,13 @@ pub struct GilState {
     pub paused_lanes: Option<Vec<timeline::LaneState>>,
     /// The lab's interpreter and whether it was paused, at the last refresh.
     pub interp_was_paused: Option<(crate::lab::WorkerId, bool)>,
+    /// The lab's interpreter and when it was first seen paused, while it
+    /// is: a race pauses it while its own interpreter is shown, and its
+    /// lanes, read again afterwards, are stopped from then on.
+    pub interp_paused_since: Option<(crate::lab::WorkerId, u64)>,
+    /// The lab's interpreter's past pauses (from, to), recent ones: lanes
+    /// read again from its ring are stopped over them.
+    pub interp_pauses: Vec<(crate::lab::WorkerId, u64, u64)>,
 }
 
 impl Default for GilState {
@@ -152,6 +159,8 @@ impl Default for GilState {
             now_ns: 0,
             paused_lanes: None,
             interp_was_paused: None,
+            interp_paused_since: None,
+            interp_pauses: Vec::new(),
         }
     }
 }

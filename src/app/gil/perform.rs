@@ -172,6 +172,20 @@ pub fn refresh(app: &mut App, engine: &Engine) -> bool {
     let snap = engine.gil.snapshot(&engine.lab);
     let now = clock::now_ns();
     app.gil.now_ns = now;
+    let was = app.gil.interp_paused_since;
+    app.gil.interp_paused_since = snap.interactive.as_ref().and_then(|interp| {
+        let paused = app
+            .workers
+            .iter()
+            .any(|w| w.id == interp.id && w.status == Status::Alive { paused: true });
+        let since = was.filter(|&(id, _)| id == interp.id);
+        paused.then(|| since.unwrap_or((interp.id, now)))
+    });
+    if let (Some((id, from)), None) = (was, app.gil.interp_paused_since) {
+        let pauses = &mut app.gil.interp_pauses;
+        pauses.push((id, from, now));
+        pauses.retain(|&(_, _, to)| to + super::timeline::HISTORY_NS > now);
+    }
     let shown = snap.race.clone().or_else(|| snap.interactive.clone());
     match &shown {
         Some(interp) => follow_interpreter(app, engine, interp, snap.race.is_none(), now),
@@ -216,7 +230,8 @@ fn follow_interpreter(
     now: u64,
 ) {
     let g = &mut app.gil;
-    if g.threads.source != Some((interp.area, interp.generation)) {
+    let fresh = g.threads.source != Some((interp.area, interp.generation));
+    if fresh {
         g.threads
             .reset(interp.area, interp.generation, interp.first_seq);
         g.paused_lanes = None;
@@ -240,6 +255,13 @@ fn follow_interpreter(
         .gil
         .read_ring(&engine.lab, interp.area, g.threads.next_seq);
     g.threads.apply(&read.records);
+    if fresh {
+        // Read again from its ring (a race showed its own interpreter
+        // meanwhile): the ring knows nothing of the pauses.
+        for &(_, from, to) in g.interp_pauses.iter().filter(|p| p.0 == interp.id) {
+            g.threads.stop_between(from, to);
+        }
+    }
     g.threads.next_seq = read.next;
     g.threads.lost += read.lost;
     for t in &interp.threads {
@@ -248,8 +270,14 @@ fn follow_interpreter(
             lane.label = "I/O".into();
         }
     }
-    // Pausing: after the records written just before the stop are in.
+    // Pausing: after the records written just before the stop are in,
+    // stopped from when the pause was first seen (long before now, if a
+    // race showed its own interpreter meanwhile).
     if paused {
+        let since = g
+            .interp_paused_since
+            .filter(|&(id, _)| id == interp.id)
+            .map_or(now, |(_, t)| t);
         g.paused_lanes = Some(saved.unwrap_or_else(|| {
             let states = g
                 .threads
@@ -259,7 +287,7 @@ fn follow_interpreter(
                 .collect();
             for lane in &mut g.threads.lanes {
                 if lane.state() != Some(LaneState::Done) {
-                    lane.set(now, LaneState::Stopped);
+                    lane.set(since, LaneState::Stopped);
                 }
             }
             states
@@ -271,7 +299,13 @@ fn follow_interpreter(
         }
     }
     if interactive {
-        if paused_before(app, interp.id).is_some_and(|before| before != paused) {
+        // A paused interpreter that ends (terminated: SIGTERM, SIGCONT)
+        // does not run again: say nothing.
+        let alive = app
+            .workers
+            .iter()
+            .any(|w| w.id == interp.id && w.status.is_alive());
+        if alive && paused_before(app, interp.id).is_some_and(|before| before != paused) {
             let live = interp
                 .threads
                 .iter()

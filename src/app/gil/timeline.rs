@@ -147,6 +147,41 @@ impl Lane {
         self.changes.back().map(|&(_, s)| s)
     }
 
+    /// Marks the lane stopped over `[from_ns, to_ns)`, a time its process
+    /// spent paused, learnt after the fact: a paused process writes no
+    /// record, so what it wrote says nothing of the stop. After the stop,
+    /// the state in force then goes on. A thread not yet started or done
+    /// by then is left as it was.
+    pub fn stop_between(&mut self, from_ns: u64, to_ns: u64) {
+        let at = |t: u64| {
+            self.changes
+                .iter()
+                .take_while(|&&(at, _)| at <= t)
+                .last()
+                .map(|&(_, s)| s)
+        };
+        let (Some(before), Some(after)) = (at(from_ns), at(to_ns)) else {
+            return;
+        };
+        if before == LaneState::Done || from_ns >= to_ns {
+            return;
+        }
+        let mut changes: Vec<(u64, LaneState)> = self
+            .changes
+            .iter()
+            .copied()
+            .filter(|&(t, _)| t < from_ns || t >= to_ns)
+            .collect();
+        let i = changes.partition_point(|&(t, _)| t < from_ns);
+        changes.insert(i, (from_ns, LaneState::Stopped));
+        if changes.get(i + 1).is_none_or(|&(t, _)| t > to_ns) {
+            changes.insert(i + 1, (to_ns, after));
+        }
+        // Two changes in a row to one state are one.
+        changes.dedup_by(|b, a| a.1 == b.1);
+        self.changes = changes.into();
+    }
+
     /// Forgets changes before `before_ns`, keeping the one in force then.
     pub fn trim(&mut self, before_ns: u64) {
         while self.changes.len() > 1 && self.changes[1].0 <= before_ns {
@@ -278,6 +313,14 @@ impl ThreadLanes {
         }
     }
 
+    /// Marks every lane stopped over `[from_ns, to_ns)`: see
+    /// [`Lane::stop_between`].
+    pub fn stop_between(&mut self, from_ns: u64, to_ns: u64) {
+        for lane in &mut self.lanes {
+            lane.stop_between(from_ns, to_ns);
+        }
+    }
+
     /// Forgets what is older than the history kept, and the lanes
     /// themselves once all their threads have been done that long.
     pub fn trim(&mut self, now_ns: u64) {
@@ -313,6 +356,51 @@ mod tests {
     use super::*;
 
     const MS: u64 = 1_000_000;
+
+    #[test]
+    fn a_stop_learnt_afterwards_cuts_into_the_lane() {
+        use LaneState::*;
+        let mut lane = Lane::new(LaneKey::Process(1), "T1");
+        lane.set(10 * MS, Holding);
+        lane.set(20 * MS, Waiting);
+        lane.set(900 * MS, Holding);
+        lane.stop_between(30 * MS, 800 * MS);
+        let changes: Vec<_> = lane.changes.iter().copied().collect();
+        assert_eq!(
+            changes,
+            [
+                (10 * MS, Holding),
+                (20 * MS, Waiting),
+                (30 * MS, Stopped),
+                (800 * MS, Waiting),
+                (900 * MS, Holding)
+            ]
+        );
+        let spent = lane.spent(0, 1000 * MS);
+        assert_eq!(spent.stopped, 770 * MS);
+        // Held 10 + 100 of the 220 ms it could run.
+        assert_eq!(spent.gil_share(), Some(0.5));
+
+        // A change at the very end of the stop stays; a lane done before
+        // the stop, or not yet started, is left alone.
+        let mut lane = Lane::new(LaneKey::Process(1), "T1");
+        lane.set(10 * MS, Holding);
+        lane.set(50 * MS, Waiting);
+        lane.stop_between(20 * MS, 50 * MS);
+        let changes: Vec<_> = lane.changes.iter().copied().collect();
+        assert_eq!(
+            changes,
+            [(10 * MS, Holding), (20 * MS, Stopped), (50 * MS, Waiting)]
+        );
+        let mut done = Lane::new(LaneKey::Process(1), "T1");
+        done.set(10 * MS, Done);
+        done.stop_between(20 * MS, 50 * MS);
+        assert_eq!(done.changes.len(), 1);
+        let mut late = Lane::new(LaneKey::Process(1), "T1");
+        late.set(60 * MS, Holding);
+        late.stop_between(20 * MS, 50 * MS);
+        assert_eq!(late.changes.len(), 1);
+    }
 
     fn rec(seq: u64, at_ms: u64, thread: u16, kind: EventKind, other: u16) -> Record {
         Record {
