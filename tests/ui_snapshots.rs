@@ -209,6 +209,7 @@ fn worker_table() {
             selected: app.selected_index(),
             counts: app.counts(),
             max_workers: 256,
+            start: None,
             theme: &Theme::standard(),
         })
             .render(area, buf)

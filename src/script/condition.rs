@@ -213,7 +213,83 @@ fn parse_number(s: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("expected a number, not {s:?}"))
 }
 
+impl Op {
+    fn symbol(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ne => "≠",
+            Op::Lt => "<",
+            Op::Le => "≤",
+            Op::Gt => ">",
+            Op::Ge => "≥",
+        }
+    }
+}
+
+fn worker_words(w: WorkerRef) -> String {
+    match w {
+        WorkerRef::Id(id) => format!("worker {id}"),
+        WorkerRef::Selected => "the selected worker".into(),
+        WorkerRef::Newest => "the newest worker".into(),
+    }
+}
+
+/// The name of choice `value` of a metric that numbers its choices.
+fn choice(name: &str, value: f64) -> Option<&'static str> {
+    let choices: &[&str] = match name {
+        "counter-mode" => &["racy", "locked", "atomic", "manager"],
+        "gil-mode" => &["processes", "threads + GIL", "free threads"],
+        _ => return None,
+    };
+    (value >= 0.0 && value.fract() == 0.0)
+        .then(|| choices.get(value as usize).copied())
+        .flatten()
+}
+
 impl Condition {
+    /// The condition in words, for a student to read: "the next run's
+    /// mode is locked", "workers alive ≥ 2".
+    pub fn describe(&self) -> String {
+        let number = |v: f64| format!("{v}");
+        match self {
+            Condition::Metric { name, op, value } => {
+                match (name.as_str(), op, choice(name, *value)) {
+                    ("counter-mode", Op::Eq, Some(c)) => format!("the next run's mode is {c}"),
+                    ("gil-mode", Op::Eq, Some(c)) => format!("the mode is {c}"),
+                    ("event-set", Op::Eq, _) if *value == 1.0 => "the event is set".into(),
+                    ("event-set", Op::Eq, _) if *value == 0.0 => "the event is clear".into(),
+                    ("lock-abandoned", Op::Eq, _) if *value == 1.0 => {
+                        "the lock was abandoned".into()
+                    }
+                    _ => {
+                        let what = METRICS
+                            .iter()
+                            .find(|(n, _)| n == name)
+                            .map_or(name.as_str(), |(_, d)| d);
+                        format!("{what} {} {}", op.symbol(), number(*value))
+                    }
+                }
+            }
+            Condition::WorkerIs { worker, state } => {
+                let state = match state {
+                    WantState::Kind(StateKind::Paused) => "paused (T)",
+                    WantState::Kind(StateKind::Zombie) => "a zombie (Z)",
+                    WantState::Kind(k) => k.word(),
+                    WantState::Alive => "alive",
+                };
+                format!("{} is {state}", worker_words(*worker))
+            }
+            Condition::WorkerExit { worker, op, value } => format!(
+                "{}'s exitcode {} {}",
+                worker_words(*worker),
+                op.symbol(),
+                number(*value)
+            ),
+            Condition::LogContains(text) => format!("the log says \"{text}\""),
+            Condition::LabIs(lab) => format!("the {} lab is open", lab.title()),
+        }
+    }
+
     /// Reads a condition; the error says what was expected.
     pub fn parse(text: &str) -> Result<Condition, String> {
         let words: Vec<&str> = text.split_whitespace().collect();
@@ -352,6 +428,24 @@ fn find(app: &App, worker: WorkerRef) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conditions_read_in_words() {
+        let says = |text: &str| Condition::parse(text).unwrap().describe();
+        assert_eq!(says("counter-mode == 1"), "the next run's mode is locked");
+        assert_eq!(says("gil-mode == 2"), "the mode is free threads");
+        assert_eq!(says("event-set == 1"), "the event is set");
+        assert_eq!(says("workers >= 2"), "workers alive ≥ 2");
+        assert_eq!(
+            says("worker selected is paused"),
+            "the selected worker is paused (T)"
+        );
+        assert_eq!(says("worker 1 exitcode == -9"), "worker 1's exitcode = -9");
+        for (name, _) in METRICS.iter().filter(|(n, _)| n.contains('-')) {
+            let d = says(&format!("{name} >= 1"));
+            assert!(!d.contains(name), "{name} in words: {d}");
+        }
+    }
 
     #[test]
     fn phrases_parse() {

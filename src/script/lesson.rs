@@ -263,7 +263,7 @@ impl Tutor {
                 .map(|k| k.to_string())
                 .collect::<Vec<_>>()
                 .join(" "),
-            check: step.check_text.clone(),
+            check: step.check.describe(),
             passed: matches!(self.phase, Phase::Passed(_)) || finished,
             finished,
             watch: step.keys.is_empty(),

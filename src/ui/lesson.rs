@@ -1,7 +1,7 @@
 //! The lesson panel, the lessons menu, and a scenario's caption.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
@@ -9,8 +9,44 @@ use crate::app::{LessonView, LessonsMenu};
 
 use super::theme::Theme;
 
-/// Rows the lesson panel wants, borders included.
-pub const PANEL_HEIGHT: u16 = 9;
+/// Fewest and most rows of the lesson panel, borders included.
+const MIN_HEIGHT: u16 = 5;
+const MAX_HEIGHT: u16 = 12;
+
+/// Where the Python lines start, after "Python  ".
+const PYTHON_LEAD: usize = 8;
+
+/// Rows the lesson panel needs at `width` columns, borders included: the
+/// caption as wrapped, the Python, and the line of keys.
+pub fn height(l: &LessonView, width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let python: usize = l
+        .python
+        .lines()
+        .map(|py| wrapped_rows(py, inner.saturating_sub(PYTHON_LEAD).max(1)))
+        .sum();
+    let rows = wrapped_rows(&l.caption, inner) + python + 1;
+    (rows as u16 + 2).clamp(MIN_HEIGHT, MAX_HEIGHT)
+}
+
+/// Rows `text` takes wrapped at word boundaries to `width` columns.
+fn wrapped_rows(text: &str, width: usize) -> usize {
+    let mut rows = 1;
+    let mut col = 0;
+    for word in text.split(' ') {
+        let w = Span::raw(word).width();
+        if col > 0 && col + 1 + w > width {
+            rows += 1;
+            col = 0;
+        }
+        col += if col > 0 { 1 + w } else { w };
+        while col > width {
+            rows += 1;
+            col -= width;
+        }
+    }
+    rows
+}
 
 pub struct LessonPanel<'a> {
     pub lesson: &'a LessonView,
@@ -28,6 +64,11 @@ impl Widget for &LessonPanel<'_> {
             .borders(Borders::ALL)
             .border_style(self.theme.note)
             .title(title);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.height == 0 {
+            return;
+        }
         let mut lines = vec![Line::from(Span::styled(
             l.caption.clone(),
             self.theme.title,
@@ -63,11 +104,14 @@ impl Widget for &LessonPanel<'_> {
         }
         keys.push(Span::raw("  "));
         keys.push(status);
-        lines.push(Line::from(keys));
+        // The keys to press stay on the last row, whatever the caption
+        // and the Python leave.
+        let [text, last] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(block)
-            .render(area, buf);
+            .render(text, buf);
+        Line::from(keys).render(last, buf);
     }
 }
 
@@ -140,5 +184,19 @@ impl Widget for &Caption<'_> {
                 .border_style(self.theme.note),
         )
         .render(popup.inner(ratatui::layout::Margin::new(0, 0)), buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_counts_rows_as_words_fill_them() {
+        assert_eq!(wrapped_rows("", 10), 1);
+        assert_eq!(wrapped_rows("one two", 7), 1);
+        assert_eq!(wrapped_rows("one two", 6), 2);
+        assert_eq!(wrapped_rows("one two three", 9), 2);
+        assert_eq!(wrapped_rows("abcdefghijkl", 5), 3, "a long word is cut");
     }
 }

@@ -81,6 +81,10 @@ fn focus_beside(lab: LabId) -> bool {
     }
 }
 
+/// Rows the worker table keeps while a lesson runs: its frame, its header
+/// and two workers.
+const TABLE_MIN_ROWS: u16 = 5;
+
 /// Whether the terminal is large enough for the side-by-side layout: the
 /// worker table keeps all its columns beside the 44-column lab panel.
 fn is_wide(area: Rect) -> bool {
@@ -115,19 +119,29 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
             Layout::vertical([Constraint::Length(cores_height), Constraint::Fill(1)]).areas(left);
         (cores, table, focus, log)
     } else {
-        // A lesson needs room for its panel where the log was.
-        let bottom = if app.lesson.is_some() {
-            Constraint::Length(lesson::PANEL_HEIGHT)
-        } else {
-            Constraint::Fill(2)
-        };
-        let [cores, table, focus, log] = Layout::vertical([
+        let focus_rows = focus_height(app.lab, body.height);
+        let mut rows = [
             Constraint::Length(cores_height),
             Constraint::Fill(3),
-            Constraint::Length(focus_height(app.lab, body.height)),
-            bottom,
-        ])
-        .areas(body);
+            Constraint::Length(focus_rows),
+            Constraint::Fill(2),
+        ];
+        // A lesson takes the log's place, as many rows as it needs. Where
+        // that leaves the worker table too few rows, the GIL lab gives the
+        // table up (its lanes show each thread) and the others the cores.
+        if let Some(view) = &app.lesson {
+            let lesson_rows = lesson::height(view, body.width);
+            rows[3] = Constraint::Length(lesson_rows);
+            if body.height < cores_height + focus_rows + lesson_rows + TABLE_MIN_ROWS {
+                if app.lab == LabId::Gil {
+                    rows[1] = Constraint::Length(0);
+                    rows[2] = Constraint::Fill(1);
+                } else {
+                    rows[0] = Constraint::Length(0);
+                }
+            }
+        }
+        let [cores, table, focus, log] = Layout::vertical(rows).areas(body);
         (cores, table, focus, log)
     };
     // The lesson takes the log's place; on a wide screen it shares it.
@@ -161,6 +175,13 @@ pub fn render(app: &App, layout: &AppLayout, frame: &mut Frame) {
     render_buffer(app, layout, frame.buffer_mut());
 }
 
+/// How a worker starts in the lab shown, for an empty worker table: its
+/// first key in the footer; None for the lifecycle lab's own words.
+fn start_hint(app: &App) -> Option<(String, String)> {
+    let first = app.keymap.footer(app.lab, None).into_iter().next()?;
+    (first.action != Action::Spawn).then(|| (first.key.to_string(), first.action.describe()))
+}
+
 /// Draws the whole screen into a buffer.
 pub fn render_buffer(app: &App, layout: &AppLayout, buf: &mut Buffer) {
     let theme = Theme::of(app.theme);
@@ -169,22 +190,27 @@ pub fn render_buffer(app: &App, layout: &AppLayout, buf: &mut Buffer) {
         return;
     }
     header::Header { app, theme: &theme }.render(layout.header, buf);
-    cores::CoresPanel {
-        history: &app.cores,
-        cores: app.machine.cores,
-        theme: &theme,
+    if layout.cores.height > 0 {
+        cores::CoresPanel {
+            history: &app.cores,
+            cores: app.machine.cores,
+            theme: &theme,
+        }
+        .render(layout.cores, buf);
     }
-    .render(layout.cores, buf);
     let rows = app.rows();
     let selected = app.selected_index();
-    workers::WorkerTable {
-        rows: &rows,
-        selected,
-        counts: app.counts(),
-        max_workers: app.settings.max_workers,
-        theme: &theme,
+    if layout.table.height > 0 {
+        workers::WorkerTable {
+            rows: &rows,
+            selected,
+            counts: app.counts(),
+            max_workers: app.settings.max_workers,
+            start: start_hint(app),
+            theme: &theme,
+        }
+        .render(layout.table, buf);
     }
-    .render(layout.table, buf);
     render_focus(
         app,
         selected.and_then(|i| rows.get(i)),

@@ -17,6 +17,9 @@ pub struct WorkerTable<'a> {
     pub selected: Option<usize>,
     pub counts: Counts,
     pub max_workers: usize,
+    /// With no worker: the key that starts one in this lab, and what it
+    /// does ("s", "start a producer"); the lifecycle's Spawn if None.
+    pub start: Option<(String, String)>,
     pub theme: &'a Theme,
 }
 
@@ -81,14 +84,21 @@ impl Widget for &WorkerTable<'_> {
         let inner = super::framed(Line::from(title), self.theme.border, area, buf);
 
         if self.rows.is_empty() {
-            let hint = Line::from(vec![
-                Span::styled("no worker yet: press ", self.theme.dim),
-                Span::styled(" s ", self.theme.key),
-                Span::styled(
-                    " to start one  (p = Process(target=...); p.start())",
-                    self.theme.dim,
-                ),
-            ]);
+            let hint = match &self.start {
+                None => Line::from(vec![
+                    Span::styled("no worker yet: press ", self.theme.dim),
+                    Span::styled(" s ", self.theme.key),
+                    Span::styled(
+                        " to start one  (p = Process(target=...); p.start())",
+                        self.theme.dim,
+                    ),
+                ]),
+                Some((key, what)) => Line::from(vec![
+                    Span::styled("no worker yet: press ", self.theme.dim),
+                    Span::styled(format!(" {key} "), self.theme.key),
+                    Span::styled(format!(" to {what}"), self.theme.dim),
+                ]),
+            };
             hint.render(
                 Rect::new(inner.x + 1, inner.y + 1, inner.width.saturating_sub(1), 1),
                 buf,
