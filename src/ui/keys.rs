@@ -15,14 +15,9 @@ pub struct KeysOverlay<'a> {
     pub theme: &'a Theme,
 }
 
-impl Widget for &KeysOverlay<'_> {
-    /// `area` is the whole screen; the overlay sits above the footer.
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        if self.keys.is_empty() || area.height < 6 {
-            return;
-        }
-        let lines: Vec<Line> = self
-            .keys
+impl KeysOverlay<'_> {
+    fn lines(&self) -> Vec<Line<'static>> {
+        self.keys
             .iter()
             .map(|k| {
                 Line::from(vec![
@@ -30,14 +25,33 @@ impl Widget for &KeysOverlay<'_> {
                     Span::raw(format!(" {}", k.what)),
                 ])
             })
-            .collect();
-        let width = lines
+            .collect()
+    }
+
+    /// Columns the overlay takes at the right of a screen `screen_width`
+    /// wide; 0 when it shows nothing.
+    pub fn width(&self, screen_width: u16) -> u16 {
+        if self.keys.is_empty() {
+            return 0;
+        }
+        self.lines()
             .iter()
             .map(|l| l.width() as u16)
             .max()
             .unwrap_or(0)
             .saturating_add(3)
-            .min(area.width);
+            .min(screen_width)
+    }
+}
+
+impl Widget for &KeysOverlay<'_> {
+    /// `area` is the whole screen; the overlay sits above the footer.
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if self.keys.is_empty() || area.height < 6 {
+            return;
+        }
+        let lines = self.lines();
+        let width = self.width(area.width);
         let height = (lines.len() as u16 + 2).min(area.height - 2);
         let popup = Rect::new(
             area.x + area.width - width,

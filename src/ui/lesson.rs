@@ -159,17 +159,24 @@ impl Widget for &Menu<'_> {
 /// A scenario's caption, across the bottom of the screen above the footer.
 pub struct Caption<'a> {
     pub text: &'a str,
+    /// Columns kept free at the right, for the keys overlay.
+    pub right: u16,
     pub theme: &'a Theme,
 }
 
 impl Widget for &Caption<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        if area.height < 6 || area.width < 10 {
+        let mut width = area.width.saturating_sub(2);
+        // Beside the keys overlay while it leaves room enough, else the
+        // whole width (over it).
+        if self.right > 0 && width.saturating_sub(self.right + 1) >= 30 {
+            width -= self.right + 1;
+        }
+        if area.height < 6 || width < 8 {
             return;
         }
-        let width = area.width - 2;
-        let inner_width = width.saturating_sub(4).max(1) as usize;
-        let rows = self.text.chars().count().div_ceil(inner_width).max(1) as u16;
+        let inner_width = width.saturating_sub(2).max(1) as usize;
+        let rows = wrapped_rows(self.text, inner_width) as u16;
         let height = (rows + 2).min(area.height / 2);
         let popup = Rect::new(area.x + 1, area.y + area.height - 1 - height, width, height);
         Clear.render(popup, buf);

@@ -242,9 +242,15 @@ pub fn render_buffer(app: &App, layout: &AppLayout, buf: &mut Buffer) {
         }
         .render(layout.area, buf);
     }
+    let keys: Vec<_> = app.visible_keys().collect();
+    let keys = keys::KeysOverlay {
+        keys: if app.show_keys { &keys } else { &[] },
+        theme: &theme,
+    };
     if let Some(text) = &app.caption {
         lesson::Caption {
             text,
+            right: keys.width(layout.area.width),
             theme: &theme,
         }
         .render(layout.area, buf);
@@ -256,14 +262,7 @@ pub fn render_buffer(app: &App, layout: &AppLayout, buf: &mut Buffer) {
         }
         .render(layout.area, buf);
     }
-    if app.show_keys {
-        let keys: Vec<_> = app.visible_keys().collect();
-        keys::KeysOverlay {
-            keys: &keys,
-            theme: &theme,
-        }
-        .render(layout.area, buf);
-    }
+    keys.render(layout.area, buf);
 }
 
 fn render_focus(
