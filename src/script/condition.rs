@@ -358,30 +358,44 @@ impl Condition {
     }
 
     /// Why this condition can never hold, given the cap on workers.
-    pub fn impossible(&self, max_workers: usize) -> Option<String> {
-        match self {
-            Condition::Metric { name, op, value }
-                if [
-                    "workers",
-                    "alive",
-                    "paused",
-                    "zombies",
-                    "producers",
-                    "consumers",
-                ]
-                .contains(&name.as_str())
-                    && op.needs_at_least(*value) > max_workers as f64 =>
-            {
-                Some(format!(
-                    "{name} can never reach {value}: at most {max_workers} workers run at once (--max-workers)"
-                ))
-            }
-            Condition::Metric { value, op, .. }
-                if *value < 0.0 && matches!(op, Op::Eq | Op::Le | Op::Lt) =>
-            {
-                Some("a count is never negative".into())
-            }
+    pub fn impossible(&self, max_workers: usize, capacity: u64) -> Option<String> {
+        let Condition::Metric { name, op, value } = self else {
+            return None;
+        };
+        let needs = op.needs_at_least(*value);
+        let workers = [
+            "workers",
+            "alive",
+            "paused",
+            "zombies",
+            "producers",
+            "consumers",
+            "blocked-put",
+            "waiting-get",
+            "sem-held",
+            "sem-most",
+            "barrier-arrived",
+        ];
+        let most = match name.as_str() {
+            "counter-mode" => Some(3.0),
+            "gil-mode" => Some(2.0),
+            "event-set" | "lock-abandoned" => Some(1.0),
             _ => None,
+        };
+        if workers.contains(&name.as_str()) && needs > max_workers as f64 {
+            Some(format!(
+                "{name} can never reach {value}: at most {max_workers} workers run at once (--max-workers)"
+            ))
+        } else if name == "queue-depth" && needs > capacity as f64 {
+            Some(format!(
+                "the queue holds at most {capacity} items (--capacity {capacity})"
+            ))
+        } else if let Some(most) = most.filter(|&m| needs > m) {
+            Some(format!("{name} is at most {most}"))
+        } else if *value < 0.0 && matches!(op, Op::Eq | Op::Le | Op::Lt) {
+            Some("a count is never negative".into())
+        } else {
+            None
         }
     }
 
@@ -501,24 +515,31 @@ mod tests {
 
     #[test]
     fn waits_that_can_never_end_are_spotted() {
+        let never = |text: &str| Condition::parse(text).unwrap().impossible(256, 16);
+        assert!(never("queue-depth > 16").unwrap().contains("--capacity 16"));
+        assert!(never("queue-depth >= 16").is_none());
+        assert!(never("counter-mode == 4").is_some());
+        assert!(never("gil-mode == 2").is_none());
+        assert!(never("event-set == 2").is_some());
+        assert!(never("barrier-arrived >= 257").is_some());
         let c = Condition::parse("workers >= 300").unwrap();
-        assert!(c.impossible(256).unwrap().contains("--max-workers"));
+        assert!(c.impossible(256, 16).unwrap().contains("--max-workers"));
         assert!(
             Condition::parse("workers > 255")
                 .unwrap()
-                .impossible(256)
+                .impossible(256, 16)
                 .is_none()
         );
         assert!(
             Condition::parse("workers > 256")
                 .unwrap()
-                .impossible(256)
+                .impossible(256, 16)
                 .is_some()
         );
         assert!(
             Condition::parse("joined >= 300")
                 .unwrap()
-                .impossible(256)
+                .impossible(256, 16)
                 .is_none()
         );
     }

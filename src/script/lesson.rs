@@ -134,7 +134,7 @@ impl Lesson {
                 parse_keys(&s.keys).map_err(|m| err(line, m))?
             };
             let check = Condition::parse(&s.check).map_err(|m| err(line, format!("check: {m}")))?;
-            if let Some(why) = check.impossible(cli.max_workers as usize) {
+            if let Some(why) = check.impossible(cli.max_workers as usize, cli.comms.capacity) {
                 return Err(err(
                     line,
                     format!("check {:?} can never hold: {why}", s.check),

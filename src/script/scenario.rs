@@ -55,12 +55,11 @@ struct File {
 #[serde(deny_unknown_fields)]
 struct SettingsFile {
     title: Option<String>,
-    width: Option<u16>,
-    height: Option<u16>,
+    width: Option<Spanned<u16>>,
+    height: Option<Spanned<u16>>,
     theme: Option<ThemeName>,
-    speed: Option<f64>,
-    #[serde(default)]
-    args: Vec<String>,
+    speed: Option<Spanned<f64>>,
+    args: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,11 +192,15 @@ impl Scenario {
             }
             None => (SettingsFile::default(), 1),
         };
-        let width = raw.width.unwrap_or(100);
-        let height = raw.height.unwrap_or(30);
+        // A value's own line, or the table's when it is left out.
+        let line_of = |span: Option<std::ops::Range<usize>>| {
+            span.map_or(settings_line, |s| line_at(text, s.start))
+        };
+        let width = raw.width.as_ref().map_or(100, |w| *w.get_ref());
+        let height = raw.height.as_ref().map_or(30, |h| *h.get_ref());
         if !(crate::ui::MIN_WIDTH..=500).contains(&width) {
             return Err(err(
-                settings_line,
+                line_of(raw.width.map(|w| w.span())),
                 format!(
                     "width {width}: expected {} to 500 columns",
                     crate::ui::MIN_WIDTH
@@ -206,21 +209,23 @@ impl Scenario {
         }
         if !(crate::ui::MIN_HEIGHT..=200).contains(&height) {
             return Err(err(
-                settings_line,
+                line_of(raw.height.map(|h| h.span())),
                 format!(
                     "height {height}: expected {} to 200 rows",
                     crate::ui::MIN_HEIGHT
                 ),
             ));
         }
-        let speed = raw.speed.unwrap_or(1.0);
+        let speed = raw.speed.as_ref().map_or(1.0, |v| *v.get_ref());
         if !(speed.is_finite() && (0.1..=100.0).contains(&speed)) {
             return Err(err(
-                settings_line,
+                line_of(raw.speed.map(|v| v.span())),
                 format!("speed {speed}: expected 0.1 to 100"),
             ));
         }
-        let cli = check_args(&raw.args).map_err(|m| err(settings_line, format!("args: {m}")))?;
+        let args_line = line_of(raw.args.as_ref().map(|a| a.span()));
+        let args = raw.args.map(Spanned::into_inner).unwrap_or_default();
+        let cli = check_args(&args).map_err(|m| err(args_line, format!("args: {m}")))?;
 
         let mut steps = Vec::new();
         for spanned in file.step {
@@ -253,7 +258,9 @@ impl Scenario {
                 Step::Wait(seconds("wait", w).map_err(|m| err(line, m))?)
             } else if let Some(u) = s.until {
                 let condition = Condition::parse(&u).map_err(|m| err(line, m))?;
-                if let Some(why) = condition.impossible(cli.max_workers as usize) {
+                if let Some(why) =
+                    condition.impossible(cli.max_workers as usize, cli.comms.capacity)
+                {
                     return Err(err(line, format!("until {u:?} can never hold: {why}")));
                 }
                 let timeout = seconds("timeout", s.timeout.unwrap_or(DEFAULT_TIMEOUT))
@@ -282,7 +289,7 @@ impl Scenario {
                 height,
                 theme: raw.theme,
                 speed,
-                args: raw.args,
+                args,
             },
             steps,
         })
@@ -334,13 +341,23 @@ mod tests {
             ),
             (
                 "[settings]\nargs = [\"--workers\", \"x\"]\n[[step]]\nwait = 1\n",
-                1,
+                2,
                 "--workers",
             ),
             (
                 "[settings]\nwidth = 10\n[[step]]\nwait = 1\n",
-                1,
+                2,
                 "width 10",
+            ),
+            (
+                "[settings]\ntitle = \"t\"\n\nspeed = 0\n[[step]]\nwait = 1\n",
+                4,
+                "speed 0",
+            ),
+            (
+                "[settings]\nargs = [\"--lab\", \"queue\", \"--capacity\", \"8\"]\n[[step]]\nuntil = \"queue-depth > 8\"\n",
+                3,
+                "--capacity 8",
             ),
             (
                 "[[step]]\nwait = 1\ntimeout = 3\n",
