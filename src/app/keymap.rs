@@ -176,6 +176,15 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Whether a key bound in both scopes would clash: in one scope, or
+    /// in a lab and everywhere (the lab's key would hide the other).
+    pub fn meets(self, other: Scope) -> bool {
+        match (self, other) {
+            (Scope::Global, Scope::Lab(_)) | (Scope::Lab(_), Scope::Global) => true,
+            (a, b) => a == b,
+        }
+    }
+
     /// Where the scope applies, in words: "in the Lifecycle lab".
     pub fn describe(self) -> String {
         match self {
@@ -379,13 +388,13 @@ impl Keymap {
                 if let Some(other) = self
                     .bindings
                     .iter()
-                    .find(|b| b.scope == scope && b.key == *key && b.action != action)
+                    .find(|b| b.scope.meets(scope) && b.key == *key && b.action != action)
                 {
                     return Err(format!(
                         "{} already does \"{}\" {}; rebind that action first",
                         key.name(),
                         other.action.label(),
-                        scope.describe()
+                        other.scope.describe()
                     ));
                 }
             }
@@ -514,12 +523,28 @@ mod tests {
     }
 
     #[test]
+    fn a_lab_key_may_not_hide_a_key_of_everywhere() {
+        let mut map = Keymap::standard();
+        let err = map.rebind(Action::Spawn, &[Key::char('q')]).unwrap_err();
+        assert!(err.contains("quit") && err.contains("everywhere"), "{err}");
+        let err = map.rebind(Action::Quit, &[Key::char('x')]).unwrap_err();
+        assert!(err.contains("lab"), "{err}");
+        assert_eq!(
+            map.lookup(Key::char('q'), LabId::Lifecycle, None),
+            Some(Action::Quit)
+        );
+        // The help and the menu are apart: their keys hide nothing.
+        map.rebind(Action::Quit, &[Key::char('Q'), Key::ctrl('c')])
+            .unwrap();
+    }
+
+    #[test]
     fn no_key_is_bound_twice_in_one_scope() {
         let map = Keymap::standard();
         for (i, a) in map.bindings.iter().enumerate() {
             for b in &map.bindings[i + 1..] {
                 assert!(
-                    !(a.key == b.key && a.scope == b.scope),
+                    !(a.key == b.key && a.scope.meets(b.scope)),
                     "{} is bound twice in {:?}",
                     a.key,
                     a.scope
