@@ -76,13 +76,20 @@ fn finish(loaded: &Loaded, outcome: launch::Outcome) -> anyhow::Result<ExitCode>
 }
 
 fn summary(report: &ShutdownReport) {
-    let stopped = report.joined;
-    if stopped > 0 {
+    let joined = report.joined;
+    if joined > 0 {
+        let ended = joined.saturating_sub(report.terminated + report.killed);
+        let mut how = vec![
+            format!("{} terminated", report.terminated),
+            format!("{} killed", report.killed),
+        ];
+        if ended > 0 {
+            how.push(format!("{ended} already ended"));
+        }
         println!(
-            "proclab: {stopped} worker{} stopped ({} terminated, {} killed) and joined; none left behind.",
-            if stopped == 1 { "" } else { "s" },
-            report.terminated,
-            report.killed
+            "proclab: {joined} worker{} joined ({}); none left behind.",
+            if joined == 1 { "" } else { "s" },
+            how.join(", ")
         );
     }
 }

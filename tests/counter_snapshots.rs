@@ -68,6 +68,7 @@ fn after_four_runs() -> CounterState {
             Some(result(CounterMode::Manager, 2_000_000, 10.5)),
         ],
         abandoned: None,
+        holder_death_said: None,
     }
 }
 

@@ -53,6 +53,9 @@ pub struct CounterState {
     pub by_mode: [Option<RunResult>; 4],
     /// The last abandoned lock, until the next run.
     pub abandoned: Option<Abandoned>,
+    /// The worker whose death holding the lock was said already: when the
+    /// next locker finds the lock abandoned, that is not said again.
+    pub holder_death_said: Option<crate::lab::WorkerId>,
 }
 
 impl CounterState {
@@ -191,11 +194,15 @@ pub fn on_event(app: &mut App, event: CounterEvent) {
     match event {
         CounterEvent::LockAbandoned(a) => {
             app.counter.abandoned = Some(a);
-            for line in words::abandoned(&a) {
+            let said = a.by.is_some() && app.counter.holder_death_said.take() == a.by;
+            for line in words::abandoned(&a).into_iter().skip(usize::from(said)) {
                 app.say(line);
             }
         }
-        CounterEvent::HolderDied { id, exitcode } => app.say(words::holder_died(id, exitcode)),
+        CounterEvent::HolderDied { id, exitcode } => {
+            app.counter.holder_death_said = id;
+            app.say(words::holder_died(id, exitcode))
+        }
         CounterEvent::ManagerLost { id, exitcode } => app.say(words::manager_lost(id, exitcode)),
         CounterEvent::RunFinished(r) => {
             app.counter.last = Some(r);

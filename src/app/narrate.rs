@@ -105,13 +105,13 @@ pub fn joined(id: WorkerId, code: i32) -> Line {
 
 pub fn join_pending(id: WorkerId, paused: bool) -> Line {
     let why = if paused {
-        "paused, so join waits for a resume or a signal"
+        "it is paused, so join waits for a resume or a signal"
     } else {
-        "join waits until it ends"
+        "it still runs: join waits until it ends"
     };
     note(
         format!("p{id}.join()  # blocks"),
-        format!("worker {id} still runs: {why}"),
+        format!("worker {id} has not ended: {why}"),
     )
 }
 

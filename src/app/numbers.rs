@@ -16,7 +16,7 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// A rate as `23.1 M/s`, `195 k/s`, `12 /s`.
+/// A rate as `23.1 M/s`, `195 k/s`, `12/s`.
 pub fn rate(per_sec: f64) -> String {
     if !per_sec.is_finite() || per_sec <= 0.0 {
         return "-".into();
@@ -35,7 +35,8 @@ pub fn rate(per_sec: f64) -> String {
     } else {
         1
     };
-    format!("{value:.digits$} {unit}/s")
+    let gap = if unit.is_empty() { "" } else { " " };
+    format!("{value:.digits$}{gap}{unit}/s")
 }
 
 /// A count per second for a panel: `12.5/s` below a thousand, then whole
@@ -93,7 +94,7 @@ mod tests {
         assert_eq!(rate(23_100_000.0), "23.1 M/s");
         assert_eq!(rate(195_400.0), "195 k/s");
         assert_eq!(rate(6_000.0), "6.0 k/s");
-        assert_eq!(rate(12.0), "12 /s");
+        assert_eq!(rate(12.0), "12/s");
         assert_eq!(rate(0.0), "-");
     }
 

@@ -70,6 +70,8 @@ impl PipelinePanel<'_> {
             return Span::styled(words, style);
         }
         let how = match s.end {
+            // Fetch is first along the line: it sends the sentinel.
+            StageEnd::Sentinel if s.role == crate::lab::Role::Fetch => "sent the sentinel",
             StageEnd::Sentinel => "got the sentinel",
             StageEnd::Eof => "EOFError",
             StageEnd::Broken => "BrokenPipeError",

@@ -83,14 +83,17 @@ pub fn no_producer() -> Line {
 }
 
 pub fn sentinel_sent(depth: u64) -> Line {
-    let behind = if depth == 0 {
-        "into an empty queue".to_string()
+    let place = if depth == 0 {
+        "goes into an empty queue".to_string()
     } else {
-        format!("behind {depth} item{}", if depth == 1 { "" } else { "s" })
+        format!(
+            "waits behind {depth} item{}",
+            if depth == 1 { "" } else { "s" }
+        )
     };
     line(
         "q.put(None)  # a sentinel".to_string(),
-        format!("one consumer will stop: the sentinel goes in {behind}"),
+        format!("one consumer will stop: the sentinel {place}"),
     )
 }
 

@@ -120,8 +120,9 @@ pub fn retired(id: WorkerId, pid: u32, serial: u32, tasks: u32) -> Line {
     line(
         format!("# maxtasksperchild: {} returns", letter(serial)),
         format!(
-            "worker {id} ({}, pid {pid}) did {tasks} tasks and retired: exitcode 0, joined",
-            letter(serial)
+            "worker {id} ({}, pid {pid}) did {tasks} task{} and retired: exitcode 0, joined",
+            letter(serial),
+            if tasks == 1 { "" } else { "s" }
         ),
         Level::Info,
     )

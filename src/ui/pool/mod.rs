@@ -51,7 +51,9 @@ pub fn status(app: &App) -> String {
     };
     let tasks = s
         .maxtasks
-        .map_or(String::new(), |m| format!(" · {m} tasks/child"));
+        .map_or(String::new(), |m| {
+            format!(" · {m} task{}/child", if m == 1 { "" } else { "s" })
+        });
     format!(
         "next: {}{chunk} · {} items · {}{tasks} ",
         s.method.name(),
