@@ -77,16 +77,13 @@ impl LifecycleDiagram<'_> {
         ])
     }
 
-    fn tall(&self) -> Vec<Line<'static>> {
+    fn tall(&self, width: u16) -> Vec<Line<'static>> {
         let p = self
             .worker
             .map_or("p".to_string(), |w| format!("p{}", w.id));
         let dim = self.theme.dim;
         let py = self.theme.python;
-        let exitcode = self
-            .worker
-            .and_then(|w| w.exitcode)
-            .map_or("None".to_string(), |c| c.to_string());
+        let exitcode = self.worker.and_then(|w| w.exitcode);
         let edge = |py_text: String| {
             Line::from(vec![Span::styled("   │ ", dim), Span::styled(py_text, py)])
         };
@@ -94,11 +91,23 @@ impl LifecycleDiagram<'_> {
             Line::from(self.node(Node::Created, "created".into(), StateKind::Starting)),
             edge(format!("{p}.start()")),
             Line::from(Span::styled("   ▼", dim)),
-            Line::from(vec![
-                self.node(Node::Running, self.running_text(), StateKind::Running),
-                Span::styled(" ─SIGSTOP▶ ", dim),
-                self.node(Node::Paused, "paused (T)".into(), StateKind::Paused),
-            ]),
+            {
+                let line = |running: String| {
+                    Line::from(vec![
+                        self.node(Node::Running, running, StateKind::Running),
+                        Span::styled(" ─SIGSTOP▶ ", dim),
+                        self.node(Node::Paused, "paused (T)".into(), StateKind::Paused),
+                    ])
+                };
+                // "running: sleeping (S)" where it fits, else "sleeping (S)".
+                let full = line(self.running_text());
+                match self.worker {
+                    Some(w) if full.width() > usize::from(width) => {
+                        line(format!("{} ({})", w.kind.word(), w.letter))
+                    }
+                    _ => full,
+                }
+            },
             Line::from(vec![
                 Span::styled("   │", dim),
                 Span::styled("          ◀SIGCONT─", dim),
@@ -113,7 +122,13 @@ impl LifecycleDiagram<'_> {
             Line::from(Span::styled("   ▼", dim)),
             Line::from(vec![
                 self.node(Node::Joined, "joined".into(), StateKind::Joined),
-                Span::styled(format!(" {p}.exitcode == {exitcode}"), py),
+                Span::styled(
+                    match exitcode {
+                        Some(code) => format!(" {p}.exitcode == {code}"),
+                        None => format!(" then {p}.exitcode is set"),
+                    },
+                    py,
+                ),
             ]),
         ]
     }
@@ -160,7 +175,7 @@ impl Widget for &LifecycleDiagram<'_> {
             return;
         }
         if tall {
-            let lines = self.tall();
+            let lines = self.tall(inner.width.saturating_sub(1));
             Paragraph::new(lines).render(
                 Rect::new(
                     inner.x + 1,
