@@ -20,7 +20,7 @@ use crate::app::pool::narrate::ranges;
 use crate::app::pool::python::{call, constructor, delivery, rate};
 use crate::app::pool::{PoolSettings, PoolState};
 use crate::lab::pool::view::{CellState, RunView};
-use crate::lab::pool::{Method, Outcome, letter};
+use crate::lab::pool::{JobSpec, Method, Outcome, letter};
 use crate::ui::log::fit;
 
 use super::theme::Theme;
@@ -108,13 +108,19 @@ fn allot(height: u16, width: u16, run: &RunView, history: usize) -> Rows {
 impl PoolPanel<'_> {
     /// The pool and the call of the current settings (the next run); only
     /// the call if both do not fit.
-    fn python(&self, settings: &PoolSettings, width: usize) -> String {
+    /// Marked "next:" when the run shown was made with other settings.
+    fn python(&self, settings: &PoolSettings, shown: Option<&JobSpec>, width: usize) -> String {
         let spec = settings.spec();
-        let both = format!("{}  ·  {}", constructor(&spec.pool()), call(&spec));
+        let next = if shown.is_some_and(|s| *s != spec) {
+            "next: "
+        } else {
+            ""
+        };
+        let both = format!("{next}{}  ·  {}", constructor(&spec.pool()), call(&spec));
         if both.chars().count() <= width {
             both
         } else {
-            fit(&call(&spec), width)
+            fit(&format!("{next}{}", call(&spec)), width)
         }
     }
 
@@ -395,7 +401,11 @@ impl Widget for &PoolPanel<'_> {
             block.render(area, buf);
             return;
         }
-        let python = self.python(&self.state.settings, inner.width as usize);
+        let python = self.python(
+            &self.state.settings,
+            run.map(|r| &r.spec),
+            inner.width as usize,
+        );
         Line::from(Span::styled(python, t.python))
             .render(Rect::new(inner.x, inner.y, inner.width, 1), buf);
         let per_cell = match run {
