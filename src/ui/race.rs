@@ -120,10 +120,17 @@ impl RaceTable<'_> {
             Workload::Cpu => format!("min(n, {} cores)", self.race.cores),
             Workload::Io => "n: sleeps need no core".to_string(),
         };
-        Line::from(Span::styled(
+        let mut spans = vec![Span::styled(
             format!("{} · ┊ ideal = {ideal}{efficiency}", detail.legend()),
             self.theme.dim,
-        ))
+        )];
+        if !self.race.noisy_runs().is_empty() {
+            spans.push(Span::styled(
+                " · ~ slowed by other programs: r again",
+                self.theme.note,
+            ));
+        }
+        Line::from(spans)
     }
 
     fn title(&self) -> Line<'static> {
@@ -200,8 +207,15 @@ impl RaceTable<'_> {
                 });
                 let bar_width = width.saturating_sub(detail.fixed());
                 let mut spans = Vec::new();
+                // "~": slowed by other programs (see the legend).
+                let noisy = r.noisy(mode, n);
                 if detail != Detail::Speedup {
-                    spans.push(Span::raw(format!("{wall} ")));
+                    spans.push(Span::raw(wall));
+                    spans.push(if noisy {
+                        Span::styled("~", t.note)
+                    } else {
+                        Span::raw(" ")
+                    });
                 }
                 if detail == Detail::Full {
                     spans.push(Span::styled(format!("{cpu} "), t.dim));

@@ -189,6 +189,22 @@ pub fn race_done(best: &[(Mode, f64)], resumed: usize) -> Line {
     )
 }
 
+/// Runs that took much longer than their CPU time: other programs held
+/// the cores.
+pub fn race_noisy(runs: &[(Mode, usize)]) -> Line {
+    let runs: Vec<String> = runs
+        .iter()
+        .map(|(m, n)| format!("{} x {n}", m.short()))
+        .collect();
+    note(
+        None,
+        format!(
+            "{} took much longer than its CPU time (marked ~): other programs held the cores, so its speedups mislead; r races again",
+            runs.join(", ")
+        ),
+    )
+}
+
 pub fn race_stopped(why: &str, resumed: usize) -> Line {
     let resumed = if resumed > 0 {
         format!("; {resumed} paused worker(s) resumed")

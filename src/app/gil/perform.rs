@@ -152,6 +152,10 @@ pub fn on_event(app: &mut App, event: GilEvent) {
                     .collect()
             });
             app.say(narrate::race_done(&best, resumed.len()));
+            let noisy = app.gil.race.as_ref().map(RaceView::noisy_runs);
+            if let Some(runs) = noisy.filter(|r| !r.is_empty()) {
+                app.say(narrate::race_noisy(&runs));
+            }
         }
         RaceEvent::Failed {
             reason, resumed, ..

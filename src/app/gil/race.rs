@@ -40,6 +40,10 @@ pub enum RaceStatus {
     Failed(String),
 }
 
+/// How much longer than its CPU time allows a run may take before it is
+/// marked as slowed by other programs.
+const NOISY: f64 = 1.3;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct RaceView {
     pub tasks: u64,
@@ -117,6 +121,36 @@ impl RaceView {
     /// The speedup as a share of the ideal.
     pub fn efficiency(&self, mode: Mode, workers: usize) -> Option<f64> {
         Some(self.speedup(mode, workers)? / self.ideal(workers))
+    }
+
+    /// Whether a CPU-bound run took much longer than its CPU time allows
+    /// (its CPU time over the cores it could keep busy): its workers
+    /// waited for cores other programs held, and its speedups mislead.
+    pub fn noisy(&self, mode: Mode, workers: usize) -> bool {
+        if self.workload != Workload::Cpu {
+            return false;
+        }
+        let Some(r) = self.result(mode, workers) else {
+            return false;
+        };
+        let Some(cpu) = r.cpu else {
+            return false;
+        };
+        let parallel = if mode.has_gil() {
+            1
+        } else {
+            workers.min(self.cores)
+        };
+        r.wall.as_secs_f64() > NOISY * cpu.as_secs_f64() / parallel as f64
+    }
+
+    /// The runs [`RaceView::noisy`] marks, in order.
+    pub fn noisy_runs(&self) -> Vec<(Mode, usize)> {
+        self.rows
+            .iter()
+            .filter(|r| self.noisy(r.mode, r.workers))
+            .map(|r| (r.mode, r.workers))
+            .collect()
     }
 
     /// The run going on now.
@@ -204,6 +238,43 @@ mod tests {
         assert_eq!(race.efficiency(Mode::Processes, 4), Some(1.0));
         assert_eq!(race.speedup(Mode::Threads, 2), None);
         assert_eq!(race.done(), 4);
+    }
+
+    #[test]
+    fn a_run_far_slower_than_its_cpu_time_allows_is_marked() {
+        let plan = RacePlan::sweep(
+            &[Mode::Processes, Mode::Threads],
+            2,
+            2,
+            1000,
+            Workload::Cpu,
+            5000,
+        );
+        let mut race = RaceView::new(&plan, 2);
+        // wall, CPU: a lone process that waited for a core; two processes
+        // on two cores; two threads taking turns under the GIL.
+        let runs = [
+            (Mode::Processes, 1, 2000, 1000),
+            (Mode::Processes, 2, 1000, 2000),
+            (Mode::Threads, 1, 1000, 1000),
+            (Mode::Threads, 2, 2000, 2000),
+        ];
+        for (i, (mode, workers, wall, cpu)) in runs.into_iter().enumerate() {
+            race.apply(
+                &RaceEvent::RunFinished {
+                    index: i,
+                    result: RunResult {
+                        mode,
+                        workers,
+                        wall: Duration::from_millis(wall),
+                        cpu: Some(Duration::from_millis(cpu)),
+                        tasks_done: 2,
+                    },
+                },
+                Duration::ZERO,
+            );
+        }
+        assert_eq!(race.noisy_runs(), [(Mode::Processes, 1)]);
     }
 
     #[test]

@@ -49,11 +49,9 @@ pub fn status(app: &App) -> String {
     } else {
         String::new()
     };
-    let tasks = s
-        .maxtasks
-        .map_or(String::new(), |m| {
-            format!(" · {m} task{}/child", if m == 1 { "" } else { "s" })
-        });
+    let tasks = s.maxtasks.map_or(String::new(), |m| {
+        format!(" · {m} task{}/child", if m == 1 { "" } else { "s" })
+    });
     format!(
         "next: {}{chunk} · {} items · {}{tasks} ",
         s.method.name(),
