@@ -335,6 +335,12 @@ impl Cli {
                 "--workers {w}: a pool has 1 to {MAX_POOL_WORKERS} workers (one letter each)"
             ));
         }
+        if self.chunksize.is_some() && !self.method.chunked() {
+            return invalid(format!(
+                "--chunksize goes with map, imap and imap_unordered: --method {} submits one item per task",
+                self.method.name()
+            ));
+        }
         if self.permits > self.max_workers {
             return invalid(format!(
                 "--permits {} is more than --max-workers {}: k must be from 1 to {}",
@@ -546,6 +552,10 @@ mod tests {
             ),
             (&["--increments", "-5"], "--increments"),
             (&["--counter", "fast"], "--counter"),
+            (
+                &["--lab", "pool", "--method", "futures", "--chunksize", "5"],
+                "--chunksize goes with map",
+            ),
             (&["--permits", "0"], "--permits"),
             (
                 &["--permits", "9", "--max-workers", "8"],
