@@ -40,8 +40,21 @@ impl Widget for &Footer<'_> {
             .into_iter()
             .filter(|b| app.applies(b.action))
             .collect();
-        let (global, local): (Vec<&Binding>, Vec<&Binding>) =
+        let (global, mut local): (Vec<&Binding>, Vec<&Binding>) =
             all.into_iter().partition(|b| b.scope == Scope::Global);
+        // Where the main keys leave room, the lab's other keys that apply
+        // now follow them (one key per action), so a wide screen shows them.
+        if app.overlay().is_none() {
+            for b in &app.keymap.bindings {
+                if b.scope == Scope::Lab(app.lab)
+                    && !b.footer
+                    && app.applies(b.action)
+                    && !local.iter().any(|l| l.action == b.action)
+                {
+                    local.push(b);
+                }
+            }
+        }
         let (right, right_widths) = self.spans(&global);
         let right_width: usize = right_widths.iter().sum();
         let (left, left_widths) = self.spans(&local);
