@@ -286,6 +286,10 @@ impl App {
         let sel = self.selected_worker();
         let alive = sel.is_some_and(|w| w.status.is_alive());
         match action {
+            Action::Spawn => {
+                let c = self.counts();
+                c.alive + c.zombies < self.settings.max_workers
+            }
             Action::TogglePause | Action::Terminate | Action::Kill => alive,
             Action::Raise | Action::Exit => alive,
             Action::Join => sel.is_some_and(|w| !matches!(w.status, Status::Joined(_))),
