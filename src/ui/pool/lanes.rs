@@ -90,4 +90,14 @@ pub fn render(lanes: &[Lane], area: Rect, theme: &Theme, buf: &mut Buffer) {
                 .set_style(style);
         }
     }
+    // Lanes that found no row: say how many, on the last one.
+    let hidden = lanes.len().saturating_sub(area.height as usize);
+    if hidden > 0 && area.height > 0 {
+        let text = format!(" +{hidden} more ");
+        let w = text.chars().count() as u16;
+        if area.width > w + 3 {
+            let x = area.x + area.width - 1 - w;
+            buf.set_string(x, area.y + area.height - 1, text, theme.note);
+        }
+    }
 }
