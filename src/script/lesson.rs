@@ -43,8 +43,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
 
 /// How long a passed step stays on screen before the next one.
 pub const PASSED_FOR: Duration = Duration::from_millis(1500);
-/// How long a headless run waits for a step's check.
-pub const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a headless run waits for a step's check: long enough for a
+/// race on a busy machine (a race is CPU-bound work, slowed by whatever
+/// else runs), short enough to say so when a step can never pass.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
