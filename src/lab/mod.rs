@@ -617,7 +617,7 @@ impl Lab {
 
     /// Fails with [`LabError::Cap`] unless `n` more workers can start, so
     /// that a lab starting several together starts all or none.
-    pub fn make_room(&self, n: usize) -> Result<(), LabError> {
+    pub fn check_room(&self, n: usize) -> Result<(), LabError> {
         if self.free_slots.len() < n {
             return Err(LabError::Cap(self.config.max_workers));
         }

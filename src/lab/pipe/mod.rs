@@ -279,7 +279,7 @@ impl PipeLab {
                 let _ = lab.join_nowait(id);
             }
         }
-        lab.make_room(2)?;
+        lab.check_room(2)?;
         let (first, second): (OwnedFd, OwnedFd) = match self.mode {
             PipeMode::PingPong => rustix::net::socketpair(
                 rustix::net::AddressFamily::UNIX,

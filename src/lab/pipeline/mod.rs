@@ -229,7 +229,7 @@ impl PipelineLab {
         for id in self.ids.into_iter().flatten() {
             let _ = lab.join_nowait(id);
         }
-        lab.make_room(3)?;
+        lab.check_room(3)?;
         let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
             .map_err(std::io::Error::from)?;
         // Ask for a small buffer; the kernel rounds it to a page or more.
