@@ -41,7 +41,7 @@ pub const METRICS: &[(&str, &str)] = &[
         "counter-mode",
         "the next run's mode: 0 racy, 1 locked, 2 atomic, 3 manager",
     ),
-    ("counter-lost", "updates the last counter run lost"),
+    ("counter-lost", "updates lost by the last counter run"),
     ("counter-value", "the counter at the end of the last run"),
     (
         "lock-abandoned",
