@@ -418,6 +418,16 @@ impl Lab {
         command
             .fd_mappings(mappings)
             .map_err(std::io::Error::other)?;
+        self.spawn_tied(command)
+    }
+
+    /// Spawns any command as a child tied to proclab as every worker is:
+    /// from the supervisor thread, with a parent-death signal (SIGKILL) and
+    /// a check that the parent is still there, held by its pidfd. A program
+    /// that is not proclab's own worker (a Python program, a server) is
+    /// started this way so that even `kill -9` of proclab takes it along.
+    pub fn spawn_tied(&self, mut command: Command) -> std::io::Result<ChildProcess> {
+        let parent = std::process::id();
         // Safety: between fork and exec this calls only prctl and getppid,
         // both async-signal-safe system calls, and allocates nothing.
         unsafe {
