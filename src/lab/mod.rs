@@ -17,6 +17,7 @@ pub mod pool;
 pub mod process;
 pub mod queue;
 pub mod role;
+pub mod run;
 pub mod shm;
 pub mod slot;
 mod supervisor;
