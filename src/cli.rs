@@ -12,7 +12,7 @@ use crate::lab::gil::Mode;
 use crate::lab::gil::area::MAX_THREADS;
 use crate::lab::pool::spec::{BYTES_PER_ITEM, MEMORY_BUDGET};
 use crate::lab::pool::{ChunkChoice, Cost, DEFAULT_ITEMS, MAX_ITEMS, MAX_POOL_WORKERS, Method};
-use crate::lab::sync_lab::DEFAULT_PERMITS;
+use crate::lab::sync::DEFAULT_PERMITS;
 use crate::lab::{DEFAULT_MAX_WORKERS, MAX_WORKERS_LIMIT, Workload};
 
 /// A terminal lab that makes parallelism visible: real worker processes,

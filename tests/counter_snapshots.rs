@@ -9,17 +9,17 @@ use std::time::Duration;
 
 use insta::assert_snapshot;
 use proclab::app::counter::{CounterSettings, CounterState};
-use proclab::app::sync_lab::SyncState;
+use proclab::app::sync::SyncState;
 use proclab::app::{App, LabId, Machine, Settings};
 use proclab::lab::counter::{
     Abandoned, CounterMode, CounterView, CounterWait, LiveRun, LockView, RunResult, RunSpec,
 };
 use proclab::lab::slot::Phase;
-use proclab::lab::sync_lab::{SyncView, SyncWait};
+use proclab::lab::sync::{SyncView, SyncWait};
 use proclab::lab::{Role, StartOptions, Status, WorkerSnapshot, Workload};
 use proclab::metrics::{CoreLoad, ProcLoad};
 use proclab::ui::counter::CounterPanel;
-use proclab::ui::sync_lab::SyncPanel;
+use proclab::ui::sync::SyncPanel;
 use proclab::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -24,7 +24,7 @@ use proclab::lab::slot::Phase;
 use proclab::lab::{Role, StartOptions, Status, WorkerSnapshot, Workload};
 use proclab::metrics::{ProcLoad, ThreadLoad};
 use proclab::ui::gil::GilPanel;
-use proclab::ui::race::RaceTable;
+use proclab::ui::gil::race::RaceTable;
 use proclab::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

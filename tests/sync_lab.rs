@@ -7,9 +7,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use proclab::app::sync_lab::role_state;
+use proclab::app::sync::role_state;
 use proclab::lab::engine::{Engine, EngineEvent};
-use proclab::lab::sync_lab::{SyncEvent, SyncWait};
+use proclab::lab::sync::{SyncEvent, SyncWait};
 use proclab::lab::{Role, WorkerId};
 
 fn engine(permits: u32, parties: u32) -> Engine {

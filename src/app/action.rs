@@ -7,7 +7,7 @@ use super::counter::{CounterAction, CounterEffect};
 use super::gil::{GilAction, GilEffect};
 use super::labs::LabId;
 use super::pool::{PoolAction, PoolEffect};
-use super::sync_lab::{SyncAction, SyncEffect};
+use super::sync::{SyncAction, SyncEffect};
 
 /// Every change of UI state starts as an action; keys map to actions
 /// through the keymap.

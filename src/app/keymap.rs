@@ -9,7 +9,7 @@ use super::action::Action;
 use super::counter::CounterAction;
 use super::labs::LabId;
 use super::pool::PoolAction;
-use super::sync_lab::SyncAction;
+use super::sync::SyncAction;
 
 /// A key as the keymap knows it: a code, and whether Ctrl was held.
 /// Shift is part of the character (`A` is Shift-a).

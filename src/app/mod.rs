@@ -7,7 +7,6 @@
 pub mod action;
 pub mod comms;
 pub mod counter;
-pub mod counter_words;
 pub mod gil;
 pub mod keymap;
 pub mod labs;
@@ -17,7 +16,7 @@ pub mod numbers;
 pub mod perform;
 pub mod pool;
 pub mod startup;
-pub mod sync_lab;
+pub mod sync;
 pub mod view;
 
 use std::collections::{HashMap, VecDeque};
@@ -112,7 +111,7 @@ pub struct App {
     /// The counter lab's state.
     pub counter: counter::CounterState,
     /// The sync lab's state.
-    pub sync: sync_lab::SyncState,
+    pub sync: sync::SyncState,
     /// The pool lab's settings and view.
     pub pool: pool::PoolState,
 }
@@ -184,7 +183,7 @@ impl App {
             lesson_ack: false,
             lessons_menu: None,
             counter: counter::CounterState::default(),
-            sync: sync_lab::SyncState::default(),
+            sync: sync::SyncState::default(),
             pool: pool::PoolState::default(),
         }
     }
@@ -297,7 +296,7 @@ impl App {
             Action::NextLab | Action::PrevLab => LabId::ALL.len() > 1,
             Action::LessonNext => self.lesson.as_ref().is_some_and(|l| l.watch && !l.finished),
             Action::Counter(a) => counter::applies(self, a),
-            Action::Sync(a) => sync_lab::applies(self, a),
+            Action::Sync(a) => sync::applies(self, a),
             Action::Pool(a) => pool::applies(self, a),
             Action::Comms(a) => a.applies(self),
             Action::Gil(a) => gil::applies(self, a),
@@ -363,7 +362,7 @@ impl App {
                     .is_some_and(|w| w.status == Status::Alive { paused: true });
                 if paused { "resume" } else { "pause" }
             }
-            Action::Sync(a) => sync_lab::action_label(self, a),
+            Action::Sync(a) => sync::action_label(self, a),
             Action::Gil(a) => gil::action_label(self, a),
             other => other.label(),
         }
@@ -511,12 +510,12 @@ impl Action {
             "counter-more" => Action::Counter(counter::CounterAction::MoreWorkers),
             "counter-fewer" => Action::Counter(counter::CounterAction::FewerWorkers),
             "counter-slow" => Action::Counter(counter::CounterAction::ToggleSlow),
-            "sync-start" => Action::Sync(sync_lab::SyncAction::Start),
-            "sync-event" => Action::Sync(sync_lab::SyncAction::ToggleEvent),
-            "sync-more-permits" => Action::Sync(sync_lab::SyncAction::MorePermits),
-            "sync-fewer-permits" => Action::Sync(sync_lab::SyncAction::FewerPermits),
-            "sync-more-parties" => Action::Sync(sync_lab::SyncAction::MoreParties),
-            "sync-fewer-parties" => Action::Sync(sync_lab::SyncAction::FewerParties),
+            "sync-start" => Action::Sync(sync::SyncAction::Start),
+            "sync-event" => Action::Sync(sync::SyncAction::ToggleEvent),
+            "sync-more-permits" => Action::Sync(sync::SyncAction::MorePermits),
+            "sync-fewer-permits" => Action::Sync(sync::SyncAction::FewerPermits),
+            "sync-more-parties" => Action::Sync(sync::SyncAction::MoreParties),
+            "sync-fewer-parties" => Action::Sync(sync::SyncAction::FewerParties),
             "pool-run" => Action::Pool(pool::PoolAction::Run),
             "gil-add" => Action::Gil(gil::GilAction::Add),
             "gil-mode" => Action::Gil(gil::GilAction::CycleMode),
@@ -760,7 +759,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             return vec![Effect::Quit];
         }
         Action::Counter(a) => return counter::update(app, a),
-        Action::Sync(a) => return sync_lab::update(app, a),
+        Action::Sync(a) => return sync::update(app, a),
         Action::Pool(a) => return pool::update(app, a),
         Action::Comms(a) => {
             return comms::update(app, a)

@@ -13,7 +13,7 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
     // The labs' own effects need the whole engine.
     match effect {
         Effect::Counter(e) => super::counter::perform(app, engine, e),
-        Effect::Sync(e) => super::sync_lab::perform(app, engine, e),
+        Effect::Sync(e) => super::sync::perform(app, engine, e),
         Effect::Pool(e) => {
             super::pool::perform(app, engine, e);
             app.on_workers(engine.lab.snapshot());
@@ -149,7 +149,7 @@ pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
                 app.say(narrate::joined(id, exitcode))
             }
             EngineEvent::Counter(e) => super::counter::on_event(app, e),
-            EngineEvent::Sync(e) => super::sync_lab::on_event(app, e),
+            EngineEvent::Sync(e) => super::sync::on_event(app, e),
             EngineEvent::Pool(event) => super::pool::on_event(app, event),
             EngineEvent::Queue(e) => super::comms::perform::on_queue_event(app, &e),
             EngineEvent::Pipe(e) => super::comms::perform::on_pipe_event(app, &e),
@@ -159,7 +159,7 @@ pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
     }
     engine.lab.forget_joined(JOINED_KEPT);
     let labs = super::counter::refresh(app, engine)
-        | super::sync_lab::refresh(app, engine)
+        | super::sync::refresh(app, engine)
         | (app.lab == super::LabId::Pool && super::pool::refresh(app, engine));
     let changed = app.on_workers(engine.lab.snapshot()) || had_events || labs;
     let gil_changed = super::gil::refresh(app, engine);

@@ -4,7 +4,7 @@ use crate::cli::Cli;
 
 use super::counter::{CounterEffect, CounterSettings};
 use super::pool::PoolEffect;
-use super::sync_lab::SyncEffect;
+use super::sync::SyncEffect;
 use super::{App, Effect, LabId};
 
 /// Takes the lab settings from the command line and returns the effects

@@ -156,8 +156,8 @@ impl WorkerRow {
 fn role_state(snap: &WorkerSnapshot) -> Option<String> {
     match snap.role {
         Role::Tasks => None,
-        Role::Counter | Role::Manager => super::counter_words::role_state(snap.wait),
-        Role::Sync => super::sync_lab::role_state(snap.wait),
+        Role::Counter | Role::Manager => super::counter::narrate::role_state(snap.wait),
+        Role::Sync => super::sync::role_state(snap.wait),
         Role::Pool => match snap.wait {
             crate::lab::pool::serve::WAIT_INIT => Some("initializer()".into()),
             crate::lab::pool::serve::WAIT_IDLE => Some("idle: no task".into()),

@@ -11,9 +11,9 @@ use super::counter::{CounterEvent, CounterLab};
 use super::gil::{GilEvent, GilLab};
 use super::pipe::{PipeEvent, PipeLab};
 use super::pipeline::{PipelineEvent, PipelineLab};
-use super::pool::{PoolController, PoolEvent};
+use super::pool::{PoolEvent, PoolLab};
 use super::queue::{QueueEvent, QueueLab};
-use super::sync_lab::{SyncEvent, SyncLab};
+use super::sync::{SyncEvent, SyncLab};
 use super::{Lab, LabEvent, ShutdownReport};
 
 /// Something the engine reports without being asked this instant.
@@ -33,7 +33,7 @@ pub struct Engine {
     pub lab: Lab,
     pub counter: CounterLab,
     pub sync: SyncLab,
-    pub pool: PoolController,
+    pub pool: PoolLab,
     pub queue: QueueLab,
     pub pipe: PipeLab,
     pub pipeline: PipelineLab,
@@ -45,7 +45,7 @@ impl Engine {
     pub fn new(lab: Lab) -> Engine {
         let counter = CounterLab::new(&lab);
         let sync = SyncLab::new(&lab);
-        let pool = PoolController::new(&lab);
+        let pool = PoolLab::new(&lab);
         // Initialising a process-shared mutex in fresh memory cannot fail
         // on Linux; if it ever did, nothing of the queue labs could work.
         let queue = QueueLab::new(lab.region()).expect("the queue's lock initialises");

@@ -74,7 +74,7 @@ impl SectionId {
         match self {
             SectionId::Slots => slot_count * size_of::<Slot>(),
             SectionId::Counter => size_of::<super::counter::CounterSection>(),
-            SectionId::Sync => size_of::<super::sync_lab::SyncSection>(),
+            SectionId::Sync => size_of::<super::sync::SyncSection>(),
             SectionId::Pool => super::pool::shared::section_len(pool_items),
             SectionId::Queue => super::queue::section_len(slot_count),
             SectionId::Pipe => super::pipe::section_len(),

@@ -1,5 +1,5 @@
 //! A Semaphore, an Event and a Barrier that work between processes, built
-//! on [`super::sync`]'s robust mutex and condition variable, as Python's
+//! on [`super::locks`]'s robust mutex and condition variable, as Python's
 //! `multiprocessing.Semaphore`, `Event` and `Barrier` are.
 //!
 //! Each lives in the shared region, is initialised in place by proclab
@@ -19,8 +19,8 @@ use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use super::locks::{MutexGuard, RobustMutex, SharedCondvar, SyncError};
 use super::shm::Shared;
-use super::sync::{MutexGuard, RobustMutex, SharedCondvar, SyncError};
 
 /// How long a waiter sleeps before it looks again on its own.
 pub const WAIT_SLICE: Duration = Duration::from_millis(100);

@@ -183,7 +183,7 @@ pub fn main(args: WorkerArgs) -> i32 {
         Role::Tasks => run_tasks(&args, &region, slot),
         Role::Counter => super::counter::worker::run(&args, &region, slot),
         Role::Manager => super::counter::manager::serve(&args, &region, slot),
-        Role::Sync => super::sync_lab::worker::run(&args, &region, slot),
+        Role::Sync => super::sync::worker::run(&args, &region, slot),
         Role::Pool => run_pool(&region, slot),
         Role::Producer => {
             queue::roles::run_producer(&args, queue::ring(&region), queue::settings(&region), slot)

@@ -76,7 +76,7 @@ fn status(app: &App) -> String {
             )
         }
         LabId::Counter => crate::app::counter::header_status(app),
-        LabId::Sync => crate::app::sync_lab::header_status(app),
+        LabId::Sync => crate::app::sync::header_status(app),
         LabId::Pool => super::pool::status(app),
         LabId::Queue | LabId::Pipe | LabId::Pipeline => crate::app::comms::narrate::header(app),
         LabId::Gil => super::gil::header_status(app),

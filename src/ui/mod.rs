@@ -20,8 +20,8 @@ pub mod pipe;
 pub mod pipeline;
 pub mod pool;
 pub mod queue;
-pub mod race;
-pub mod sync_lab;
+
+pub mod sync;
 pub mod theme;
 pub mod workers;
 
@@ -62,7 +62,7 @@ fn focus_height(lab: LabId, body: u16) -> u16 {
     match lab {
         LabId::Lifecycle => 3,
         LabId::Counter => counter::SHORT_HEIGHT,
-        LabId::Sync => sync_lab::SHORT_HEIGHT,
+        LabId::Sync => sync::SHORT_HEIGHT,
         LabId::Pool => pool::panel_height(body),
         LabId::Queue => queue::NARROW_HEIGHT,
         LabId::Pipe => pipe::NARROW_HEIGHT,
@@ -283,7 +283,7 @@ fn render_focus(
             theme,
         }
         .render(area, buf),
-        LabId::Sync => sync_lab::SyncPanel {
+        LabId::Sync => sync::SyncPanel {
             state: &app.sync,
             theme,
         }

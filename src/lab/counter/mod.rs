@@ -18,8 +18,8 @@ pub mod worker;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use super::locks::{Locked, SyncError};
 use super::shm::SectionId;
-use super::sync::{Locked, SyncError};
 use super::{Lab, LabError, Role, StartOptions, Status, WorkerId, WorkerSnapshot, Workload};
 
 pub use self::observe::{CounterView, LiveRun, LockView};

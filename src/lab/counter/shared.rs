@@ -8,8 +8,8 @@
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
+use crate::lab::locks::RobustMutex;
 use crate::lab::shm::Shared;
-use crate::lab::sync::RobustMutex;
 use crate::lab::waitable::SharedEvent;
 
 /// How the workers increment the shared counter.

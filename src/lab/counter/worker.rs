@@ -17,9 +17,9 @@ use rustix::process::getpid;
 use super::manager::Proxy;
 use super::shared::{CounterMode, CounterSection, CounterWait, manager_socket_name};
 use crate::lab::clock;
+use crate::lab::locks::{Locked, MutexGuard, SyncError};
 use crate::lab::shm::{Region, SectionId};
 use crate::lab::slot::{Phase, Slot};
-use crate::lab::sync::{Locked, MutexGuard, SyncError};
 use crate::lab::work;
 use crate::lab::worker::{WorkerArgs, between_slices};
 

@@ -9,8 +9,8 @@
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
+use crate::lab::locks::{RobustMutex, SharedCondvar, SyncError};
 use crate::lab::shm::Shared;
-use crate::lab::sync::{RobustMutex, SharedCondvar, SyncError};
 
 use super::ring::Ring;
 

@@ -10,8 +10,8 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::lab::locks::SyncError;
 use crate::lab::shm::SectionId;
-use crate::lab::sync::SyncError;
 use crate::lab::{Lab, LabError, Role, StartOptions, Status, WorkerId, Workload};
 
 use super::area::{

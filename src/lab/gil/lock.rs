@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use crate::lab::clock;
-use crate::lab::sync::{Locked, MutexGuard, RobustMutex};
+use crate::lab::locks::{Locked, MutexGuard, RobustMutex};
 
 use super::area::{InterpArea, ThreadEntry, ThreadState};
 use super::ring::EventKind;

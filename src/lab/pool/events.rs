@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use super::spec::{JobSpec, MAX_POOL_WORKERS, PoolConfig};
 use super::view::RunRecord;
-use crate::lab::sync::SyncError;
+use crate::lab::locks::SyncError;
 use crate::lab::{LabError, WorkerId};
 
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::shared::{PoolShared, PosState, TAKEN, split_chunk_word};
 use super::track::Run;
 use super::view::RUNS_KEPT;
-use super::{Member, Pool, PoolConfig, PoolController, PoolError, PoolEvent, section};
+use super::{Member, Pool, PoolConfig, PoolError, PoolEvent, PoolLab, section};
 use crate::lab::clock;
 use crate::lab::{Lab, LabError};
 
@@ -29,7 +29,7 @@ pub(super) fn run_busy_ns(run: &Run, pool: &Pool, sh: &PoolShared<'_>) -> u64 {
     run.busy_ended_ns + live
 }
 
-impl PoolController {
+impl PoolLab {
     pub(super) fn start_pool(
         &mut self,
         lab: &mut Lab,

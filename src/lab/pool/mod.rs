@@ -1,7 +1,7 @@
 //! The pool lab's engine: `multiprocessing.Pool` and
 //! `concurrent.futures.ProcessPoolExecutor` on real worker processes.
 //!
-//! [`PoolController`] starts W workers (ordinary [`Lab`] workers of role
+//! [`PoolLab`] starts W workers (ordinary [`Lab`] workers of role
 //! `pool`), posts jobs to them through the shared region ([`shared`]),
 //! follows each run ([`track`]) and keeps the pool as Python keeps it: a
 //! worker that reached `maxtasksperchild` is joined and a fresh one (new
@@ -11,8 +11,8 @@
 //! terminated). proclab itself never waits on a lost chunk: the run is
 //! marked hung or broken and the lab goes on.
 //!
-//! The controller never blocks in [`PoolController::poll`]; tests and
-//! benchmarks that want to wait use [`PoolController::wait_for`], which
+//! The controller never blocks in [`PoolLab::poll`]; tests and
+//! benchmarks that want to wait use [`PoolLab::wait_for`], which
 //! sleeps on the section's condvar between looks.
 
 mod events;
@@ -38,11 +38,11 @@ use self::shared::{PoolShared, PosState};
 use self::track::Run;
 use self::view::PoolInfo;
 use super::clock;
+use super::locks::SyncError;
 use super::shm::SectionId;
-use super::sync::SyncError;
 use super::{Lab, Role, StartOptions, WorkerId, Workload};
 
-/// The longest a blocked [`PoolController::wait_for`] sleeps between looks.
+/// The longest a blocked [`PoolLab::wait_for`] sleeps between looks.
 const WAIT_STEP: Duration = Duration::from_millis(2);
 
 pub use self::events::{PoolError, PoolEvent};
@@ -71,7 +71,7 @@ struct Pool {
 }
 
 /// The pool lab's controller, held by the engine.
-pub struct PoolController {
+pub struct PoolLab {
     capacity: usize,
     setup: Result<(), SyncError>,
     pool: Option<Pool>,
@@ -99,13 +99,13 @@ fn section(lab: &Lab, capacity: usize) -> PoolShared<'static> {
         .expect("the pool section is as long as its layout")
 }
 
-impl PoolController {
+impl PoolLab {
     /// Sets up the pool's section of `lab`'s region. One controller per
     /// region, created before any pool worker starts.
-    pub fn new(lab: &Lab) -> PoolController {
+    pub fn new(lab: &Lab) -> PoolLab {
         let capacity = lab.config().pool_items;
         let setup = section(lab, capacity).init();
-        PoolController {
+        PoolLab {
             capacity,
             setup,
             pool: None,
@@ -278,7 +278,7 @@ impl PoolController {
         &mut self,
         lab: &mut Lab,
         timeout: Duration,
-        mut until: impl FnMut(&PoolController) -> bool,
+        mut until: impl FnMut(&PoolLab) -> bool,
     ) -> bool {
         let deadline = Instant::now() + timeout;
         loop {

@@ -21,8 +21,8 @@
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering, fence};
 
+use crate::lab::locks::{MutexGuard, RobustMutex, SharedCondvar, SyncError};
 use crate::lab::shm::Shared;
-use crate::lab::sync::{MutexGuard, RobustMutex, SharedCondvar, SyncError};
 
 use super::spec::{HEAVY_FACTOR, JobSpec, MAX_POOL_WORKERS};
 

@@ -21,8 +21,8 @@
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::lab::locks::{Locked, MutexGuard, RobustMutex, SyncError, WakeWord};
 use crate::lab::shm::Shared;
-use crate::lab::sync::{Locked, MutexGuard, RobustMutex, SharedEvent, SyncError};
 
 /// Bytes of one cell.
 pub const CELL_BYTES: usize = 64;
@@ -44,8 +44,8 @@ unsafe impl Shared for Block {}
 #[repr(C)]
 struct Header {
     lock: RobustMutex,
-    not_full: SharedEvent,
-    not_empty: SharedEvent,
+    not_full: WakeWord,
+    not_empty: WakeWord,
     capacity: AtomicU64,
     /// Messages got since the start.
     head: AtomicU64,

@@ -3,6 +3,8 @@
 //! blocking call, the convoy figures, and the race results below it when
 //! there is room (`v` flips between them when there is not).
 
+pub mod race;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -13,8 +15,8 @@ use crate::app::gil::View;
 use crate::app::gil::timeline::{Cell, Lane, LaneKey, LaneState};
 use crate::lab::gil::{self, InterpSnapshot, Mode};
 
-use super::race::{self, RaceTable};
-use super::theme::Theme;
+use self::race::RaceTable;
+use crate::ui::theme::Theme;
 
 /// Block characters for a cell in which the thread held the GIL for
 /// 1..=7 eighths of the time.
@@ -104,7 +106,7 @@ impl Widget for &GilPanel<'_> {
                 self.theme.dim,
             ),
         ]);
-        let inner = super::framed(title, self.theme.border, area, buf);
+        let inner = crate::ui::framed(title, self.theme.border, area, buf);
         let Some(race) = g.race.as_ref() else {
             self.timeline(inner, buf);
             return;

@@ -12,8 +12,8 @@ pub mod worker;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use super::locks::SyncError;
 use super::shm::SectionId;
-use super::sync::SyncError;
 use super::{Lab, LabError, LabEvent, Role, StartOptions, WorkerId, Workload};
 
 pub use self::shared::{SyncSection, SyncWait};

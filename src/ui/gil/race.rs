@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::app::gil::race::{RaceStatus, RaceView, RowState};
 use crate::lab::{Workload, gil};
 
-use super::theme::Theme;
+use crate::ui::theme::Theme;
 
 /// Lines the table needs: a title, a header, a row per worker count.
 pub fn height(race: &RaceView) -> u16 {
@@ -75,7 +75,7 @@ fn bar(speedup: f64, ideal: f64, scale: f64, width: usize, theme: &Theme) -> Vec
         return Vec::new();
     }
     let bar_width = width - 1;
-    let (filled, empty) = super::bar::horizontal(speedup / scale, bar_width);
+    let (filled, empty) = crate::ui::bar::horizontal(speedup / scale, bar_width);
     let mut cells: Vec<(char, bool)> = filled
         .chars()
         .map(|c| (c, false))

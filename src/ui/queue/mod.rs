@@ -14,8 +14,8 @@ use crate::app::numbers::{per_second, thousands};
 use crate::app::view::StateKind;
 use crate::lab::queue::Stopping;
 
-use super::bar;
-use super::theme::Theme;
+use crate::ui::bar;
+use crate::ui::theme::Theme;
 
 /// Height of the panel in the stacked (narrow) layout.
 pub const NARROW_HEIGHT: u16 = 6;
@@ -323,7 +323,7 @@ impl Widget for &QueuePanel<'_> {
                 self.theme.python,
             ),
         ]);
-        let inner = super::framed(title, self.theme.border, area, buf);
+        let inner = crate::ui::framed(title, self.theme.border, area, buf);
         let inner = Rect::new(
             inner.x + 1,
             inner.y,

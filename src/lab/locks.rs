@@ -11,7 +11,7 @@
 //! [`SharedCondvar`] is a condition variable on a futex word, for blocking
 //! until another process changes something; unlike glibc's process-shared
 //! one, it survives a waiter killed in its sleep.
-//! It is not safe against a waiter being killed: see [`SharedEvent`], which is.
+//! It is not safe against a waiter being killed: see [`WakeWord`], which is.
 //!
 //! Both are initialised in place by the process that creates the region,
 //! before any worker maps it, and never moved afterwards.
@@ -286,15 +286,15 @@ impl SharedCondvar {
 /// one too high, which only costs a wake-up call that finds nobody.
 #[repr(C)]
 #[derive(Default)]
-pub struct SharedEvent {
+pub struct WakeWord {
     seq: AtomicU32,
     waiters: AtomicU32,
 }
 
 // Safety: two atomics, valid all-zero.
-unsafe impl Shared for SharedEvent {}
+unsafe impl Shared for WakeWord {}
 
-impl SharedEvent {
+impl WakeWord {
     /// Releases the guard's mutex, sleeps until [`notify`](Self::notify) is
     /// called or `timeout` passes (or a spurious wake), and takes the mutex
     /// back, reporting whether its holder died meanwhile.
@@ -443,7 +443,7 @@ mod tests {
     #[test]
     fn an_event_wakes_a_waiter_and_times_out_alone() {
         let m: &'static RobustMutex = leak();
-        let e: &'static SharedEvent = leak();
+        let e: &'static WakeWord = leak();
         m.init().unwrap();
         let flag: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
         let waiter = std::thread::spawn(move || {

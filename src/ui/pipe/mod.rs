@@ -14,7 +14,7 @@ use crate::app::view::StateKind;
 use crate::lab::describe_exitcode;
 use crate::lab::pipe::{EndState, PipeMode};
 
-use super::theme::Theme;
+use crate::ui::theme::Theme;
 
 /// Height of the panel in the stacked (narrow) layout.
 pub const NARROW_HEIGHT: u16 = 5;
@@ -149,7 +149,7 @@ impl Widget for &PipePanel<'_> {
             Span::styled(" Pipe ", self.theme.title),
             Span::styled(format!("{} ", python_of(mode)), self.theme.python),
         ]);
-        let inner = super::framed(title, self.theme.border, area, buf);
+        let inner = crate::ui::framed(title, self.theme.border, area, buf);
         let inner = Rect::new(
             inner.x + 1,
             inner.y,

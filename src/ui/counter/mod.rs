@@ -13,12 +13,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::app::counter::CounterState;
-use crate::app::counter_words::{mode_letter, setup_python, step_python, verdict};
+use crate::app::counter::narrate::{mode_letter, setup_python, step_python, verdict};
 use crate::app::numbers::{rate, thousands};
 use crate::lab::counter::{CounterMode, SLOW_INCREMENTS};
 
-use super::big_number::{self, BigNumber};
-use super::theme::Theme;
+use crate::ui::big_number::{self, BigNumber};
+use crate::ui::theme::Theme;
 
 /// Rows the panel wants in the stacked (narrow) layout, borders included.
 pub const SHORT_HEIGHT: u16 = 8;
@@ -546,7 +546,7 @@ impl Widget for &CounterPanel<'_> {
             ));
         }
         let title = Line::from(title);
-        let inner = super::framed(title, self.theme.border, area, buf);
+        let inner = crate::ui::framed(title, self.theme.border, area, buf);
         if inner.is_empty() {
             return;
         }

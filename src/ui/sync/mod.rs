@@ -7,11 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::app::sync_lab::SyncState;
+use crate::app::sync::SyncState;
 use crate::lab::WorkerId;
-use crate::lab::sync_lab::SyncView;
+use crate::lab::sync::SyncView;
 
-use super::theme::Theme;
+use crate::ui::theme::Theme;
 
 /// Rows the panel wants in the stacked (narrow) layout, borders included.
 pub const SHORT_HEIGHT: u16 = 6;
@@ -217,7 +217,7 @@ impl SyncPanel<'_> {
 impl Widget for &SyncPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let v = &self.state.view;
-        let inner = super::framed(
+        let inner = crate::ui::framed(
             Line::from(vec![
                 Span::styled(" Sync ", self.theme.title),
                 Span::styled("Event → Semaphore → Barrier ", self.theme.dim),

@@ -3,12 +3,12 @@
 //! parties, each with the Python that does it.
 
 use crate::lab::engine::Engine;
-use crate::lab::sync_lab::{SyncEvent, SyncView, SyncWait};
+use crate::lab::sync::{SyncEvent, SyncView, SyncWait};
 use crate::lab::{WorkerId, describe_exitcode};
 
-use super::log::Level;
-use super::narrate::Line;
-use super::{App, Effect};
+use crate::app::log::Level;
+use crate::app::narrate::Line;
+use crate::app::{App, Effect};
 
 /// Everything the sync panel shows.
 #[derive(Debug, Clone, PartialEq, Default)]

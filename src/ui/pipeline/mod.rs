@@ -14,8 +14,8 @@ use crate::app::view::StateKind;
 use crate::lab::describe_exitcode;
 use crate::lab::pipeline::StageEnd;
 
-use super::bar;
-use super::theme::Theme;
+use crate::ui::bar;
+use crate::ui::theme::Theme;
 
 /// Height of the panel in the stacked (narrow) layout.
 pub const NARROW_HEIGHT: u16 = 8;
@@ -161,7 +161,7 @@ impl Widget for &PipelinePanel<'_> {
                 Span::styled(format!(": {} ", c.content), self.theme.dim),
             ])
         };
-        let inner = super::framed(title, self.theme.border, area, buf);
+        let inner = crate::ui::framed(title, self.theme.border, area, buf);
         let mut lines = Vec::new();
         if tall {
             for i in 0..3 {

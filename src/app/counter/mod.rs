@@ -2,13 +2,15 @@
 //! `m`, `+` and `-` do, carried out on the engine's counter controller,
 //! and what its events mean in the log.
 
+pub mod narrate;
+
 use crate::lab::counter::{
     Abandoned, CounterEvent, CounterMode, CounterView, DEFAULT_INCREMENTS, RunResult, RunSpec,
 };
 use crate::lab::engine::Engine;
 
-use super::counter_words as words;
-use super::{App, Effect, narrate};
+use crate::app::narrate::Line;
+use crate::app::{App, Effect};
 
 /// What the next run does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,10 +126,10 @@ pub fn update(app: &mut App, action: CounterAction) -> Vec<Effect> {
     match action {
         CounterAction::Run => {
             if running {
-                app.say(narrate::Line {
+                app.say(Line {
                     python: None,
                     text: "a run is going: x stops it, or wait for it to end".into(),
-                    level: super::log::Level::Note,
+                    level: crate::app::log::Level::Note,
                 });
                 return Vec::new();
             }
@@ -141,7 +143,7 @@ pub fn update(app: &mut App, action: CounterAction) -> Vec<Effect> {
         CounterAction::CycleMode => {
             s.mode = s.mode.next();
             let mode = s.mode;
-            app.say(words::mode_set(mode));
+            app.say(narrate::mode_set(mode));
         }
         CounterAction::MoreWorkers | CounterAction::FewerWorkers => {
             let cap = app.settings.max_workers.min(u32::MAX as usize) as u32;
@@ -150,12 +152,12 @@ pub fn update(app: &mut App, action: CounterAction) -> Vec<Effect> {
                 _ => s.workers.saturating_sub(1).max(1),
             };
             let n = s.workers;
-            app.say(words::workers_set(n));
+            app.say(narrate::workers_set(n));
         }
         CounterAction::ToggleSlow => {
             s.slow = !s.slow;
             let slow = s.slow;
-            app.say(words::slow_set(slow));
+            app.say(narrate::slow_set(slow));
         }
     }
     Vec::new()
@@ -167,24 +169,24 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: CounterEffect) {
             Ok(started) => {
                 app.counter.abandoned = None;
                 if let Some(a) = started.repaired {
-                    for line in words::abandoned(&a) {
+                    for line in narrate::abandoned(&a) {
                         app.say(line);
                     }
                 }
-                for line in words::started(&started) {
+                for line in narrate::started(&started) {
                     app.say(line);
                 }
                 app.selected = started.clients.first().copied().or(app.selected);
             }
-            Err(e) => app.say(narrate::Line {
+            Err(e) => app.say(Line {
                 python: None,
                 text: format!("cannot start the run: {e}"),
-                level: super::log::Level::Error,
+                level: crate::app::log::Level::Error,
             }),
         },
         CounterEffect::Stop => {
             let ids = engine.counter.stop_run(&mut engine.lab);
-            app.say(words::stopped(&ids));
+            app.say(narrate::stopped(&ids));
         }
     }
 }
@@ -195,21 +197,21 @@ pub fn on_event(app: &mut App, event: CounterEvent) {
         CounterEvent::LockAbandoned(a) => {
             app.counter.abandoned = Some(a);
             let said = a.by.is_some() && app.counter.holder_death_said.take() == a.by;
-            for line in words::abandoned(&a).into_iter().skip(usize::from(said)) {
+            for line in narrate::abandoned(&a).into_iter().skip(usize::from(said)) {
                 app.say(line);
             }
         }
         CounterEvent::HolderDied { id, exitcode } => {
             app.counter.holder_death_said = id;
-            app.say(words::holder_died(id, exitcode))
+            app.say(narrate::holder_died(id, exitcode))
         }
-        CounterEvent::ManagerLost { id, exitcode } => app.say(words::manager_lost(id, exitcode)),
+        CounterEvent::ManagerLost { id, exitcode } => app.say(narrate::manager_lost(id, exitcode)),
         CounterEvent::RunFinished(r) => {
             app.counter.last = Some(r);
             if !r.spec.slow && !r.stopped && r.failed == 0 {
                 app.counter.by_mode[r.spec.mode as usize] = Some(r);
             }
-            app.say(words::finished(&r));
+            app.say(narrate::finished(&r));
         }
     }
 }
@@ -231,7 +233,7 @@ pub fn header_status(app: &App) -> String {
         "next: {} · {} × {}{} ",
         s.mode.name(),
         s.workers,
-        super::numbers::thousands(if s.slow {
+        crate::app::numbers::thousands(if s.slow {
             s.increments.min(crate::lab::counter::SLOW_INCREMENTS)
         } else {
             s.increments

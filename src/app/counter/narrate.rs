@@ -4,9 +4,9 @@
 use crate::lab::counter::{Abandoned, CounterMode, CounterWait, RunResult, RunStarted};
 use crate::lab::{WorkerId, describe_exitcode};
 
-use super::log::Level;
-use super::narrate::Line;
-use super::numbers::{duration, rate, thousands};
+use crate::app::log::Level;
+use crate::app::narrate::Line;
+use crate::app::numbers::{duration, rate, thousands};
 
 fn line(python: impl Into<Option<String>>, text: String, level: Level) -> Line {
     Line {

@@ -11,7 +11,7 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::view::{StateKind, WorkerRow};
 
-use super::theme::Theme;
+use crate::ui::theme::Theme;
 
 /// Height (inside borders) from which the full diagram is drawn.
 pub const TALL_HEIGHT: u16 = 11;
@@ -162,7 +162,7 @@ impl Widget for &LifecycleDiagram<'_> {
             }
             None => Line::from(Span::styled(" Lifecycle ", self.theme.title)),
         };
-        let inner = super::framed(title, self.theme.border, area, buf);
+        let inner = crate::ui::framed(title, self.theme.border, area, buf);
         if self.worker.is_none() {
             Line::from(Span::styled(
                 "select a worker (↑ ↓ or a click) to follow its lifecycle",
