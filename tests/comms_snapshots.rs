@@ -9,8 +9,10 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use insta::assert_snapshot;
-use proclab::app::comms::view::{EndView, PipeView, PipelineView, QueueView, StageView};
 use proclab::app::log::{Level, LogEntry};
+use proclab::app::pipe::{EndView, PipeView};
+use proclab::app::pipeline::{PipelineView, StageView};
+use proclab::app::queue::QueueView;
 use proclab::app::{App, LabId, Machine, Settings};
 use proclab::lab::pipe::{EndState, PipeMode};
 use proclab::lab::pipeline::StageEnd;
@@ -77,7 +79,7 @@ fn queue_panel_narrow() {
 
 #[test]
 fn queue_panel_empty_says_how_to_start() {
-    let view = proclab::app::comms::view::QueueState::default().view(&[]);
+    let view = proclab::app::queue::QueueState::default().view(&[]);
     assert_snapshot!(queue_panel(&view, 80, 6).backend());
 }
 
@@ -135,7 +137,7 @@ fn pipe_panel_narrow_stream() {
 
 #[test]
 fn pipe_panel_before_any_pipe() {
-    let view = proclab::app::comms::view::PipeState::default().view(&[]);
+    let view = proclab::app::pipe::PipeState::default().view(&[]);
     assert_snapshot!(pipe_panel(&view, 80, 5).backend());
 }
 
@@ -236,7 +238,7 @@ fn queue_app() -> App {
             ..worker(4, Role::Consumer, 0, 12)
         },
     ]);
-    let q = &mut app.comms.queue;
+    let q = &mut app.queue;
     q.history = (0..60u64).map(|i| (i / 3).min(16)).collect::<VecDeque<_>>();
     q.stats = Some(QueueStats {
         totals: Totals {

@@ -62,8 +62,12 @@ pub enum Action {
     Sync(SyncAction),
     /// The pool lab's own actions.
     Pool(PoolAction),
-    /// The queue, pipe and pipeline labs' own actions.
-    Comms(super::comms::CommsAction),
+    /// The queue lab's own actions.
+    Queue(super::queue::QueueAction),
+    /// The pipe lab's own actions.
+    Pipe(super::pipe::PipeAction),
+    /// The pipeline lab's own actions.
+    Pipeline(super::pipeline::PipelineAction),
     /// The GIL lab's own actions.
     Gil(GilAction),
 }
@@ -91,6 +95,8 @@ pub enum Effect {
     Counter(CounterEffect),
     Sync(SyncEffect),
     Pool(PoolEffect),
-    Comms(super::comms::CommsEffect),
+    Queue(super::queue::QueueEffect),
+    Pipe(super::pipe::PipeEffect),
+    Pipeline(super::pipeline::PipelineEffect),
     Gil(GilEffect),
 }

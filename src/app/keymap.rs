@@ -242,7 +242,9 @@ impl Keymap {
         add(Key::char('d'), ToggleDaemon, life, false);
         add(Key::char('w'), ToggleWorkload, life, false);
         add(Key::char('A'), ToggleAutoJoin, life, false);
-        super::comms::keys::bind(&mut add);
+        super::queue::bind(&mut add);
+        super::pipe::bind(&mut add);
+        super::pipeline::bind(&mut add);
 
         let counter = Scope::Lab(LabId::Counter);
         add(Key::char('r'), Counter(CounterAction::Run), counter, true);

@@ -14,7 +14,10 @@ pub mod log;
 pub mod narrate;
 pub mod numbers;
 pub mod perform;
+pub mod pipe;
+pub mod pipeline;
 pub mod pool;
+pub mod queue;
 pub mod startup;
 pub mod sync;
 pub mod view;
@@ -90,8 +93,12 @@ pub struct App {
     pub gil: gil::GilState,
     /// The help overlay's scroll offset, while it is open.
     pub help: Option<u16>,
-    /// The queue, pipe and pipeline labs' settings and figures.
-    pub comms: comms::CommsState,
+    /// The queue lab's settings and figures.
+    pub queue: queue::QueueState,
+    /// The pipe lab's settings and figures.
+    pub pipe: pipe::PipeState,
+    /// The pipeline lab's settings and figures.
+    pub pipeline: pipeline::PipelineState,
     /// Time since start, set by the loop before each event.
     pub now: Duration,
     pub quitting: bool,
@@ -173,7 +180,9 @@ impl App {
             log: EventLog::default(),
             gil: gil::GilState::default(),
             help: None,
-            comms: comms::CommsState::default(),
+            queue: queue::QueueState::default(),
+            pipe: pipe::PipeState::default(),
+            pipeline: pipeline::PipelineState::default(),
             now: Duration::ZERO,
             quitting: false,
             show_keys: false,
@@ -298,7 +307,9 @@ impl App {
             Action::Counter(a) => counter::applies(self, a),
             Action::Sync(a) => sync::applies(self, a),
             Action::Pool(a) => pool::applies(self, a),
-            Action::Comms(a) => a.applies(self),
+            Action::Queue(a) => a.applies(self),
+            Action::Pipe(a) => a.applies(self),
+            Action::Pipeline(a) => a.applies(self),
             Action::Gil(a) => gil::applies(self, a),
             _ => true,
         }
@@ -533,26 +544,26 @@ impl Action {
             "pool-smaller-chunks" => Action::Pool(pool::PoolAction::SmallerChunks),
             "pool-maxtasks" => Action::Pool(pool::PoolAction::NextMaxTasks),
             "pool-cost" => Action::Pool(pool::PoolAction::ToggleCost),
-            "queue-add-producer" => Action::Comms(comms::CommsAction::AddProducer),
-            "queue-stop-producer" => Action::Comms(comms::CommsAction::StopProducer),
-            "queue-add-consumer" => Action::Comms(comms::CommsAction::AddConsumer),
-            "queue-sentinel" => Action::Comms(comms::CommsAction::Sentinel),
-            "queue-producers-faster" => Action::Comms(comms::CommsAction::ProducersFaster),
-            "queue-producers-slower" => Action::Comms(comms::CommsAction::ProducersSlower),
-            "queue-consumers-faster" => Action::Comms(comms::CommsAction::ConsumersFaster),
-            "queue-consumers-slower" => Action::Comms(comms::CommsAction::ConsumersSlower),
-            "queue-join" => Action::Comms(comms::CommsAction::JoinQueue),
-            "queue-shutdown" => Action::Comms(comms::CommsAction::ShutdownQueue),
-            "pipe-start" => Action::Comms(comms::CommsAction::StartPipe),
-            "pipe-mode" => Action::Comms(comms::CommsAction::TogglePipeMode),
-            "pipe-faster" => Action::Comms(comms::CommsAction::PipeFaster),
-            "pipe-slower" => Action::Comms(comms::CommsAction::PipeSlower),
-            "pipeline-start" => Action::Comms(comms::CommsAction::StartPipeline),
-            "pipeline-stop" => Action::Comms(comms::CommsAction::StopPipeline),
-            "pipeline-prev-stage" => Action::Comms(comms::CommsAction::StagePrev),
-            "pipeline-next-stage" => Action::Comms(comms::CommsAction::StageNext),
-            "pipeline-faster" => Action::Comms(comms::CommsAction::StageFaster),
-            "pipeline-slower" => Action::Comms(comms::CommsAction::StageSlower),
+            "queue-add-producer" => Action::Queue(queue::QueueAction::AddProducer),
+            "queue-stop-producer" => Action::Queue(queue::QueueAction::StopProducer),
+            "queue-add-consumer" => Action::Queue(queue::QueueAction::AddConsumer),
+            "queue-sentinel" => Action::Queue(queue::QueueAction::Sentinel),
+            "queue-producers-faster" => Action::Queue(queue::QueueAction::ProducersFaster),
+            "queue-producers-slower" => Action::Queue(queue::QueueAction::ProducersSlower),
+            "queue-consumers-faster" => Action::Queue(queue::QueueAction::ConsumersFaster),
+            "queue-consumers-slower" => Action::Queue(queue::QueueAction::ConsumersSlower),
+            "queue-join" => Action::Queue(queue::QueueAction::Join),
+            "queue-shutdown" => Action::Queue(queue::QueueAction::Shutdown),
+            "pipe-start" => Action::Pipe(pipe::PipeAction::Start),
+            "pipe-mode" => Action::Pipe(pipe::PipeAction::ToggleMode),
+            "pipe-faster" => Action::Pipe(pipe::PipeAction::Faster),
+            "pipe-slower" => Action::Pipe(pipe::PipeAction::Slower),
+            "pipeline-start" => Action::Pipeline(pipeline::PipelineAction::Start),
+            "pipeline-stop" => Action::Pipeline(pipeline::PipelineAction::Stop),
+            "pipeline-prev-stage" => Action::Pipeline(pipeline::PipelineAction::StagePrev),
+            "pipeline-next-stage" => Action::Pipeline(pipeline::PipelineAction::StageNext),
+            "pipeline-faster" => Action::Pipeline(pipeline::PipelineAction::StageFaster),
+            "pipeline-slower" => Action::Pipeline(pipeline::PipelineAction::StageSlower),
             other => {
                 let lab = other.strip_prefix("lab-")?;
                 return LabId::ALL
@@ -597,7 +608,9 @@ impl Action {
             Action::Counter(a) => a.label(),
             Action::Sync(a) => a.label(),
             Action::Pool(a) => a.label(),
-            Action::Comms(a) => a.label(),
+            Action::Queue(a) => a.label(),
+            Action::Pipe(a) => a.label(),
+            Action::Pipeline(a) => a.label(),
             Action::Gil(a) => a.label(),
         }
     }
@@ -641,7 +654,9 @@ impl Action {
             Action::Counter(a) => a.describe(),
             Action::Sync(a) => a.describe(),
             Action::Pool(a) => a.describe(),
-            Action::Comms(a) => a.describe().into(),
+            Action::Queue(a) => a.describe().into(),
+            Action::Pipe(a) => a.describe().into(),
+            Action::Pipeline(a) => a.describe().into(),
             Action::Gil(a) => a.describe(),
         }
     }
@@ -761,12 +776,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Counter(a) => return counter::update(app, a),
         Action::Sync(a) => return sync::update(app, a),
         Action::Pool(a) => return pool::update(app, a),
-        Action::Comms(a) => {
-            return comms::update(app, a)
-                .into_iter()
-                .map(Effect::Comms)
-                .collect();
-        }
+        Action::Queue(a) => return queue::update(app, a),
+        Action::Pipe(a) => return pipe::update(app, a),
+        Action::Pipeline(a) => return pipeline::update(app, a),
         Action::Gil(a) => return gil::update(app, a),
     }
     Vec::new()

@@ -19,8 +19,18 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
             app.on_workers(engine.lab.snapshot());
             return;
         }
-        Effect::Comms(e) => {
-            super::comms::perform::perform(app, engine, e);
+        Effect::Queue(e) => {
+            super::queue::perform::perform(app, engine, e);
+            app.on_workers(engine.lab.snapshot());
+            return;
+        }
+        Effect::Pipe(e) => {
+            super::pipe::perform::perform(app, engine, e);
+            app.on_workers(engine.lab.snapshot());
+            return;
+        }
+        Effect::Pipeline(e) => {
+            super::pipeline::perform::perform(app, engine, e);
             app.on_workers(engine.lab.snapshot());
             return;
         }
@@ -28,7 +38,12 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
     }
     let lab = &mut engine.lab;
     match effect {
-        Effect::Counter(_) | Effect::Sync(_) | Effect::Pool(_) | Effect::Comms(_) => {}
+        Effect::Counter(_)
+        | Effect::Sync(_)
+        | Effect::Pool(_)
+        | Effect::Queue(_)
+        | Effect::Pipe(_)
+        | Effect::Pipeline(_) => {}
         Effect::Start(options) => match lab.start_with(options) {
             Ok(id) => {
                 let pid = lab.pid(id).unwrap_or(0);
@@ -151,9 +166,9 @@ pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
             EngineEvent::Counter(e) => super::counter::on_event(app, e),
             EngineEvent::Sync(e) => super::sync::on_event(app, e),
             EngineEvent::Pool(event) => super::pool::on_event(app, event),
-            EngineEvent::Queue(e) => super::comms::perform::on_queue_event(app, &e),
-            EngineEvent::Pipe(e) => super::comms::perform::on_pipe_event(app, &e),
-            EngineEvent::Pipeline(e) => super::comms::perform::on_pipeline_event(app, &e),
+            EngineEvent::Queue(e) => super::queue::perform::on_event(app, &e),
+            EngineEvent::Pipe(e) => super::pipe::perform::on_event(app, &e),
+            EngineEvent::Pipeline(e) => super::pipeline::perform::on_event(app, &e),
             EngineEvent::Gil(event) => super::gil::on_event(app, event),
         }
     }
@@ -163,7 +178,12 @@ pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
         | (app.lab == super::LabId::Pool && super::pool::refresh(app, engine));
     let changed = app.on_workers(engine.lab.snapshot()) || had_events || labs;
     let gil_changed = super::gil::refresh(app, engine);
-    super::comms::perform::sample(app, engine) || changed || gil_changed
+    // Every lab's figures are read each tick, shown or not, so its rates
+    // are right the moment it is shown.
+    let queue = super::queue::perform::sample(app, engine);
+    let pipe = super::pipe::perform::sample(app, engine);
+    let pipeline = super::pipeline::perform::sample(app, engine);
+    queue || pipe || pipeline || changed || gil_changed
 }
 
 /// How many joined workers the table keeps showing.

@@ -33,7 +33,7 @@ pub fn effects(cli: &Cli, app: &mut App) -> Vec<Effect> {
         // The GIL lab starts its workers in its own mode (`gil::startup`).
         LabId::Gil => Vec::new(),
         // Their producers, consumers and stages are opened by
-        // `comms::perform::open`, from `--producers` and the like.
+        // `queue::perform::open` and the like, from `--producers` and the like.
         LabId::Queue | LabId::Pipe | LabId::Pipeline => {
             vec![Effect::Start(app.settings.start); cli.workers.unwrap_or(0) as usize]
         }

@@ -171,7 +171,7 @@ fn role_state(snap: &WorkerSnapshot) -> Option<String> {
         | Role::Receiver
         | Role::Fetch
         | Role::Process
-        | Role::Save => super::comms::narrate::wait_words(snap),
+        | Role::Save => super::comms::wait_words(snap),
         Role::Interpreter => Some(super::gil::interpreter_state(snap)),
     }
 }

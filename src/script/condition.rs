@@ -73,7 +73,7 @@ pub fn metric(app: &App, name: &str) -> Option<f64> {
         "started" => app.workers.len() as f64,
         "queue-depth" | "queue-put" | "queue-done" | "queue-lost" | "producers" | "consumers"
         | "blocked-put" | "waiting-get" => {
-            let q = app.comms.queue.view(&app.workers);
+            let q = app.queue.view(&app.workers);
             (match name {
                 "queue-depth" => q.depth,
                 "queue-put" => q.put_total,
@@ -85,8 +85,8 @@ pub fn metric(app: &App, name: &str) -> Option<f64> {
                 _ => q.waiting_get as u64,
             }) as f64
         }
-        "pipe-messages" => app.comms.pipe.view(&app.workers).count as f64,
-        "pipeline-saved" => app.comms.pipeline.view(&app.workers).stages[2].done as f64,
+        "pipe-messages" => app.pipe.view(&app.workers).count as f64,
+        "pipeline-saved" => app.pipeline.view(&app.workers).stages[2].done as f64,
         "counter-runs" => app.counter.last.as_ref().map_or(0, |r| r.number) as f64,
         "counter-mode" => f64::from(app.counter.settings.mode as u8),
         "counter-lost" => app.counter.last.as_ref().map_or(0, |r| r.lost) as f64,

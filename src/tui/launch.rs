@@ -119,8 +119,11 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
         0
     };
     crate::app::gil::startup(&mut app, &mut engine, gil_workers);
-    crate::app::comms::perform::open(&mut app, &mut engine, &cli.comms.opening(cli.lab))
+    crate::app::queue::perform::open(&mut app, &mut engine, &cli.comms.opening(cli.lab))
         .context("cannot set up the queue")?;
+    crate::app::pipe::perform::open(&mut app, &mut engine, cli.lab);
+    crate::app::pipeline::perform::open(&mut app, &mut engine, cli.lab);
+    app.on_workers(engine.lab.snapshot());
 
     let mut session = Session::new(
         &mut app,

@@ -78,7 +78,9 @@ fn status(app: &App) -> String {
         LabId::Counter => crate::app::counter::header_status(app),
         LabId::Sync => crate::app::sync::header_status(app),
         LabId::Pool => super::pool::status(app),
-        LabId::Queue | LabId::Pipe | LabId::Pipeline => crate::app::comms::narrate::header(app),
+        LabId::Queue => crate::app::queue::header(app),
+        LabId::Pipe => crate::app::pipe::header(app),
+        LabId::Pipeline => crate::app::pipeline::header(app),
         LabId::Gil => super::gil::header_status(app),
     }
 }

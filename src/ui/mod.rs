@@ -294,17 +294,17 @@ fn render_focus(
         }
         .render(area, buf),
         LabId::Queue => queue::QueuePanel {
-            view: &app.comms.queue.view(&app.workers),
+            view: &app.queue.view(&app.workers),
             theme,
         }
         .render(area, buf),
         LabId::Pipe => pipe::PipePanel {
-            view: &app.comms.pipe.view(&app.workers),
+            view: &app.pipe.view(&app.workers),
             theme,
         }
         .render(area, buf),
         LabId::Pipeline => pipeline::PipelinePanel {
-            view: &app.comms.pipeline.view(&app.workers),
+            view: &app.pipeline.view(&app.workers),
             theme,
         }
         .render(area, buf),

@@ -1,73 +1,61 @@
-//! The communication labs (queue, pipe, pipeline) on the UI side: their
-//! actions, effects, settings, the pure `update`, and what the footer says.
-//! [`perform`] carries the effects out and takes in the engine's figures;
-//! [`view`] turns those into what the panels draw; [`narrate`] says each
-//! step with the Python that does the same.
+//! What the queue, pipe and pipeline labs share on the UI side: rates
+//! worked out over the last second, live workers counted by role, the
+//! words for what their workers wait on, and joining the ended workers a
+//! fresh start replaces. Each lab's own part is in `app::queue`,
+//! `app::pipe` and `app::pipeline`.
 
-pub mod keys;
-pub mod narrate;
 pub mod options;
-pub mod perform;
-pub mod view;
 
-use crate::lab::pipe::{self, PipeMode};
-use crate::lab::{Role, Status, WorkerSnapshot, pipeline, queue};
+use std::collections::VecDeque;
+use std::time::Duration;
 
-use self::view::{PipeState, PipelineState, QueueState};
-use super::App;
+use crate::app::App;
+use crate::app::log::Level;
+use crate::app::narrate::{Line, line};
+use crate::lab::comms::wait;
+use crate::lab::{JoinOutcome, Lab, Role, Status, WorkerId, WorkerSnapshot};
 
-/// What the keys of the three labs ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CommsAction {
-    AddProducer,
-    StopProducer,
-    AddConsumer,
-    /// `q.put(None)`: one consumer will stop.
-    Sentinel,
-    ProducersFaster,
-    ProducersSlower,
-    ConsumersFaster,
-    ConsumersSlower,
-    /// `q.join()`.
-    JoinQueue,
-    /// Stop producers, then one sentinel per consumer, then join them all.
-    ShutdownQueue,
-    StartPipe,
-    /// Duplex ping-pong or one-way stream, for the next pipe.
-    TogglePipeMode,
-    PipeFaster,
-    PipeSlower,
-    StartPipeline,
-    StopPipeline,
-    StagePrev,
-    StageNext,
-    StageFaster,
-    StageSlower,
+/// The window over which rates are worked out.
+pub const RATE_WINDOW: Duration = Duration::from_secs(1);
+
+pub use crate::lab::comms::step_rate as step;
+
+/// Counters seen over time, for rates per second.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RateWindow<const N: usize> {
+    samples: VecDeque<(Duration, [u64; N])>,
 }
 
-/// Work for the loop, which owns the engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommsEffect {
-    AddProducer,
-    StopProducer,
-    AddConsumer,
-    Sentinel,
-    SetQueueRates { producer: u32, consumer: u32 },
-    JoinQueue,
-    ShutdownQueue,
-    StartPipe(PipeMode),
-    SetPipeRate(u32),
-    StartPipeline,
-    StopPipeline,
-    SetStageMs { stage: usize, ms: u32 },
-}
+impl<const N: usize> RateWindow<N> {
+    pub fn push(&mut self, at: Duration, counts: [u64; N]) {
+        // A counter that went back (a reset) starts the window afresh.
+        if let Some((_, last)) = self.samples.back()
+            && counts.iter().zip(last).any(|(now, before)| now < before)
+        {
+            self.samples.clear();
+        }
+        self.samples.push_back((at, counts));
+        while self.samples.len() > 2
+            && self
+                .samples
+                .front()
+                .is_some_and(|(t, _)| at.saturating_sub(*t) > RATE_WINDOW)
+        {
+            self.samples.pop_front();
+        }
+    }
 
-/// The three labs' settings and the figures last read from the engine.
-#[derive(Debug, Clone, Default)]
-pub struct CommsState {
-    pub queue: QueueState,
-    pub pipe: PipeState,
-    pub pipeline: PipelineState,
+    /// Per second, over the window; zeros until two samples are in.
+    pub fn rates(&self) -> [f64; N] {
+        let (Some((t0, a)), Some((t1, b))) = (self.samples.front(), self.samples.back()) else {
+            return [0.0; N];
+        };
+        let dt = t1.saturating_sub(*t0).as_secs_f64();
+        if dt <= 0.0 {
+            return [0.0; N];
+        }
+        std::array::from_fn(|i| b[i].saturating_sub(a[i]) as f64 / dt)
+    }
 }
 
 fn alive(w: &WorkerSnapshot, roles: &[Role]) -> bool {
@@ -79,176 +67,85 @@ pub fn count_alive(workers: &[WorkerSnapshot], roles: &[Role]) -> usize {
     workers.iter().filter(|w| alive(w, roles)).count()
 }
 
-const PIPE_ROLES: [Role; 4] = [Role::Ping, Role::Pong, Role::Sender, Role::Receiver];
+/// What a worker of these labs waits on, in words, from its slot.
+pub fn wait_words(w: &WorkerSnapshot) -> Option<String> {
+    let words = match (w.wait, w.role) {
+        (wait::PUT, _) => "blocked on put",
+        (wait::GET, _) => "waiting on get",
+        (wait::LOCK, _) => "waiting for the lock",
+        (wait::WORK, Role::Save) => "saving an item",
+        (wait::WORK, Role::Fetch) => "fetching an item",
+        (wait::WORK, _) => "working on an item",
+        (wait::SEND, _) => "blocked on send",
+        (wait::RECV, _) => "waiting on recv",
+        (wait::PACE, Role::Producer) => "between puts",
+        (wait::PACE, _) => "between sends",
+        _ => return None,
+    };
+    Some(words.to_string())
+}
 
-impl CommsAction {
-    /// Whether it would do anything now (the footer lists only those).
-    pub fn applies(self, app: &App) -> bool {
-        let w = &app.workers;
-        let q = &app.comms.queue;
-        match self {
-            CommsAction::StopProducer => count_alive(w, &[Role::Producer]) > 0,
-            CommsAction::Sentinel => count_alive(w, &[Role::Consumer]) > 0,
-            CommsAction::JoinQueue => !q.stats.is_some_and(|s| s.join_pending),
-            CommsAction::ShutdownQueue => count_alive(w, &[Role::Producer, Role::Consumer]) > 0,
-            CommsAction::StartPipe => count_alive(w, &PIPE_ROLES) == 0,
-            CommsAction::StartPipeline => count_alive(w, &pipeline::STAGES) == 0,
-            CommsAction::StopPipeline => {
-                count_alive(w, &pipeline::STAGES) > 0
-                    && !app.comms.pipeline.stats.is_some_and(|s| s.stopping)
-            }
-            CommsAction::ProducersFaster => q.producer_rate != 0,
-            CommsAction::ConsumersFaster => q.consumer_rate != 0,
-            CommsAction::ProducersSlower => q.producer_rate != queue::RATES[0],
-            CommsAction::ConsumersSlower => q.consumer_rate != queue::RATES[0],
-            CommsAction::PipeFaster => app.comms.pipe.rate != 0,
-            CommsAction::PipeSlower => app.comms.pipe.rate != pipe::RATES[0],
-            _ => true,
-        }
-    }
-
-    /// A word or two for the footer.
-    pub fn label(self) -> &'static str {
-        match self {
-            CommsAction::AddProducer => "+producer",
-            CommsAction::StopProducer => "-producer",
-            CommsAction::AddConsumer => "+consumer",
-            CommsAction::Sentinel => "-consumer",
-            CommsAction::ProducersFaster => "producers faster",
-            CommsAction::ProducersSlower => "producers slower",
-            CommsAction::ConsumersFaster => "consumers faster",
-            CommsAction::ConsumersSlower => "consumers slower",
-            CommsAction::JoinQueue => "q.join",
-            CommsAction::ShutdownQueue => "shut down",
-            CommsAction::StartPipe => "start pipe",
-            CommsAction::TogglePipeMode => "duplex/one-way",
-            CommsAction::PipeFaster => "faster",
-            CommsAction::PipeSlower => "slower",
-            CommsAction::StartPipeline => "start",
-            CommsAction::StopPipeline => "stop",
-            CommsAction::StagePrev => "◀ stage",
-            CommsAction::StageNext => "stage ▶",
-            CommsAction::StageFaster => "stage faster",
-            CommsAction::StageSlower => "stage slower",
-        }
-    }
-
-    /// A sentence for the help overlay.
-    pub fn describe(self) -> &'static str {
-        match self {
-            CommsAction::AddProducer => {
-                "start a producer: it puts items into the queue at its rate"
-            }
-            CommsAction::StopProducer => {
-                "stop the newest producer: it returns after its current put"
-            }
-            CommsAction::AddConsumer => "start a consumer: get, work on the item, task_done",
-            CommsAction::Sentinel => "q.put(None), a sentinel: the consumer that gets it returns",
-            CommsAction::ProducersFaster => "producers put more items per second",
-            CommsAction::ProducersSlower => "producers put fewer items per second",
-            CommsAction::ConsumersFaster => "consumers take less time per item",
-            CommsAction::ConsumersSlower => "consumers take more time per item",
-            CommsAction::JoinQueue => "q.join(): wait until every item put has been marked done",
-            CommsAction::ShutdownQueue => {
-                "shut down: stop producers, a sentinel per consumer, join all"
-            }
-            CommsAction::StartPipe => "make a Pipe and start its two ends",
-            CommsAction::TogglePipeMode => {
-                "next pipe: duplex (a socket pair) or one way (an OS pipe)"
-            }
-            CommsAction::PipeFaster => "more round trips (or messages) per second",
-            CommsAction::PipeSlower => "fewer round trips (or messages) per second",
-            CommsAction::StartPipeline => "start fetch -> process -> save",
-            CommsAction::StopPipeline => "stop: fetch sends a sentinel down the line",
-            CommsAction::StagePrev => "select the previous stage",
-            CommsAction::StageNext => "select the next stage",
-            CommsAction::StageFaster => "the selected stage takes less time per item",
-            CommsAction::StageSlower => "the selected stage takes more time per item",
-        }
+/// A rate in words: "5/s", or "flat out".
+pub fn rate_words(rate: u32) -> String {
+    if rate == 0 {
+        "flat out".into()
+    } else {
+        format!("{rate}/s")
     }
 }
 
-/// Applies an action to the labs' settings and says what the loop must do.
-pub fn update(app: &mut App, action: CommsAction) -> Vec<CommsEffect> {
-    let q = &mut app.comms.queue;
-    let effect = match action {
-        CommsAction::AddProducer => CommsEffect::AddProducer,
-        CommsAction::StopProducer => CommsEffect::StopProducer,
-        CommsAction::AddConsumer => CommsEffect::AddConsumer,
-        CommsAction::Sentinel => CommsEffect::Sentinel,
-        CommsAction::ProducersFaster
-        | CommsAction::ProducersSlower
-        | CommsAction::ConsumersFaster
-        | CommsAction::ConsumersSlower => {
-            let producers = matches!(
-                action,
-                CommsAction::ProducersFaster | CommsAction::ProducersSlower
-            );
-            let faster = matches!(
-                action,
-                CommsAction::ProducersFaster | CommsAction::ConsumersFaster
-            );
-            let rate = if producers {
-                &mut q.producer_rate
-            } else {
-                &mut q.consumer_rate
-            };
-            *rate = queue::step_rate(&queue::RATES, *rate, faster);
-            let line = if producers {
-                narrate::producer_rate(*rate)
-            } else {
-                narrate::consumer_rate(*rate)
-            };
-            let effect = CommsEffect::SetQueueRates {
-                producer: q.producer_rate,
-                consumer: q.consumer_rate,
-            };
-            app.say(line);
-            effect
+pub(crate) fn sleep_for(rate: u32) -> String {
+    if rate == 0 {
+        "no sleep".into()
+    } else {
+        format!("time.sleep(1/{rate})")
+    }
+}
+
+/// An error, said once: "cannot start a consumer: ..." unless the error
+/// already says what could not be done.
+pub fn failed(what: &str, err: &dyn std::fmt::Display) -> Line {
+    let err = err.to_string();
+    if err.starts_with("cannot") {
+        error(None, err)
+    } else {
+        error(None, format!("cannot {what}: {err}"))
+    }
+}
+
+pub(crate) fn error(python: impl Into<Option<String>>, text: String) -> Line {
+    Line {
+        level: Level::Error,
+        ..line(python, text)
+    }
+}
+
+/// Joins those of `ids` that have ended (zombies), saying so: what a
+/// script does with the last processes before it starts new ones.
+pub(crate) fn join_ended(app: &mut App, lab: &mut Lab, ids: impl IntoIterator<Item = WorkerId>) {
+    for id in ids {
+        if matches!(lab.status(id), Ok(Status::Exited(_)))
+            && let Ok(JoinOutcome::Joined(code)) = lab.join_nowait(id)
+        {
+            app.say(crate::app::narrate::joined(id, code));
         }
-        CommsAction::JoinQueue => CommsEffect::JoinQueue,
-        CommsAction::ShutdownQueue => CommsEffect::ShutdownQueue,
-        CommsAction::StartPipe => CommsEffect::StartPipe(app.comms.pipe.mode),
-        CommsAction::TogglePipeMode => {
-            let p = &mut app.comms.pipe;
-            p.mode = match p.mode {
-                PipeMode::PingPong => PipeMode::Stream,
-                PipeMode::Stream => PipeMode::PingPong,
-            };
-            let line = narrate::pipe_mode(p.mode);
-            app.say(line);
-            return Vec::new();
-        }
-        CommsAction::PipeFaster | CommsAction::PipeSlower => {
-            let p = &mut app.comms.pipe;
-            p.rate = view::step(&pipe::RATES, p.rate, action == CommsAction::PipeFaster);
-            let rate = p.rate;
-            app.say(narrate::pipe_rate(rate));
-            CommsEffect::SetPipeRate(rate)
-        }
-        CommsAction::StartPipeline => CommsEffect::StartPipeline,
-        CommsAction::StopPipeline => CommsEffect::StopPipeline,
-        CommsAction::StagePrev | CommsAction::StageNext => {
-            let p = &mut app.comms.pipeline;
-            p.selected = if action == CommsAction::StageNext {
-                (p.selected + 1).min(2)
-            } else {
-                p.selected.saturating_sub(1)
-            };
-            return Vec::new();
-        }
-        CommsAction::StageFaster | CommsAction::StageSlower => {
-            let p = &mut app.comms.pipeline;
-            let stage = p.selected;
-            p.stage_ms[stage] =
-                pipeline::step_ms(p.stage_ms[stage], action == CommsAction::StageFaster);
-            let ms = p.stage_ms[stage];
-            app.say(narrate::stage_ms(stage, ms));
-            CommsEffect::SetStageMs { stage, ms }
-        }
-    };
-    vec![effect]
+    }
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_come_from_the_last_second() {
+        let mut w = RateWindow::<1>::default();
+        assert_eq!(w.rates(), [0.0]);
+        for i in 0..=20u64 {
+            w.push(Duration::from_millis(i * 100), [i * 10]);
+        }
+        let [r] = w.rates();
+        assert!((r - 100.0).abs() < 1e-9, "{r}");
+        w.push(Duration::from_millis(2100), [0]);
+        assert_eq!(w.rates(), [0.0], "a reset starts afresh");
+    }
+}

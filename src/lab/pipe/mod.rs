@@ -4,7 +4,6 @@
 //! Terminate one end and the other sees end-of-file (`EOFError`) or a
 //! broken pipe (`BrokenPipeError`), as Python's would.
 
-pub mod conn;
 pub mod roles;
 
 use std::os::fd::OwnedFd;

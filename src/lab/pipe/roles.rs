@@ -7,12 +7,12 @@ use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use super::conn::{Conn, Recv, Sent};
 use super::{EndState, PipeSection, Wire, section};
 use crate::lab::WORKER_EXTRA_FD;
 use crate::lab::clock;
-use crate::lab::queue::roles::{Beat, STEP, pace};
-use crate::lab::queue::wait;
+use crate::lab::comms::conn::{Conn, Recv, Sent};
+use crate::lab::comms::pace::{Beat, STEP, pace};
+use crate::lab::comms::wait;
 use crate::lab::role::Role;
 use crate::lab::shm::Region;
 use crate::lab::slot::{Phase, Slot};

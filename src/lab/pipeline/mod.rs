@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use super::queue::message::Message;
-use super::queue::ring::{Block, Ring, Totals};
+use super::comms::message::Message;
+use super::comms::ring::{Block, Ring, Totals};
 use super::shm::{Region, SectionId, Shared};
 use super::{Lab, LabError, Role, StartOptions, WorkerId, Workload};
 
@@ -159,7 +159,7 @@ pub enum PipelineError {
     #[error(transparent)]
     Lab(#[from] LabError),
     #[error(transparent)]
-    Ring(#[from] super::queue::ring::RingError),
+    Ring(#[from] super::comms::ring::RingError),
 }
 
 /// The pipeline lab's controller, held by the engine.
@@ -176,7 +176,7 @@ pub struct PipelineLab {
 }
 
 impl PipelineLab {
-    pub fn new(region: &Region) -> Result<PipelineLab, super::queue::ring::RingError> {
+    pub fn new(region: &Region) -> Result<PipelineLab, super::comms::ring::RingError> {
         ring(region).init(QUEUE_CAPACITY)?;
         let s = settings(region);
         for (a, ms) in s.stage_ms.iter().zip(DEFAULT_MS) {

@@ -8,15 +8,15 @@
 //! consumers, change their rates, put sentinels, wait for `q.join()`, and
 //! notice workers that ended holding messages.
 
-pub mod message;
-pub mod ring;
 pub mod roles;
+
+pub use super::comms::{message, ring, step_rate, wait};
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use self::message::Message;
-use self::ring::{Block, Ring, RingError, Totals};
+use super::comms::message::Message;
+use super::comms::ring::{Block, Ring, RingError, Totals};
 use super::shm::{Region, SectionId, Shared};
 use super::slot::Control;
 use super::{Lab, LabError, Role, StartOptions, Status, WorkerId, Workload};
@@ -30,48 +30,9 @@ pub const BATCH_MAX: usize = 64;
 /// How long proclab's own thread waits for the queue's lock.
 const UI_LOCK_WAIT: Duration = Duration::from_millis(2);
 
-/// What a worker waits on, as written to its slot's `wait` field.
-pub mod wait {
-    /// `q.put()` blocked: the queue is full.
-    pub const PUT: u32 = 1;
-    /// `q.get()` blocked: the queue is empty.
-    pub const GET: u32 = 2;
-    /// Waiting for the queue's lock (its holder is paused, say).
-    pub const LOCK: u32 = 3;
-    /// Working on an item it got.
-    pub const WORK: u32 = 4;
-    /// `conn.send()` blocked: the pipe is full.
-    pub const SEND: u32 = 5;
-    /// `conn.recv()` blocked: nothing to read.
-    pub const RECV: u32 = 6;
-    /// Sleeping until the next item is due.
-    pub const PACE: u32 = 7;
-}
-
 /// Rates the keys step through, in messages per second; 0 is "as fast as
 /// it can".
 pub const RATES: [u32; 12] = [1, 2, 5, 8, 10, 20, 50, 100, 200, 500, 1000, 0];
-
-/// The next rate up (`faster`) or down from `rate` in a list of rates
-/// where 0, "as fast as it can", comes last. A rate between two steps
-/// (from a flag) goes to the nearer one in that direction.
-pub fn step_rate(rates: &[u32], rate: u32, faster: bool) -> u32 {
-    let key = |r: u32| if r == 0 { u32::MAX } else { r };
-    if faster {
-        rates
-            .iter()
-            .copied()
-            .find(|&r| key(r) > key(rate))
-            .unwrap_or(0)
-    } else {
-        rates
-            .iter()
-            .rev()
-            .copied()
-            .find(|&r| key(r) < key(rate))
-            .unwrap_or(rates[0])
-    }
-}
 
 /// Settings workers read live, at the start of the queue's section.
 #[repr(C, align(64))]

@@ -7,9 +7,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::app::comms::narrate::rate_words;
-use crate::app::comms::view::{EndView, PipeView};
+use crate::app::comms::rate_words;
 use crate::app::numbers::{per_second, thousands};
+use crate::app::pipe::{EndView, PipeView};
 use crate::app::view::StateKind;
 use crate::lab::describe_exitcode;
 use crate::lab::pipe::{EndState, PipeMode};

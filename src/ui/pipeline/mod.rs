@@ -8,8 +8,8 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::app::comms::view::{PipelineView, StageView};
 use crate::app::numbers::{per_second, thousands};
+use crate::app::pipeline::{PipelineView, StageView};
 use crate::app::view::StateKind;
 use crate::lab::describe_exitcode;
 use crate::lab::pipeline::StageEnd;

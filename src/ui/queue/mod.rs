@@ -8,9 +8,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::app::comms::narrate::rate_words;
-use crate::app::comms::view::QueueView;
+use crate::app::comms::rate_words;
 use crate::app::numbers::{per_second, thousands};
+use crate::app::queue::QueueView;
 use crate::app::view::StateKind;
 use crate::lab::queue::Stopping;
 

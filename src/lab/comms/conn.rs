@@ -25,7 +25,7 @@ use rustix::io::Errno;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::lab::queue::message::{self, MessageError};
+use super::message::{self, MessageError};
 
 /// What `recv` found.
 #[derive(Debug, PartialEq)]

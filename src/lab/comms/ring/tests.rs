@@ -3,7 +3,7 @@
 //! abandoned, as a killed process would).
 
 use super::*;
-use crate::lab::queue::message::Message;
+use crate::lab::comms::message::Message;
 
 const T: Duration = Duration::from_millis(200);
 
