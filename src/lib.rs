@@ -11,6 +11,7 @@ pub mod config;
 pub mod lab;
 pub mod metrics;
 pub mod record;
+pub mod registry;
 pub mod script;
 pub mod tui;
 pub mod ui;

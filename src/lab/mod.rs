@@ -9,24 +9,27 @@
 
 pub mod clock;
 pub mod comms;
-pub mod counter;
+pub mod controller;
 pub mod engine;
-pub mod gil;
 pub mod locks;
-pub mod pipe;
-pub mod pipeline;
-pub mod pool;
 pub mod process;
-pub mod queue;
 pub mod role;
 pub mod run;
 pub mod shm;
 pub mod slot;
 mod supervisor;
-pub mod sync;
 pub mod waitable;
 pub mod work;
 pub mod worker;
+
+// Each lab's engine part: `pub mod gil;`, `pub mod queue;`, ... one per
+// line of the registry.
+macro_rules! lab_modules {
+    ($( ($Lab:ident, $m:ident, $($rest:tt)*) ),* $(,)?) => {
+        $( pub mod $m; )*
+    };
+}
+crate::registry::for_each_lab!(lab_modules);
 
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
@@ -165,6 +168,15 @@ pub enum LabEvent {
         pid: u32,
         exitcode: i32,
     },
+}
+
+impl LabEvent {
+    /// The worker it is about.
+    pub fn id(&self) -> WorkerId {
+        match self {
+            LabEvent::Exited { id, .. } | LabEvent::Joined { id, .. } => *id,
+        }
+    }
 }
 
 /// What `terminate` did.

@@ -20,69 +20,57 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use nix::sys::memfd::{MFdFlags, memfd_create};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
 
+use super::controller::{Controller, Sizing};
 use super::slot::Slot;
 
 /// "PROCLAB\0" read as a little-endian u64.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"PROCLAB\0");
 /// Bumped whenever the layout of the header, a slot or a section changes.
-pub const LAYOUT_VERSION: u32 = 6;
+pub const LAYOUT_VERSION: u32 = 7;
 /// The fd number at which a worker finds the region.
 pub const WORKER_SHM_FD: i32 = 3;
 
 const PAGE: usize = 4096;
 const MAX_SECTIONS: usize = 12;
 
-/// Areas of the region that belong to one lab each.
-///
-/// A lab that needs shared state adds a variant here, a size in
-/// [`SectionId::len`], and reads it with [`Region::section`]; adding one bumps
-/// [`LAYOUT_VERSION`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub enum SectionId {
-    /// The per-worker slots.
-    Slots = 0,
-    /// The shared counter, its lock and its start gate.
-    Counter = 1,
-    /// The sync lab's Event, Semaphore and Barrier.
-    Sync = 2,
-    /// The pool lab's job, chunks and results ([`super::pool::shared`]).
-    Pool = 3,
-    /// The queue lab's ring and rates.
-    Queue = 4,
-    /// The pipe lab's figures.
-    Pipe = 5,
-    /// The pipeline lab's stages and the queue between them.
-    Pipeline = 6,
-    /// The GIL lab: interpreter areas with their GIL and hand-over ring.
-    Gil = 7,
-}
-
-impl SectionId {
-    pub const ALL: [SectionId; 8] = [
-        SectionId::Slots,
-        SectionId::Counter,
-        SectionId::Sync,
-        SectionId::Pool,
-        SectionId::Queue,
-        SectionId::Pipe,
-        SectionId::Pipeline,
-        SectionId::Gil,
-    ];
-
-    fn len(self, slot_count: usize, pool_items: usize) -> usize {
-        match self {
-            SectionId::Slots => slot_count * size_of::<Slot>(),
-            SectionId::Counter => size_of::<super::counter::CounterSection>(),
-            SectionId::Sync => size_of::<super::sync::SyncSection>(),
-            SectionId::Pool => super::pool::shared::section_len(pool_items),
-            SectionId::Queue => super::queue::section_len(slot_count),
-            SectionId::Pipe => super::pipe::section_len(),
-            SectionId::Pipeline => super::pipeline::section_len(slot_count),
-            SectionId::Gil => size_of::<super::gil::area::GilSection>(),
+macro_rules! sections {
+    ($( ($Lab:ident, $m:ident, $Ctl:ident, $($rest:tt)*) ),* $(,)?) => {
+        /// Areas of the region: the workers' slots, then one per lab of
+        /// the registry, sized by its controller
+        /// ([`Controller::section_len`]; a lab with no shared state gets an
+        /// empty page). A lab reads its own with [`Region::section`], or
+        /// [`Region::section_raw`] for one laid out in parts. Changing one
+        /// bumps [`LAYOUT_VERSION`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[repr(u32)]
+        pub enum SectionId {
+            /// The per-worker slots.
+            Slots,
+            $(
+                #[doc = concat!("The ", stringify!($m), " lab's shared state.")]
+                $Lab,
+            )*
         }
-    }
+
+        impl SectionId {
+            pub const ALL: &'static [SectionId] = &[SectionId::Slots, $(SectionId::$Lab),*];
+
+            fn len(self, sizing: Sizing) -> usize {
+                match self {
+                    SectionId::Slots => sizing.slot_count * size_of::<Slot>(),
+                    $(
+                        SectionId::$Lab => {
+                            <super::$m::$Ctl as Controller>::section_len(sizing)
+                        }
+                    )*
+                }
+            }
+        }
+    };
 }
+crate::registry::for_each_lab!(sections);
+
+const _: () = assert!(SectionId::ALL.len() <= MAX_SECTIONS, "raise MAX_SECTIONS");
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -155,8 +143,12 @@ impl Region {
     pub fn create_sized(slot_count: usize, pool_items: usize) -> Result<Region, RegionError> {
         let mut sections = [SectionEntry { offset: 0, len: 0 }; MAX_SECTIONS];
         let mut offset = page_align(size_of::<Header>());
-        for id in SectionId::ALL {
-            let len = id.len(slot_count, pool_items);
+        let sizing = Sizing {
+            slot_count,
+            pool_items,
+        };
+        for &id in SectionId::ALL {
+            let len = id.len(sizing);
             sections[id as usize] = SectionEntry {
                 offset: offset as u64,
                 len: len as u64,

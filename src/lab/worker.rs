@@ -16,11 +16,11 @@ use std::time::Duration;
 use rustix::process::{Signal, getpid, getppid, set_parent_process_death_signal};
 
 use super::clock;
+use super::controller::Controller;
 use super::role::Role;
 use super::shm::{Region, WORKER_SHM_FD};
 use super::slot::{Control, PROGRESS_SCALE, Phase, Slot};
 use super::work::{self, Workload};
-use super::{pipe, pipeline, queue};
 
 /// The name of the hidden subcommand.
 pub const SUBCOMMAND: &str = "worker";
@@ -28,9 +28,9 @@ pub const SUBCOMMAND: &str = "worker";
 /// Exit status of a worker that found its parent already gone.
 const ORPHANED: i32 = 125;
 /// Exit status of a worker that could not map the region.
-const NO_REGION: i32 = 126;
+pub(crate) const NO_REGION: i32 = 126;
 /// Exit status of a worker started with arguments it cannot read.
-const BAD_ARGS: i32 = 2;
+pub(crate) const BAD_ARGS: i32 = 2;
 
 /// How often an I/O-bound task wakes to report progress.
 const IO_STEP: Duration = Duration::from_millis(10);
@@ -179,29 +179,11 @@ pub fn main(args: WorkerArgs) -> i32 {
 
     // An uncaught exception ends a Python process with exitcode 1; a panic
     // here does the same. The message goes to the worker's stderr.
-    std::panic::catch_unwind(|| match args.role {
-        Role::Tasks => run_tasks(&args, &region, slot),
-        Role::Counter => super::counter::worker::run(&args, &region, slot),
-        Role::Manager => super::counter::manager::serve(&args, &region, slot),
-        Role::Sync => super::sync::worker::run(&args, &region, slot),
-        Role::Pool => run_pool(&region, slot),
-        Role::Producer => {
-            queue::roles::run_producer(&args, queue::ring(&region), queue::settings(&region), slot)
-        }
-        Role::Consumer => {
-            queue::roles::run_consumer(&args, queue::ring(&region), queue::settings(&region), slot)
-        }
-        Role::Ping | Role::Pong | Role::Sender | Role::Receiver => {
-            pipe::roles::run(&args, &region, slot)
-        }
-        Role::Fetch | Role::Process | Role::Save => pipeline::roles::run(&args, &region, slot),
-        Role::Interpreter => super::gil::interpreter::run(args.slot, &region, slot),
-    })
-    .unwrap_or(1)
+    std::panic::catch_unwind(|| run_role(&args, &region, slot)).unwrap_or(1)
 }
 
 /// The lifecycle lab's worker: tasks until stopped or `--tasks` are done.
-fn run_tasks(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
+pub(crate) fn run_tasks(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
     let per_ms = region.iters_per_ms().max(1);
     let iters = per_ms.saturating_mul(args.task_ms);
     let mut done = 0u64;
@@ -232,23 +214,28 @@ fn run_tasks(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
     }
 }
 
-/// The pool lab's worker: see [`super::pool::serve`].
-fn run_pool(region: &Region, slot: &Slot) -> i32 {
-    let (ptr, len) = region.section_raw(super::shm::SectionId::Pool);
-    // Safety: the region maps the section for the whole life of the worker,
-    // and proclab laid it out (its header says for how many items).
-    match unsafe { super::pool::shared::PoolShared::from_raw(ptr.as_ptr(), len, None) } {
-        Some(pool) => {
-            let pid = getpid().as_raw_nonzero().get() as u32;
-            let wait = super::pool::serve::PLACE_WAIT;
-            super::pool::serve::serve(&pool, slot, pid, region.iters_per_ms(), wait)
+macro_rules! role_runners {
+    ($( ($Lab:ident, $m:ident, $Ctl:ident, $($rest:tt)*) ),* $(,)?) => {
+        /// Runs the worker's role: each role belongs to one lab, whose
+        /// controller runs it.
+        fn run_role(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
+            $(
+                if <super::$m::$Ctl as Controller>::roles().contains(&args.role) {
+                    return <super::$m::$Ctl as Controller>::run_worker(args.role, args, region, slot);
+                }
+            )*
+            eprintln!("proclab worker: no lab runs the role {}", args.role.name());
+            BAD_ARGS
         }
-        None => {
-            eprintln!("proclab worker: the pool section is not set up");
-            NO_REGION
+
+        /// How many labs claim `role` (one, for every role).
+        #[cfg(test)]
+        fn owners(role: Role) -> usize {
+            0 $( + usize::from(<super::$m::$Ctl as Controller>::roles().contains(&role)) )*
         }
-    }
+    };
 }
+crate::registry::for_each_lab!(role_runners);
 
 /// Reports progress and acts on proclab's requests between two slices of work.
 ///
@@ -269,6 +256,13 @@ pub fn between_slices(slot: &Slot, fraction: f64) -> ControlFlow<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_role_belongs_to_one_lab() {
+        for role in Role::ALL {
+            assert_eq!(owners(role), 1, "{role:?}");
+        }
+    }
 
     #[test]
     fn arguments_round_trip() {

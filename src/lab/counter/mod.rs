@@ -478,3 +478,37 @@ impl CounterLab {
         });
     }
 }
+
+impl super::controller::Controller for CounterLab {
+    type Event = CounterEvent;
+
+    fn set_up(lab: &Lab) -> CounterLab {
+        CounterLab::new(lab)
+    }
+
+    fn section_len(_sizing: super::controller::Sizing) -> usize {
+        size_of::<CounterSection>()
+    }
+
+    fn roles() -> &'static [Role] {
+        &[Role::Counter, Role::Manager]
+    }
+
+    fn run_worker(
+        role: Role,
+        args: &super::worker::WorkerArgs,
+        region: &super::shm::Region,
+        slot: &super::slot::Slot,
+    ) -> i32 {
+        match role {
+            Role::Manager => manager::serve(args, region, slot),
+            _ => worker::run(args, region, slot),
+        }
+    }
+
+    /// A holder's death, a lost manager, a finished run: what followed the
+    /// ends of its workers.
+    fn after_exits(&mut self, lab: &mut Lab, _ended: &[super::LabEvent]) -> Vec<CounterEvent> {
+        self.poll(lab)
+    }
+}

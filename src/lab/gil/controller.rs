@@ -437,12 +437,6 @@ impl GilLab {
         events
     }
 
-    /// Stops the race, if any; the lab's own workers are stopped with
-    /// every other worker by [`Lab::shutdown`].
-    pub fn shutdown(&mut self, lab: &mut Lab) {
-        self.cancel_race(lab);
-    }
-
     /// The lab as the UI shows it.
     pub fn snapshot(&self, lab: &Lab) -> GilSnapshot {
         let interactive = self.interp.as_ref().and_then(|i| {

@@ -148,6 +148,47 @@ fn trim_float(v: f64) -> String {
     s.to_string()
 }
 
+impl super::controller::Controller for GilLab {
+    type Event = GilEvent;
+
+    fn set_up(_lab: &super::Lab) -> GilLab {
+        GilLab::new()
+    }
+
+    fn section_len(_sizing: super::controller::Sizing) -> usize {
+        size_of::<area::GilSection>()
+    }
+
+    fn roles() -> &'static [super::Role] {
+        &[super::Role::Interpreter]
+    }
+
+    fn run_worker(
+        _role: super::Role,
+        args: &super::worker::WorkerArgs,
+        region: &super::shm::Region,
+        slot: &super::slot::Slot,
+    ) -> i32 {
+        interpreter::run(args.slot, region, slot)
+    }
+
+    /// The race reads its ended workers before the engine would report (or
+    /// auto-join) them, and reports them itself.
+    fn claim(&mut self, lab: &mut super::Lab) -> Vec<GilEvent> {
+        self.poll(lab)
+    }
+
+    fn owns(&self, id: super::WorkerId) -> bool {
+        GilLab::owns(self, id)
+    }
+
+    /// Stops the race, if any; the lab's own workers are stopped with every
+    /// other worker by [`Lab::shutdown`](super::Lab::shutdown).
+    fn shutdown(&mut self, lab: &mut super::Lab) {
+        self.cancel_race(lab);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

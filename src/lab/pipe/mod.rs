@@ -383,3 +383,33 @@ impl PipeLab {
         (n > 1 && last > first).then(|| (n - 1) as f64 * 1e9 / (last - first) as f64)
     }
 }
+
+impl super::controller::Controller for PipeLab {
+    type Event = PipeEvent;
+
+    fn set_up(lab: &Lab) -> PipeLab {
+        PipeLab::new(lab.region())
+    }
+
+    fn section_len(_sizing: super::controller::Sizing) -> usize {
+        section_len()
+    }
+
+    fn roles() -> &'static [Role] {
+        &[Role::Ping, Role::Pong, Role::Sender, Role::Receiver]
+    }
+
+    fn run_worker(
+        _role: Role,
+        args: &super::worker::WorkerArgs,
+        region: &Region,
+        slot: &super::slot::Slot,
+    ) -> i32 {
+        roles::run(args, region, slot)
+    }
+
+    /// What an end met (a closed pipe) comes before its exit.
+    fn before_exits(&mut self, lab: &mut Lab, _ended: &[super::LabEvent]) -> Vec<PipeEvent> {
+        self.poll(lab)
+    }
+}

@@ -360,6 +360,38 @@ impl PipelineLab {
     }
 }
 
+impl super::controller::Controller for PipelineLab {
+    type Event = PipelineEvent;
+
+    fn set_up(lab: &Lab) -> PipelineLab {
+        // Initialising a process-shared mutex in fresh memory cannot fail
+        // on Linux; if it ever did, nothing of the pipeline could work.
+        PipelineLab::new(lab.region()).expect("the pipeline's lock initialises")
+    }
+
+    fn section_len(sizing: super::controller::Sizing) -> usize {
+        section_len(sizing.slot_count)
+    }
+
+    fn roles() -> &'static [Role] {
+        &STAGES
+    }
+
+    fn run_worker(
+        _role: Role,
+        args: &super::worker::WorkerArgs,
+        region: &Region,
+        slot: &super::slot::Slot,
+    ) -> i32 {
+        roles::run(args, region, slot)
+    }
+
+    /// What a stage met (a sentinel, a closed pipe) comes before its exit.
+    fn before_exits(&mut self, lab: &mut Lab, _ended: &[super::LabEvent]) -> Vec<PipelineEvent> {
+        self.poll(lab)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

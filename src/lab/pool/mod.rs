@@ -384,5 +384,56 @@ impl PoolLab {
     }
 }
 
+impl super::controller::Controller for PoolLab {
+    type Event = PoolEvent;
+
+    fn set_up(lab: &Lab) -> PoolLab {
+        PoolLab::new(lab)
+    }
+
+    fn section_len(sizing: super::controller::Sizing) -> usize {
+        shared::section_len(sizing.pool_items)
+    }
+
+    fn roles() -> &'static [Role] {
+        &[Role::Pool]
+    }
+
+    /// A pool worker: see [`serve`].
+    fn run_worker(
+        _role: Role,
+        _args: &super::worker::WorkerArgs,
+        region: &super::shm::Region,
+        slot: &super::slot::Slot,
+    ) -> i32 {
+        let (ptr, len) = region.section_raw(SectionId::Pool);
+        // Safety: the region maps the section for the whole life of the
+        // worker, and proclab laid it out (its header says for how many
+        // items).
+        match unsafe { shared::PoolShared::from_raw(ptr.as_ptr(), len, None) } {
+            Some(pool) => {
+                let pid = rustix::process::getpid().as_raw_nonzero().get() as u32;
+                serve::serve(&pool, slot, pid, region.iters_per_ms(), serve::PLACE_WAIT)
+            }
+            None => {
+                eprintln!("proclab worker: the pool section is not set up");
+                super::worker::NO_REGION
+            }
+        }
+    }
+
+    /// The pool joins its own workers, so they are told of as pool workers
+    /// (retired, died) rather than as plain exits.
+    fn claim(&mut self, lab: &mut Lab) -> Vec<PoolEvent> {
+        self.poll(lab)
+    }
+
+    /// A pool run: its retired workers are replaced when the engine next
+    /// looks.
+    fn busy(&self) -> bool {
+        self.running()
+    }
+}
+
 #[cfg(test)]
 mod tests;

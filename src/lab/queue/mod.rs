@@ -443,6 +443,41 @@ fn is_alive(lab: &Lab, id: WorkerId) -> bool {
     lab.status(id).is_ok_and(|s| s.is_alive())
 }
 
+impl super::controller::Controller for QueueLab {
+    type Event = QueueEvent;
+
+    fn set_up(lab: &Lab) -> QueueLab {
+        // Initialising a process-shared mutex in fresh memory cannot fail
+        // on Linux; if it ever did, nothing of the queue could work.
+        QueueLab::new(lab.region()).expect("the queue's lock initialises")
+    }
+
+    fn section_len(sizing: super::controller::Sizing) -> usize {
+        section_len(sizing.slot_count)
+    }
+
+    fn roles() -> &'static [Role] {
+        &[Role::Producer, Role::Consumer]
+    }
+
+    fn run_worker(
+        role: Role,
+        args: &super::worker::WorkerArgs,
+        region: &Region,
+        slot: &super::slot::Slot,
+    ) -> i32 {
+        match role {
+            Role::Producer => roles::run_producer(args, ring(region), settings(region), slot),
+            _ => roles::run_consumer(args, ring(region), settings(region), slot),
+        }
+    }
+
+    /// What a consumer held comes after its exit.
+    fn after_exits(&mut self, lab: &mut Lab, _ended: &[super::LabEvent]) -> Vec<QueueEvent> {
+        self.poll(lab)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -223,3 +223,34 @@ fn last_wait(lab: &Lab, pid: u32) -> SyncWait {
             SyncWait::decode(s.wait.load(Ordering::Relaxed))
         })
 }
+
+impl super::controller::Controller for SyncLab {
+    type Event = SyncEvent;
+
+    fn set_up(lab: &Lab) -> SyncLab {
+        SyncLab::new(lab)
+    }
+
+    fn section_len(_sizing: super::controller::Sizing) -> usize {
+        size_of::<SyncSection>()
+    }
+
+    fn roles() -> &'static [super::Role] {
+        &[super::Role::Sync]
+    }
+
+    fn run_worker(
+        _role: super::Role,
+        args: &super::worker::WorkerArgs,
+        region: &super::shm::Region,
+        slot: &super::slot::Slot,
+    ) -> i32 {
+        worker::run(args, region, slot)
+    }
+
+    /// A permit never given back, an arrival that still counts: what
+    /// followed the ends of its workers.
+    fn after_exits(&mut self, lab: &mut Lab, ended: &[LabEvent]) -> Vec<SyncEvent> {
+        self.poll(lab, ended)
+    }
+}
