@@ -55,7 +55,7 @@ fn main() -> anyhow::Result<()> {
         engine.poll();
         std::thread::sleep(Duration::from_millis(10));
     }
-    engine.queue.shutdown(&mut engine.lab);
+    engine.queue.begin_shutdown(&mut engine.lab);
     while engine.lab.live_count() > 0 {
         for event in engine.poll() {
             match event {

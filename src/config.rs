@@ -301,7 +301,7 @@ pub fn apply_keys(
             message,
         };
         let Some(action) = Action::from_name(&o.action) else {
-            let hint = match nearest(&o.action, Action::NAMES.iter().copied()) {
+            let hint = match nearest(&o.action, Action::names()) {
                 Some(n) => format!(" (did you mean `{n}`?)"),
                 None => String::new(),
             };
@@ -358,7 +358,7 @@ pub fn default_text() -> String {
     out.push_str("# pgdn, tab, shift-tab, esc, enter, space, backspace, del, f1 to f12.\n");
     out.push_str("[keys]\n");
     let keymap = Keymap::standard();
-    for &name in Action::NAMES {
+    for name in Action::names() {
         let Some(action) = Action::from_name(name) else {
             continue;
         };

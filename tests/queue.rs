@@ -77,7 +77,7 @@ fn a_full_queue_blocks_producers_until_it_is_drained() {
     poll_until(&mut e, "the producer to resume", |e| {
         e.queue.stats(&e.lab).totals.tail > put + 100
     });
-    let ids = e.queue.shutdown(&mut e.lab);
+    let ids = e.queue.begin_shutdown(&mut e.lab);
     assert_eq!(ids, vec![p]);
     poll_until(&mut e, "the shutdown", |e| {
         exited(e, p).is_some() && exited(e, c).is_some()
@@ -113,7 +113,7 @@ fn consumers_drain_the_backlog_then_stop_on_their_sentinels() {
         e.queue.add_consumer(&mut e.lab).unwrap(),
         e.queue.add_consumer(&mut e.lab).unwrap(),
     ];
-    e.queue.shutdown(&mut e.lab);
+    e.queue.begin_shutdown(&mut e.lab);
     let events = poll_until(&mut e, "both consumers to stop", |e| {
         consumers.iter().all(|&c| exited(e, c).is_some())
     });
@@ -261,7 +261,7 @@ fn run_mix(producers: &[u64], consumers: usize, capacity: u64, kill: bool) {
     poll_until(&mut e, "the producers to finish", |e| {
         ps.iter().all(|&p| exited(e, p).is_some())
     });
-    e.queue.shutdown(&mut e.lab);
+    e.queue.begin_shutdown(&mut e.lab);
     poll_until(&mut e, "every worker to end", |e| {
         e.lab.snapshot().iter().all(|w| !w.status.is_alive())
     });

@@ -361,6 +361,7 @@ fn lesson_panel_passed_120x36() {
 #[test]
 fn lessons_menu() {
     let mut app = app();
+    app.catalogue = proclab::script::lesson::catalogue();
     update(&mut app, Action::Lessons);
     assert!(app.lessons_menu.is_some());
     assert_snapshot!(screen(&app, 80, 24).backend());

@@ -1,102 +1,289 @@
-//! Actions (what the user asked for) and effects (what the loop must do).
+//! Actions (what the user asked for) and effects (what the loop must do),
+//! and one table of every action's names and words: the dashboard's here
+//! ([`GENERAL`]), each lab's in its folder.
+
+use std::sync::LazyLock;
 
 use crate::lab::slot::Control;
 use crate::lab::{StartOptions, WorkerId};
 
-use super::counter::{CounterAction, CounterEffect};
-use super::gil::{GilAction, GilEffect};
-use super::labs::LabId;
-use super::pool::{PoolAction, PoolEffect};
-use super::sync::{SyncAction, SyncEffect};
+use super::labs::{ActionInfo, AppLab, LabId};
 
-/// Every change of UI state starts as an action; keys map to actions
-/// through the keymap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    /// `p.start()` a new worker with the current settings.
-    Spawn,
-    /// SIGSTOP the selected worker, or SIGCONT it if paused.
-    TogglePause,
-    Terminate,
-    Kill,
-    Join,
-    JoinAll,
-    /// Make the selected worker raise an uncaught exception.
-    Raise,
-    /// Make the selected worker call `sys.exit(3)`.
-    Exit,
-    /// Whether new workers are daemons.
-    ToggleDaemon,
-    /// CPU-bound or I/O-bound tasks for new workers.
-    ToggleWorkload,
-    /// Reap at once, or keep zombies until joined.
-    ToggleAutoJoin,
-    SelectPrev,
-    SelectNext,
-    SelectFirst,
-    SelectLast,
-    /// Select the n-th row of the worker table.
-    SelectRow(usize),
-    NextLab,
-    PrevLab,
-    GotoLab(LabId),
-    ToggleHelp,
-    /// Close the help (or whatever overlay is open).
-    CloseOverlay,
-    ScrollUp,
-    ScrollDown,
-    /// Save the screen as SVG and text.
-    Screenshot,
-    /// Show or hide the last keys pressed, for an audience.
-    ToggleKeys,
-    /// Open the lessons menu.
-    Lessons,
-    /// Start what the menu has selected.
-    Choose,
-    /// Go on from a lesson step that asks to watch.
-    LessonNext,
-    Quit,
-    /// The counter lab's own actions.
-    Counter(CounterAction),
-    /// The sync lab's own actions.
-    Sync(SyncAction),
-    /// The pool lab's own actions.
-    Pool(PoolAction),
-    /// The queue lab's own actions.
-    Queue(super::queue::QueueAction),
-    /// The pipe lab's own actions.
-    Pipe(super::pipe::PipeAction),
-    /// The pipeline lab's own actions.
-    Pipeline(super::pipeline::PipelineAction),
-    /// The GIL lab's own actions.
-    Gil(GilAction),
+macro_rules! actions {
+    ($( ($Lab:ident, $m:ident, $Ctl:ident, $State:ident, $($rest:tt)*) ),* $(,)?) => {
+        /// Every change of UI state starts as an action; keys map to
+        /// actions through the keymap.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            /// `p.start()` a new worker with the current settings.
+            Spawn,
+            /// SIGSTOP the selected worker, or SIGCONT it if paused.
+            TogglePause,
+            Terminate,
+            Kill,
+            Join,
+            JoinAll,
+            /// Make the selected worker raise an uncaught exception.
+            Raise,
+            /// Make the selected worker call `sys.exit(3)`.
+            Exit,
+            /// Whether new workers are daemons.
+            ToggleDaemon,
+            /// CPU-bound or I/O-bound tasks for new workers.
+            ToggleWorkload,
+            /// Reap at once, or keep zombies until joined.
+            ToggleAutoJoin,
+            SelectPrev,
+            SelectNext,
+            SelectFirst,
+            SelectLast,
+            /// Select the n-th row of the worker table.
+            SelectRow(usize),
+            NextLab,
+            PrevLab,
+            GotoLab(LabId),
+            ToggleHelp,
+            /// Close the help (or whatever overlay is open).
+            CloseOverlay,
+            ScrollUp,
+            ScrollDown,
+            /// Save the screen as SVG and text.
+            Screenshot,
+            /// Show or hide the last keys pressed, for an audience.
+            ToggleKeys,
+            /// Open the lessons menu.
+            Lessons,
+            /// Start what the menu has selected.
+            Choose,
+            /// Go on from a lesson step that asks to watch.
+            LessonNext,
+            Quit,
+            $(
+                #[doc = concat!("The ", stringify!($m), " lab's own actions.")]
+                $Lab(<super::$m::$State as AppLab>::Action),
+            )*
+        }
+
+        /// Work for the event loop, which owns the engine.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Effect {
+            Start(StartOptions),
+            Pause(WorkerId),
+            Resume(WorkerId),
+            Terminate(WorkerId),
+            Kill(WorkerId),
+            Join(WorkerId),
+            JoinAll,
+            Request(WorkerId, Control),
+            SetAutoJoin(bool),
+            /// Save the screen (the loop does it: it knows what was drawn).
+            Screenshot,
+            /// Leave this session and start the named lesson afresh.
+            StartLesson(&'static str),
+            Quit,
+            $(
+                #[doc = concat!("The ", stringify!($m), " lab's own effects.")]
+                $Lab(<super::$m::$State as AppLab>::Effect),
+            )*
+        }
+    };
 }
+
+crate::registry::for_each_lab!(actions);
 
 /// The exit status `Action::Exit` asks for.
 pub const EXIT_CODE: u8 = 3;
 
-/// Work for the event loop, which owns the engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Effect {
-    Start(StartOptions),
-    Pause(WorkerId),
-    Resume(WorkerId),
-    Terminate(WorkerId),
-    Kill(WorkerId),
-    Join(WorkerId),
-    JoinAll,
-    Request(WorkerId, Control),
-    SetAutoJoin(bool),
-    /// Save the screen (the loop does it: it knows what was drawn).
-    Screenshot,
-    /// Leave this session and start the named lesson afresh.
-    StartLesson(&'static str),
-    Quit,
-    Counter(CounterEffect),
-    Sync(SyncEffect),
-    Pool(PoolEffect),
-    Queue(super::queue::QueueEffect),
-    Pipe(super::pipe::PipeEffect),
-    Pipeline(super::pipeline::PipelineEffect),
-    Gil(GilEffect),
+/// The dashboard's actions, whatever the lab.
+pub const GENERAL: &[ActionInfo<Action>] = &[
+    ActionInfo::new(
+        Action::Spawn,
+        "spawn",
+        "start",
+        "start a new worker process (Process.start)",
+    ),
+    ActionInfo::new(
+        Action::TogglePause,
+        "pause",
+        "pause/resume",
+        "pause the selected worker (SIGSTOP) or resume it (SIGCONT)",
+    ),
+    ActionInfo::new(
+        Action::Terminate,
+        "terminate",
+        "terminate",
+        "terminate: SIGTERM, exitcode -15 (SIGCONT too if paused)",
+    ),
+    ActionInfo::new(Action::Kill, "kill", "kill", "kill: SIGKILL, exitcode -9"),
+    ActionInfo::new(
+        Action::Join,
+        "join",
+        "join",
+        "join: reap an ended worker, or wait for it to end",
+    ),
+    ActionInfo::new(
+        Action::JoinAll,
+        "join-all",
+        "join all",
+        "join every ended worker (no zombie left)",
+    ),
+    ActionInfo::new(
+        Action::Raise,
+        "raise",
+        "raise",
+        "make the worker raise an uncaught exception: exitcode 1",
+    ),
+    ActionInfo::new(
+        Action::Exit,
+        "exit",
+        "sys.exit",
+        "make the worker call sys.exit(3)",
+    ),
+    ActionInfo::new(
+        Action::ToggleDaemon,
+        "daemon",
+        "daemon",
+        "new workers: daemon or not (killed or joined at quit)",
+    ),
+    ActionInfo::new(
+        Action::ToggleWorkload,
+        "workload",
+        "cpu/io",
+        "new workers: CPU-bound loop or I/O-bound sleep",
+    ),
+    ActionInfo::new(
+        Action::ToggleAutoJoin,
+        "auto-join",
+        "auto-join",
+        "join ended workers at once, or keep the zombies",
+    ),
+    ActionInfo::new(Action::SelectPrev, "up", "up", "select the previous worker"),
+    ActionInfo::new(Action::SelectNext, "down", "down", "select the next worker"),
+    ActionInfo::new(
+        Action::SelectFirst,
+        "first",
+        "first",
+        "select the first worker",
+    ),
+    ActionInfo::new(Action::SelectLast, "last", "last", "select the last worker"),
+    ActionInfo::new(Action::NextLab, "next-lab", "next lab", "next lab"),
+    ActionInfo::new(Action::PrevLab, "prev-lab", "previous lab", "previous lab"),
+    ActionInfo::new(
+        Action::Screenshot,
+        "screenshot",
+        "screenshot",
+        "save the screen as SVG (colours kept) and as text",
+    ),
+    ActionInfo::new(
+        Action::ToggleKeys,
+        "show-keys",
+        "show keys",
+        "show the last keys pressed in a corner, for an audience",
+    ),
+    ActionInfo::new(
+        Action::Lessons,
+        "lessons",
+        "lessons",
+        "the lessons: a concept walked through step by step",
+    ),
+    ActionInfo::new(
+        Action::Choose,
+        "choose",
+        "start",
+        "start the selected lesson",
+    ),
+    ActionInfo::new(
+        Action::LessonNext,
+        "lesson-next",
+        "go on",
+        "in a lesson, go on from a step that asks you to watch",
+    ),
+    ActionInfo::new(Action::ToggleHelp, "help", "help", "show or hide this help"),
+    ActionInfo::new(
+        Action::Quit,
+        "quit",
+        "quit",
+        "quit: terminate every worker, join them all, restore the terminal",
+    ),
+    ActionInfo::new(Action::CloseOverlay, "close", "close", "close this"),
+    ActionInfo::new(Action::ScrollUp, "scroll-up", "scroll", "up"),
+    ActionInfo::new(Action::ScrollDown, "scroll-down", "scroll", "down"),
+];
+
+/// A mouse click's action has no name: a config file cannot bind it.
+const SELECT_ROW: ActionInfo<()> =
+    ActionInfo::new((), "", "select", "select a worker (mouse click)");
+
+/// Every action with a name, the dashboard's first, then each lab's after
+/// the key that opens it.
+static TABLE: LazyLock<Vec<ActionInfo<Action>>> = LazyLock::new(|| {
+    let mut table = GENERAL.to_vec();
+    table.extend(super::labs::action_table());
+    table
+});
+
+impl Action {
+    /// The names a config file's [keys] table uses, for actions a key can do.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        TABLE.iter().map(|i| i.name)
+    }
+
+    /// The action a config file names.
+    pub fn from_name(name: &str) -> Option<Action> {
+        TABLE.iter().find(|i| i.name == name).map(|i| i.action)
+    }
+
+    fn info(self) -> Option<&'static ActionInfo<Action>> {
+        TABLE.iter().find(|i| i.action == self)
+    }
+
+    /// A word or two for the footer.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::SelectRow(_) => SELECT_ROW.label,
+            other => other.info().map_or("", |i| i.label),
+        }
+    }
+
+    /// A sentence for the help overlay.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::SelectRow(_) => SELECT_ROW.describe,
+            other => other.info().map_or("", |i| i.describe),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_found_again() {
+        let names: Vec<&str> = Action::names().collect();
+        for (i, name) in names.iter().enumerate() {
+            assert!(!names[i + 1..].contains(name), "{name} twice");
+            let action = Action::from_name(name).unwrap();
+            assert!(!action.label().is_empty(), "{name}");
+            assert!(!action.describe().is_empty(), "{name}");
+        }
+        assert_eq!(
+            Action::from_name("lab-gil"),
+            Some(Action::GotoLab(LabId::Gil))
+        );
+        assert_eq!(
+            Action::GotoLab(LabId::Gil).describe(),
+            "open the GIL race lab"
+        );
+        assert!(Action::from_name("fly").is_none());
+    }
+
+    #[test]
+    fn exit_says_its_code() {
+        assert!(
+            Action::Exit
+                .describe()
+                .contains(&format!("sys.exit({EXIT_CODE})"))
+        );
+    }
 }

@@ -6,10 +6,7 @@ use std::fmt;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
-use super::counter::CounterAction;
 use super::labs::LabId;
-use super::pool::PoolAction;
-use super::sync::SyncAction;
 
 /// A key as the keymap knows it: a code, and whether Ctrl was held.
 /// Shift is part of the character (`A` is Shift-a).
@@ -230,84 +227,9 @@ impl Keymap {
                 footer,
             })
         };
-        let life = Scope::Lab(LabId::Lifecycle);
-        add(Key::char('s'), Spawn, life, true);
-        add(Key::char('p'), TogglePause, life, true);
-        add(Key::char('t'), Terminate, life, true);
-        add(Key::char('k'), Kill, life, true);
-        add(Key::char('j'), Join, life, true);
-        add(Key::char('a'), JoinAll, life, true);
-        add(Key::char('e'), Raise, life, false);
-        add(Key::char('x'), Exit, life, false);
-        add(Key::char('d'), ToggleDaemon, life, false);
-        add(Key::char('w'), ToggleWorkload, life, false);
-        add(Key::char('A'), ToggleAutoJoin, life, false);
-        super::queue::bind(&mut add);
-        super::pipe::bind(&mut add);
-        super::pipeline::bind(&mut add);
-
-        let counter = Scope::Lab(LabId::Counter);
-        add(Key::char('r'), Counter(CounterAction::Run), counter, true);
-        add(Key::char('x'), Counter(CounterAction::Stop), counter, true);
-        add(
-            Key::char('c'),
-            Counter(CounterAction::CycleMode),
-            counter,
-            true,
-        );
-        add(
-            Key::char('m'),
-            Counter(CounterAction::ToggleSlow),
-            counter,
-            true,
-        );
-        add(Key::char('t'), Terminate, counter, true);
-        add(Key::char('p'), TogglePause, counter, true);
-        add(Key::char('k'), Kill, counter, true);
-        add(
-            Key::char('+'),
-            Counter(CounterAction::MoreWorkers),
-            counter,
-            false,
-        );
-        add(
-            Key::char('='),
-            Counter(CounterAction::MoreWorkers),
-            counter,
-            false,
-        );
-        add(
-            Key::char('-'),
-            Counter(CounterAction::FewerWorkers),
-            counter,
-            false,
-        );
-
-        let sync = Scope::Lab(LabId::Sync);
-        add(Key::char('s'), Sync(SyncAction::Start), sync, true);
-        add(Key::char('g'), Sync(SyncAction::ToggleEvent), sync, true);
-        add(Key::char('+'), Sync(SyncAction::MorePermits), sync, true);
-        add(Key::char('='), Sync(SyncAction::MorePermits), sync, false);
-        add(Key::char('-'), Sync(SyncAction::FewerPermits), sync, true);
-        add(Key::char(']'), Sync(SyncAction::MoreParties), sync, false);
-        add(Key::char('['), Sync(SyncAction::FewerParties), sync, false);
-        add(Key::char('t'), Terminate, sync, true);
-        add(Key::char('p'), TogglePause, sync, false);
-        add(Key::char('k'), Kill, sync, false);
-        add(Key::char('j'), Join, sync, false);
-        add(Key::char('a'), JoinAll, sync, false);
-        let pool = Scope::Lab(LabId::Pool);
-        add(Key::char('r'), Pool(PoolAction::Run), pool, true);
-        add(Key::char('m'), Pool(PoolAction::NextMethod), pool, true);
-        add(Key::char('c'), Pool(PoolAction::NextChunk), pool, true);
-        add(Key::char('k'), Kill, pool, true);
-        add(Key::char('t'), Pool(PoolAction::NextMaxTasks), pool, true);
-        add(Key::char('u'), Pool(PoolAction::ToggleCost), pool, true);
-        add(Key::char('+'), Pool(PoolAction::BiggerChunks), pool, false);
-        add(Key::char('='), Pool(PoolAction::BiggerChunks), pool, false);
-        add(Key::char('-'), Pool(PoolAction::SmallerChunks), pool, false);
-        for (key, action, footer) in super::gil::keys() {
-            add(key, action, Scope::Lab(LabId::Gil), footer);
+        // Each lab's keys, in its own scope, in registry order.
+        for (lab, key, action, footer) in super::labs::keys() {
+            add(key, action, Scope::Lab(lab), footer);
         }
 
         let g = Scope::Global;
@@ -317,7 +239,10 @@ impl Keymap {
         add(Key::plain(KeyCode::End), SelectLast, g, false);
         add(Key::plain(KeyCode::Tab), NextLab, g, false);
         add(Key::plain(KeyCode::BackTab), PrevLab, g, false);
-        for (i, &lab) in LabId::ALL.iter().enumerate().take(9) {
+        let numbered = LabId::ALL
+            .iter()
+            .filter(|l| l.tab() == super::labs::Tab::Numbered);
+        for (i, &lab) in numbered.enumerate().take(9) {
             let digit = char::from_digit(i as u32 + 1, 10).unwrap_or('1');
             add(Key::char(digit), GotoLab(lab), g, false);
         }

@@ -1,75 +1,410 @@
-//! The labs proclab has, in the order of the lab selector.
+//! The labs on the UI side: [`LabId`], the [`AppLab`] trait every lab's
+//! state implements, and the dispatch from the central `update`,
+//! `perform`, `tick` and views to each lab, all generated from the registry
+//! ([`crate::registry`]).
 
-/// One lab: a focus panel and its keys on top of the shared dashboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
-pub enum LabId {
-    /// Spawn, pause, resume, terminate, kill and join real worker processes.
-    Lifecycle,
-    /// A counter shared by every worker: racy, locked, atomic, or behind a manager.
-    Counter,
-    /// An Event, a Semaphore(k) and a Barrier between processes.
-    Sync,
-    /// A pool of workers: map, imap, apply_async, futures, chunks, recycling.
-    Pool,
-    /// Producers and consumers around a bounded queue in shared memory.
-    Queue,
-    /// Two workers and a Pipe: ping-pong or a one-way stream.
-    Pipe,
-    /// fetch -> process -> save, joined by a pipe and a queue.
-    Pipeline,
-    /// Threads under a simulated GIL, processes and free threads, and a race.
-    Gil,
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use crate::lab::WorkerSnapshot;
+use crate::lab::engine::{Controller, Engine, EngineEvent};
+
+use super::keymap::Key;
+use super::metrics::Metric;
+use super::startup::Startup;
+use super::{Action, App, Effect};
+
+/// Where a lab sits in the tab bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Always there, with a number key.
+    Numbered,
+    /// There once opened (from the command line or a key), without a
+    /// number.
+    WhenOpen,
 }
 
-impl LabId {
-    /// Every lab, in selector order; number keys pick them by position.
-    pub const ALL: &'static [LabId] = &[
-        LabId::Lifecycle,
-        LabId::Gil,
-        LabId::Queue,
-        LabId::Pipe,
-        LabId::Pipeline,
-        LabId::Counter,
-        LabId::Sync,
-        LabId::Pool,
-    ];
+/// One action in a lab's table: the name a config file's `[keys]` table
+/// uses, the footer's word or two, and the help's sentence (it fits an
+/// 80-column terminal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionInfo<A> {
+    pub action: A,
+    pub name: &'static str,
+    pub label: &'static str,
+    pub describe: &'static str,
+}
 
-    pub fn title(self) -> &'static str {
-        match self {
-            LabId::Lifecycle => "Lifecycle",
-            LabId::Counter => "Counter",
-            LabId::Sync => "Sync",
-            LabId::Pool => "Pool",
-            LabId::Queue => "Queue",
-            LabId::Pipe => "Pipe",
-            LabId::Pipeline => "Pipeline",
-            LabId::Gil => "GIL race",
+impl<A> ActionInfo<A> {
+    pub const fn new(
+        action: A,
+        name: &'static str,
+        label: &'static str,
+        describe: &'static str,
+    ) -> ActionInfo<A> {
+        ActionInfo {
+            action,
+            name,
+            label,
+            describe,
         }
     }
+}
 
-    /// The name used by `--lab`.
-    pub fn name(self) -> &'static str {
-        match self {
-            LabId::Lifecycle => "lifecycle",
-            LabId::Counter => "counter",
-            LabId::Sync => "sync",
-            LabId::Pool => "pool",
-            LabId::Queue => "queue",
-            LabId::Pipe => "pipe",
-            LabId::Pipeline => "pipeline",
-            LabId::Gil => "gil",
+/// One lab on the UI side, implemented by the lab's state (held in
+/// [`App`], one field per lab). Its functions take the whole `App`: a lab
+/// reads the workers, the settings and the selection, and writes the log.
+pub trait AppLab: Default + Sized {
+    /// What its keys ask for.
+    type Action: Copy + Eq + Hash + Debug + Send + Sync + 'static;
+    /// Work for the loop, which owns the engine.
+    type Effect: Copy + Eq + Debug;
+    /// Its part of the engine.
+    type Controller: Controller;
+    /// What the command line (or a lesson's or scenario's arguments) opens
+    /// it with.
+    type Opening: Clone + Debug + Default;
+
+    /// What the lab shows, in one line (`--lab`'s help).
+    const ABOUT: &'static str;
+    /// Its actions, each with its names and words.
+    const ACTIONS: &'static [ActionInfo<Self::Action>];
+    /// Its figures, for the conditions of scenarios and lessons.
+    const METRICS: &'static [Metric] = &[];
+
+    /// Its key bindings: (key, action, listed in the footer). The keys that
+    /// act on the selected worker (`Action::Terminate`...) are bound here
+    /// too, where the lab wants them.
+    fn keys() -> Vec<(Key, Action, bool)>;
+
+    /// Sets the lab up from the start-up settings; when proclab opens on
+    /// it (`start.lab`), starts its first workers too.
+    fn open(
+        app: &mut App,
+        engine: &mut Engine,
+        start: &Startup,
+        opening: &Self::Opening,
+    ) -> Result<(), String>;
+
+    /// Whether an action would do anything now (the footer lists only
+    /// those).
+    fn applies(_app: &App, _action: Self::Action) -> bool {
+        true
+    }
+
+    /// The footer's word for an action, which may follow the state.
+    fn label(_app: &App, action: Self::Action) -> &'static str {
+        info::<Self>(action).map_or("", |i| i.label)
+    }
+
+    /// Applies an action to the UI state and says what the loop must do.
+    fn update(app: &mut App, action: Self::Action) -> Vec<Effect>;
+
+    /// Carries out one of its effects on its controller, and logs what
+    /// happened.
+    fn perform(
+        app: &mut App,
+        lab: &mut crate::lab::Lab,
+        ctl: &mut Self::Controller,
+        effect: Self::Effect,
+    );
+
+    /// Takes in one event from its controller.
+    fn on_event(app: &mut App, event: <Self::Controller as Controller>::Event);
+
+    /// Reads its controller's figures, once a tick; returns whether
+    /// anything shown changed.
+    fn refresh(_app: &mut App, _lab: &crate::lab::Lab, _ctl: &Self::Controller) -> bool {
+        false
+    }
+
+    /// Follows a fresh snapshot of the workers, while the lab is shown.
+    fn on_workers(_app: &mut App) {}
+
+    /// Its settings, for the right of the header.
+    fn header(app: &App) -> String;
+
+    /// What a live worker of one of its roles is doing, in its role's
+    /// words ("blocked on put", "waiting at barrier 3/4"); None to show
+    /// the kernel's state in words.
+    fn wait_words(_snap: &WorkerSnapshot) -> Option<String> {
+        None
+    }
+
+    /// The count the worker table shows for a worker of one of its roles.
+    fn count_shown(snap: &WorkerSnapshot) -> u64 {
+        snap.tasks_done
+    }
+}
+
+/// The row of a lab's action table for `action`.
+pub fn info<S: AppLab>(action: S::Action) -> Option<&'static ActionInfo<S::Action>> {
+    S::ACTIONS.iter().find(|i| i.action == action)
+}
+
+/// The tabs in the tab bar: every numbered lab, then the views opened so
+/// far that have no number.
+pub fn tabs(opened: &[LabId]) -> Vec<LabId> {
+    let mut tabs: Vec<LabId> = LabId::ALL
+        .iter()
+        .copied()
+        .filter(|l| l.tab() == Tab::Numbered)
+        .collect();
+    for &lab in opened {
+        if !tabs.contains(&lab) {
+            tabs.push(lab);
         }
     }
+    tabs
+}
 
-    pub fn index(self) -> usize {
-        LabId::ALL.iter().position(|&l| l == self).unwrap_or(0)
+/// The tab after (or before) `current` among `tabs`, going round.
+pub fn step(tabs: &[LabId], current: LabId, forward: bool) -> LabId {
+    let Some(i) = tabs.iter().position(|&l| l == current) else {
+        return tabs.first().copied().unwrap_or(current);
+    };
+    let n = tabs.len();
+    tabs[if forward {
+        (i + 1) % n
+    } else {
+        (i + n - 1) % n
+    }]
+}
+
+macro_rules! labs {
+    ($( ($Lab:ident, $m:ident, $Ctl:ident, $State:ident, $name:literal, $title:literal, $short:literal, $tab:ident) ),* $(,)?) => {
+        /// One lab: a focus panel and its keys on top of the shared
+        /// dashboard.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub enum LabId {
+            #[default]
+            $( $Lab, )*
+        }
+
+        impl LabId {
+            /// Every lab, in tab order; number keys pick the numbered ones
+            /// by position.
+            pub const ALL: &'static [LabId] = &[$(LabId::$Lab),*];
+
+            /// The name `--lab` and conditions use.
+            pub fn name(self) -> &'static str {
+                match self { $( LabId::$Lab => $name, )* }
+            }
+
+            /// The title in the tab bar and the help.
+            pub fn title(self) -> &'static str {
+                match self { $( LabId::$Lab => $title, )* }
+            }
+
+            /// A short title, for a narrow tab bar.
+            pub fn short(self) -> &'static str {
+                match self { $( LabId::$Lab => $short, )* }
+            }
+
+            /// What the lab shows, in one line.
+            pub fn about(self) -> &'static str {
+                match self { $( LabId::$Lab => <super::$m::$State as AppLab>::ABOUT, )* }
+            }
+
+            pub fn tab(self) -> Tab {
+                match self { $( LabId::$Lab => Tab::$tab, )* }
+            }
+
+            /// The lab a `--lab` or `lab is` name means.
+            pub fn from_name(name: &str) -> Option<LabId> {
+                LabId::ALL.iter().copied().find(|l| l.name() == name)
+            }
+        }
+
+        /// Every lab's action table, as central actions, each lab's after
+        /// the key that opens it.
+        pub(crate) fn action_table() -> Vec<ActionInfo<Action>> {
+            let mut table = Vec::new();
+            $(
+                table.push(ActionInfo::new(
+                    Action::GotoLab(LabId::$Lab),
+                    concat!("lab-", $name),
+                    "lab",
+                    concat!("open the ", $title, " lab"),
+                ));
+                table.extend(<super::$m::$State as AppLab>::ACTIONS.iter().map(|i| {
+                    ActionInfo::new(Action::$Lab(i.action), i.name, i.label, i.describe)
+                }));
+            )*
+            table
+        }
+
+        /// Every lab's figures.
+        pub(crate) fn metrics() -> impl Iterator<Item = &'static Metric> {
+            std::iter::empty()
+                $( .chain(<super::$m::$State as AppLab>::METRICS.iter()) )*
+        }
+
+        /// Every lab's key bindings, with the lab they belong to.
+        pub(crate) fn keys() -> Vec<(LabId, Key, Action, bool)> {
+            let mut keys = Vec::new();
+            $(
+                for (key, action, footer) in <super::$m::$State as AppLab>::keys() {
+                    keys.push((LabId::$Lab, key, action, footer));
+                }
+            )*
+            keys
+        }
+
+        /// Opens the lab proclab starts on first, so its workers are
+        /// numbered from 1, then every other lab in registry order.
+        pub(crate) fn open(app: &mut App, engine: &mut Engine, start: &Startup) -> Result<(), String> {
+            fn one(app: &mut App, engine: &mut Engine, lab: LabId, start: &Startup) -> Result<(), String> {
+                match lab {
+                    $( LabId::$Lab => <super::$m::$State as AppLab>::open(app, engine, start, &start.$m), )*
+                }
+            }
+            one(app, engine, start.lab, start)?;
+            for &lab in LabId::ALL.iter().filter(|&&l| l != start.lab) {
+                one(app, engine, lab, start)?;
+            }
+            Ok(())
+        }
+
+        /// A lab's action: whether it applies now; None for the others.
+        pub(crate) fn applies(app: &App, action: Action) -> Option<bool> {
+            match action {
+                $( Action::$Lab(a) => Some(<super::$m::$State as AppLab>::applies(app, a)), )*
+                _ => None,
+            }
+        }
+
+        /// A lab's action: the footer's word now; None for the others.
+        pub(crate) fn label(app: &App, action: Action) -> Option<&'static str> {
+            match action {
+                $( Action::$Lab(a) => Some(<super::$m::$State as AppLab>::label(app, a)), )*
+                _ => None,
+            }
+        }
+
+        /// A lab's action: what it does to the state; None for the others.
+        pub(crate) fn update(app: &mut App, action: Action) -> Option<Vec<Effect>> {
+            match action {
+                $( Action::$Lab(a) => Some(<super::$m::$State as AppLab>::update(app, a)), )*
+                _ => None,
+            }
+        }
+
+        /// A lab's effect, carried out on its controller; false for the
+        /// others.
+        pub(crate) fn perform(app: &mut App, engine: &mut Engine, effect: Effect) -> bool {
+            match effect {
+                $(
+                    Effect::$Lab(e) => {
+                        <super::$m::$State as AppLab>::perform(app, &mut engine.lab, &mut engine.$m, e);
+                        true
+                    }
+                )*
+                _ => false,
+            }
+        }
+
+        /// A lab's event, taken in by its state; the engine's own events
+        /// are given back.
+        pub(crate) fn on_event(app: &mut App, event: EngineEvent) -> Option<crate::lab::LabEvent> {
+            match event {
+                EngineEvent::Lab(e) => return Some(e),
+                $( EngineEvent::$Lab(e) => <super::$m::$State as AppLab>::on_event(app, e), )*
+            }
+            None
+        }
+
+        /// Every lab reads its controller's figures; whether anything
+        /// shown changed.
+        pub(crate) fn refresh(app: &mut App, engine: &Engine) -> bool {
+            let mut changed = false;
+            $( changed |= <super::$m::$State as AppLab>::refresh(app, &engine.lab, &engine.$m); )*
+            changed
+        }
+
+        /// The lab shown follows a fresh snapshot of the workers.
+        pub(crate) fn on_workers(app: &mut App) {
+            match app.lab {
+                $( LabId::$Lab => <super::$m::$State as AppLab>::on_workers(app), )*
+            }
+        }
+
+        /// The header's words for the lab shown.
+        pub(crate) fn header(app: &App) -> String {
+            match app.lab {
+                $( LabId::$Lab => <super::$m::$State as AppLab>::header(app), )*
+            }
+        }
+
+        /// The lab whose roles include the worker's: its words for what
+        /// the worker waits on.
+        pub(crate) fn wait_words(snap: &WorkerSnapshot) -> Option<String> {
+            $(
+                if <<super::$m::$State as AppLab>::Controller as Controller>::roles().contains(&snap.role) {
+                    return <super::$m::$State as AppLab>::wait_words(snap);
+                }
+            )*
+            None
+        }
+
+        /// The count the worker table shows for a worker, as its lab says.
+        pub(crate) fn count_shown(snap: &WorkerSnapshot) -> u64 {
+            $(
+                if <<super::$m::$State as AppLab>::Controller as Controller>::roles().contains(&snap.role) {
+                    return <super::$m::$State as AppLab>::count_shown(snap);
+                }
+            )*
+            snap.tasks_done
+        }
+    };
+}
+
+crate::registry::for_each_lab!(labs);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_found_again() {
+        for &lab in LabId::ALL {
+            assert_eq!(LabId::from_name(lab.name()), Some(lab));
+            assert!(!lab.about().ends_with('.'), "{lab:?}: clap shows it as is");
+            assert!(lab.short().chars().count() <= 5, "{lab:?}");
+        }
+        assert_eq!(LabId::from_name("moon"), None);
     }
 
-    pub fn next(self) -> LabId {
-        LabId::ALL[(self.index() + 1) % LabId::ALL.len()]
+    #[test]
+    fn a_view_without_a_number_joins_the_tabs_once_opened() {
+        let numbered = tabs(&[]);
+        assert_eq!(numbered.len(), LabId::ALL.len(), "every lab has a number");
+        // A view without a number is appended once opened; the keys that
+        // go round the tabs then pass through it.
+        let some: Vec<LabId> = numbered[..3].to_vec();
+        let extra = numbered[5];
+        let mut with_view = some.clone();
+        with_view.push(extra);
+        assert_eq!(step(&with_view, some[2], true), extra);
+        assert_eq!(step(&with_view, extra, true), some[0]);
+        assert_eq!(step(&with_view, some[0], false), extra);
+        assert_eq!(step(&some, extra, true), some[0], "a lab not in the tabs");
     }
 
-    pub fn prev(self) -> LabId {
-        LabId::ALL[(self.index() + LabId::ALL.len() - 1) % LabId::ALL.len()]
+    #[test]
+    fn every_lab_action_has_a_row_in_its_table() {
+        let table = action_table();
+        for (lab, _, action, _) in keys() {
+            if let Action::GotoLab(_) = action {
+                continue;
+            }
+            let general = super::super::action::GENERAL
+                .iter()
+                .any(|i| i.action == action);
+            assert!(
+                general || table.iter().any(|i| i.action == action),
+                "{lab:?}: {action:?} has no name, label or sentence"
+            );
+        }
     }
 }

@@ -6,21 +6,24 @@
 
 pub mod action;
 pub mod comms;
-pub mod counter;
-pub mod gil;
 pub mod keymap;
 pub mod labs;
 pub mod log;
+pub mod metrics;
 pub mod narrate;
 pub mod numbers;
 pub mod perform;
-pub mod pipe;
-pub mod pipeline;
-pub mod pool;
-pub mod queue;
 pub mod startup;
-pub mod sync;
 pub mod view;
+
+// Each lab's UI part: `pub mod gil;`, `pub mod queue;`, ... one per line of
+// the registry.
+macro_rules! app_modules {
+    ($( ($Lab:ident, $m:ident, $($rest:tt)*) ),* $(,)?) => {
+        $( pub mod $m; )*
+    };
+}
+crate::registry::for_each_lab!(app_modules);
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -31,9 +34,10 @@ use crate::metrics::{ProcLoad, Sample, ThreadLoad};
 
 pub use self::action::{Action, EXIT_CODE, Effect};
 pub use self::keymap::{Key, Keymap};
-pub use self::labs::LabId;
+pub use self::labs::{AppLab, LabId};
 use self::log::{EventLog, LogEntry};
 use self::narrate::Line;
+pub use self::startup::Startup;
 use self::view::{CoreHistory, WorkerRow};
 
 /// Settings the user can change while proclab runs.
@@ -72,56 +76,89 @@ pub struct Machine {
     pub cores: usize,
 }
 
-/// All UI state.
-#[derive(Debug, Clone)]
-pub struct App {
-    pub lab: LabId,
-    pub theme: ThemeName,
-    pub keymap: Keymap,
-    pub settings: Settings,
-    pub machine: Machine,
-    /// Every worker, joined ones included, oldest first.
-    pub workers: Vec<WorkerSnapshot>,
-    /// The latest `/proc` reading of each worker pid.
-    pub procs: HashMap<u32, ProcLoad>,
-    /// The latest `/proc` reading of each thread of a multithreaded worker, by tid.
-    pub threads: HashMap<u32, ThreadLoad>,
-    pub cores: CoreHistory,
-    pub selected: Option<WorkerId>,
-    pub log: EventLog,
-    /// The GIL lab's state.
-    pub gil: gil::GilState,
-    /// The help overlay's scroll offset, while it is open.
-    pub help: Option<u16>,
-    /// The queue lab's settings and figures.
-    pub queue: queue::QueueState,
-    /// The pipe lab's settings and figures.
-    pub pipe: pipe::PipeState,
-    /// The pipeline lab's settings and figures.
-    pub pipeline: pipeline::PipelineState,
-    /// Time since start, set by the loop before each event.
-    pub now: Duration,
-    pub quitting: bool,
-    /// Draw the last keys pressed in a corner.
-    pub show_keys: bool,
-    /// The last keys pressed, newest last.
-    pub recent_keys: VecDeque<KeyStroke>,
-    /// A scenario's caption, shown over the dashboard.
-    pub caption: Option<String>,
-    /// The lesson being followed, as its panel shows it.
-    pub lesson: Option<LessonView>,
-    /// Enter was pressed to go on from a lesson step that asks to watch.
-    pub lesson_ack: bool,
-    /// The lessons menu, while it is open: (name, title, summary) of each
-    /// lesson and the selected row.
-    pub lessons_menu: Option<LessonsMenu>,
-    /// The counter lab's state.
-    pub counter: counter::CounterState,
-    /// The sync lab's state.
-    pub sync: sync::SyncState,
-    /// The pool lab's settings and view.
-    pub pool: pool::PoolState,
+macro_rules! app {
+    ($( ($Lab:ident, $m:ident, $Ctl:ident, $State:ident, $($rest:tt)*) ),* $(,)?) => {
+        /// All UI state: the dashboard's, and each lab's own, one field per
+        /// lab of the registry.
+        #[derive(Debug, Clone)]
+        pub struct App {
+            pub lab: LabId,
+            /// Views without a number that were opened, in the order opened:
+            /// they follow the numbered labs in the tab bar.
+            pub opened: Vec<LabId>,
+            pub theme: ThemeName,
+            pub keymap: Keymap,
+            pub settings: Settings,
+            pub machine: Machine,
+            /// Every worker, joined ones included, oldest first.
+            pub workers: Vec<WorkerSnapshot>,
+            /// The latest `/proc` reading of each worker pid.
+            pub procs: HashMap<u32, ProcLoad>,
+            /// The latest `/proc` reading of each thread of a multithreaded worker, by tid.
+            pub threads: HashMap<u32, ThreadLoad>,
+            pub cores: CoreHistory,
+            pub selected: Option<WorkerId>,
+            pub log: EventLog,
+            /// The help overlay's scroll offset, while it is open.
+            pub help: Option<u16>,
+            /// Time since start, set by the loop before each event.
+            pub now: Duration,
+            pub quitting: bool,
+            /// Draw the last keys pressed in a corner.
+            pub show_keys: bool,
+            /// The last keys pressed, newest last.
+            pub recent_keys: VecDeque<KeyStroke>,
+            /// A scenario's caption, shown over the dashboard.
+            pub caption: Option<String>,
+            /// The lesson being followed, as its panel shows it.
+            pub lesson: Option<LessonView>,
+            /// Enter was pressed to go on from a lesson step that asks to watch.
+            pub lesson_ack: bool,
+            /// The lessons there are, for the menu: (name, title, summary).
+            pub catalogue: Vec<(&'static str, String, String)>,
+            /// The lessons menu, while it is open: (name, title, summary) of each
+            /// lesson and the selected row.
+            pub lessons_menu: Option<LessonsMenu>,
+            $(
+                #[doc = concat!("The ", stringify!($m), " lab's state.")]
+                pub $m: self::$m::$State,
+            )*
+        }
+
+        impl App {
+            pub fn new(lab: LabId, settings: Settings, machine: Machine) -> App {
+                App {
+                    lab,
+                    opened: Vec::new(),
+                    theme: ThemeName::Standard,
+                    keymap: Keymap::standard(),
+                    settings,
+                    machine,
+                    workers: Vec::new(),
+                    procs: HashMap::new(),
+                    threads: HashMap::new(),
+                    cores: CoreHistory::default(),
+                    selected: None,
+                    log: EventLog::default(),
+                    help: None,
+                    now: Duration::ZERO,
+                    quitting: false,
+                    show_keys: false,
+                    recent_keys: VecDeque::new(),
+                    caption: None,
+                    lesson: None,
+                    lesson_ack: false,
+                    catalogue: Vec::new(),
+                    lessons_menu: None,
+                    $( $m: Default::default(), )*
+                }
+                .opening(lab)
+            }
+        }
+    };
 }
+
+crate::registry::for_each_lab!(app);
 
 /// A lesson's current step, for its panel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,36 +202,23 @@ pub const KEYS_SHOWN: usize = 4;
 pub const KEY_SHOWN_FOR: Duration = Duration::from_secs(5);
 
 impl App {
-    pub fn new(lab: LabId, settings: Settings, machine: Machine) -> App {
-        App {
-            lab,
-            theme: ThemeName::Standard,
-            keymap: Keymap::standard(),
-            settings,
-            machine,
-            workers: Vec::new(),
-            procs: HashMap::new(),
-            threads: HashMap::new(),
-            cores: CoreHistory::default(),
-            selected: None,
-            log: EventLog::default(),
-            gil: gil::GilState::default(),
-            help: None,
-            queue: queue::QueueState::default(),
-            pipe: pipe::PipeState::default(),
-            pipeline: pipeline::PipelineState::default(),
-            now: Duration::ZERO,
-            quitting: false,
-            show_keys: false,
-            recent_keys: VecDeque::new(),
-            caption: None,
-            lesson: None,
-            lesson_ack: false,
-            lessons_menu: None,
-            counter: counter::CounterState::default(),
-            sync: sync::SyncState::default(),
-            pool: pool::PoolState::default(),
+    /// Shows `lab`; a view without a number joins the tab bar.
+    fn opening(mut self, lab: LabId) -> App {
+        self.show(lab);
+        self
+    }
+
+    /// Shows `lab`; a view without a number joins the tab bar.
+    pub fn show(&mut self, lab: LabId) {
+        self.lab = lab;
+        if lab.tab() == labs::Tab::WhenOpen && !self.opened.contains(&lab) {
+            self.opened.push(lab);
         }
+    }
+
+    /// The tab bar's labs, in order.
+    pub fn tabs(&self) -> Vec<LabId> {
+        labs::tabs(&self.opened)
     }
 
     /// Adds a line to the event log, timestamped now.
@@ -243,17 +267,7 @@ impl App {
         if self.selected_index().is_none() {
             self.selected = self.workers.last().map(|w| w.id);
         }
-        // A pool replaces its workers by itself: follow it to a live one,
-        // so the keys act on the pool as it is.
-        if self.lab == LabId::Pool
-            && self.selected_worker().is_none_or(|w| !w.status.is_alive())
-            && let Some(w) = self
-                .workers
-                .iter()
-                .find(|w| w.role == crate::lab::Role::Pool && w.status.is_alive())
-        {
-            self.selected = Some(w.id);
-        }
+        labs::on_workers(self);
         true
     }
 
@@ -302,16 +316,9 @@ impl App {
             Action::Raise | Action::Exit => alive,
             Action::Join => sel.is_some_and(|w| !matches!(w.status, Status::Joined(_))),
             Action::JoinAll => self.counts().zombies > 0,
-            Action::NextLab | Action::PrevLab => LabId::ALL.len() > 1,
+            Action::NextLab | Action::PrevLab => self.tabs().len() > 1,
             Action::LessonNext => self.lesson.as_ref().is_some_and(|l| l.watch && !l.finished),
-            Action::Counter(a) => counter::applies(self, a),
-            Action::Sync(a) => sync::applies(self, a),
-            Action::Pool(a) => pool::applies(self, a),
-            Action::Queue(a) => a.applies(self),
-            Action::Pipe(a) => a.applies(self),
-            Action::Pipeline(a) => a.applies(self),
-            Action::Gil(a) => gil::applies(self, a),
-            _ => true,
+            other => labs::applies(self, other).unwrap_or(true),
         }
     }
 
@@ -373,11 +380,22 @@ impl App {
                     .is_some_and(|w| w.status == Status::Alive { paused: true });
                 if paused { "resume" } else { "pause" }
             }
-            Action::Sync(a) => sync::action_label(self, a),
-            Action::Gil(a) => gil::action_label(self, a),
-            other => other.label(),
+            other => labs::label(self, other).unwrap_or_else(|| other.label()),
         }
     }
+}
+
+/// Opens every lab with the start-up settings: the lab shown first, so its
+/// workers are numbered from 1, then the others, which set themselves up
+/// (and start what their flags ask for).
+pub fn open(
+    app: &mut App,
+    engine: &mut crate::lab::engine::Engine,
+    start: &Startup,
+) -> Result<(), String> {
+    labs::open(app, engine, start)?;
+    app.on_workers(engine.lab.snapshot());
+    Ok(())
 }
 
 /// The Python target name for a workload.
@@ -394,272 +412,6 @@ pub struct Counts {
     pub paused: usize,
     pub zombies: usize,
     pub joined: usize,
-}
-
-impl Action {
-    /// The names a config file's [keys] table uses, for actions a key can do.
-    pub const NAMES: &'static [&'static str] = &[
-        "spawn",
-        "pause",
-        "terminate",
-        "kill",
-        "join",
-        "join-all",
-        "raise",
-        "exit",
-        "daemon",
-        "workload",
-        "auto-join",
-        "up",
-        "down",
-        "first",
-        "last",
-        "next-lab",
-        "prev-lab",
-        "lab-lifecycle",
-        "lab-counter",
-        "lab-sync",
-        "counter-run",
-        "counter-stop",
-        "counter-mode",
-        "counter-more",
-        "counter-fewer",
-        "counter-slow",
-        "sync-start",
-        "sync-event",
-        "sync-more-permits",
-        "sync-fewer-permits",
-        "sync-more-parties",
-        "sync-fewer-parties",
-        "lab-pool",
-        "pool-run",
-        "pool-method",
-        "pool-chunks",
-        "pool-bigger-chunks",
-        "pool-smaller-chunks",
-        "pool-maxtasks",
-        "pool-cost",
-        "lab-gil",
-        "gil-add",
-        "gil-mode",
-        "gil-workload",
-        "gil-convoy",
-        "gil-interval-down",
-        "gil-interval-up",
-        "gil-race",
-        "gil-cancel-race",
-        "gil-zoom",
-        "gil-view",
-        "lab-queue",
-        "lab-pipe",
-        "lab-pipeline",
-        "queue-add-producer",
-        "queue-stop-producer",
-        "queue-add-consumer",
-        "queue-sentinel",
-        "queue-producers-faster",
-        "queue-producers-slower",
-        "queue-consumers-faster",
-        "queue-consumers-slower",
-        "queue-join",
-        "queue-shutdown",
-        "pipe-start",
-        "pipe-mode",
-        "pipe-faster",
-        "pipe-slower",
-        "pipeline-start",
-        "pipeline-stop",
-        "pipeline-prev-stage",
-        "pipeline-next-stage",
-        "pipeline-faster",
-        "pipeline-slower",
-        "screenshot",
-        "show-keys",
-        "lessons",
-        "choose",
-        "lesson-next",
-        "help",
-        "quit",
-        "close",
-        "scroll-up",
-        "scroll-down",
-    ];
-
-    /// The action a config file names.
-    pub fn from_name(name: &str) -> Option<Action> {
-        Some(match name {
-            "spawn" => Action::Spawn,
-            "pause" => Action::TogglePause,
-            "terminate" => Action::Terminate,
-            "kill" => Action::Kill,
-            "join" => Action::Join,
-            "join-all" => Action::JoinAll,
-            "raise" => Action::Raise,
-            "exit" => Action::Exit,
-            "daemon" => Action::ToggleDaemon,
-            "workload" => Action::ToggleWorkload,
-            "auto-join" => Action::ToggleAutoJoin,
-            "up" => Action::SelectPrev,
-            "down" => Action::SelectNext,
-            "first" => Action::SelectFirst,
-            "last" => Action::SelectLast,
-            "next-lab" => Action::NextLab,
-            "prev-lab" => Action::PrevLab,
-            "screenshot" => Action::Screenshot,
-            "show-keys" => Action::ToggleKeys,
-            "lessons" => Action::Lessons,
-            "choose" => Action::Choose,
-            "lesson-next" => Action::LessonNext,
-            "help" => Action::ToggleHelp,
-            "quit" => Action::Quit,
-            "close" => Action::CloseOverlay,
-            "scroll-up" => Action::ScrollUp,
-            "scroll-down" => Action::ScrollDown,
-            "counter-run" => Action::Counter(counter::CounterAction::Run),
-            "counter-stop" => Action::Counter(counter::CounterAction::Stop),
-            "counter-mode" => Action::Counter(counter::CounterAction::CycleMode),
-            "counter-more" => Action::Counter(counter::CounterAction::MoreWorkers),
-            "counter-fewer" => Action::Counter(counter::CounterAction::FewerWorkers),
-            "counter-slow" => Action::Counter(counter::CounterAction::ToggleSlow),
-            "sync-start" => Action::Sync(sync::SyncAction::Start),
-            "sync-event" => Action::Sync(sync::SyncAction::ToggleEvent),
-            "sync-more-permits" => Action::Sync(sync::SyncAction::MorePermits),
-            "sync-fewer-permits" => Action::Sync(sync::SyncAction::FewerPermits),
-            "sync-more-parties" => Action::Sync(sync::SyncAction::MoreParties),
-            "sync-fewer-parties" => Action::Sync(sync::SyncAction::FewerParties),
-            "pool-run" => Action::Pool(pool::PoolAction::Run),
-            "gil-add" => Action::Gil(gil::GilAction::Add),
-            "gil-mode" => Action::Gil(gil::GilAction::CycleMode),
-            "gil-workload" => Action::Gil(gil::GilAction::ToggleWorkload),
-            "gil-convoy" => Action::Gil(gil::GilAction::ToggleConvoy),
-            "gil-interval-down" => Action::Gil(gil::GilAction::IntervalDown),
-            "gil-interval-up" => Action::Gil(gil::GilAction::IntervalUp),
-            "gil-race" => Action::Gil(gil::GilAction::Race),
-            "gil-cancel-race" => Action::Gil(gil::GilAction::CancelRace),
-            "gil-zoom" => Action::Gil(gil::GilAction::Zoom),
-            "gil-view" => Action::Gil(gil::GilAction::ToggleView),
-            "pool-method" => Action::Pool(pool::PoolAction::NextMethod),
-            "pool-chunks" => Action::Pool(pool::PoolAction::NextChunk),
-            "pool-bigger-chunks" => Action::Pool(pool::PoolAction::BiggerChunks),
-            "pool-smaller-chunks" => Action::Pool(pool::PoolAction::SmallerChunks),
-            "pool-maxtasks" => Action::Pool(pool::PoolAction::NextMaxTasks),
-            "pool-cost" => Action::Pool(pool::PoolAction::ToggleCost),
-            "queue-add-producer" => Action::Queue(queue::QueueAction::AddProducer),
-            "queue-stop-producer" => Action::Queue(queue::QueueAction::StopProducer),
-            "queue-add-consumer" => Action::Queue(queue::QueueAction::AddConsumer),
-            "queue-sentinel" => Action::Queue(queue::QueueAction::Sentinel),
-            "queue-producers-faster" => Action::Queue(queue::QueueAction::ProducersFaster),
-            "queue-producers-slower" => Action::Queue(queue::QueueAction::ProducersSlower),
-            "queue-consumers-faster" => Action::Queue(queue::QueueAction::ConsumersFaster),
-            "queue-consumers-slower" => Action::Queue(queue::QueueAction::ConsumersSlower),
-            "queue-join" => Action::Queue(queue::QueueAction::Join),
-            "queue-shutdown" => Action::Queue(queue::QueueAction::Shutdown),
-            "pipe-start" => Action::Pipe(pipe::PipeAction::Start),
-            "pipe-mode" => Action::Pipe(pipe::PipeAction::ToggleMode),
-            "pipe-faster" => Action::Pipe(pipe::PipeAction::Faster),
-            "pipe-slower" => Action::Pipe(pipe::PipeAction::Slower),
-            "pipeline-start" => Action::Pipeline(pipeline::PipelineAction::Start),
-            "pipeline-stop" => Action::Pipeline(pipeline::PipelineAction::Stop),
-            "pipeline-prev-stage" => Action::Pipeline(pipeline::PipelineAction::StagePrev),
-            "pipeline-next-stage" => Action::Pipeline(pipeline::PipelineAction::StageNext),
-            "pipeline-faster" => Action::Pipeline(pipeline::PipelineAction::StageFaster),
-            "pipeline-slower" => Action::Pipeline(pipeline::PipelineAction::StageSlower),
-            other => {
-                let lab = other.strip_prefix("lab-")?;
-                return LabId::ALL
-                    .iter()
-                    .find(|l| l.name() == lab)
-                    .map(|&l| Action::GotoLab(l));
-            }
-        })
-    }
-
-    /// A word or two for the footer.
-    pub fn label(self) -> &'static str {
-        match self {
-            Action::Spawn => "start",
-            Action::TogglePause => "pause/resume",
-            Action::Terminate => "terminate",
-            Action::Kill => "kill",
-            Action::Join => "join",
-            Action::JoinAll => "join all",
-            Action::Raise => "raise",
-            Action::Exit => "sys.exit",
-            Action::ToggleDaemon => "daemon",
-            Action::ToggleWorkload => "cpu/io",
-            Action::ToggleAutoJoin => "auto-join",
-            Action::SelectPrev => "up",
-            Action::SelectNext => "down",
-            Action::SelectFirst => "first",
-            Action::SelectLast => "last",
-            Action::SelectRow(_) => "select",
-            Action::NextLab => "next lab",
-            Action::PrevLab => "previous lab",
-            Action::GotoLab(_) => "lab",
-            Action::ToggleHelp => "help",
-            Action::CloseOverlay => "close",
-            Action::ScrollUp | Action::ScrollDown => "scroll",
-            Action::Screenshot => "screenshot",
-            Action::ToggleKeys => "show keys",
-            Action::Lessons => "lessons",
-            Action::Choose => "start",
-            Action::LessonNext => "go on",
-            Action::Quit => "quit",
-            Action::Counter(a) => a.label(),
-            Action::Sync(a) => a.label(),
-            Action::Pool(a) => a.label(),
-            Action::Queue(a) => a.label(),
-            Action::Pipe(a) => a.label(),
-            Action::Pipeline(a) => a.label(),
-            Action::Gil(a) => a.label(),
-        }
-    }
-
-    /// A sentence for the help overlay.
-    pub fn describe(self) -> String {
-        match self {
-            Action::Spawn => "start a new worker process (Process.start)".into(),
-            Action::TogglePause => {
-                "pause the selected worker (SIGSTOP) or resume it (SIGCONT)".into()
-            }
-            Action::Terminate => "terminate: SIGTERM, exitcode -15 (SIGCONT too if paused)".into(),
-            Action::Kill => "kill: SIGKILL, exitcode -9".into(),
-            Action::Join => "join: reap an ended worker, or wait for it to end".into(),
-            Action::JoinAll => "join every ended worker (no zombie left)".into(),
-            Action::Raise => "make the worker raise an uncaught exception: exitcode 1".into(),
-            Action::Exit => format!("make the worker call sys.exit({EXIT_CODE})"),
-            Action::ToggleDaemon => "new workers: daemon or not (killed or joined at quit)".into(),
-            Action::ToggleWorkload => "new workers: CPU-bound loop or I/O-bound sleep".into(),
-            Action::ToggleAutoJoin => "join ended workers at once, or keep the zombies".into(),
-            Action::SelectPrev => "select the previous worker".into(),
-            Action::SelectNext => "select the next worker".into(),
-            Action::SelectFirst => "select the first worker".into(),
-            Action::SelectLast => "select the last worker".into(),
-            Action::SelectRow(_) => "select a worker (mouse click)".into(),
-            Action::NextLab => "next lab".into(),
-            Action::PrevLab => "previous lab".into(),
-            Action::GotoLab(lab) => format!("open the {} lab", lab.title()),
-            Action::ToggleHelp => "show or hide this help".into(),
-            Action::CloseOverlay => "close this".into(),
-            Action::ScrollUp => "up".into(),
-            Action::ScrollDown => "down".into(),
-            Action::Screenshot => "save the screen as SVG (colours kept) and as text".into(),
-            Action::ToggleKeys => "show the last keys pressed in a corner, for an audience".into(),
-            Action::Lessons => "the lessons: a concept walked through step by step".into(),
-            Action::Choose => "start the selected lesson".into(),
-            Action::LessonNext => "in a lesson, go on from a step that asks you to watch".into(),
-            Action::Quit => {
-                "quit: terminate every worker, join them all, restore the terminal".into()
-            }
-            Action::Counter(a) => a.describe(),
-            Action::Sync(a) => a.describe(),
-            Action::Pool(a) => a.describe(),
-            Action::Queue(a) => a.describe().into(),
-            Action::Pipe(a) => a.describe().into(),
-            Action::Pipeline(a) => a.describe().into(),
-            Action::Gil(a) => a.describe(),
-        }
-    }
 }
 
 /// Applies an action to the UI state and says what the loop must do.
@@ -716,9 +468,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 app.selected = Some(w.id);
             }
         }
-        Action::NextLab => app.lab = app.lab.next(),
-        Action::PrevLab => app.lab = app.lab.prev(),
-        Action::GotoLab(lab) => app.lab = lab,
+        Action::NextLab => app.lab = labs::step(&app.tabs(), app.lab, true),
+        Action::PrevLab => app.lab = labs::step(&app.tabs(), app.lab, false),
+        Action::GotoLab(lab) => app.show(lab),
         Action::ToggleHelp => {
             app.help = match app.help {
                 Some(_) => None,
@@ -746,9 +498,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Lessons => {
             app.help = None;
             app.lessons_menu = Some(LessonsMenu {
-                lessons: crate::script::lesson::Lesson::all()
-                    .into_iter()
-                    .map(|l| (l.name, l.title, l.summary))
+                lessons: app
+                    .catalogue
+                    .iter()
+                    .map(|(n, t, s)| (n.to_string(), t.clone(), s.clone()))
                     .collect(),
                 selected: 0,
             });
@@ -756,10 +509,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Choose => {
             let chosen = app.lessons_menu.as_ref().and_then(|m| {
                 let name = &m.lessons.get(m.selected)?.0;
-                crate::script::lesson::BUILT_IN
+                app.catalogue
                     .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(n, _)| *n)
+                    .find(|(n, _, _)| n == name)
+                    .map(|(n, _, _)| *n)
             });
             if let Some(name) = chosen {
                 app.lessons_menu = None;
@@ -773,13 +526,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.quitting = true;
             return vec![Effect::Quit];
         }
-        Action::Counter(a) => return counter::update(app, a),
-        Action::Sync(a) => return sync::update(app, a),
-        Action::Pool(a) => return pool::update(app, a),
-        Action::Queue(a) => return queue::update(app, a),
-        Action::Pipe(a) => return pipe::update(app, a),
-        Action::Pipeline(a) => return pipeline::update(app, a),
-        Action::Gil(a) => return gil::update(app, a),
+        lab_action => return labs::update(app, lab_action).unwrap_or_default(),
     }
     Vec::new()
 }

@@ -3,47 +3,23 @@
 //! This is the only place the UI side calls the engine. It needs no
 //! terminal, so the headless runner and tests use it as the TUI does.
 
-use crate::lab::engine::{Engine, EngineEvent};
-use crate::lab::{JoinOutcome, LabEvent, Status};
+use crate::lab::engine::Engine;
+use crate::lab::{JoinOutcome, Lab, LabEvent, Status};
 
 use super::{App, Effect, narrate, target_name};
 
 /// Carries out one effect and logs what happened.
 pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
-    // The labs' own effects need the whole engine.
-    match effect {
-        Effect::Counter(e) => super::counter::perform(app, engine, e),
-        Effect::Sync(e) => super::sync::perform(app, engine, e),
-        Effect::Pool(e) => {
-            super::pool::perform(app, engine, e);
-            app.on_workers(engine.lab.snapshot());
-            return;
-        }
-        Effect::Queue(e) => {
-            super::queue::perform::perform(app, engine, e);
-            app.on_workers(engine.lab.snapshot());
-            return;
-        }
-        Effect::Pipe(e) => {
-            super::pipe::perform::perform(app, engine, e);
-            app.on_workers(engine.lab.snapshot());
-            return;
-        }
-        Effect::Pipeline(e) => {
-            super::pipeline::perform::perform(app, engine, e);
-            app.on_workers(engine.lab.snapshot());
-            return;
-        }
-        _ => {}
+    if !super::labs::perform(app, engine, effect) {
+        worker(app, &mut engine.lab, effect);
     }
-    let lab = &mut engine.lab;
+    app.on_workers(engine.lab.snapshot());
+}
+
+/// Carries out an effect on the workers themselves (start, signal, join),
+/// and logs what happened; a lab's own effects are left to [`perform`].
+pub fn worker(app: &mut App, lab: &mut Lab, effect: Effect) {
     match effect {
-        Effect::Counter(_)
-        | Effect::Sync(_)
-        | Effect::Pool(_)
-        | Effect::Queue(_)
-        | Effect::Pipe(_)
-        | Effect::Pipeline(_) => {}
         Effect::Start(options) => match lab.start_with(options) {
             Ok(id) => {
                 let pid = lab.pid(id).unwrap_or(0);
@@ -131,11 +107,10 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
                 }
             }
         }
-        // The loop itself acts on these: it owns the terminal.
-        Effect::Quit | Effect::Screenshot | Effect::StartLesson(_) => {}
-        Effect::Gil(effect) => super::gil::perform(app, engine, effect),
+        // The loop itself acts on these: it owns the terminal; a lab's
+        // own effects go to the lab.
+        _ => {}
     }
-    app.on_workers(engine.lab.snapshot());
 }
 
 /// A worker that ended and was joined before `poll` saw it end still gets
@@ -150,40 +125,24 @@ fn report_exit_if_new(app: &mut App, id: u32, code: i32) {
     }
 }
 
-/// Takes in what happened since the last look: ended and reaped workers.
-/// Returns whether anything shown changed.
+/// Takes in what happened since the last look: ended and reaped workers,
+/// and each lab's events and figures. Returns whether anything shown
+/// changed.
 pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
     let events = engine.poll();
     let had_events = !events.is_empty();
     for event in events {
-        match event {
-            EngineEvent::Lab(LabEvent::Exited { id, exitcode, .. }) => {
-                app.say(narrate::exited(id, exitcode))
-            }
-            EngineEvent::Lab(LabEvent::Joined { id, exitcode, .. }) => {
-                app.say(narrate::joined(id, exitcode))
-            }
-            EngineEvent::Counter(e) => super::counter::on_event(app, e),
-            EngineEvent::Sync(e) => super::sync::on_event(app, e),
-            EngineEvent::Pool(event) => super::pool::on_event(app, event),
-            EngineEvent::Queue(e) => super::queue::perform::on_event(app, &e),
-            EngineEvent::Pipe(e) => super::pipe::perform::on_event(app, &e),
-            EngineEvent::Pipeline(e) => super::pipeline::perform::on_event(app, &e),
-            EngineEvent::Gil(event) => super::gil::on_event(app, event),
+        match super::labs::on_event(app, event) {
+            Some(LabEvent::Exited { id, exitcode, .. }) => app.say(narrate::exited(id, exitcode)),
+            Some(LabEvent::Joined { id, exitcode, .. }) => app.say(narrate::joined(id, exitcode)),
+            None => {}
         }
     }
     engine.lab.forget_joined(JOINED_KEPT);
-    let labs = super::counter::refresh(app, engine)
-        | super::sync::refresh(app, engine)
-        | (app.lab == super::LabId::Pool && super::pool::refresh(app, engine));
-    let changed = app.on_workers(engine.lab.snapshot()) || had_events || labs;
-    let gil_changed = super::gil::refresh(app, engine);
+    let changed = app.on_workers(engine.lab.snapshot()) || had_events;
     // Every lab's figures are read each tick, shown or not, so its rates
     // are right the moment it is shown.
-    let queue = super::queue::perform::sample(app, engine);
-    let pipe = super::pipe::perform::sample(app, engine);
-    let pipeline = super::pipeline::perform::sample(app, engine);
-    queue || pipe || pipeline || changed || gil_changed
+    super::labs::refresh(app, engine) || changed
 }
 
 /// How many joined workers the table keeps showing.

@@ -137,10 +137,7 @@ impl WorkerRow {
                 Status::Joined(_) => None,
                 _ => proc.map(|p| p.cpu_percent),
             },
-            tasks_done: match snap.role {
-                Role::Counter | Role::Manager => snap.aux,
-                _ => snap.tasks_done,
-            },
+            tasks_done: super::labs::count_shown(snap),
             progress: snap.status.is_alive().then_some(snap.progress),
             daemon: snap.daemon,
             workload: snap.workload,
@@ -149,29 +146,9 @@ impl WorkerRow {
     }
 }
 
-/// What a live worker of a given role is doing, in its role's words
-/// ("blocked on put", "waiting at barrier 3/4"), from its slot's `wait`
-/// field; None to show the kernel's state in words. Each role with wait
-/// states answers here.
+/// What a live worker is doing, in its role's words ("blocked on put",
+/// "waiting at barrier 3/4"), from its slot's `wait` field, as the lab of
+/// its role says; None to show the kernel's state in words.
 fn role_state(snap: &WorkerSnapshot) -> Option<String> {
-    match snap.role {
-        Role::Tasks => None,
-        Role::Counter | Role::Manager => super::counter::narrate::role_state(snap.wait),
-        Role::Sync => super::sync::role_state(snap.wait),
-        Role::Pool => match snap.wait {
-            crate::lab::pool::serve::WAIT_INIT => Some("initializer()".into()),
-            crate::lab::pool::serve::WAIT_IDLE => Some("idle: no task".into()),
-            _ => None,
-        },
-        Role::Producer
-        | Role::Consumer
-        | Role::Ping
-        | Role::Pong
-        | Role::Sender
-        | Role::Receiver
-        | Role::Fetch
-        | Role::Process
-        | Role::Save => super::comms::wait_words(snap),
-        Role::Interpreter => Some(super::gil::interpreter_state(snap)),
-    }
+    super::labs::wait_words(snap)
 }

@@ -123,9 +123,7 @@ fn every_bindable_action_has_a_name() {
         if let Action::SelectRow(_) = b.action {
             continue;
         }
-        let named = Action::NAMES
-            .iter()
-            .any(|n| Action::from_name(n) == Some(b.action));
+        let named = Action::names().any(|n| Action::from_name(n) == Some(b.action));
         assert!(named, "{:?} has no name for the config file", b.action);
     }
 }

@@ -11,104 +11,12 @@
 //! lab is lifecycle          the lab on screen
 //! ```
 
+use crate::app::metrics::{self, Most};
 use crate::app::view::StateKind;
 use crate::app::{App, LabId};
 use crate::lab::Status;
 
-/// Numbers a condition can compare, and what each counts.
-pub const METRICS: &[(&str, &str)] = &[
-    ("workers", "workers alive"),
-    ("alive", "workers alive"),
-    ("paused", "workers paused"),
-    ("zombies", "workers ended and not joined"),
-    ("joined", "workers joined"),
-    ("started", "workers started in all"),
-    ("queue-depth", "items in the queue"),
-    ("queue-put", "items put in all"),
-    ("queue-done", "items got and done"),
-    ("queue-lost", "items lost with a killed consumer"),
-    ("producers", "producers alive"),
-    ("consumers", "consumers alive"),
-    ("blocked-put", "producers blocked on a full queue"),
-    ("waiting-get", "consumers waiting on an empty queue"),
-    (
-        "pipe-messages",
-        "messages (or round trips) through the pipe",
-    ),
-    ("pipeline-saved", "items the last stage has saved"),
-    ("counter-runs", "counter runs finished"),
-    (
-        "counter-mode",
-        "the next run's mode: 0 racy, 1 locked, 2 atomic, 3 manager",
-    ),
-    ("counter-lost", "updates lost by the last counter run"),
-    ("counter-value", "the counter at the end of the last run"),
-    (
-        "lock-abandoned",
-        "1 if the lock was abandoned since the last run",
-    ),
-    ("sem-held", "semaphore permits held"),
-    ("sem-most", "most workers ever inside the semaphore"),
-    ("barrier-arrived", "workers waiting at the barrier"),
-    ("barrier-rounds", "times the barrier released its parties"),
-    ("event-set", "1 if the event is set"),
-    (
-        "gil-mode",
-        "the GIL lab's mode: 0 processes, 1 threads + GIL, 2 free threads",
-    ),
-    ("races", "GIL races run to their end"),
-    ("race-runs", "runs of the current race finished"),
-    ("pool-runs", "pool runs finished"),
-    ("pool-lost", "items lost in the last pool run"),
-];
-
-/// The value of a metric now; None if the name is unknown.
-pub fn metric(app: &App, name: &str) -> Option<f64> {
-    let c = app.counts();
-    Some(match name {
-        "workers" | "alive" => c.alive as f64,
-        "paused" => c.paused as f64,
-        "zombies" => c.zombies as f64,
-        "joined" => c.joined as f64,
-        "started" => app.workers.len() as f64,
-        "queue-depth" | "queue-put" | "queue-done" | "queue-lost" | "producers" | "consumers"
-        | "blocked-put" | "waiting-get" => {
-            let q = app.queue.view(&app.workers);
-            (match name {
-                "queue-depth" => q.depth,
-                "queue-put" => q.put_total,
-                "queue-done" => q.done_total,
-                "queue-lost" => q.lost,
-                "producers" => q.producers as u64,
-                "consumers" => q.consumers as u64,
-                "blocked-put" => q.blocked_put as u64,
-                _ => q.waiting_get as u64,
-            }) as f64
-        }
-        "pipe-messages" => app.pipe.view(&app.workers).count as f64,
-        "pipeline-saved" => app.pipeline.view(&app.workers).stages[2].done as f64,
-        "counter-runs" => app.counter.last.as_ref().map_or(0, |r| r.number) as f64,
-        "counter-mode" => f64::from(app.counter.settings.mode as u8),
-        "counter-lost" => app.counter.last.as_ref().map_or(0, |r| r.lost) as f64,
-        "counter-value" => app.counter.last.as_ref().map_or(0, |r| r.value) as f64,
-        "lock-abandoned" => f64::from(u8::from(app.counter.abandoned.is_some())),
-        "sem-held" => f64::from(app.sync.view.held),
-        "sem-most" => f64::from(app.sync.view.most_inside),
-        "barrier-arrived" => f64::from(app.sync.view.arrived),
-        "barrier-rounds" => f64::from(app.sync.view.rounds),
-        "event-set" => f64::from(u8::from(app.sync.view.event_set)),
-        "gil-mode" => match app.gil.mode {
-            crate::lab::gil::Mode::Processes => 0.0,
-            crate::lab::gil::Mode::Threads => 1.0,
-            crate::lab::gil::Mode::FreeThreads => 2.0,
-        },
-        "races" => f64::from(app.gil.races_done),
-        "race-runs" => app.gil.race.as_ref().map_or(0, |r| r.done()) as f64,
-        "pool-runs" => app.pool.view.history.len() as f64,
-        "pool-lost" => app.pool.view.history.last().map_or(0, |r| r.lost_items) as f64,
-        _ => return None,
-    })
-}
+pub use crate::app::metrics::metric;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -234,18 +142,6 @@ fn worker_words(w: WorkerRef) -> String {
     }
 }
 
-/// The name of choice `value` of a metric that numbers its choices.
-fn choice(name: &str, value: f64) -> Option<&'static str> {
-    let choices: &[&str] = match name {
-        "counter-mode" => &["racy", "locked", "atomic", "manager"],
-        "gil-mode" => &["processes", "threads + GIL", "free threads"],
-        _ => return None,
-    };
-    (value >= 0.0 && value.fract() == 0.0)
-        .then(|| choices.get(value as usize).copied())
-        .flatten()
-}
-
 impl Condition {
     /// The condition in words, for a student to read: "the next run's
     /// mode is locked", "workers alive ≥ 2".
@@ -253,19 +149,11 @@ impl Condition {
         let number = |v: f64| format!("{v}");
         match self {
             Condition::Metric { name, op, value } => {
-                match (name.as_str(), op, choice(name, *value)) {
-                    ("counter-mode", Op::Eq, Some(c)) => format!("the next run's mode is {c}"),
-                    ("gil-mode", Op::Eq, Some(c)) => format!("the mode is {c}"),
-                    ("event-set", Op::Eq, _) if *value == 1.0 => "the event is set".into(),
-                    ("event-set", Op::Eq, _) if *value == 0.0 => "the event is clear".into(),
-                    ("lock-abandoned", Op::Eq, _) if *value == 1.0 => {
-                        "the lock was abandoned".into()
-                    }
-                    _ => {
-                        let what = METRICS
-                            .iter()
-                            .find(|(n, _)| n == name)
-                            .map_or(name.as_str(), |(_, d)| d);
+                let m = metrics::find(name);
+                match m.and_then(|m| m.phrase(*value)).filter(|_| *op == Op::Eq) {
+                    Some(phrase) => phrase.into(),
+                    None => {
+                        let what = m.map_or(name.as_str(), |m| m.what);
                         format!("{what} {} {}", op.symbol(), number(*value))
                     }
                 }
@@ -293,7 +181,7 @@ impl Condition {
     /// Reads a condition; the error says what was expected.
     pub fn parse(text: &str) -> Result<Condition, String> {
         let words: Vec<&str> = text.split_whitespace().collect();
-        let metric_names: Vec<&str> = METRICS.iter().map(|(n, _)| *n).collect();
+        let metric_names: Vec<&str> = metrics::all().map(|m| m.name).collect();
         match words.as_slice() {
             ["log", "contains", ..] => {
                 let rest = text.trim_start()["log".len()..].trim_start()["contains".len()..].trim();
@@ -303,14 +191,10 @@ impl Condition {
                     .ok_or("log contains takes a quoted text: log contains \"p1.join()\"")?;
                 Ok(Condition::LogContains(quoted.to_string()))
             }
-            ["lab", "is", name] => LabId::ALL
-                .iter()
-                .find(|l| l.name() == *name)
-                .map(|&l| Condition::LabIs(l))
-                .ok_or_else(|| {
-                    let names: Vec<&str> = LabId::ALL.iter().map(|l| l.name()).collect();
-                    format!("no lab {name:?}; labs are {}", names.join(", "))
-                }),
+            ["lab", "is", name] => LabId::from_name(name).map(Condition::LabIs).ok_or_else(|| {
+                let names: Vec<&str> = LabId::ALL.iter().map(|l| l.name()).collect();
+                format!("no lab {name:?}; labs are {}", names.join(", "))
+            }),
             ["worker", which, rest @ ..] => {
                 let worker = match *which {
                     "selected" => WorkerRef::Selected,
@@ -363,34 +247,16 @@ impl Condition {
             return None;
         };
         let needs = op.needs_at_least(*value);
-        let workers = [
-            "workers",
-            "alive",
-            "paused",
-            "zombies",
-            "producers",
-            "consumers",
-            "blocked-put",
-            "waiting-get",
-            "sem-held",
-            "sem-most",
-            "barrier-arrived",
-        ];
-        let most = match name.as_str() {
-            "counter-mode" => Some(3.0),
-            "gil-mode" => Some(2.0),
-            "event-set" | "lock-abandoned" => Some(1.0),
-            _ => None,
-        };
-        if workers.contains(&name.as_str()) && needs > max_workers as f64 {
+        let m = metrics::find(name)?;
+        if m.most == Most::Workers && needs > max_workers as f64 {
             Some(format!(
                 "{name} can never reach {value}: at most {max_workers} workers run at once (--max-workers)"
             ))
-        } else if name == "queue-depth" && needs > capacity as f64 {
+        } else if m.most == Most::Capacity && needs > capacity as f64 {
             Some(format!(
                 "the queue holds at most {capacity} items (--capacity {capacity})"
             ))
-        } else if let Some(most) = most.filter(|&m| needs > m) {
+        } else if let Some(most) = m.largest_choice().filter(|&most| needs > most) {
             Some(format!("{name} is at most {most}"))
         } else if *value < 0.0 && matches!(op, Op::Eq | Op::Le | Op::Lt) {
             Some("a count is never negative".into())
@@ -455,7 +321,7 @@ mod tests {
             "the selected worker is paused (T)"
         );
         assert_eq!(says("worker 1 exitcode == -9"), "worker 1's exitcode = -9");
-        for (name, _) in METRICS.iter().filter(|(n, _)| n.contains('-')) {
+        for name in metrics::all().map(|m| m.name).filter(|n| n.contains('-')) {
             let d = says(&format!("{name} >= 1"));
             assert!(!d.contains(name), "{name} in words: {d}");
         }

@@ -173,6 +173,15 @@ impl Lesson {
     }
 }
 
+/// The built-in lessons as the lessons menu lists them: (name, title,
+/// summary).
+pub fn catalogue() -> Vec<(&'static str, String, String)> {
+    BUILT_IN
+        .iter()
+        .filter_map(|&(n, _)| Lesson::find(n).ok().map(|l| (n, l.title, l.summary)))
+        .collect()
+}
+
 /// Follows a student through a lesson: shows the current step, and moves
 /// on when its check holds. On autoplay (headless, for CI and for
 /// recordings) it also presses each step's keys after a moment to read it,

@@ -11,10 +11,10 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::terminal::TerminalGuard;
 use super::{Ending, Session};
-use crate::app::{App, Keymap, LabId, Machine, Settings, perform};
+use crate::app::{App, Keymap, Machine, Settings};
 use crate::cli::Cli;
 use crate::lab::engine::Engine;
-use crate::lab::{Lab, LabConfig, Role, SHUTDOWN_GRACE, ShutdownReport, StartOptions};
+use crate::lab::{Lab, LabConfig, SHUTDOWN_GRACE, ShutdownReport};
 use crate::record::{Recorder, TeeWriter};
 use crate::script::driver::Driver;
 use crate::script::lesson::Tutor;
@@ -79,13 +79,7 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
         None => None,
     };
 
-    let start = StartOptions {
-        role: Role::Tasks,
-        workload: cli.workload,
-        tasks: cli.tasks,
-        task_ms: cli.task_ms,
-        daemon: cli.daemon,
-    };
+    let start = cli.start_options();
     let config = LabConfig {
         max_workers: cli.max_workers as usize,
         auto_join: cli.auto_join,
@@ -100,7 +94,9 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
         max_workers: cli.max_workers as usize,
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let startup = cli.startup(cores);
     let mut app = App::new(cli.lab, settings, Machine { cores });
+    app.catalogue = crate::script::lesson::catalogue();
     app.theme = cli.theme;
     app.show_keys = cli.show_keys;
     app.keymap = setup.keymap;
@@ -109,21 +105,7 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
     super::spawn_signals(tx.clone()).context("cannot watch for signals")?;
     let sampler = super::spawn_sampler(tx.clone(), Duration::from_millis(cli.sample_ms))
         .context("cannot start the sampler")?;
-    app.gil = crate::app::gil::configured(cli);
-    for effect in crate::app::startup::effects(cli, &mut app) {
-        perform::perform(&mut app, &mut engine, effect);
-    }
-    let gil_workers = if cli.lab == LabId::Gil {
-        cli.workers.unwrap_or(2)
-    } else {
-        0
-    };
-    crate::app::gil::startup(&mut app, &mut engine, gil_workers);
-    crate::app::queue::perform::open(&mut app, &mut engine, &cli.comms.opening(cli.lab))
-        .context("cannot set up the queue")?;
-    crate::app::pipe::perform::open(&mut app, &mut engine, cli.lab);
-    crate::app::pipeline::perform::open(&mut app, &mut engine, cli.lab);
-    app.on_workers(engine.lab.snapshot());
+    crate::app::open(&mut app, &mut engine, &startup).map_err(anyhow::Error::msg)?;
 
     let mut session = Session::new(
         &mut app,

@@ -5,7 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::app::{App, LabId};
+use crate::app::App;
+use crate::app::labs::Tab;
 
 use super::theme::Theme;
 
@@ -23,17 +24,26 @@ impl Widget for &Header<'_> {
         // the other labs by their number only.
         let tabs = |compact: bool| {
             let mut spans = vec![Span::styled(" proclab ", self.theme.brand), Span::raw(" ")];
-            for (i, &lab) in LabId::ALL.iter().enumerate() {
+            for (i, lab) in app.tabs().into_iter().enumerate() {
+                // A view without a number shows its title alone.
+                let number = match lab.tab() {
+                    Tab::Numbered => format!("{} ", i + 1),
+                    Tab::WhenOpen => String::new(),
+                };
                 if lab == app.lab {
                     spans.push(Span::styled(
-                        format!(" {} {} ", i + 1, lab.title()),
+                        format!(" {number}{} ", lab.title()),
                         self.theme.tab_active,
                     ));
                 } else if compact {
-                    spans.push(Span::styled(format!(" {}", i + 1), self.theme.dim));
+                    let short = match lab.tab() {
+                        Tab::Numbered => format!(" {}", i + 1),
+                        Tab::WhenOpen => format!(" {}", lab.short()),
+                    };
+                    spans.push(Span::styled(short, self.theme.dim));
                 } else {
                     spans.push(Span::styled(
-                        format!(" {} {} ", i + 1, lab.title()),
+                        format!(" {number}{} ", lab.title()),
                         self.theme.dim,
                     ));
                 }
@@ -57,30 +67,5 @@ impl Widget for &Header<'_> {
 
 /// The current lab's settings, on the right of the header.
 fn status(app: &App) -> String {
-    match app.lab {
-        LabId::Lifecycle => {
-            let s = app.settings;
-            format!(
-                "{} · {} · {} ",
-                app.target(),
-                if s.start.daemon {
-                    "daemon"
-                } else {
-                    "not daemon"
-                },
-                if s.auto_join {
-                    "auto-join"
-                } else {
-                    "zombies kept"
-                },
-            )
-        }
-        LabId::Counter => crate::app::counter::header_status(app),
-        LabId::Sync => crate::app::sync::header_status(app),
-        LabId::Pool => super::pool::status(app),
-        LabId::Queue => crate::app::queue::header(app),
-        LabId::Pipe => crate::app::pipe::header(app),
-        LabId::Pipeline => crate::app::pipeline::header(app),
-        LabId::Gil => super::gil::header_status(app),
-    }
+    crate::app::labs::header(app)
 }

@@ -7,23 +7,24 @@
 pub mod bar;
 pub mod big_number;
 pub mod cores;
-pub mod counter;
 pub mod footer;
-pub mod gil;
 pub mod header;
 pub mod help;
 pub mod keys;
+pub mod labs;
 pub mod lesson;
-pub mod lifecycle;
 pub mod log;
-pub mod pipe;
-pub mod pipeline;
-pub mod pool;
-pub mod queue;
-
-pub mod sync;
 pub mod theme;
 pub mod workers;
+
+// Each lab's panel: `pub mod gil;`, `pub mod queue;`, ... one per line of
+// the registry.
+macro_rules! ui_modules {
+    ($( ($Lab:ident, $m:ident, $($rest:tt)*) ),* $(,)?) => {
+        $( pub mod $m; )*
+    };
+}
+crate::registry::for_each_lab!(ui_modules);
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -32,7 +33,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use crate::app::{Action, App, LabId};
+use crate::app::{Action, App};
 
 use self::theme::Theme;
 
@@ -54,31 +55,6 @@ pub struct AppLayout {
     /// The lesson panel, while a lesson runs (taken from the log's place).
     pub lesson: Option<Rect>,
     pub footer: Rect,
-}
-
-/// Height the current lab's panel wants in the stacked layout, out of a
-/// body of `body` rows.
-fn focus_height(lab: LabId, body: u16) -> u16 {
-    match lab {
-        LabId::Lifecycle => 3,
-        LabId::Counter => counter::SHORT_HEIGHT,
-        LabId::Sync => sync::SHORT_HEIGHT,
-        LabId::Pool => pool::panel_height(body),
-        LabId::Queue => queue::NARROW_HEIGHT,
-        LabId::Pipe => pipe::NARROW_HEIGHT,
-        LabId::Pipeline => pipeline::NARROW_HEIGHT,
-        LabId::Gil => gil::focus_height(body),
-    }
-}
-
-/// Whether the lab's panel goes beside the tables when the terminal is
-/// wide; otherwise it spans the width below them.
-fn focus_beside(lab: LabId) -> bool {
-    match lab {
-        LabId::Lifecycle | LabId::Counter | LabId::Sync => true,
-        LabId::Queue | LabId::Pipe | LabId::Pipeline => false,
-        LabId::Pool | LabId::Gil => false,
-    }
 }
 
 /// Rows the worker table keeps while a lesson runs: its frame, its header
@@ -111,7 +87,9 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
     ])
     .areas(area);
 
-    let (cores, table, focus, mut log) = if is_wide(area) && focus_beside(app.lab) {
+    let (cores, table, focus, mut log) = if is_wide(area)
+        && labs::place(app.lab) == labs::Place::Beside
+    {
         let [top, log] = Layout::vertical([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
         let [left, focus] =
             Layout::horizontal([Constraint::Fill(1), Constraint::Length(44)]).areas(top);
@@ -119,7 +97,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
             Layout::vertical([Constraint::Length(cores_height), Constraint::Fill(1)]).areas(left);
         (cores, table, focus, log)
     } else {
-        let focus_rows = focus_height(app.lab, body.height);
+        let focus_rows = labs::height(app.lab, body.height);
         let mut rows = [
             Constraint::Length(cores_height),
             Constraint::Fill(3),
@@ -133,7 +111,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
             let lesson_rows = lesson::height(view, body.width);
             rows[3] = Constraint::Length(lesson_rows);
             if body.height < cores_height + focus_rows + lesson_rows + TABLE_MIN_ROWS {
-                if app.lab == LabId::Gil {
+                if labs::yields(app.lab) == labs::Yields::Table {
                     rows[1] = Constraint::Length(0);
                     rows[2] = Constraint::Fill(1);
                 } else {
@@ -179,7 +157,8 @@ pub fn render(app: &App, layout: &AppLayout, frame: &mut Frame) {
 /// first key in the footer; None for the lifecycle lab's own words.
 fn start_hint(app: &App) -> Option<(String, String)> {
     let first = app.keymap.footer(app.lab, None).into_iter().next()?;
-    (first.action != Action::Spawn).then(|| (first.key.to_string(), first.action.describe()))
+    (first.action != Action::Spawn)
+        .then(|| (first.key.to_string(), first.action.describe().to_string()))
 }
 
 /// Draws the whole screen into a buffer.
@@ -211,7 +190,7 @@ pub fn render_buffer(app: &App, layout: &AppLayout, buf: &mut Buffer) {
         }
         .render(layout.table, buf);
     }
-    render_focus(
+    labs::render(
         app,
         selected.and_then(|i| rows.get(i)),
         layout.focus,
@@ -263,53 +242,6 @@ pub fn render_buffer(app: &App, layout: &AppLayout, buf: &mut Buffer) {
         .render(layout.area, buf);
     }
     keys.render(layout.area, buf);
-}
-
-fn render_focus(
-    app: &App,
-    selected: Option<&crate::app::view::WorkerRow>,
-    area: Rect,
-    theme: &Theme,
-    buf: &mut Buffer,
-) {
-    match app.lab {
-        LabId::Lifecycle => lifecycle::LifecycleDiagram {
-            worker: selected,
-            theme,
-        }
-        .render(area, buf),
-        LabId::Counter => counter::CounterPanel {
-            state: &app.counter,
-            theme,
-        }
-        .render(area, buf),
-        LabId::Sync => sync::SyncPanel {
-            state: &app.sync,
-            theme,
-        }
-        .render(area, buf),
-        LabId::Pool => pool::PoolPanel {
-            state: &app.pool,
-            theme,
-        }
-        .render(area, buf),
-        LabId::Queue => queue::QueuePanel {
-            view: &app.queue.view(&app.workers),
-            theme,
-        }
-        .render(area, buf),
-        LabId::Pipe => pipe::PipePanel {
-            view: &app.pipe.view(&app.workers),
-            theme,
-        }
-        .render(area, buf),
-        LabId::Pipeline => pipeline::PipelinePanel {
-            view: &app.pipeline.view(&app.workers),
-            theme,
-        }
-        .render(area, buf),
-        LabId::Gil => gil::GilPanel { app, theme }.render(area, buf),
-    }
 }
 
 fn render_too_small(area: Rect, theme: &Theme, buf: &mut Buffer) {

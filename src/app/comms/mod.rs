@@ -4,8 +4,6 @@
 //! fresh start replaces. Each lab's own part is in `app::queue`,
 //! `app::pipe` and `app::pipeline`.
 
-pub mod options;
-
 use std::collections::VecDeque;
 use std::time::Duration;
 

@@ -4,13 +4,17 @@
 
 pub mod narrate;
 
+use crate::app::keymap::Key;
+use crate::app::labs::{ActionInfo, AppLab};
+use crate::app::metrics::Metric;
+use crate::app::narrate::Line;
+use crate::app::{Action, App, Effect, LabId, Startup};
 use crate::lab::counter::{
-    Abandoned, CounterEvent, CounterMode, CounterView, DEFAULT_INCREMENTS, RunResult, RunSpec,
+    Abandoned, CounterEvent, CounterLab, CounterMode, CounterView, DEFAULT_INCREMENTS, RunResult,
+    RunSpec,
 };
 use crate::lab::engine::Engine;
-
-use crate::app::narrate::Line;
-use crate::app::{App, Effect};
+use crate::lab::{Lab, WorkerSnapshot};
 
 /// What the next run does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,27 +88,177 @@ pub enum CounterEffect {
     Stop,
 }
 
-impl CounterAction {
-    pub fn label(self) -> &'static str {
-        match self {
-            CounterAction::Run => "run",
-            CounterAction::Stop => "stop",
-            CounterAction::CycleMode => "mode",
-            CounterAction::MoreWorkers => "more workers",
-            CounterAction::FewerWorkers => "fewer workers",
-            CounterAction::ToggleSlow => "slow-mo",
+/// What the command line opens the lab with; `--workers` sets the run's
+/// workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CounterOpening {
+    pub mode: CounterMode,
+    pub increments: u64,
+    pub slow: bool,
+}
+
+impl Default for CounterOpening {
+    fn default() -> Self {
+        let d = CounterSettings::default();
+        CounterOpening {
+            mode: d.mode,
+            increments: d.increments,
+            slow: d.slow,
         }
     }
+}
 
-    pub fn describe(self) -> String {
-        match self {
-            CounterAction::Run => "run: N workers add 1 to one counter K times each".into(),
-            CounterAction::Stop => "stop the run: terminate its workers".into(),
-            CounterAction::CycleMode => "the next run's mode: racy, locked, atomic, manager".into(),
-            CounterAction::MoreWorkers => "one more worker in the next run".into(),
-            CounterAction::FewerWorkers => "one worker fewer in the next run".into(),
-            CounterAction::ToggleSlow => "slow motion: each increment slow enough to follow".into(),
+impl AppLab for CounterState {
+    type Action = CounterAction;
+    type Effect = CounterEffect;
+    type Controller = CounterLab;
+    type Opening = CounterOpening;
+
+    const ABOUT: &'static str =
+        "A counter shared by every worker: racy, locked, atomic, or behind a manager";
+    const ACTIONS: &'static [ActionInfo<CounterAction>] = &[
+        ActionInfo::new(
+            CounterAction::Run,
+            "counter-run",
+            "run",
+            "run: N workers add 1 to one counter K times each",
+        ),
+        ActionInfo::new(
+            CounterAction::Stop,
+            "counter-stop",
+            "stop",
+            "stop the run: terminate its workers",
+        ),
+        ActionInfo::new(
+            CounterAction::CycleMode,
+            "counter-mode",
+            "mode",
+            "the next run's mode: racy, locked, atomic, manager",
+        ),
+        ActionInfo::new(
+            CounterAction::MoreWorkers,
+            "counter-more",
+            "more workers",
+            "one more worker in the next run",
+        ),
+        ActionInfo::new(
+            CounterAction::FewerWorkers,
+            "counter-fewer",
+            "fewer workers",
+            "one worker fewer in the next run",
+        ),
+        ActionInfo::new(
+            CounterAction::ToggleSlow,
+            "counter-slow",
+            "slow-mo",
+            "slow motion: each increment slow enough to follow",
+        ),
+    ];
+    const METRICS: &'static [Metric] = &[
+        Metric::count("counter-runs", "counter runs finished", |a| {
+            a.counter.last.as_ref().map_or(0, |r| r.number) as f64
+        }),
+        Metric::choice(
+            "counter-mode",
+            "the next run's mode: 0 racy, 1 locked, 2 atomic, 3 manager",
+            |a| f64::from(a.counter.settings.mode as u8),
+            &[
+                "the next run's mode is racy",
+                "the next run's mode is locked",
+                "the next run's mode is atomic",
+                "the next run's mode is manager",
+            ],
+        ),
+        Metric::count("counter-lost", "updates lost by the last counter run", |a| {
+            a.counter.last.as_ref().map_or(0, |r| r.lost) as f64
+        }),
+        Metric::count(
+            "counter-value",
+            "the counter at the end of the last run",
+            |a| a.counter.last.as_ref().map_or(0, |r| r.value) as f64,
+        ),
+        Metric::choice(
+            "lock-abandoned",
+            "1 if the lock was abandoned since the last run",
+            |a| f64::from(u8::from(a.counter.abandoned.is_some())),
+            &["", "the lock was abandoned"],
+        ),
+    ];
+
+    fn keys() -> Vec<(Key, Action, bool)> {
+        let c = Action::Counter;
+        vec![
+            (Key::char('r'), c(CounterAction::Run), true),
+            (Key::char('x'), c(CounterAction::Stop), true),
+            (Key::char('c'), c(CounterAction::CycleMode), true),
+            (Key::char('m'), c(CounterAction::ToggleSlow), true),
+            (Key::char('t'), Action::Terminate, true),
+            (Key::char('p'), Action::TogglePause, true),
+            (Key::char('k'), Action::Kill, true),
+            (Key::char('+'), c(CounterAction::MoreWorkers), false),
+            (Key::char('='), c(CounterAction::MoreWorkers), false),
+            (Key::char('-'), c(CounterAction::FewerWorkers), false),
+        ]
+    }
+
+    /// Takes the next run's settings; opened on this lab, runs `--workers`
+    /// workers (2 unless told; `--workers 0` opens it without a run, and
+    /// `r` then runs the default number).
+    fn open(
+        app: &mut App,
+        engine: &mut Engine,
+        start: &Startup,
+        opening: &CounterOpening,
+    ) -> Result<(), String> {
+        let workers = start.workers.unwrap_or(2);
+        app.counter.settings = CounterSettings {
+            mode: opening.mode,
+            workers: if workers == 0 {
+                CounterSettings::default().workers
+            } else {
+                workers
+            },
+            increments: opening.increments,
+            slow: opening.slow,
+        };
+        if start.lab == LabId::Counter && workers > 0 {
+            let run = Effect::Counter(CounterEffect::Run(app.counter.settings.spec()));
+            crate::app::perform::perform(app, engine, run);
         }
+        Ok(())
+    }
+
+    fn applies(app: &App, action: CounterAction) -> bool {
+        applies(app, action)
+    }
+
+    fn update(app: &mut App, action: CounterAction) -> Vec<Effect> {
+        update(app, action)
+    }
+
+    fn perform(app: &mut App, lab: &mut Lab, counter: &mut CounterLab, effect: CounterEffect) {
+        perform(app, lab, counter, effect)
+    }
+
+    fn on_event(app: &mut App, event: CounterEvent) {
+        on_event(app, event)
+    }
+
+    fn refresh(app: &mut App, _lab: &Lab, counter: &CounterLab) -> bool {
+        refresh(app, counter)
+    }
+
+    fn header(app: &App) -> String {
+        header_status(app)
+    }
+
+    fn wait_words(snap: &WorkerSnapshot) -> Option<String> {
+        narrate::role_state(snap.wait)
+    }
+
+    /// Increments made; for the manager, requests served.
+    fn count_shown(snap: &WorkerSnapshot) -> u64 {
+        snap.aux
     }
 }
 
@@ -163,9 +317,9 @@ pub fn update(app: &mut App, action: CounterAction) -> Vec<Effect> {
     Vec::new()
 }
 
-pub fn perform(app: &mut App, engine: &mut Engine, effect: CounterEffect) {
+pub fn perform(app: &mut App, lab: &mut Lab, counter: &mut CounterLab, effect: CounterEffect) {
     match effect {
-        CounterEffect::Run(spec) => match engine.counter.start_run(&mut engine.lab, spec) {
+        CounterEffect::Run(spec) => match counter.start_run(lab, spec) {
             Ok(started) => {
                 app.counter.abandoned = None;
                 if let Some(a) = started.repaired {
@@ -185,7 +339,7 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: CounterEffect) {
             }),
         },
         CounterEffect::Stop => {
-            let ids = engine.counter.stop_run(&mut engine.lab);
+            let ids = counter.stop_run(lab);
             app.say(narrate::stopped(&ids));
         }
     }
@@ -217,8 +371,8 @@ pub fn on_event(app: &mut App, event: CounterEvent) {
 }
 
 /// Takes the controller's latest view; returns whether it changed.
-pub fn refresh(app: &mut App, engine: &Engine) -> bool {
-    let view = engine.counter.view();
+pub fn refresh(app: &mut App, counter: &CounterLab) -> bool {
+    let view = counter.view();
     if *view == app.counter.view {
         return false;
     }

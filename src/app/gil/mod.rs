@@ -10,13 +10,17 @@ pub mod perform;
 pub mod race;
 pub mod timeline;
 
-use crate::lab::gil::{self, GilSnapshot, Mode};
-use crate::lab::{Status, WorkerSnapshot, Workload};
+use crate::app::labs::{ActionInfo, AppLab};
+use crate::app::metrics::Metric;
+use crate::app::{Key, LabId, Startup};
+use crate::lab::engine::Engine;
+use crate::lab::gil::{self, GilEvent, GilLab, GilSnapshot, Mode};
+use crate::lab::{Lab, Status, WorkerSnapshot, Workload};
 
 use self::convoy::ConvoyMeter;
 use self::race::{RaceStatus, RaceView};
 use self::timeline::{Lane, ThreadLanes};
-use super::{Action, App, Effect};
+use crate::app::{Action, App, Effect};
 
 pub use self::perform::{on_event, perform, refresh, startup};
 
@@ -186,51 +190,190 @@ impl GilState {
     }
 }
 
-/// The lab's state as the command line sets it up.
-pub fn configured(cli: &crate::cli::Cli) -> GilState {
-    GilState {
-        mode: cli.mode,
-        interval_us: cli.switch_interval_us,
-        workload: cli.workload,
-        task_ms: cli.task_ms,
-        race_tasks: cli.race_tasks,
-        race_workers: cli.race_workers.map(|n| n as usize),
-        ..GilState::default()
+/// What the command line opens the lab with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GilOpening {
+    pub mode: Mode,
+    pub interval_us: u32,
+    /// Tasks in the race's job; 2 x cores when None.
+    pub race_tasks: Option<u64>,
+    /// Most workers in a race run; 2 x cores when None.
+    pub race_workers: Option<usize>,
+}
+
+impl Default for GilOpening {
+    fn default() -> Self {
+        GilOpening {
+            mode: Mode::Processes,
+            interval_us: gil::DEFAULT_INTERVAL_US,
+            race_tasks: None,
+            race_workers: None,
+        }
     }
 }
 
-impl GilAction {
-    /// A word or two for the footer.
-    pub fn label(self) -> &'static str {
-        match self {
-            GilAction::Add => "add worker",
-            GilAction::CycleMode => "mode",
-            GilAction::ToggleWorkload => "cpu/io",
-            GilAction::ToggleConvoy => "I/O thread",
-            GilAction::IntervalDown => "interval -",
-            GilAction::IntervalUp => "interval +",
-            GilAction::Race => "race",
-            GilAction::CancelRace => "cancel race",
-            GilAction::Zoom => "zoom",
-            GilAction::ToggleView => "timeline/race",
-        }
+impl AppLab for GilState {
+    type Action = GilAction;
+    type Effect = GilEffect;
+    type Controller = GilLab;
+    type Opening = GilOpening;
+
+    const ABOUT: &'static str =
+        "Threads under a simulated GIL, processes and free threads, and a race";
+    const ACTIONS: &'static [ActionInfo<GilAction>] = &[
+        ActionInfo::new(
+            GilAction::Add,
+            "gil-add",
+            "add worker",
+            "start a worker: a process, or a thread in the interpreter",
+        ),
+        ActionInfo::new(
+            GilAction::CycleMode,
+            "gil-mode",
+            "mode",
+            "mode: processes, threads + GIL, free threads; restarts all",
+        ),
+        ActionInfo::new(
+            GilAction::ToggleWorkload,
+            "gil-workload",
+            "cpu/io",
+            "new workers and race: CPU-bound loop or I/O-bound sleep",
+        ),
+        ActionInfo::new(
+            GilAction::ToggleConvoy,
+            "gil-convoy",
+            "I/O thread",
+            "an I/O thread of short blocking calls: the convoy effect",
+        ),
+        ActionInfo::new(
+            GilAction::IntervalDown,
+            "gil-interval-down",
+            "interval -",
+            "shorter switch interval (sys.setswitchinterval)",
+        ),
+        ActionInfo::new(
+            GilAction::IntervalUp,
+            "gil-interval-up",
+            "interval +",
+            "longer switch interval (sys.setswitchinterval)",
+        ),
+        ActionInfo::new(
+            GilAction::Race,
+            "gil-race",
+            "race",
+            "race every mode with 1, 2, ... workers; speedups drawn",
+        ),
+        ActionInfo::new(
+            GilAction::CancelRace,
+            "gil-cancel-race",
+            "cancel race",
+            "cancel the race: its workers are killed and joined",
+        ),
+        ActionInfo::new(
+            GilAction::Zoom,
+            "gil-zoom",
+            "zoom",
+            "timeline: 100 ms, 10 ms or 1 ms per cell",
+        ),
+        ActionInfo::new(
+            GilAction::ToggleView,
+            "gil-view",
+            "timeline/race",
+            "show the timeline or the race results",
+        ),
+    ];
+    const METRICS: &'static [Metric] = &[
+        Metric::choice(
+            "gil-mode",
+            "the GIL lab's mode: 0 processes, 1 threads + GIL, 2 free threads",
+            |a| match a.gil.mode {
+                Mode::Processes => 0.0,
+                Mode::Threads => 1.0,
+                Mode::FreeThreads => 2.0,
+            },
+            &[
+                "the mode is processes",
+                "the mode is threads + GIL",
+                "the mode is free threads",
+            ],
+        ),
+        Metric::count("races", "GIL races run to their end", |a| {
+            f64::from(a.gil.races_done)
+        }),
+        Metric::count("race-runs", "runs of the current race finished", |a| {
+            a.gil.race.as_ref().map_or(0, |r| r.done()) as f64
+        }),
+    ];
+
+    fn keys() -> Vec<(Key, Action, bool)> {
+        keys()
     }
 
-    /// A sentence for the help overlay (it fits an 80-column terminal).
-    pub fn describe(self) -> String {
-        match self {
-            GilAction::Add => "start a worker: a process, or a thread in the interpreter",
-            GilAction::CycleMode => "mode: processes, threads + GIL, free threads; restarts all",
-            GilAction::ToggleWorkload => "new workers and race: CPU-bound loop or I/O-bound sleep",
-            GilAction::ToggleConvoy => "an I/O thread of short blocking calls: the convoy effect",
-            GilAction::IntervalDown => "shorter switch interval (sys.setswitchinterval)",
-            GilAction::IntervalUp => "longer switch interval (sys.setswitchinterval)",
-            GilAction::Race => "race every mode with 1, 2, ... workers; speedups drawn",
-            GilAction::CancelRace => "cancel the race: its workers are killed and joined",
-            GilAction::Zoom => "timeline: 100 ms, 10 ms or 1 ms per cell",
-            GilAction::ToggleView => "show the timeline or the race results",
+    /// Takes the mode, the interval and the race's size, sets the engine's
+    /// lab up with them; opened on this lab, starts `--workers` workers (2
+    /// unless told) in its mode.
+    fn open(
+        app: &mut App,
+        engine: &mut Engine,
+        start: &Startup,
+        opening: &GilOpening,
+    ) -> Result<(), String> {
+        app.gil = GilState {
+            mode: opening.mode,
+            interval_us: opening.interval_us,
+            workload: start.start.workload,
+            task_ms: start.start.task_ms,
+            race_tasks: opening.race_tasks,
+            race_workers: opening.race_workers,
+            ..GilState::default()
+        };
+        let workers = if start.lab == LabId::Gil {
+            start.workers.unwrap_or(2)
+        } else {
+            0
+        };
+        perform::startup(app, &mut engine.lab, &mut engine.gil, workers);
+        Ok(())
+    }
+
+    fn applies(app: &App, action: GilAction) -> bool {
+        applies(app, action)
+    }
+
+    fn label(app: &App, action: GilAction) -> &'static str {
+        action_label(app, action)
+    }
+
+    fn update(app: &mut App, action: GilAction) -> Vec<Effect> {
+        update(app, action)
+    }
+
+    fn perform(app: &mut App, lab: &mut Lab, gil: &mut GilLab, effect: GilEffect) {
+        perform(app, lab, gil, effect)
+    }
+
+    fn on_event(app: &mut App, event: GilEvent) {
+        on_event(app, event)
+    }
+
+    fn refresh(app: &mut App, lab: &Lab, gil: &GilLab) -> bool {
+        refresh(app, lab, gil)
+    }
+
+    /// The mode, always (saying the GIL is simulated); the interval when
+    /// there is a GIL; what new workers run.
+    fn header(app: &App) -> String {
+        let g = &app.gil;
+        let mut s = g.mode.title().to_string();
+        if g.mode.has_gil() {
+            s.push_str(&format!(" · {}", gil::format_interval(g.interval_us)));
         }
-        .into()
+        s.push_str(&format!(" · {} ", g.workload.name()));
+        s
+    }
+
+    fn wait_words(snap: &WorkerSnapshot) -> Option<String> {
+        Some(interpreter_state(snap))
     }
 }
 
@@ -258,7 +401,7 @@ pub fn action_label(app: &App, action: GilAction) -> &'static str {
         GilAction::ToggleConvoy if app.gil.convoy => "I/O thread off",
         GilAction::ToggleConvoy => "I/O thread",
         GilAction::Race if app.gil.race.is_some() => "race again",
-        other => other.label(),
+        other => crate::app::labs::info::<GilState>(other).map_or("", |i| i.label),
     }
 }
 
@@ -310,8 +453,7 @@ pub fn update(app: &mut App, action: GilAction) -> Vec<Effect> {
 }
 
 /// The key bindings of the GIL lab: (key, action, listed in the footer).
-pub fn keys() -> Vec<(super::Key, Action, bool)> {
-    use super::Key;
+pub fn keys() -> Vec<(Key, Action, bool)> {
     use ratatui::crossterm::event::KeyCode;
     let g = Action::Gil;
     vec![

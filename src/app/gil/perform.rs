@@ -5,12 +5,11 @@
 
 use crate::app::{App, LabId};
 use crate::lab::clock;
-use crate::lab::engine::Engine;
 use crate::lab::gil::area::{ThreadKind, ThreadState};
 use crate::lab::gil::race::RaceEvent;
-use crate::lab::gil::{Added, GilEvent, InterpSnapshot, Mode};
+use crate::lab::gil::{Added, GilEvent, GilLab, InterpSnapshot, Mode};
 use crate::lab::slot::Phase;
-use crate::lab::{Status, WorkerId, Workload};
+use crate::lab::{Lab, Status, WorkerId, Workload};
 
 use super::convoy::ConvoyKey;
 use super::race::{RaceView, RowState};
@@ -19,14 +18,14 @@ use super::{GilEffect, View, narrate};
 
 /// Sets the engine's GIL lab up as the app's state says, and starts
 /// `workers` workers in its mode.
-pub fn startup(app: &mut App, engine: &mut Engine, workers: u32) {
-    engine.gil.set_mode(app.gil.mode);
-    engine.gil.set_interval(&engine.lab, app.gil.interval_us);
+pub fn startup(app: &mut App, lab: &mut Lab, gil: &mut GilLab, workers: u32) {
+    gil.set_mode(app.gil.mode);
+    gil.set_interval(lab, app.gil.interval_us);
     for _ in 0..workers {
-        perform(app, engine, GilEffect::Add);
+        perform(app, lab, gil, GilEffect::Add);
     }
     if app.gil.convoy {
-        perform(app, engine, GilEffect::SetConvoy(true));
+        perform(app, lab, gil, GilEffect::SetConvoy(true));
     }
 }
 
@@ -38,10 +37,9 @@ fn select(app: &mut App, added: &Added) {
 }
 
 /// Carries out one effect and logs what happened.
-pub fn perform(app: &mut App, engine: &mut Engine, effect: GilEffect) {
-    let lab = &mut engine.lab;
+pub fn perform(app: &mut App, lab: &mut Lab, gil: &mut GilLab, effect: GilEffect) {
     match effect {
-        GilEffect::Add => match engine.gil.add(lab, app.gil.workload, app.gil.task_ms) {
+        GilEffect::Add => match gil.add(lab, app.gil.workload, app.gil.task_ms) {
             Ok(added) => {
                 for line in narrate::added(&added, app.gil.mode, app.gil.workload) {
                     app.say(line);
@@ -51,7 +49,7 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: GilEffect) {
             Err(e) => app.say(narrate::error(&e)),
         },
         GilEffect::SwitchMode(mode) => {
-            match engine.gil.switch_mode(lab, mode, app.gil.task_ms) {
+            match gil.switch_mode(lab, mode, app.gil.task_ms) {
                 Ok(switch) => {
                     app.say(narrate::mode_set(
                         mode,
@@ -70,10 +68,10 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: GilEffect) {
                 }
                 Err(e) => app.say(narrate::error(&e)),
             }
-            app.gil.mode = engine.gil.mode();
+            app.gil.mode = gil.mode();
         }
-        GilEffect::SetInterval(us) => engine.gil.set_interval(lab, us),
-        GilEffect::SetConvoy(on) => match engine.gil.set_convoy(lab, on) {
+        GilEffect::SetInterval(us) => gil.set_interval(lab, us),
+        GilEffect::SetConvoy(on) => match gil.set_convoy(lab, on) {
             Ok(Some(added)) => {
                 app.gil.convoy = true;
                 if let Added::Thread {
@@ -99,7 +97,7 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: GilEffect) {
         GilEffect::StartRace => {
             let cores = app.machine.cores;
             let plan = app.gil.race_plan(cores);
-            match engine.gil.start_race(plan.clone()) {
+            match gil.start_race(plan.clone()) {
                 Ok(()) => {
                     app.say(narrate::race_started(&plan, cores));
                     app.gil.race = Some(RaceView::new(&plan, cores));
@@ -109,7 +107,7 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: GilEffect) {
             }
         }
         GilEffect::CancelRace => {
-            if let Some(event) = engine.gil.cancel_race(lab) {
+            if let Some(event) = gil.cancel_race(lab) {
                 on_event(app, event);
             }
         }
@@ -172,8 +170,8 @@ pub fn on_event(app: &mut App, event: GilEvent) {
 
 /// Reads the engine's GIL lab into the app; returns whether the lab's
 /// panel needs drawing again.
-pub fn refresh(app: &mut App, engine: &Engine) -> bool {
-    let snap = engine.gil.snapshot(&engine.lab);
+pub fn refresh(app: &mut App, lab: &Lab, gil: &GilLab) -> bool {
+    let snap = gil.snapshot(lab);
     let now = clock::now_ns();
     app.gil.now_ns = now;
     let was = app.gil.interp_paused_since;
@@ -192,7 +190,7 @@ pub fn refresh(app: &mut App, engine: &Engine) -> bool {
     }
     let shown = snap.race.clone().or_else(|| snap.interactive.clone());
     match &shown {
-        Some(interp) => follow_interpreter(app, engine, interp, snap.race.is_none(), now),
+        Some(interp) => follow_interpreter(app, lab, gil, interp, snap.race.is_none(), now),
         None => {
             for lane in &mut app.gil.threads.lanes {
                 lane.set(now, LaneState::Done);
@@ -228,7 +226,8 @@ pub fn refresh(app: &mut App, engine: &Engine) -> bool {
 
 fn follow_interpreter(
     app: &mut App,
-    engine: &Engine,
+    lab: &Lab,
+    gil: &GilLab,
     interp: &InterpSnapshot,
     interactive: bool,
     now: u64,
@@ -255,9 +254,7 @@ fn follow_interpreter(
             }
         }
     }
-    let read = engine
-        .gil
-        .read_ring(&engine.lab, interp.area, g.threads.next_seq);
+    let read = gil.read_ring(lab, interp.area, g.threads.next_seq);
     g.threads.apply(&read.records);
     if fresh {
         // Read again from its ring (a race showed its own interpreter

@@ -10,11 +10,14 @@ pub mod narrate;
 pub mod perform;
 pub mod view;
 
-use crate::app::comms::{count_alive, rate_words, step};
-use crate::app::keymap::{Key, Scope};
-use crate::app::{Action, App, Effect, LabId};
-use crate::lab::Role;
-use crate::lab::pipe::{self, PipeMode};
+use crate::app::comms::{count_alive, rate_words, step, wait_words};
+use crate::app::keymap::Key;
+use crate::app::labs::{ActionInfo, AppLab};
+use crate::app::metrics::Metric;
+use crate::app::{Action, App, Effect, Startup};
+use crate::lab::engine::Engine;
+use crate::lab::pipe::{self, PipeEvent, PipeLab, PipeMode};
+use crate::lab::{Lab, Role, WorkerSnapshot};
 
 pub use self::view::{EndView, PipeState, PipeView};
 
@@ -48,26 +51,6 @@ impl PipeAction {
             PipeAction::ToggleMode => true,
         }
     }
-
-    /// A word or two for the footer.
-    pub fn label(self) -> &'static str {
-        match self {
-            PipeAction::Start => "start pipe",
-            PipeAction::ToggleMode => "duplex/one-way",
-            PipeAction::Faster => "faster",
-            PipeAction::Slower => "slower",
-        }
-    }
-
-    /// A sentence for the help overlay.
-    pub fn describe(self) -> &'static str {
-        match self {
-            PipeAction::Start => "make a Pipe and start its two ends",
-            PipeAction::ToggleMode => "next pipe: duplex (a socket pair) or one way (an OS pipe)",
-            PipeAction::Faster => "more round trips (or messages) per second",
-            PipeAction::Slower => "fewer round trips (or messages) per second",
-        }
-    }
 }
 
 /// Applies an action to the lab's settings and says what the loop must do.
@@ -94,32 +77,101 @@ pub fn update(app: &mut App, action: PipeAction) -> Vec<Effect> {
     vec![Effect::Pipe(effect)]
 }
 
-/// Adds the lab's bindings through the keymap's `add(key, action, scope,
-/// footer)`. Brackets change the speed, as in the other comms labs.
-pub fn bind(add: &mut impl FnMut(Key, Action, Scope, bool)) {
-    use PipeAction::*;
-    let c = Action::Pipe;
-    let p = Scope::Lab(LabId::Pipe);
-    add(Key::char('s'), c(Start), p, true);
-    add(Key::char('m'), c(ToggleMode), p, true);
-    add(Key::char(']'), c(Faster), p, true);
-    add(Key::char('['), c(Slower), p, true);
-    add(Key::char('t'), Action::Terminate, p, true);
-    add(Key::char('k'), Action::Kill, p, true);
-    add(Key::char('j'), Action::Join, p, false);
-    add(Key::char('a'), Action::JoinAll, p, true);
-}
+impl AppLab for PipeState {
+    type Action = PipeAction;
+    type Effect = PipeEffect;
+    type Controller = PipeLab;
+    /// The pipe's kind and rate start as the lab's defaults.
+    type Opening = ();
 
-/// The lab's settings, for the right of the header.
-pub fn header(app: &App) -> String {
-    format!(
-        "next: {} · {} ",
-        match app.pipe.mode {
-            PipeMode::PingPong => "duplex",
-            PipeMode::Stream => "one way",
-        },
-        rate_words(app.pipe.rate)
-    )
+    const ABOUT: &'static str = "Two workers and a Pipe: ping-pong or a one-way stream";
+    const ACTIONS: &'static [ActionInfo<PipeAction>] = &[
+        ActionInfo::new(
+            PipeAction::Start,
+            "pipe-start",
+            "start pipe",
+            "make a Pipe and start its two ends",
+        ),
+        ActionInfo::new(
+            PipeAction::ToggleMode,
+            "pipe-mode",
+            "duplex/one-way",
+            "next pipe: duplex (a socket pair) or one way (an OS pipe)",
+        ),
+        ActionInfo::new(
+            PipeAction::Faster,
+            "pipe-faster",
+            "faster",
+            "more round trips (or messages) per second",
+        ),
+        ActionInfo::new(
+            PipeAction::Slower,
+            "pipe-slower",
+            "slower",
+            "fewer round trips (or messages) per second",
+        ),
+    ];
+    const METRICS: &'static [Metric] = &[Metric::count(
+        "pipe-messages",
+        "messages (or round trips) through the pipe",
+        |a| a.pipe.view(&a.workers).count as f64,
+    )];
+
+    /// Brackets change the speed, as in the other comms labs.
+    fn keys() -> Vec<(Key, Action, bool)> {
+        use PipeAction::*;
+        let c = Action::Pipe;
+        vec![
+            (Key::char('s'), c(Start), true),
+            (Key::char('m'), c(ToggleMode), true),
+            (Key::char(']'), c(Faster), true),
+            (Key::char('['), c(Slower), true),
+            (Key::char('t'), Action::Terminate, true),
+            (Key::char('k'), Action::Kill, true),
+            (Key::char('j'), Action::Join, false),
+            (Key::char('a'), Action::JoinAll, true),
+        ]
+    }
+
+    fn open(app: &mut App, engine: &mut Engine, start: &Startup, _opening: &()) -> Result<(), String> {
+        perform::open(app, engine, start);
+        Ok(())
+    }
+
+    fn applies(app: &App, action: PipeAction) -> bool {
+        action.applies(app)
+    }
+
+    fn update(app: &mut App, action: PipeAction) -> Vec<Effect> {
+        update(app, action)
+    }
+
+    fn perform(app: &mut App, lab: &mut Lab, pipe: &mut PipeLab, effect: PipeEffect) {
+        perform::perform(app, lab, pipe, effect)
+    }
+
+    fn on_event(app: &mut App, event: PipeEvent) {
+        perform::on_event(app, &event)
+    }
+
+    fn refresh(app: &mut App, lab: &Lab, pipe: &PipeLab) -> bool {
+        perform::sample(app, lab, pipe)
+    }
+
+    fn header(app: &App) -> String {
+        format!(
+            "next: {} · {} ",
+            match app.pipe.mode {
+                PipeMode::PingPong => "duplex",
+                PipeMode::Stream => "one way",
+            },
+            rate_words(app.pipe.rate)
+        )
+    }
+
+    fn wait_words(snap: &WorkerSnapshot) -> Option<String> {
+        wait_words(snap)
+    }
 }
 
 #[cfg(test)]

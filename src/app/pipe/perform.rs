@@ -2,20 +2,20 @@
 //! figures and events. Like `app::perform`, it needs no terminal.
 
 use crate::app::comms::{failed, join_ended};
-use crate::app::{App, LabId};
+use crate::app::{App, Effect, LabId, Startup};
+use crate::lab::Lab;
 use crate::lab::engine::Engine;
-use crate::lab::pipe::PipeEvent;
+use crate::lab::pipe::{PipeEvent, PipeLab};
 
 use super::{PipeEffect, narrate};
 
 /// Carries out one effect and logs what happened.
-pub fn perform(app: &mut App, engine: &mut Engine, effect: PipeEffect) {
-    let lab = &mut engine.lab;
+pub fn perform(app: &mut App, lab: &mut Lab, pipe: &mut PipeLab, effect: PipeEffect) {
     match effect {
         PipeEffect::Start(mode) => {
-            join_ended(app, lab, engine.pipe.ids().into_iter().flatten());
-            engine.pipe.set_mode(mode);
-            match engine.pipe.start(lab, None) {
+            join_ended(app, lab, pipe.ids().into_iter().flatten());
+            pipe.set_mode(mode);
+            match pipe.start(lab, None) {
                 Ok(ids) => {
                     for line in narrate::pipe_started(mode, ids) {
                         app.say(line);
@@ -25,7 +25,7 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: PipeEffect) {
                 Err(e) => app.say(failed("start a pipe", &e)),
             }
         }
-        PipeEffect::SetRate(rate) => engine.pipe.set_rate(lab, rate),
+        PipeEffect::SetRate(rate) => pipe.set_rate(lab, rate),
     }
 }
 
@@ -36,20 +36,27 @@ pub fn on_event(app: &mut App, e: &PipeEvent) {
 
 /// Reads the pipe's figures once. Returns whether the lab, if on screen,
 /// shows anything new.
-pub fn sample(app: &mut App, engine: &Engine) -> bool {
+pub fn sample(app: &mut App, lab: &Lab, pipe: &PipeLab) -> bool {
     let p = &mut app.pipe;
     let before = (p.stats, p.window.rates());
-    p.sample(app.now, engine.pipe.stats(&engine.lab));
+    p.sample(app.now, pipe.stats(lab));
     let after = (p.stats, p.window.rates());
     app.lab == LabId::Pipe && before != after
 }
 
-/// Brings the engine in line with the lab's settings, and starts a pipe
-/// when proclab opens on this lab.
-pub fn open(app: &mut App, engine: &mut Engine, lab: LabId) {
+/// Brings the engine in line with the lab's settings; opened on this lab,
+/// starts `--workers` plain workers (none unless told), then a pipe.
+pub fn open(app: &mut App, engine: &mut Engine, start: &Startup) {
+    if start.lab == LabId::Pipe {
+        for _ in 0..start.workers.unwrap_or(0) {
+            let options = app.settings.start;
+            crate::app::perform::perform(app, engine, Effect::Start(options));
+        }
+    }
     engine.pipe.set_rate(&engine.lab, app.pipe.rate);
     engine.pipe.set_mode(app.pipe.mode);
-    if lab == LabId::Pipe {
-        perform(app, engine, PipeEffect::Start(app.pipe.mode));
+    if start.lab == LabId::Pipe {
+        let mode = app.pipe.mode;
+        perform(app, &mut engine.lab, &mut engine.pipe, PipeEffect::Start(mode));
     }
 }

@@ -12,10 +12,14 @@ pub mod view;
 
 use ratatui::crossterm::event::KeyCode;
 
-use crate::app::comms::count_alive;
-use crate::app::keymap::{Key, Scope};
-use crate::app::{Action, App, Effect, LabId};
-use crate::lab::pipeline;
+use crate::app::comms::{count_alive, wait_words};
+use crate::app::keymap::Key;
+use crate::app::labs::{ActionInfo, AppLab};
+use crate::app::metrics::Metric;
+use crate::app::{Action, App, Effect, Startup};
+use crate::lab::engine::Engine;
+use crate::lab::pipeline::{self, PipelineEvent, PipelineLab};
+use crate::lab::{Lab, WorkerSnapshot};
 
 pub use self::view::{PipelineState, PipelineView, StageView};
 
@@ -51,30 +55,6 @@ impl PipelineAction {
             _ => true,
         }
     }
-
-    /// A word or two for the footer.
-    pub fn label(self) -> &'static str {
-        match self {
-            PipelineAction::Start => "start",
-            PipelineAction::Stop => "stop",
-            PipelineAction::StagePrev => "◀ stage",
-            PipelineAction::StageNext => "stage ▶",
-            PipelineAction::StageFaster => "stage faster",
-            PipelineAction::StageSlower => "stage slower",
-        }
-    }
-
-    /// A sentence for the help overlay.
-    pub fn describe(self) -> &'static str {
-        match self {
-            PipelineAction::Start => "start fetch -> process -> save",
-            PipelineAction::Stop => "stop: fetch sends a sentinel down the line",
-            PipelineAction::StagePrev => "select the previous stage",
-            PipelineAction::StageNext => "select the next stage",
-            PipelineAction::StageFaster => "the selected stage takes less time per item",
-            PipelineAction::StageSlower => "the selected stage takes more time per item",
-        }
-    }
 }
 
 /// Applies an action to the lab's settings and says what the loop must do.
@@ -103,28 +83,109 @@ pub fn update(app: &mut App, action: PipelineAction) -> Vec<Effect> {
     vec![Effect::Pipeline(effect)]
 }
 
-/// Adds the lab's bindings through the keymap's `add(key, action, scope,
-/// footer)`. Brackets change the selected stage's speed.
-pub fn bind(add: &mut impl FnMut(Key, Action, Scope, bool)) {
-    use PipelineAction::*;
-    let c = Action::Pipeline;
-    let l = Scope::Lab(LabId::Pipeline);
-    add(Key::char('s'), c(Start), l, true);
-    add(Key::char('x'), c(Stop), l, true);
-    add(Key::plain(KeyCode::Left), c(StagePrev), l, false);
-    add(Key::plain(KeyCode::Right), c(StageNext), l, true);
-    add(Key::char(']'), c(StageFaster), l, true);
-    add(Key::char('['), c(StageSlower), l, true);
-    add(Key::char('t'), Action::Terminate, l, true);
-    add(Key::char('k'), Action::Kill, l, false);
-    add(Key::char('j'), Action::Join, l, false);
-    add(Key::char('a'), Action::JoinAll, l, true);
-}
+impl AppLab for PipelineState {
+    type Action = PipelineAction;
+    type Effect = PipelineEffect;
+    type Controller = PipelineLab;
+    /// Each stage's time starts as the lab's defaults.
+    type Opening = ();
 
-/// The lab's settings, for the right of the header.
-pub fn header(app: &App) -> String {
-    let [f, p, s] = app.pipeline.stage_ms;
-    format!("ms per item: fetch {f} · process {p} · save {s} ")
+    const ABOUT: &'static str = "fetch -> process -> save, joined by a pipe and a queue";
+    const ACTIONS: &'static [ActionInfo<PipelineAction>] = &[
+        ActionInfo::new(
+            PipelineAction::Start,
+            "pipeline-start",
+            "start",
+            "start fetch -> process -> save",
+        ),
+        ActionInfo::new(
+            PipelineAction::Stop,
+            "pipeline-stop",
+            "stop",
+            "stop: fetch sends a sentinel down the line",
+        ),
+        ActionInfo::new(
+            PipelineAction::StagePrev,
+            "pipeline-prev-stage",
+            "◀ stage",
+            "select the previous stage",
+        ),
+        ActionInfo::new(
+            PipelineAction::StageNext,
+            "pipeline-next-stage",
+            "stage ▶",
+            "select the next stage",
+        ),
+        ActionInfo::new(
+            PipelineAction::StageFaster,
+            "pipeline-faster",
+            "stage faster",
+            "the selected stage takes less time per item",
+        ),
+        ActionInfo::new(
+            PipelineAction::StageSlower,
+            "pipeline-slower",
+            "stage slower",
+            "the selected stage takes more time per item",
+        ),
+    ];
+    const METRICS: &'static [Metric] = &[Metric::count(
+        "pipeline-saved",
+        "items the last stage has saved",
+        |a| a.pipeline.view(&a.workers).stages[2].done as f64,
+    )];
+
+    /// Brackets change the selected stage's speed.
+    fn keys() -> Vec<(Key, Action, bool)> {
+        use PipelineAction::*;
+        let c = Action::Pipeline;
+        vec![
+            (Key::char('s'), c(Start), true),
+            (Key::char('x'), c(Stop), true),
+            (Key::plain(KeyCode::Left), c(StagePrev), false),
+            (Key::plain(KeyCode::Right), c(StageNext), true),
+            (Key::char(']'), c(StageFaster), true),
+            (Key::char('['), c(StageSlower), true),
+            (Key::char('t'), Action::Terminate, true),
+            (Key::char('k'), Action::Kill, false),
+            (Key::char('j'), Action::Join, false),
+            (Key::char('a'), Action::JoinAll, true),
+        ]
+    }
+
+    fn open(app: &mut App, engine: &mut Engine, start: &Startup, _opening: &()) -> Result<(), String> {
+        perform::open(app, engine, start);
+        Ok(())
+    }
+
+    fn applies(app: &App, action: PipelineAction) -> bool {
+        action.applies(app)
+    }
+
+    fn update(app: &mut App, action: PipelineAction) -> Vec<Effect> {
+        update(app, action)
+    }
+
+    fn perform(app: &mut App, lab: &mut Lab, pipeline: &mut PipelineLab, effect: PipelineEffect) {
+        perform::perform(app, lab, pipeline, effect)
+    }
+
+    fn on_event(app: &mut App, event: PipelineEvent) {
+        perform::on_event(app, &event)
+    }
+
+    fn refresh(app: &mut App, lab: &Lab, pipeline: &PipelineLab) -> bool {
+        perform::sample(app, lab, pipeline)
+    }
+
+    fn header(app: &App) -> String {
+        let [f, p, s] = app.pipeline.stage_ms;
+        format!("ms per item: fetch {f} · process {p} · save {s} ")
+    }
+
+    fn wait_words(snap: &WorkerSnapshot) -> Option<String> {
+        wait_words(snap)
+    }
 }
 
 #[cfg(test)]

@@ -2,19 +2,19 @@
 //! its figures and events. Like `app::perform`, it needs no terminal.
 
 use crate::app::comms::{failed, join_ended};
-use crate::app::{App, LabId};
+use crate::app::{App, Effect, LabId, Startup};
+use crate::lab::Lab;
 use crate::lab::engine::Engine;
-use crate::lab::pipeline::PipelineEvent;
+use crate::lab::pipeline::{PipelineEvent, PipelineLab};
 
 use super::{PipelineEffect, narrate};
 
 /// Carries out one effect and logs what happened.
-pub fn perform(app: &mut App, engine: &mut Engine, effect: PipelineEffect) {
-    let lab = &mut engine.lab;
+pub fn perform(app: &mut App, lab: &mut Lab, pipeline: &mut PipelineLab, effect: PipelineEffect) {
     match effect {
         PipelineEffect::Start => {
-            join_ended(app, lab, engine.pipeline.ids().into_iter().flatten());
-            match engine.pipeline.start(lab, None) {
+            join_ended(app, lab, pipeline.ids().into_iter().flatten());
+            match pipeline.start(lab, None) {
                 Ok(ids) => {
                     for line in narrate::pipeline_started(ids) {
                         app.say(line);
@@ -25,11 +25,11 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: PipelineEffect) {
             }
         }
         PipelineEffect::Stop => {
-            if engine.pipeline.stop(lab) {
+            if pipeline.stop(lab) {
                 app.say(narrate::pipeline_stopping());
             }
         }
-        PipelineEffect::SetStageMs { stage, ms } => engine.pipeline.set_stage_ms(lab, stage, ms),
+        PipelineEffect::SetStageMs { stage, ms } => pipeline.set_stage_ms(lab, stage, ms),
     }
 }
 
@@ -40,21 +40,27 @@ pub fn on_event(app: &mut App, e: &PipelineEvent) {
 
 /// Reads the pipeline's figures once. Returns whether the lab, if on
 /// screen, shows anything new.
-pub fn sample(app: &mut App, engine: &Engine) -> bool {
+pub fn sample(app: &mut App, lab: &Lab, pipeline: &PipelineLab) -> bool {
     let p = &mut app.pipeline;
     let before = (p.stats, p.window.rates());
-    p.sample(app.now, engine.pipeline.stats(&engine.lab), &app.workers);
+    p.sample(app.now, pipeline.stats(lab), &app.workers);
     let after = (p.stats, p.window.rates());
     app.lab == LabId::Pipeline && before != after
 }
 
-/// Brings the engine in line with the lab's settings, and starts the
-/// pipeline when proclab opens on this lab.
-pub fn open(app: &mut App, engine: &mut Engine, lab: LabId) {
+/// Brings the engine in line with the lab's settings; opened on this lab,
+/// starts `--workers` plain workers (none unless told), then the pipeline.
+pub fn open(app: &mut App, engine: &mut Engine, start: &Startup) {
+    if start.lab == LabId::Pipeline {
+        for _ in 0..start.workers.unwrap_or(0) {
+            let options = app.settings.start;
+            crate::app::perform::perform(app, engine, Effect::Start(options));
+        }
+    }
     for (stage, ms) in app.pipeline.stage_ms.into_iter().enumerate() {
         engine.pipeline.set_stage_ms(&engine.lab, stage, ms);
     }
-    if lab == LabId::Pipeline {
-        perform(app, engine, PipelineEffect::Start);
+    if start.lab == LabId::Pipeline {
+        perform(app, &mut engine.lab, &mut engine.pipeline, PipelineEffect::Start);
     }
 }

@@ -36,9 +36,9 @@ fn stage_keys_move_the_selection_and_change_its_time() {
 fn every_lab_key_is_in_the_help_and_has_a_label() {
     let map = crate::app::Keymap::standard();
     for b in &map.bindings {
-        if let Action::Pipeline(c) = b.action {
-            assert!(!c.label().is_empty());
-            assert!(c.describe().len() > 10, "{c:?}");
+        if let Action::Pipeline(_) = b.action {
+            assert!(!b.action.label().is_empty());
+            assert!(b.action.describe().len() > 10, "{:?}", b.action);
         }
     }
 }

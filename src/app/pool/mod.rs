@@ -4,13 +4,17 @@
 pub mod narrate;
 pub mod python;
 
+use crate::app::keymap::Key;
+use crate::app::labs::{ActionInfo, AppLab};
+use crate::app::metrics::Metric;
+use crate::app::numbers::thousands;
+use crate::app::{Action, App, Effect, LabId, Startup};
 use crate::lab::engine::Engine;
 use crate::lab::pool::{
     ChunkChoice, Cost, DEFAULT_ITEMS, JobSpec, MAX_POOL_WORKERS, Method, Outcome, PoolEvent,
-    PoolView,
+    PoolLab, PoolView, serve,
 };
-
-use super::{App, Effect};
+use crate::lab::{Lab, Role, WorkerSnapshot};
 
 /// Default time of one ordinary item, in microseconds.
 pub const DEFAULT_ITEM_US: u32 = 2_000;
@@ -104,36 +108,162 @@ pub enum PoolEffect {
     Run(JobSpec),
 }
 
-impl PoolAction {
-    pub fn label(self) -> &'static str {
-        match self {
-            PoolAction::Run => "run",
-            PoolAction::NextMethod => "method",
-            PoolAction::NextChunk => "chunksize",
-            PoolAction::BiggerChunks => "bigger",
-            PoolAction::SmallerChunks => "smaller",
-            PoolAction::NextMaxTasks => "maxtasks",
-            PoolAction::ToggleCost => "skew",
+impl AppLab for PoolState {
+    type Action = PoolAction;
+    type Effect = PoolEffect;
+    type Controller = PoolLab;
+    /// The first run's settings, for the machine's cores.
+    type Opening = PoolSettings;
+
+    const ABOUT: &'static str =
+        "A pool of workers: map, imap, apply_async, futures, chunks, recycling";
+    const ACTIONS: &'static [ActionInfo<PoolAction>] = &[
+        ActionInfo::new(
+            PoolAction::Run,
+            "pool-run",
+            "run",
+            "run the job: submit every item to the pool",
+        ),
+        ActionInfo::new(
+            PoolAction::NextMethod,
+            "pool-method",
+            "method",
+            "next method: map, imap, imap_unordered, apply_async, futures",
+        ),
+        ActionInfo::new(
+            PoolAction::NextChunk,
+            "pool-chunks",
+            "chunksize",
+            "chunksize: Python's default, 1, or one chunk per worker",
+        ),
+        ActionInfo::new(
+            PoolAction::BiggerChunks,
+            "pool-bigger-chunks",
+            "bigger",
+            "double the chunksize",
+        ),
+        ActionInfo::new(
+            PoolAction::SmallerChunks,
+            "pool-smaller-chunks",
+            "smaller",
+            "halve the chunksize",
+        ),
+        ActionInfo::new(
+            PoolAction::NextMaxTasks,
+            "pool-maxtasks",
+            "maxtasks",
+            "maxtasksperchild: None, 1, 5, 25 (a new pool at the next run)",
+        ),
+        ActionInfo::new(
+            PoolAction::ToggleCost,
+            "pool-cost",
+            "skew",
+            "items cost the same, or 1 in 100 is 50x heavier (skewed)",
+        ),
+    ];
+    const METRICS: &'static [Metric] = &[
+        Metric::count("pool-runs", "pool runs finished", |a| {
+            a.pool.view.history.len() as f64
+        }),
+        Metric::count("pool-lost", "items lost in the last pool run", |a| {
+            a.pool.view.history.last().map_or(0, |r| r.lost_items) as f64
+        }),
+    ];
+
+    fn keys() -> Vec<(Key, Action, bool)> {
+        let p = Action::Pool;
+        vec![
+            (Key::char('r'), p(PoolAction::Run), true),
+            (Key::char('m'), p(PoolAction::NextMethod), true),
+            (Key::char('c'), p(PoolAction::NextChunk), true),
+            (Key::char('k'), Action::Kill, true),
+            (Key::char('t'), p(PoolAction::NextMaxTasks), true),
+            (Key::char('u'), p(PoolAction::ToggleCost), true),
+            (Key::char('+'), p(PoolAction::BiggerChunks), false),
+            (Key::char('='), p(PoolAction::BiggerChunks), false),
+            (Key::char('-'), p(PoolAction::SmallerChunks), false),
+        ]
+    }
+
+    /// Takes the next run's settings; opened on this lab, runs the job.
+    fn open(
+        app: &mut App,
+        engine: &mut Engine,
+        start: &Startup,
+        opening: &PoolSettings,
+    ) -> Result<(), String> {
+        app.pool.settings = *opening;
+        if start.lab == LabId::Pool {
+            let run = Effect::Pool(PoolEffect::Run(app.pool.settings.spec()));
+            crate::app::perform::perform(app, engine, run);
+        }
+        Ok(())
+    }
+
+    fn applies(app: &App, action: PoolAction) -> bool {
+        applies(app, action)
+    }
+
+    fn update(app: &mut App, action: PoolAction) -> Vec<Effect> {
+        update(app, action)
+    }
+
+    fn perform(app: &mut App, lab: &mut Lab, pool: &mut PoolLab, effect: PoolEffect) {
+        perform(app, lab, pool, effect)
+    }
+
+    fn on_event(app: &mut App, event: PoolEvent) {
+        on_event(app, event)
+    }
+
+    /// The pool's view is read while the lab is shown.
+    fn refresh(app: &mut App, lab: &Lab, pool: &PoolLab) -> bool {
+        app.lab == LabId::Pool && refresh(app, lab, pool)
+    }
+
+    /// A pool replaces its workers by itself: the selection follows it to
+    /// a live one, so the keys act on the pool as it is.
+    fn on_workers(app: &mut App) {
+        if app.selected_worker().is_none_or(|w| !w.status.is_alive())
+            && let Some(w) = app
+                .workers
+                .iter()
+                .find(|w| w.role == Role::Pool && w.status.is_alive())
+        {
+            app.selected = Some(w.id);
         }
     }
 
-    pub fn describe(self) -> String {
-        match self {
-            PoolAction::Run => "run the job: submit every item to the pool".into(),
-            PoolAction::NextMethod => {
-                "next method: map, imap, imap_unordered, apply_async, futures".into()
-            }
-            PoolAction::NextChunk => {
-                "chunksize: Python's default, 1, or one chunk per worker".into()
-            }
-            PoolAction::BiggerChunks => "double the chunksize".into(),
-            PoolAction::SmallerChunks => "halve the chunksize".into(),
-            PoolAction::NextMaxTasks => {
-                "maxtasksperchild: None, 1, 5, 25 (a new pool at the next run)".into()
-            }
-            PoolAction::ToggleCost => {
-                "items cost the same, or 1 in 100 is 50x heavier (skewed)".into()
-            }
+    /// The next run's settings.
+    fn header(app: &App) -> String {
+        let s = &app.pool.settings;
+        let spec = s.spec();
+        let chunk = if s.method.chunked() {
+            let star = if spec.chunksize_is_default() {
+                " (default)"
+            } else {
+                ""
+            };
+            format!(" · chunksize {}{star}", thousands(spec.chunksize().into()))
+        } else {
+            String::new()
+        };
+        let tasks = s.maxtasks.map_or(String::new(), |m| {
+            format!(" · {m} task{}/child", if m == 1 { "" } else { "s" })
+        });
+        format!(
+            "next: {}{chunk} · {} items · {}{tasks} ",
+            s.method.name(),
+            thousands(s.items.into()),
+            s.cost.name()
+        )
+    }
+
+    fn wait_words(snap: &WorkerSnapshot) -> Option<String> {
+        match snap.wait {
+            serve::WAIT_INIT => Some("initializer()".into()),
+            serve::WAIT_IDLE => Some("idle: no task".into()),
+            _ => None,
         }
     }
 }
@@ -239,7 +369,7 @@ pub fn update(app: &mut App, action: PoolAction) -> Vec<Effect> {
     Vec::new()
 }
 
-fn chunk_line(spec: &JobSpec) -> super::narrate::Line {
+fn chunk_line(spec: &JobSpec) -> crate::app::narrate::Line {
     let size = spec.chunksize();
     let default = if spec.chunksize_is_default() {
         ", Python's default"
@@ -257,16 +387,16 @@ fn chunk_line(spec: &JobSpec) -> super::narrate::Line {
 }
 
 /// Carries out a pool effect.
-pub fn perform(app: &mut App, engine: &mut Engine, effect: PoolEffect) {
+pub fn perform(app: &mut App, lab: &mut Lab, pool: &mut PoolLab, effect: PoolEffect) {
     match effect {
         PoolEffect::Run(spec) => {
-            if let Err(e) = engine.pool.submit(&mut engine.lab, spec) {
+            if let Err(e) = pool.submit(lab, spec) {
                 app.say(narrate::error(e.to_string()));
             }
-            for event in engine.pool.take_events() {
+            for event in pool.take_events() {
                 on_event(app, event);
             }
-            refresh(app, engine);
+            refresh(app, lab, pool);
         }
     }
 }
@@ -330,8 +460,8 @@ pub fn on_event(app: &mut App, event: PoolEvent) {
 }
 
 /// Takes a fresh view of the pool; returns whether it changed.
-pub fn refresh(app: &mut App, engine: &Engine) -> bool {
-    let view = engine.pool.view(&engine.lab);
+pub fn refresh(app: &mut App, lab: &Lab, pool: &PoolLab) -> bool {
+    let view = pool.view(lab);
     if view == app.pool.view {
         return false;
     }

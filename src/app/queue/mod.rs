@@ -10,10 +10,14 @@ pub mod narrate;
 pub mod perform;
 pub mod view;
 
-use crate::app::comms::{count_alive, rate_words};
-use crate::app::keymap::{Key, Scope};
-use crate::app::{Action, App, Effect, LabId};
-use crate::lab::{Role, queue};
+use crate::app::comms::{count_alive, rate_words, wait_words};
+use crate::app::keymap::Key;
+use crate::app::labs::{ActionInfo, AppLab};
+use crate::app::metrics::{Metric, Most};
+use crate::app::{Action, App, Effect, LabId, Startup};
+use crate::lab::engine::Engine;
+use crate::lab::queue::{QueueEvent, QueueLab};
+use crate::lab::{Lab, Role, WorkerSnapshot, queue};
 
 pub use self::view::{QueueState, QueueView};
 
@@ -64,42 +68,6 @@ impl QueueAction {
             _ => true,
         }
     }
-
-    /// A word or two for the footer.
-    pub fn label(self) -> &'static str {
-        match self {
-            QueueAction::AddProducer => "+producer",
-            QueueAction::StopProducer => "-producer",
-            QueueAction::AddConsumer => "+consumer",
-            QueueAction::Sentinel => "-consumer",
-            QueueAction::ProducersFaster => "producers faster",
-            QueueAction::ProducersSlower => "producers slower",
-            QueueAction::ConsumersFaster => "consumers faster",
-            QueueAction::ConsumersSlower => "consumers slower",
-            QueueAction::Join => "q.join",
-            QueueAction::Shutdown => "shut down",
-        }
-    }
-
-    /// A sentence for the help overlay.
-    pub fn describe(self) -> &'static str {
-        match self {
-            QueueAction::AddProducer => {
-                "start a producer: it puts items into the queue at its rate"
-            }
-            QueueAction::StopProducer => {
-                "stop the newest producer: it returns after its current put"
-            }
-            QueueAction::AddConsumer => "start a consumer: get, work on the item, task_done",
-            QueueAction::Sentinel => "q.put(None), a sentinel: the consumer that gets it returns",
-            QueueAction::ProducersFaster => "producers put more items per second",
-            QueueAction::ProducersSlower => "producers put fewer items per second",
-            QueueAction::ConsumersFaster => "consumers take less time per item",
-            QueueAction::ConsumersSlower => "consumers take more time per item",
-            QueueAction::Join => "q.join(): wait until every item put has been marked done",
-            QueueAction::Shutdown => "shut down: stop producers, a sentinel per consumer, join all",
-        }
-    }
 }
 
 /// Applies an action to the lab's settings and says what the loop must do.
@@ -146,36 +114,204 @@ pub fn update(app: &mut App, action: QueueAction) -> Vec<Effect> {
     vec![Effect::Queue(effect)]
 }
 
-/// Adds the lab's bindings through the keymap's `add(key, action, scope,
-/// footer)`. Brackets change speeds: `[` `]` for producers, `{` `}` for
-/// consumers.
-pub fn bind(add: &mut impl FnMut(Key, Action, Scope, bool)) {
-    use QueueAction::*;
-    let c = Action::Queue;
-    let q = Scope::Lab(LabId::Queue);
-    add(Key::char('p'), c(AddProducer), q, true);
-    add(Key::char('P'), c(StopProducer), q, true);
-    add(Key::char('c'), c(AddConsumer), q, true);
-    add(Key::char('C'), c(Sentinel), q, true);
-    add(Key::char(']'), c(ProducersFaster), q, true);
-    add(Key::char('['), c(ProducersSlower), q, true);
-    add(Key::char('}'), c(ConsumersFaster), q, true);
-    add(Key::char('{'), c(ConsumersSlower), q, true);
-    add(Key::char('J'), c(Join), q, true);
-    add(Key::char('x'), c(Shutdown), q, true);
-    add(Key::char('t'), Action::Terminate, q, true);
-    add(Key::char('k'), Action::Kill, q, false);
-    add(Key::char('j'), Action::Join, q, false);
-    add(Key::char('a'), Action::JoinAll, q, true);
+/// What the command line opens the lab with: producers and consumers to
+/// start (2 and 1 when it opens on the queue lab, else none unless
+/// asked), the queue's capacity and their rates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueOpening {
+    pub producers: Option<u32>,
+    pub consumers: Option<u32>,
+    pub capacity: u64,
+    pub producer_rate: u32,
+    pub consumer_rate: u32,
 }
 
-/// The lab's settings, for the right of the header.
-pub fn header(app: &App) -> String {
-    format!(
-        "producers {} · consumers {} ",
-        rate_words(app.queue.producer_rate),
-        rate_words(app.queue.consumer_rate)
-    )
+impl Default for QueueOpening {
+    fn default() -> Self {
+        let state = QueueState::default();
+        QueueOpening {
+            producers: None,
+            consumers: None,
+            capacity: queue::DEFAULT_CAPACITY,
+            producer_rate: state.producer_rate,
+            consumer_rate: state.consumer_rate,
+        }
+    }
+}
+
+impl QueueOpening {
+    /// Producers and consumers to start when proclab opens on `lab`.
+    pub fn workers(&self, lab: LabId) -> (u32, u32) {
+        let default = |n| if lab == LabId::Queue { n } else { 0 };
+        (
+            self.producers.unwrap_or(default(2)),
+            self.consumers.unwrap_or(default(1)),
+        )
+    }
+}
+
+impl AppLab for QueueState {
+    type Action = QueueAction;
+    type Effect = QueueEffect;
+    type Controller = QueueLab;
+    type Opening = QueueOpening;
+
+    const ABOUT: &'static str = "Producers and consumers around a bounded queue in shared memory";
+    const ACTIONS: &'static [ActionInfo<QueueAction>] = &[
+        ActionInfo::new(
+            QueueAction::AddProducer,
+            "queue-add-producer",
+            "+producer",
+            "start a producer: it puts items into the queue at its rate",
+        ),
+        ActionInfo::new(
+            QueueAction::StopProducer,
+            "queue-stop-producer",
+            "-producer",
+            "stop the newest producer: it returns after its current put",
+        ),
+        ActionInfo::new(
+            QueueAction::AddConsumer,
+            "queue-add-consumer",
+            "+consumer",
+            "start a consumer: get, work on the item, task_done",
+        ),
+        ActionInfo::new(
+            QueueAction::Sentinel,
+            "queue-sentinel",
+            "-consumer",
+            "q.put(None), a sentinel: the consumer that gets it returns",
+        ),
+        ActionInfo::new(
+            QueueAction::ProducersFaster,
+            "queue-producers-faster",
+            "producers faster",
+            "producers put more items per second",
+        ),
+        ActionInfo::new(
+            QueueAction::ProducersSlower,
+            "queue-producers-slower",
+            "producers slower",
+            "producers put fewer items per second",
+        ),
+        ActionInfo::new(
+            QueueAction::ConsumersFaster,
+            "queue-consumers-faster",
+            "consumers faster",
+            "consumers take less time per item",
+        ),
+        ActionInfo::new(
+            QueueAction::ConsumersSlower,
+            "queue-consumers-slower",
+            "consumers slower",
+            "consumers take more time per item",
+        ),
+        ActionInfo::new(
+            QueueAction::Join,
+            "queue-join",
+            "q.join",
+            "q.join(): wait until every item put has been marked done",
+        ),
+        ActionInfo::new(
+            QueueAction::Shutdown,
+            "queue-shutdown",
+            "shut down",
+            "shut down: stop producers, a sentinel per consumer, join all",
+        ),
+    ];
+    const METRICS: &'static [Metric] = &[
+        Metric {
+            most: Most::Capacity,
+            ..Metric::count("queue-depth", "items in the queue", |a| {
+                a.queue.view(&a.workers).depth as f64
+            })
+        },
+        Metric::count("queue-put", "items put in all", |a| {
+            a.queue.view(&a.workers).put_total as f64
+        }),
+        Metric::count("queue-done", "items got and done", |a| {
+            a.queue.view(&a.workers).done_total as f64
+        }),
+        Metric::count("queue-lost", "items lost with a killed consumer", |a| {
+            a.queue.view(&a.workers).lost as f64
+        }),
+        Metric::workers("producers", "producers alive", |a| {
+            a.queue.view(&a.workers).producers as f64
+        }),
+        Metric::workers("consumers", "consumers alive", |a| {
+            a.queue.view(&a.workers).consumers as f64
+        }),
+        Metric::workers("blocked-put", "producers blocked on a full queue", |a| {
+            a.queue.view(&a.workers).blocked_put as f64
+        }),
+        Metric::workers("waiting-get", "consumers waiting on an empty queue", |a| {
+            a.queue.view(&a.workers).waiting_get as f64
+        }),
+    ];
+
+    /// Brackets change speeds: `[` `]` for producers, `{` `}` for
+    /// consumers.
+    fn keys() -> Vec<(Key, Action, bool)> {
+        use QueueAction::*;
+        let c = Action::Queue;
+        vec![
+            (Key::char('p'), c(AddProducer), true),
+            (Key::char('P'), c(StopProducer), true),
+            (Key::char('c'), c(AddConsumer), true),
+            (Key::char('C'), c(Sentinel), true),
+            (Key::char(']'), c(ProducersFaster), true),
+            (Key::char('['), c(ProducersSlower), true),
+            (Key::char('}'), c(ConsumersFaster), true),
+            (Key::char('{'), c(ConsumersSlower), true),
+            (Key::char('J'), c(Join), true),
+            (Key::char('x'), c(Shutdown), true),
+            (Key::char('t'), Action::Terminate, true),
+            (Key::char('k'), Action::Kill, false),
+            (Key::char('j'), Action::Join, false),
+            (Key::char('a'), Action::JoinAll, true),
+        ]
+    }
+
+    fn open(
+        app: &mut App,
+        engine: &mut Engine,
+        start: &Startup,
+        opening: &QueueOpening,
+    ) -> Result<(), String> {
+        perform::open(app, engine, start, opening).map_err(|e| format!("cannot set up the queue: {e}"))
+    }
+
+    fn applies(app: &App, action: QueueAction) -> bool {
+        action.applies(app)
+    }
+
+    fn update(app: &mut App, action: QueueAction) -> Vec<Effect> {
+        update(app, action)
+    }
+
+    fn perform(app: &mut App, lab: &mut Lab, queue: &mut QueueLab, effect: QueueEffect) {
+        perform::perform(app, lab, queue, effect)
+    }
+
+    fn on_event(app: &mut App, event: QueueEvent) {
+        perform::on_event(app, &event)
+    }
+
+    fn refresh(app: &mut App, lab: &Lab, queue: &QueueLab) -> bool {
+        perform::sample(app, lab, queue)
+    }
+
+    fn header(app: &App) -> String {
+        format!(
+            "producers {} · consumers {} ",
+            rate_words(app.queue.producer_rate),
+            rate_words(app.queue.consumer_rate)
+        )
+    }
+
+    fn wait_words(snap: &WorkerSnapshot) -> Option<String> {
+        wait_words(snap)
+    }
 }
 
 #[cfg(test)]

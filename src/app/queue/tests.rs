@@ -58,9 +58,9 @@ fn stop_and_sentinel_keys_apply_only_with_someone_to_stop() {
 fn every_lab_key_is_in_the_help_and_has_a_label() {
     let map = crate::app::Keymap::standard();
     for b in &map.bindings {
-        if let Action::Queue(c) = b.action {
-            assert!(!c.label().is_empty());
-            assert!(c.describe().len() > 10, "{c:?}");
+        if let Action::Queue(_) = b.action {
+            assert!(!b.action.label().is_empty());
+            assert!(b.action.describe().len() > 10, "{:?}", b.action);
         }
     }
 }

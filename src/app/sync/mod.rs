@@ -2,13 +2,15 @@
 //! set or clear the event, change the semaphore's k and the barrier's
 //! parties, each with the Python that does it.
 
-use crate::lab::engine::Engine;
-use crate::lab::sync::{SyncEvent, SyncView, SyncWait};
-use crate::lab::{WorkerId, describe_exitcode};
-
+use crate::app::keymap::Key;
+use crate::app::labs::{ActionInfo, AppLab};
 use crate::app::log::Level;
+use crate::app::metrics::Metric;
 use crate::app::narrate::Line;
-use crate::app::{App, Effect};
+use crate::app::{Action, App, Effect, LabId, Startup};
+use crate::lab::engine::Engine;
+use crate::lab::sync::{SyncEvent, SyncLab, SyncView, SyncWait};
+use crate::lab::{Lab, WorkerId, WorkerSnapshot, describe_exitcode};
 
 /// Everything the sync panel shows.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,27 +45,163 @@ pub enum SyncEffect {
     },
 }
 
-impl SyncAction {
-    pub fn label(self) -> &'static str {
-        match self {
-            SyncAction::Start => "start",
-            SyncAction::ToggleEvent => "set/clear event",
-            SyncAction::MorePermits => "more permits",
-            SyncAction::FewerPermits => "fewer permits",
-            SyncAction::MoreParties => "more parties",
-            SyncAction::FewerParties => "fewer parties",
+/// What the command line opens the lab with: the semaphore's k and the
+/// barrier's parties (`--workers` when not given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncOpening {
+    pub permits: u32,
+    pub parties: Option<u32>,
+}
+
+impl Default for SyncOpening {
+    fn default() -> Self {
+        SyncOpening {
+            permits: crate::lab::sync::DEFAULT_PERMITS,
+            parties: None,
         }
     }
+}
 
-    pub fn describe(self) -> String {
-        match self {
-            SyncAction::Start => "start a worker: e.wait(), with sem: ..., b.wait(), again".into(),
-            SyncAction::ToggleEvent => "set the event (e.set()), or clear it (e.clear())".into(),
-            SyncAction::MorePermits => "one more permit: the semaphore's k + 1".into(),
-            SyncAction::FewerPermits => "one permit fewer: the semaphore's k - 1".into(),
-            SyncAction::MoreParties => "one more party at the barrier".into(),
-            SyncAction::FewerParties => "one party fewer at the barrier".into(),
+impl AppLab for SyncState {
+    type Action = SyncAction;
+    type Effect = SyncEffect;
+    type Controller = SyncLab;
+    type Opening = SyncOpening;
+
+    const ABOUT: &'static str = "An Event, a Semaphore(k) and a Barrier between processes";
+    const ACTIONS: &'static [ActionInfo<SyncAction>] = &[
+        ActionInfo::new(
+            SyncAction::Start,
+            "sync-start",
+            "start",
+            "start a worker: e.wait(), with sem: ..., b.wait(), again",
+        ),
+        ActionInfo::new(
+            SyncAction::ToggleEvent,
+            "sync-event",
+            "set/clear event",
+            "set the event (e.set()), or clear it (e.clear())",
+        ),
+        ActionInfo::new(
+            SyncAction::MorePermits,
+            "sync-more-permits",
+            "more permits",
+            "one more permit: the semaphore's k + 1",
+        ),
+        ActionInfo::new(
+            SyncAction::FewerPermits,
+            "sync-fewer-permits",
+            "fewer permits",
+            "one permit fewer: the semaphore's k - 1",
+        ),
+        ActionInfo::new(
+            SyncAction::MoreParties,
+            "sync-more-parties",
+            "more parties",
+            "one more party at the barrier",
+        ),
+        ActionInfo::new(
+            SyncAction::FewerParties,
+            "sync-fewer-parties",
+            "fewer parties",
+            "one party fewer at the barrier",
+        ),
+    ];
+    const METRICS: &'static [Metric] = &[
+        Metric::workers("sem-held", "semaphore permits held", |a| {
+            f64::from(a.sync.view.held)
+        }),
+        Metric::workers("sem-most", "most workers ever inside the semaphore", |a| {
+            f64::from(a.sync.view.most_inside)
+        }),
+        Metric::workers("barrier-arrived", "workers waiting at the barrier", |a| {
+            f64::from(a.sync.view.arrived)
+        }),
+        Metric::count(
+            "barrier-rounds",
+            "times the barrier released its parties",
+            |a| f64::from(a.sync.view.rounds),
+        ),
+        Metric::choice(
+            "event-set",
+            "1 if the event is set",
+            |a| f64::from(u8::from(a.sync.view.event_set)),
+            &["the event is clear", "the event is set"],
+        ),
+    ];
+
+    fn keys() -> Vec<(Key, Action, bool)> {
+        let s = Action::Sync;
+        vec![
+            (Key::char('s'), s(SyncAction::Start), true),
+            (Key::char('g'), s(SyncAction::ToggleEvent), true),
+            (Key::char('+'), s(SyncAction::MorePermits), true),
+            (Key::char('='), s(SyncAction::MorePermits), false),
+            (Key::char('-'), s(SyncAction::FewerPermits), true),
+            (Key::char(']'), s(SyncAction::MoreParties), false),
+            (Key::char('['), s(SyncAction::FewerParties), false),
+            (Key::char('t'), Action::Terminate, true),
+            (Key::char('p'), Action::TogglePause, false),
+            (Key::char('k'), Action::Kill, false),
+            (Key::char('j'), Action::Join, false),
+            (Key::char('a'), Action::JoinAll, false),
+        ]
+    }
+
+    /// Opened on this lab, makes the event, the semaphore and the barrier,
+    /// and starts `--workers` workers (2 unless told).
+    fn open(
+        app: &mut App,
+        engine: &mut Engine,
+        start: &Startup,
+        opening: &SyncOpening,
+    ) -> Result<(), String> {
+        if start.lab != LabId::Sync {
+            return Ok(());
         }
+        let workers = start.workers.unwrap_or(2);
+        let setup = SyncEffect::Setup {
+            permits: opening.permits,
+            parties: opening.parties.unwrap_or(workers).max(1),
+        };
+        crate::app::perform::perform(app, engine, Effect::Sync(setup));
+        for _ in 0..workers {
+            let task_ms = app.settings.start.task_ms;
+            crate::app::perform::perform(app, engine, Effect::Sync(SyncEffect::Start(task_ms)));
+        }
+        Ok(())
+    }
+
+    fn applies(app: &App, action: SyncAction) -> bool {
+        applies(app, action)
+    }
+
+    fn label(app: &App, action: SyncAction) -> &'static str {
+        action_label(app, action)
+    }
+
+    fn update(app: &mut App, action: SyncAction) -> Vec<Effect> {
+        update(app, action)
+    }
+
+    fn perform(app: &mut App, lab: &mut Lab, sync: &mut SyncLab, effect: SyncEffect) {
+        perform(app, lab, sync, effect)
+    }
+
+    fn on_event(app: &mut App, event: SyncEvent) {
+        on_event(app, event)
+    }
+
+    fn refresh(app: &mut App, _lab: &Lab, sync: &SyncLab) -> bool {
+        refresh(app, sync)
+    }
+
+    fn header(app: &App) -> String {
+        header_status(app)
+    }
+
+    fn wait_words(snap: &WorkerSnapshot) -> Option<String> {
+        role_state(snap.wait)
     }
 }
 
@@ -87,7 +225,7 @@ pub fn action_label(app: &App, action: SyncAction) -> &'static str {
     match action {
         SyncAction::ToggleEvent if app.sync.view.event_set => "clear event",
         SyncAction::ToggleEvent => "set event",
-        other => other.label(),
+        other => crate::app::labs::info::<SyncState>(other).map_or("", |i| i.label),
     }
 }
 
@@ -120,10 +258,9 @@ fn failed(e: impl std::fmt::Display) -> Line {
     }
 }
 
-pub fn perform(app: &mut App, engine: &mut Engine, effect: SyncEffect) {
-    let sync = &mut engine.sync;
+pub fn perform(app: &mut App, lab: &mut Lab, sync: &mut SyncLab, effect: SyncEffect) {
     let line = match effect {
-        SyncEffect::Start(task_ms) => match sync.start_worker(&mut engine.lab, task_ms) {
+        SyncEffect::Start(task_ms) => match sync.start_worker(lab, task_ms) {
             Ok(id) => {
                 app.selected = Some(id);
                 said(
@@ -133,7 +270,7 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: SyncEffect) {
             }
             Err(e) => failed(e),
         },
-        SyncEffect::SetEvent(on) => match sync.set_event(&engine.lab, on) {
+        SyncEffect::SetEvent(on) => match sync.set_event(lab, on) {
             Ok(()) => {
                 app.sync.view.event_set = on;
                 if on {
@@ -152,7 +289,7 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: SyncEffect) {
         },
         SyncEffect::SetPermits(k) => {
             let before = app.sync.view.permits;
-            match sync.set_permits(&engine.lab, k) {
+            match sync.set_permits(lab, k) {
                 Ok(()) => {
                     app.sync.view.permits = k;
                     let python = if k > before {
@@ -170,8 +307,8 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: SyncEffect) {
         }
         SyncEffect::Setup { permits, parties } => {
             let done = sync
-                .set_permits(&engine.lab, permits)
-                .and_then(|()| sync.set_parties(&engine.lab, parties));
+                .set_permits(lab, permits)
+                .and_then(|()| sync.set_parties(lab, parties));
             match done {
                 Ok(()) => {
                     app.sync.view.permits = permits;
@@ -186,7 +323,7 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: SyncEffect) {
                 Err(e) => failed(e),
             }
         }
-        SyncEffect::SetParties(n) => match sync.set_parties(&engine.lab, n) {
+        SyncEffect::SetParties(n) => match sync.set_parties(lab, n) {
             Ok(()) => {
                 app.sync.view.parties = n;
                 said(
@@ -260,8 +397,8 @@ pub fn role_state(wait: u32) -> Option<String> {
 }
 
 /// Takes the controller's latest view; returns whether it changed.
-pub fn refresh(app: &mut App, engine: &Engine) -> bool {
-    let view = engine.sync.view();
+pub fn refresh(app: &mut App, sync: &SyncLab) -> bool {
+    let view = sync.view();
     if *view == app.sync.view {
         return false;
     }

@@ -302,10 +302,11 @@ impl QueueLab {
         false
     }
 
-    /// The clean shutdown the course teaches: stop the producers and join
-    /// them, then one sentinel per consumer, then join the consumers as
-    /// they finish the backlog. Returns the producers asked to stop.
-    pub fn shutdown(&mut self, lab: &mut Lab) -> Vec<WorkerId> {
+    /// Begins the clean shutdown the course teaches: stop the producers
+    /// and join them, then one sentinel per consumer, then join the
+    /// consumers as they finish the backlog; [`poll`](Self::poll) carries
+    /// it on. Returns the producers asked to stop.
+    pub fn begin_shutdown(&mut self, lab: &mut Lab) -> Vec<WorkerId> {
         let ids: Vec<WorkerId> = self
             .alive(lab, Role::Producer)
             .filter(|m| !m.stopping)

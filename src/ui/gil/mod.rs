@@ -354,14 +354,22 @@ impl GilPanel<'_> {
     }
 }
 
-/// The header's words for the GIL lab: the mode, always (saying the GIL is
-/// simulated); the interval when there is a GIL; what new workers run.
-pub fn header_status(app: &App) -> String {
-    let g = &app.gil;
-    let mut s = g.mode.title().to_string();
-    if g.mode.has_gil() {
-        s.push_str(&format!(" · {}", gil::format_interval(g.interval_us)));
+impl crate::ui::labs::LabPanel for crate::app::gil::GilState {
+    const PLACE: crate::ui::labs::Place = crate::ui::labs::Place::Below;
+    const YIELDS: crate::ui::labs::Yields = crate::ui::labs::Yields::Table;
+
+    fn height(body: u16) -> u16 {
+        focus_height(body)
     }
-    s.push_str(&format!(" · {} ", g.workload.name()));
-    s
+
+    fn render(
+        app: &crate::app::App,
+        selected: Option<&crate::app::view::WorkerRow>,
+        area: ratatui::layout::Rect,
+        theme: &Theme,
+        buf: &mut ratatui::buffer::Buffer,
+    ) {
+        let _ = selected;
+        GilPanel { app, theme }.render(area, buf)
+    }
 }

@@ -193,3 +193,27 @@ impl Widget for &LifecycleDiagram<'_> {
         }
     }
 }
+
+impl crate::ui::labs::LabPanel for crate::app::lifecycle::LifecycleState {
+    const PLACE: crate::ui::labs::Place = crate::ui::labs::Place::Beside;
+
+    fn height(body: u16) -> u16 {
+        let _ = body;
+        3
+    }
+
+    fn render(
+        app: &crate::app::App,
+        selected: Option<&crate::app::view::WorkerRow>,
+        area: ratatui::layout::Rect,
+        theme: &Theme,
+        buf: &mut ratatui::buffer::Buffer,
+    ) {
+        let _ = app;
+        LifecycleDiagram {
+            worker: selected,
+            theme,
+        }
+        .render(area, buf)
+    }
+}

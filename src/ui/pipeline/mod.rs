@@ -214,3 +214,27 @@ impl Widget for &PipelinePanel<'_> {
         }
     }
 }
+
+impl crate::ui::labs::LabPanel for crate::app::pipeline::PipelineState {
+    const PLACE: crate::ui::labs::Place = crate::ui::labs::Place::Below;
+
+    fn height(body: u16) -> u16 {
+        let _ = body;
+        NARROW_HEIGHT
+    }
+
+    fn render(
+        app: &crate::app::App,
+        selected: Option<&crate::app::view::WorkerRow>,
+        area: ratatui::layout::Rect,
+        theme: &Theme,
+        buf: &mut ratatui::buffer::Buffer,
+    ) {
+        let _ = selected;
+        PipelinePanel {
+            view: &app.pipeline.view(&app.workers),
+            theme,
+        }
+        .render(area, buf)
+    }
+}

@@ -13,7 +13,6 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
 
-use crate::app::App;
 use crate::app::numbers::duration;
 use crate::app::numbers::thousands;
 use crate::app::pool::narrate::ranges;
@@ -33,31 +32,6 @@ const MAX_RUNS_SHOWN: u16 = 6;
 /// Rows the panel takes (borders included) in a body of `body` rows.
 pub fn panel_height(body: u16) -> u16 {
     (body * 5 / 11).clamp(8, 22)
-}
-
-/// The header's words for the next run's settings.
-pub fn status(app: &App) -> String {
-    let s = &app.pool.settings;
-    let spec = s.spec();
-    let chunk = if s.method.chunked() {
-        let star = if spec.chunksize_is_default() {
-            " (default)"
-        } else {
-            ""
-        };
-        format!(" · chunksize {}{star}", thousands(spec.chunksize().into()))
-    } else {
-        String::new()
-    };
-    let tasks = s.maxtasks.map_or(String::new(), |m| {
-        format!(" · {m} task{}/child", if m == 1 { "" } else { "s" })
-    });
-    format!(
-        "next: {}{chunk} · {} items · {}{tasks} ",
-        s.method.name(),
-        thousands(s.items.into()),
-        s.cost.name()
-    )
 }
 
 pub struct PoolPanel<'a> {
@@ -448,6 +422,29 @@ impl Widget for &PoolPanel<'_> {
             block
         };
         block.render(area, buf);
+    }
+}
+
+impl crate::ui::labs::LabPanel for PoolState {
+    const PLACE: crate::ui::labs::Place = crate::ui::labs::Place::Below;
+
+    fn height(body: u16) -> u16 {
+        panel_height(body)
+    }
+
+    fn render(
+        app: &crate::app::App,
+        selected: Option<&crate::app::view::WorkerRow>,
+        area: ratatui::layout::Rect,
+        theme: &Theme,
+        buf: &mut ratatui::buffer::Buffer,
+    ) {
+        let _ = selected;
+        PoolPanel {
+            state: &app.pool,
+            theme,
+        }
+        .render(area, buf)
     }
 }
 

@@ -362,6 +362,30 @@ impl Widget for &QueuePanel<'_> {
     }
 }
 
+impl crate::ui::labs::LabPanel for crate::app::queue::QueueState {
+    const PLACE: crate::ui::labs::Place = crate::ui::labs::Place::Below;
+
+    fn height(body: u16) -> u16 {
+        let _ = body;
+        NARROW_HEIGHT
+    }
+
+    fn render(
+        app: &crate::app::App,
+        selected: Option<&crate::app::view::WorkerRow>,
+        area: ratatui::layout::Rect,
+        theme: &Theme,
+        buf: &mut ratatui::buffer::Buffer,
+    ) {
+        let _ = selected;
+        QueuePanel {
+            view: &app.queue.view(&app.workers),
+            theme,
+        }
+        .render(area, buf)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -244,3 +244,27 @@ impl Widget for &SyncPanel<'_> {
         }
     }
 }
+
+impl crate::ui::labs::LabPanel for SyncState {
+    const PLACE: crate::ui::labs::Place = crate::ui::labs::Place::Beside;
+
+    fn height(body: u16) -> u16 {
+        let _ = body;
+        SHORT_HEIGHT
+    }
+
+    fn render(
+        app: &crate::app::App,
+        selected: Option<&crate::app::view::WorkerRow>,
+        area: ratatui::layout::Rect,
+        theme: &Theme,
+        buf: &mut ratatui::buffer::Buffer,
+    ) {
+        let _ = selected;
+        SyncPanel {
+            state: &app.sync,
+            theme,
+        }
+        .render(area, buf)
+    }
+}
