@@ -21,7 +21,7 @@ mod common;
 use std::time::Duration;
 
 use common::{python3, rounds};
-use proclab::cmd::python::Python;
+use proclab::cmd::race::Python;
 use proclab::cmd::race::{RaceArgs, run_with};
 use proclab::lab::engine::Engine;
 use proclab::lab::gil::Mode;

@@ -17,23 +17,34 @@
 /// Calls `$callback!` with every lab, one parenthesised line each:
 ///
 /// ```text
-/// (Variant, module, EngineController, AppState, "--lab name", "Title", "Short", Tab)
+/// (Variant, module, EngineController, AppState, "--lab name", "Title", "Short", Tab,
+///     [Role "role name", ...])
 /// ```
 ///
 /// `Tab` is `Numbered` for a lab in the tab bar with a number key, or
 /// `WhenOpen` for a view that appears in the tab bar only once opened (from
-/// the command line or a key).
+/// the command line or a key). The roles are the kinds of worker process
+/// the lab starts (`proclab worker --role NAME`), each run by the lab's
+/// controller; a lab whose workers are other programs has none (`[]`).
 macro_rules! for_each_lab {
     ($callback:ident) => {
         $callback! {
-            (Lifecycle, lifecycle, LifecycleLab, LifecycleState, "lifecycle", "Lifecycle", "Life", Numbered),
-            (Gil, gil, GilLab, GilState, "gil", "GIL race", "GIL", Numbered),
-            (Queue, queue, QueueLab, QueueState, "queue", "Queue", "Queue", Numbered),
-            (Pipe, pipe, PipeLab, PipeState, "pipe", "Pipe", "Pipe", Numbered),
-            (Pipeline, pipeline, PipelineLab, PipelineState, "pipeline", "Pipeline", "Line", Numbered),
-            (Counter, counter, CounterLab, CounterState, "counter", "Counter", "Count", Numbered),
-            (Sync, sync, SyncLab, SyncState, "sync", "Sync", "Sync", Numbered),
-            (Pool, pool, PoolLab, PoolState, "pool", "Pool", "Pool", Numbered),
+            (Lifecycle, lifecycle, LifecycleLab, LifecycleState, "lifecycle", "Lifecycle", "Life", Numbered,
+                [Tasks "tasks"]),
+            (Gil, gil, GilLab, GilState, "gil", "GIL race", "GIL", Numbered,
+                [Interpreter "interp"]),
+            (Queue, queue, QueueLab, QueueState, "queue", "Queue", "Queue", Numbered,
+                [Producer "producer", Consumer "consumer"]),
+            (Pipe, pipe, PipeLab, PipeState, "pipe", "Pipe", "Pipe", Numbered,
+                [Ping "ping", Pong "pong", Sender "sender", Receiver "receiver"]),
+            (Pipeline, pipeline, PipelineLab, PipelineState, "pipeline", "Pipeline", "Line", Numbered,
+                [Fetch "fetch", Process "process", Save "save"]),
+            (Counter, counter, CounterLab, CounterState, "counter", "Counter", "Count", Numbered,
+                [Counter "counter", Manager "manager"]),
+            (Sync, sync, SyncLab, SyncState, "sync", "Sync", "Sync", Numbered,
+                [Sync "sync"]),
+            (Pool, pool, PoolLab, PoolState, "pool", "Pool", "Pool", Numbered,
+                [Pool "pool"]),
         }
     };
 }

@@ -6,8 +6,8 @@
 use std::fmt::Debug;
 use std::hash::Hash;
 
-use crate::lab::WorkerSnapshot;
 use crate::lab::engine::{Controller, Engine, EngineEvent};
+use crate::lab::{Role, WorkerSnapshot};
 
 use super::keymap::Key;
 use super::metrics::Metric;
@@ -172,7 +172,8 @@ pub fn step(tabs: &[LabId], current: LabId, forward: bool) -> LabId {
 }
 
 macro_rules! labs {
-    ($( ($Lab:ident, $m:ident, $Ctl:ident, $State:ident, $name:literal, $title:literal, $short:literal, $tab:ident) ),* $(,)?) => {
+    ($( ($Lab:ident, $m:ident, $Ctl:ident, $State:ident, $name:literal, $title:literal,
+         $short:literal, $tab:ident, [$($Role:ident $rname:literal),* $(,)?]) ),* $(,)?) => {
         /// One lab: a focus panel and its keys on top of the shared
         /// dashboard.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -336,25 +337,20 @@ macro_rules! labs {
             }
         }
 
-        /// The lab whose roles include the worker's: its words for what
-        /// the worker waits on.
+        /// The words of the lab whose role the worker has, for what it
+        /// waits on.
         pub(crate) fn wait_words(snap: &WorkerSnapshot) -> Option<String> {
-            $(
-                if <<super::$m::$State as AppLab>::Controller as Controller>::roles().contains(&snap.role) {
-                    return <super::$m::$State as AppLab>::wait_words(snap);
-                }
-            )*
-            None
+            match snap.role {
+                $($( Role::$Role => <super::$m::$State as AppLab>::wait_words(snap), )*)*
+            }
         }
 
-        /// The count the worker table shows for a worker, as its lab says.
+        /// The count the worker table shows for a worker, as the lab of its
+        /// role says.
         pub(crate) fn count_shown(snap: &WorkerSnapshot) -> u64 {
-            $(
-                if <<super::$m::$State as AppLab>::Controller as Controller>::roles().contains(&snap.role) {
-                    return <super::$m::$State as AppLab>::count_shown(snap);
-                }
-            )*
-            snap.tasks_done
+            match snap.role {
+                $($( Role::$Role => <super::$m::$State as AppLab>::count_shown(snap), )*)*
+            }
         }
     };
 }

@@ -1,4 +1,4 @@
-//! proclab's subcommands that run without the terminal UI.
+//! proclab's subcommands that run without the terminal UI: `proclab race`
+//! ([`race`]), the GIL lab's race with CPython's beside it.
 
-pub mod python;
 pub mod race;

@@ -56,16 +56,8 @@ pub trait Controller {
         0
     }
 
-    /// The roles its worker processes run (each role belongs to one lab).
-    fn roles() -> &'static [Role]
-    where
-        Self: Sized,
-    {
-        &[]
-    }
-
-    /// Runs a worker process of one of its [`roles`](Self::roles), in that
-    /// process; returns its exit status.
+    /// Runs a worker process of one of its roles (listed on its registry
+    /// line), in that process; returns its exit status.
     fn run_worker(role: Role, _args: &WorkerArgs, _region: &Region, _slot: &Slot) -> i32
     where
         Self: Sized,

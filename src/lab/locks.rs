@@ -59,7 +59,7 @@ impl<'a> Locked<'a> {
 
 /// Errors from a shared lock.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
-pub enum SyncError {
+pub enum LockError {
     /// A holder died and the next one released it without repairing:
     /// `ENOTRECOVERABLE`, the lock is dead for good.
     #[error("the lock is unrecoverable: a holder died and the state was never marked consistent")]
@@ -68,11 +68,11 @@ pub enum SyncError {
     Os(i32),
 }
 
-fn check(rc: i32) -> Result<(), SyncError> {
+fn check(rc: i32) -> Result<(), LockError> {
     if rc == 0 {
         Ok(())
     } else {
-        Err(SyncError::Os(rc))
+        Err(LockError::Os(rc))
     }
 }
 
@@ -103,7 +103,7 @@ fn deadline(clock: libc::clockid_t, d: Duration) -> libc::timespec {
 impl RobustMutex {
     /// Initialises the mutex in place. Call once, before any other process
     /// or thread can use it.
-    pub fn init(&self) -> Result<(), SyncError> {
+    pub fn init(&self) -> Result<(), LockError> {
         // Safety: attr is initialised before use and destroyed after; the
         // mutex memory is ours and not in use yet.
         unsafe {
@@ -125,7 +125,7 @@ impl RobustMutex {
         }
     }
 
-    fn result(&self, rc: i32) -> Result<Option<Locked<'_>>, SyncError> {
+    fn result(&self, rc: i32) -> Result<Option<Locked<'_>>, LockError> {
         let guard = MutexGuard { mutex: self };
         match rc {
             0 => Ok(Some(Locked::Acquired(guard))),
@@ -134,15 +134,15 @@ impl RobustMutex {
                 std::mem::forget(guard); // not held: nothing to unlock
                 match rc {
                     libc::EBUSY | libc::ETIMEDOUT => Ok(None),
-                    libc::ENOTRECOVERABLE => Err(SyncError::NotRecoverable),
-                    other => Err(SyncError::Os(other)),
+                    libc::ENOTRECOVERABLE => Err(LockError::NotRecoverable),
+                    other => Err(LockError::Os(other)),
                 }
             }
         }
     }
 
     /// Blocks until the lock is held.
-    pub fn lock(&self) -> Result<Locked<'_>, SyncError> {
+    pub fn lock(&self) -> Result<Locked<'_>, LockError> {
         // Safety: the mutex was initialised by `init`.
         let rc = unsafe { libc::pthread_mutex_lock(self.inner.get()) };
         self.result(rc)
@@ -150,14 +150,14 @@ impl RobustMutex {
     }
 
     /// Takes the lock if it is free now.
-    pub fn try_lock(&self) -> Result<Option<Locked<'_>>, SyncError> {
+    pub fn try_lock(&self) -> Result<Option<Locked<'_>>, LockError> {
         // Safety: the mutex was initialised by `init`.
         let rc = unsafe { libc::pthread_mutex_trylock(self.inner.get()) };
         self.result(rc)
     }
 
     /// Waits up to `timeout` for the lock.
-    pub fn lock_timeout(&self, timeout: Duration) -> Result<Option<Locked<'_>>, SyncError> {
+    pub fn lock_timeout(&self, timeout: Duration) -> Result<Option<Locked<'_>>, LockError> {
         let at = realtime_deadline(timeout);
         // Safety: the mutex was initialised by `init`; `at` is valid.
         let rc = unsafe { libc::pthread_mutex_timedlock(self.inner.get(), &at) };
@@ -216,7 +216,7 @@ pub struct Woken {
 
 impl SharedCondvar {
     /// Resets it; call once before use (all-zero memory is ready too).
-    pub fn init(&self) -> Result<(), SyncError> {
+    pub fn init(&self) -> Result<(), LockError> {
         self.seq.store(0, Ordering::SeqCst);
         self.waiters.store(0, Ordering::SeqCst);
         Ok(())
@@ -302,7 +302,7 @@ impl WakeWord {
         &self,
         guard: MutexGuard<'a>,
         timeout: Duration,
-    ) -> Result<Locked<'a>, SyncError> {
+    ) -> Result<Locked<'a>, LockError> {
         use rustix::thread::futex;
         let mutex = guard.mutex;
         self.waiters.fetch_add(1, Ordering::SeqCst);
@@ -399,7 +399,7 @@ mod tests {
             .join()
             .unwrap();
         drop(m.lock().unwrap()); // released without make_consistent
-        assert_eq!(m.lock().err(), Some(SyncError::NotRecoverable));
+        assert_eq!(m.lock().err(), Some(LockError::NotRecoverable));
     }
 
     #[test]

@@ -2,89 +2,47 @@
 //!
 //! A role is named on the worker's command line (`--role NAME`); anything a
 //! role needs beyond its name it reads from its lab's section of the shared
-//! region, where proclab can also change it while the worker runs.
+//! region, where proclab can also change it while the worker runs. Each
+//! lab's roles are listed on its line of the registry
+//! ([`crate::registry`]) and run by its controller
+//! ([`Controller::run_worker`](super::controller::Controller::run_worker)).
 
-/// A worker's job. Each lab adds the roles it needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Role {
-    /// Runs CPU- or I/O-bound tasks: the lifecycle lab's worker.
-    #[default]
-    Tasks,
-    /// Increments the shared counter: the counter lab's worker.
-    Counter,
-    /// The counter lab's manager: a server process that owns a counter.
-    Manager,
-    /// Goes round an Event, a Semaphore and a Barrier: the sync lab's worker.
-    Sync,
-    /// A pool worker: takes chunks of the pool lab's job.
-    Pool,
-    /// Puts items into the queue: the queue lab.
-    Producer,
-    /// Gets items from the queue until a sentinel.
-    Consumer,
-    /// Sends a ping over a duplex pipe and waits for the answer.
-    Ping,
-    /// Answers pings.
-    Pong,
-    /// Streams messages one way into a pipe.
-    Sender,
-    /// Reads the stream until the other end closes.
-    Receiver,
-    /// The pipeline's first stage: fetches items into a pipe.
-    Fetch,
-    /// The middle stage: pipe in, queue out.
-    Process,
-    /// The last stage: gets from the queue and saves.
-    Save,
-    /// An interpreter process whose threads share a simulated GIL: the GIL
-    /// lab's thread modes.
-    Interpreter,
+macro_rules! roles {
+    ($( ($Lab:ident, $m:ident, $Ctl:ident, $State:ident, $name:literal, $title:literal,
+         $short:literal, $tab:ident, [$($Role:ident $rname:literal),* $(,)?]) ),* $(,)?) => {
+        /// A worker's job. The first, [`Role::Tasks`], is the plain worker
+        /// (a CPU- or I/O-bound task in a loop) that `Lab::start` starts.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        pub enum Role {
+            #[default]
+            $($(
+                #[doc = concat!("A worker of the ", stringify!($m), " lab: `--role ", $rname, "`.")]
+                $Role,
+            )*)*
+        }
+
+        impl Role {
+            /// Every role, lab by lab in registry order.
+            pub const ALL: &'static [Role] = &[$($(Role::$Role),*),*];
+
+            /// The name passed as `--role`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($( Role::$Role => $rname, )*)*
+                }
+            }
+        }
+    };
 }
 
+crate::registry::for_each_lab!(roles);
+
 impl Role {
-    pub const ALL: [Role; 15] = [
-        Role::Tasks,
-        Role::Counter,
-        Role::Manager,
-        Role::Sync,
-        Role::Pool,
-        Role::Producer,
-        Role::Consumer,
-        Role::Ping,
-        Role::Pong,
-        Role::Sender,
-        Role::Receiver,
-        Role::Fetch,
-        Role::Process,
-        Role::Save,
-        Role::Interpreter,
-    ];
-
-    /// The name passed as `--role`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Tasks => "tasks",
-            Role::Counter => "counter",
-            Role::Manager => "manager",
-            Role::Sync => "sync",
-            Role::Pool => "pool",
-            Role::Producer => "producer",
-            Role::Consumer => "consumer",
-            Role::Ping => "ping",
-            Role::Pong => "pong",
-            Role::Sender => "sender",
-            Role::Receiver => "receiver",
-            Role::Fetch => "fetch",
-            Role::Process => "process",
-            Role::Save => "save",
-            Role::Interpreter => "interp",
-        }
-    }
-
     /// The role named `name` on a worker's command line.
     pub fn parse(name: &str) -> Result<Role, String> {
         Role::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|r| r.name() == name)
             .ok_or_else(|| format!("unknown role {name:?}"))
     }
@@ -104,12 +62,13 @@ mod tests {
 
     #[test]
     fn every_role_is_parsed_back_from_its_name() {
-        for role in Role::ALL {
+        for &role in Role::ALL {
             assert_eq!(Role::parse(role.name()), Ok(role));
         }
         assert_eq!(
             Role::parse("tsks"),
             Err("unknown role \"tsks\"".to_string())
         );
+        assert_eq!(Role::default(), Role::Tasks);
     }
 }

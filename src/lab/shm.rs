@@ -133,11 +133,6 @@ fn page_align(n: usize) -> usize {
 }
 
 impl Region {
-    /// Creates a fresh region with `slot_count` worker slots.
-    pub fn create(slot_count: usize) -> Result<Region, RegionError> {
-        Region::create_sized(slot_count, super::pool::DEFAULT_ITEMS)
-    }
-
     /// Creates a fresh region with `slot_count` worker slots and room for a
     /// pool job of `pool_items` items.
     pub fn create_sized(slot_count: usize, pool_items: usize) -> Result<Region, RegionError> {
@@ -330,7 +325,7 @@ mod tests {
 
     #[test]
     fn a_region_reopens_through_its_fd() {
-        let region = Region::create(4).unwrap();
+        let region = Region::create_sized(4, 100).unwrap();
         region.set_iters_per_ms(1234);
         region.slot(2).tasks_done.store(7, Ordering::Relaxed);
         let other = Region::open(region.dup_fd().unwrap()).unwrap();

@@ -19,14 +19,14 @@ use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use super::locks::{MutexGuard, RobustMutex, SharedCondvar, SyncError};
+use super::locks::{LockError, MutexGuard, RobustMutex, SharedCondvar};
 use super::shm::Shared;
 
 /// How long a waiter sleeps before it looks again on its own.
 pub const WAIT_SLICE: Duration = Duration::from_millis(100);
 
 /// Takes `mutex`, repairing it if its holder died (see the module doc).
-fn lock(mutex: &RobustMutex) -> Result<MutexGuard<'_>, SyncError> {
+fn lock(mutex: &RobustMutex) -> Result<MutexGuard<'_>, LockError> {
     let locked = mutex.lock()?;
     let abandoned = locked.was_abandoned();
     let guard = locked.guard();
@@ -41,7 +41,7 @@ fn lock(mutex: &RobustMutex) -> Result<MutexGuard<'_>, SyncError> {
 fn lock_within(
     mutex: &RobustMutex,
     timeout: Duration,
-) -> Result<Option<MutexGuard<'_>>, SyncError> {
+) -> Result<Option<MutexGuard<'_>>, LockError> {
     let Some(locked) = mutex.lock_timeout(timeout)? else {
         return Ok(None);
     };
@@ -94,7 +94,7 @@ impl Drop for Permit<'_> {
 
 impl SharedSemaphore {
     /// Initialises in place with `permits` permits; call once before use.
-    pub fn init(&self, permits: u32) -> Result<(), SyncError> {
+    pub fn init(&self, permits: u32) -> Result<(), LockError> {
         self.mutex.init()?;
         self.cond.init()?;
         self.permits.store(permits, Ordering::Relaxed);
@@ -114,7 +114,7 @@ impl SharedSemaphore {
     pub fn acquire(
         &self,
         mut waiting: impl FnMut(SemaphoreState) -> ControlFlow<()>,
-    ) -> Result<Option<Permit<'_>>, SyncError> {
+    ) -> Result<Option<Permit<'_>>, LockError> {
         let mut guard = lock(&self.mutex)?;
         loop {
             let state = self.state();
@@ -143,7 +143,7 @@ impl SharedSemaphore {
     /// `sem.release()`); lowering it keeps the holders, and newcomers wait
     /// until fewer than the new k hold one (Python: `sem.acquire()` by the
     /// parent). Returns false if the lock was not free within `timeout`.
-    pub fn set_permits(&self, permits: u32, timeout: Duration) -> Result<bool, SyncError> {
+    pub fn set_permits(&self, permits: u32, timeout: Duration) -> Result<bool, LockError> {
         let Some(_guard) = lock_within(&self.mutex, timeout)? else {
             return Ok(false);
         };
@@ -165,7 +165,7 @@ unsafe impl Shared for SharedEvent {}
 
 impl SharedEvent {
     /// Initialises in place, cleared; call once before use.
-    pub fn init(&self) -> Result<(), SyncError> {
+    pub fn init(&self) -> Result<(), LockError> {
         self.mutex.init()?;
         self.cond.init()?;
         self.flag.store(0, Ordering::Relaxed);
@@ -179,7 +179,7 @@ impl SharedEvent {
 
     /// `e.set()` or `e.clear()`. Returns false if the lock was not free
     /// within `timeout`.
-    pub fn set_to(&self, on: bool, timeout: Duration) -> Result<bool, SyncError> {
+    pub fn set_to(&self, on: bool, timeout: Duration) -> Result<bool, LockError> {
         let Some(_guard) = lock_within(&self.mutex, timeout)? else {
             return Ok(false);
         };
@@ -192,7 +192,7 @@ impl SharedEvent {
 
     /// `e.wait()`: returns true once the flag is set, false if `waiting`
     /// gave up first.
-    pub fn wait(&self, mut waiting: impl FnMut() -> ControlFlow<()>) -> Result<bool, SyncError> {
+    pub fn wait(&self, mut waiting: impl FnMut() -> ControlFlow<()>) -> Result<bool, LockError> {
         if self.is_set() {
             return Ok(true);
         }
@@ -233,7 +233,7 @@ pub struct BarrierState {
 
 impl SharedBarrier {
     /// Initialises in place for `parties`; call once before use.
-    pub fn init(&self, parties: u32) -> Result<(), SyncError> {
+    pub fn init(&self, parties: u32) -> Result<(), LockError> {
         self.mutex.init()?;
         self.cond.init()?;
         self.reset(parties);
@@ -269,7 +269,7 @@ impl SharedBarrier {
     pub fn wait(
         &self,
         mut waiting: impl FnMut(BarrierState) -> ControlFlow<()>,
-    ) -> Result<Option<u32>, SyncError> {
+    ) -> Result<Option<u32>, LockError> {
         let mut guard = lock(&self.mutex)?;
         let generation = self.generation.load(Ordering::Acquire);
         let index = self.arrived.load(Ordering::Relaxed);
@@ -290,7 +290,7 @@ impl SharedBarrier {
 
     /// Changes the number of parties; if as many have arrived already, they
     /// are released. Returns false if the lock was not free within `timeout`.
-    pub fn set_parties(&self, parties: u32, timeout: Duration) -> Result<bool, SyncError> {
+    pub fn set_parties(&self, parties: u32, timeout: Duration) -> Result<bool, LockError> {
         let Some(_guard) = lock_within(&self.mutex, timeout)? else {
             return Ok(false);
         };

@@ -5,7 +5,6 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::app::ThemeName;
-use crate::app::gil::timeline::LaneState;
 use crate::app::log::Level;
 use crate::app::view::StateKind;
 
@@ -220,18 +219,6 @@ impl Theme {
         } else {
             0
         }]
-    }
-
-    /// The style of a GIL timeline cell in this state.
-    pub fn lane(&self, state: LaneState) -> Style {
-        match state {
-            LaneState::Holding => self.gil_held,
-            LaneState::Waiting => self.gil_wait,
-            LaneState::Io => self.gil_io,
-            LaneState::Running => self.gil_free,
-            LaneState::Stopped => self.gil_stopped,
-            LaneState::Done => self.dim,
-        }
     }
 
     pub fn level(&self, level: Level) -> Style {

@@ -65,19 +65,18 @@ pub fn count_alive(workers: &[WorkerSnapshot], roles: &[Role]) -> usize {
     workers.iter().filter(|w| alive(w, roles)).count()
 }
 
-/// What a worker of these labs waits on, in words, from its slot.
-pub fn wait_words(w: &WorkerSnapshot) -> Option<String> {
-    let words = match (w.wait, w.role) {
-        (wait::PUT, _) => "blocked on put",
-        (wait::GET, _) => "waiting on get",
-        (wait::LOCK, _) => "waiting for the lock",
-        (wait::WORK, Role::Save) => "saving an item",
-        (wait::WORK, Role::Fetch) => "fetching an item",
-        (wait::WORK, _) => "working on an item",
-        (wait::SEND, _) => "blocked on send",
-        (wait::RECV, _) => "waiting on recv",
-        (wait::PACE, Role::Producer) => "between puts",
-        (wait::PACE, _) => "between sends",
+/// What a worker of these labs waits on, in words, from its slot's
+/// `wait` code; its lab says what its work is ("working on an item") and
+/// what it waits between items for ("between puts").
+pub fn wait_words(code: u32, work: &str, pace: &str) -> Option<String> {
+    let words = match code {
+        wait::PUT => "blocked on put",
+        wait::GET => "waiting on get",
+        wait::LOCK => "waiting for the lock",
+        wait::WORK => work,
+        wait::SEND => "blocked on send",
+        wait::RECV => "waiting on recv",
+        wait::PACE => pace,
         _ => return None,
     };
     Some(words.to_string())

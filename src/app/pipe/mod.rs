@@ -170,7 +170,7 @@ impl AppLab for PipeState {
     }
 
     fn wait_words(snap: &WorkerSnapshot) -> Option<String> {
-        wait_words(snap)
+        wait_words(snap.wait, "working on an item", "between sends")
     }
 }
 

@@ -19,7 +19,7 @@ use crate::app::metrics::Metric;
 use crate::app::{Action, App, Effect, Startup};
 use crate::lab::engine::Engine;
 use crate::lab::pipeline::{self, PipelineEvent, PipelineLab};
-use crate::lab::{Lab, WorkerSnapshot};
+use crate::lab::{Lab, Role, WorkerSnapshot};
 
 pub use self::view::{PipelineState, PipelineView, StageView};
 
@@ -55,6 +55,17 @@ impl PipelineAction {
             _ => true,
         }
     }
+}
+
+/// What a stage waits on, in words: its work is fetching, working on or
+/// saving an item.
+pub fn stage_words(snap: &WorkerSnapshot) -> Option<String> {
+    let work = match snap.role {
+        Role::Fetch => "fetching an item",
+        Role::Save => "saving an item",
+        _ => "working on an item",
+    };
+    wait_words(snap.wait, work, "between sends")
 }
 
 /// Applies an action to the lab's settings and says what the loop must do.
@@ -184,7 +195,7 @@ impl AppLab for PipelineState {
     }
 
     fn wait_words(snap: &WorkerSnapshot) -> Option<String> {
-        wait_words(snap)
+        stage_words(snap)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::app::comms::{RateWindow, wait_words};
+use crate::app::comms::RateWindow;
 use crate::lab::pipeline::{self, PipelineStats, StageEnd};
 use crate::lab::{Role, WorkerId, WorkerSnapshot};
 
@@ -84,7 +84,7 @@ impl PipelineState {
                 ms: stage_ms[i],
                 per_s: rates[i],
                 done: done[i],
-                state: w.filter(|w| w.status.is_alive()).and_then(wait_words),
+                state: w.filter(|w| w.status.is_alive()).and_then(super::stage_words),
                 end: s.map_or(StageEnd::Running, |s| s.ended[i]),
             }
         });

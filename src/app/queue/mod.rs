@@ -310,7 +310,11 @@ impl AppLab for QueueState {
     }
 
     fn wait_words(snap: &WorkerSnapshot) -> Option<String> {
-        wait_words(snap)
+        let pace = match snap.role {
+            Role::Producer => "between puts",
+            _ => "between sends",
+        };
+        wait_words(snap.wait, "working on an item", pace)
     }
 }
 

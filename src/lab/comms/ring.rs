@@ -21,7 +21,7 @@
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::lab::locks::{Locked, MutexGuard, RobustMutex, SyncError, WakeWord};
+use crate::lab::locks::{LockError, Locked, MutexGuard, RobustMutex, WakeWord};
 use crate::lab::shm::Shared;
 
 /// Bytes of one cell.
@@ -194,7 +194,7 @@ impl Totals {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RingError {
     #[error("the queue's lock failed: {0}")]
-    Lock(#[from] SyncError),
+    Lock(#[from] LockError),
     #[error("a queue capacity of {asked} is out of range: it must be 1 to {max}")]
     Capacity { asked: u64, max: u64 },
     #[error("the queue's lock is busy")]

@@ -18,7 +18,7 @@ pub mod worker;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::locks::{Locked, SyncError};
+use super::locks::{Locked, LockError};
 use super::shm::SectionId;
 use super::{Lab, LabError, Role, StartOptions, Status, WorkerId, WorkerSnapshot, Workload};
 
@@ -56,7 +56,7 @@ pub enum CounterError {
     #[error("the counter's lock is busy: a worker of another run still holds it")]
     LockBusy,
     #[error("the counter's lock failed: {0}")]
-    Lock(#[from] SyncError),
+    Lock(#[from] LockError),
     #[error(transparent)]
     Lab(#[from] LabError),
 }
@@ -307,7 +307,7 @@ impl CounterLab {
                 })
             }
             Ok(None) => return Err(CounterError::LockBusy),
-            Err(SyncError::NotRecoverable) => {
+            Err(LockError::NotRecoverable) => {
                 // Released once without repair: dead for good. No process
                 // uses it between runs, so a fresh one takes its place.
                 sec.hot.lock.init()?;
@@ -490,9 +490,6 @@ impl super::controller::Controller for CounterLab {
         size_of::<CounterSection>()
     }
 
-    fn roles() -> &'static [Role] {
-        &[Role::Counter, Role::Manager]
-    }
 
     fn run_worker(
         role: Role,

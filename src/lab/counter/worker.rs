@@ -17,7 +17,7 @@ use rustix::process::getpid;
 use super::manager::Proxy;
 use super::shared::{CounterMode, CounterSection, CounterWait, manager_socket_name};
 use crate::lab::clock;
-use crate::lab::locks::{Locked, MutexGuard, SyncError};
+use crate::lab::locks::{Locked, MutexGuard, LockError};
 use crate::lab::shm::{Region, SectionId};
 use crate::lab::slot::{Phase, Slot};
 use crate::lab::work;
@@ -148,11 +148,11 @@ pub fn run(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
 /// Why a worker stopped short.
 enum Failure {
     Manager(std::io::Error),
-    Lock(SyncError),
+    Lock(LockError),
 }
 
-impl From<SyncError> for Failure {
-    fn from(e: SyncError) -> Self {
+impl From<LockError> for Failure {
+    fn from(e: LockError) -> Self {
         Failure::Lock(e)
     }
 }
@@ -216,7 +216,7 @@ fn take_lock<'a>(
     slot: &Slot,
     me: u32,
     show_wait: bool,
-) -> Result<MutexGuard<'a>, SyncError> {
+) -> Result<MutexGuard<'a>, LockError> {
     let lock = &sec.hot.lock;
     if !show_wait {
         for _ in 0..SPINS {

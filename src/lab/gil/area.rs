@@ -9,7 +9,7 @@
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use crate::lab::locks::{RobustMutex, SharedCondvar, SyncError};
+use crate::lab::locks::{RobustMutex, SharedCondvar, LockError};
 use crate::lab::shm::Shared;
 
 use super::ring::Ring;
@@ -233,7 +233,7 @@ pub struct InterpConfig {
 impl InterpArea {
     /// Prepares the area for a new interpreter. Call only while no live
     /// process uses it: the locks are initialised afresh.
-    pub fn claim(&self, config: InterpConfig) -> Result<u32, SyncError> {
+    pub fn claim(&self, config: InterpConfig) -> Result<u32, LockError> {
         self.owner_slot.store(0, Ordering::Release);
         let g = &self.gil;
         g.mutex.init()?;

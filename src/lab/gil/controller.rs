@@ -10,7 +10,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::lab::locks::SyncError;
+use crate::lab::locks::LockError;
 use crate::lab::shm::SectionId;
 use crate::lab::{Lab, LabError, Role, StartOptions, Status, WorkerId, Workload};
 
@@ -34,7 +34,7 @@ pub enum GilError {
     )]
     ThreadCap,
     #[error("the simulated GIL's lock could not be set up: {0}")]
-    Sync(#[from] SyncError),
+    Lock(#[from] LockError),
     #[error("a race is running: wait for it, or cancel it with Esc")]
     RaceRunning,
 }

@@ -159,9 +159,6 @@ impl super::controller::Controller for GilLab {
         size_of::<area::GilSection>()
     }
 
-    fn roles() -> &'static [super::Role] {
-        &[super::Role::Interpreter]
-    }
 
     fn run_worker(
         _role: super::Role,

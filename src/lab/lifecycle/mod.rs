@@ -24,9 +24,6 @@ impl Controller for LifecycleLab {
         LifecycleLab
     }
 
-    fn roles() -> &'static [Role] {
-        &[Role::Tasks]
-    }
 
     fn run_worker(_role: Role, args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
         run_tasks(args, region, slot)

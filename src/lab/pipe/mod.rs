@@ -395,9 +395,6 @@ impl super::controller::Controller for PipeLab {
         section_len()
     }
 
-    fn roles() -> &'static [Role] {
-        &[Role::Ping, Role::Pong, Role::Sender, Role::Receiver]
-    }
 
     fn run_worker(
         _role: Role,

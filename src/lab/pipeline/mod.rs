@@ -373,9 +373,6 @@ impl super::controller::Controller for PipelineLab {
         section_len(sizing.slot_count)
     }
 
-    fn roles() -> &'static [Role] {
-        &STAGES
-    }
 
     fn run_worker(
         _role: Role,

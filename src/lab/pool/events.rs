@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use super::spec::{JobSpec, MAX_POOL_WORKERS, PoolConfig};
 use super::view::RunRecord;
-use crate::lab::locks::SyncError;
+use crate::lab::locks::LockError;
 use crate::lab::{LabError, WorkerId};
 
 #[derive(Debug, thiserror::Error)]
@@ -22,7 +22,7 @@ pub enum PoolError {
     #[error("no pool worker could be started: {0}")]
     Start(LabError),
     #[error("the pool's shared lock could not be set up: {0}")]
-    Sync(#[from] SyncError),
+    Lock(#[from] LockError),
 }
 
 /// Something the pool did that the log should tell.

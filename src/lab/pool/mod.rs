@@ -38,7 +38,7 @@ use self::shared::{PoolShared, PosState};
 use self::track::Run;
 use self::view::PoolInfo;
 use super::clock;
-use super::locks::SyncError;
+use super::locks::LockError;
 use super::shm::SectionId;
 use super::{Lab, Role, StartOptions, WorkerId, Workload};
 
@@ -73,7 +73,7 @@ struct Pool {
 /// The pool lab's controller, held by the engine.
 pub struct PoolLab {
     capacity: usize,
-    setup: Result<(), SyncError>,
+    setup: Result<(), LockError>,
     pool: Option<Pool>,
     run: Option<Run>,
     history: Vec<RunRecord>,
@@ -395,9 +395,6 @@ impl super::controller::Controller for PoolLab {
         shared::section_len(sizing.pool_items)
     }
 
-    fn roles() -> &'static [Role] {
-        &[Role::Pool]
-    }
 
     /// A pool worker: see [`serve`].
     fn run_worker(

@@ -21,7 +21,7 @@
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering, fence};
 
-use crate::lab::locks::{MutexGuard, RobustMutex, SharedCondvar, SyncError};
+use crate::lab::locks::{MutexGuard, RobustMutex, SharedCondvar, LockError};
 use crate::lab::shm::Shared;
 
 use super::spec::{HEAVY_FACTOR, JobSpec, MAX_POOL_WORKERS};
@@ -296,7 +296,7 @@ impl<'a> PoolShared<'a> {
 
     /// Initialises the lock and condvars in place and records the capacity.
     /// Once, by the process that created the region, before any pool worker.
-    pub fn init(&self) -> Result<(), SyncError> {
+    pub fn init(&self) -> Result<(), LockError> {
         self.header.lock.init()?;
         self.header.job_cond.init()?;
         self.header.done_cond.init()?;

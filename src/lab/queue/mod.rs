@@ -457,9 +457,6 @@ impl super::controller::Controller for QueueLab {
         section_len(sizing.slot_count)
     }
 
-    fn roles() -> &'static [Role] {
-        &[Role::Producer, Role::Consumer]
-    }
 
     fn run_worker(
         role: Role,

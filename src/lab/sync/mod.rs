@@ -12,7 +12,7 @@ pub mod worker;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::locks::SyncError;
+use super::locks::LockError;
 use super::shm::SectionId;
 use super::{Lab, LabError, LabEvent, Role, StartOptions, WorkerId, Workload};
 
@@ -25,13 +25,13 @@ const LOCK_PATIENCE: Duration = Duration::from_millis(50);
 pub const DEFAULT_PERMITS: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
-pub enum SyncLabError {
+pub enum SyncError {
     #[error("the sync lab's primitives could not be set up: {0}")]
     Setup(String),
     #[error("{0} is busy: a paused worker may be inside its lock; resume it and try again")]
     Busy(&'static str),
     #[error(transparent)]
-    Sync(#[from] SyncError),
+    Lock(#[from] LockError),
     #[error(transparent)]
     Lab(#[from] LabError),
 }
@@ -110,8 +110,8 @@ impl SyncLab {
 
     /// `Process(target=worker, args=(e, sem, b)).start()`; `task_ms` is the
     /// time inside the critical section.
-    pub fn start_worker(&mut self, lab: &mut Lab, task_ms: u64) -> Result<WorkerId, SyncLabError> {
-        self.setup.clone().map_err(SyncLabError::Setup)?;
+    pub fn start_worker(&mut self, lab: &mut Lab, task_ms: u64) -> Result<WorkerId, SyncError> {
+        self.setup.clone().map_err(SyncError::Setup)?;
         let id = lab.start_with(StartOptions {
             role: Role::Sync,
             workload: Workload::Io,
@@ -124,26 +124,26 @@ impl SyncLab {
     }
 
     /// `e.set()` or `e.clear()`.
-    pub fn set_event(&mut self, lab: &Lab, on: bool) -> Result<(), SyncLabError> {
+    pub fn set_event(&mut self, lab: &Lab, on: bool) -> Result<(), SyncError> {
         match section(lab).event.set_to(on, LOCK_PATIENCE)? {
             true => Ok(()),
-            false => Err(SyncLabError::Busy("the event")),
+            false => Err(SyncError::Busy("the event")),
         }
     }
 
     /// A new k for the semaphore.
-    pub fn set_permits(&mut self, lab: &Lab, permits: u32) -> Result<(), SyncLabError> {
+    pub fn set_permits(&mut self, lab: &Lab, permits: u32) -> Result<(), SyncError> {
         match section(lab).sem.set_permits(permits, LOCK_PATIENCE)? {
             true => Ok(()),
-            false => Err(SyncLabError::Busy("the semaphore")),
+            false => Err(SyncError::Busy("the semaphore")),
         }
     }
 
     /// A new number of parties for the barrier.
-    pub fn set_parties(&mut self, lab: &Lab, parties: u32) -> Result<(), SyncLabError> {
+    pub fn set_parties(&mut self, lab: &Lab, parties: u32) -> Result<(), SyncError> {
         match section(lab).barrier.set_parties(parties, LOCK_PATIENCE)? {
             true => Ok(()),
-            false => Err(SyncLabError::Busy("the barrier")),
+            false => Err(SyncError::Busy("the barrier")),
         }
     }
 
@@ -235,9 +235,6 @@ impl super::controller::Controller for SyncLab {
         size_of::<SyncSection>()
     }
 
-    fn roles() -> &'static [super::Role] {
-        &[super::Role::Sync]
-    }
 
     fn run_worker(
         _role: super::Role,

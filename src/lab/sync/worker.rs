@@ -110,7 +110,7 @@ pub fn run(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
     }
 }
 
-fn failed(what: &str, e: Option<crate::lab::locks::SyncError>) -> i32 {
+fn failed(what: &str, e: Option<crate::lab::locks::LockError>) -> i32 {
     match e {
         Some(e) => eprintln!("proclab sync worker: {what} failed: {e}"),
         None => eprintln!("proclab sync worker: {what} failed"),

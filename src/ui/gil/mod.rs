@@ -331,7 +331,7 @@ impl GilPanel<'_> {
         for cell in row.lane.cells(g.now_ns, g.zoom.cell_ns(), cells) {
             let (ch, style) = match cell {
                 Cell::Empty | Cell::State(LaneState::Done) => (' ', t.dim),
-                Cell::State(s) => (s.letter(), t.lane(s)),
+                Cell::State(s) => (s.letter(), lane_style(t, s)),
                 Cell::Share(e) => (SHARES[usize::from(e)], t.gil_share),
             };
             if run_style != Some(style) {
@@ -351,6 +351,18 @@ impl GilPanel<'_> {
                 .map_or(String::new(), |s| format!("{:>3.0}%", s * 100.0)),
         ));
         Line::from(spans)
+    }
+}
+
+/// The style of a GIL timeline cell in this state.
+fn lane_style(theme: &Theme, state: LaneState) -> ratatui::style::Style {
+    match state {
+        LaneState::Holding => theme.gil_held,
+        LaneState::Waiting => theme.gil_wait,
+        LaneState::Io => theme.gil_io,
+        LaneState::Running => theme.gil_free,
+        LaneState::Stopped => theme.gil_stopped,
+        LaneState::Done => theme.dim,
     }
 }
 
