@@ -114,8 +114,12 @@ fn consumers_drain_the_backlog_then_stop_on_their_sentinels() {
         e.queue.add_consumer(&mut e.lab).unwrap(),
     ];
     e.queue.begin_shutdown(&mut e.lab);
-    let events = poll_until(&mut e, "both consumers to stop", |e| {
-        consumers.iter().all(|&c| exited(e, c).is_some())
+    // Joined, not only ended: a consumer may end between the engine's
+    // reaping and the queue's look, and is reaped at the next poll.
+    let events = poll_until(&mut e, "both consumers to stop and be joined", |e| {
+        consumers
+            .iter()
+            .all(|&c| matches!(e.lab.status(c), Ok(Status::Joined(_))))
     });
     let events: Vec<QueueEvent> = events.into_iter().chain(e.queue.poll(&mut e.lab)).collect();
     for c in consumers {
@@ -254,6 +258,12 @@ fn run_mix(producers: &[u64], consumers: usize, capacity: u64, kill: bool) {
         });
         e.lab.kill(cs[0]).unwrap();
         killed = Some(cs[0]);
+        // Seen ended before the shutdown counts the consumers left: on a
+        // busy machine SIGKILL takes a moment, and a consumer still alive
+        // would be owed a sentinel of its own.
+        poll_until(&mut e, "the killed consumer to end", |e| {
+            exited(e, cs[0]).is_some()
+        });
         // Someone has to drain the rest.
         e.queue.add_consumer(&mut e.lab).unwrap();
     }
