@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod comms;
+pub mod key;
 pub mod keymap;
 pub mod labs;
 pub mod log;

@@ -3,6 +3,8 @@
 //! tick in three phases, stopped at quit; and, on the child side, the runner
 //! of its roles' worker processes.
 
+use std::time::Duration;
+
 use super::shm::Region;
 use super::slot::Slot;
 use super::worker::WorkerArgs;
@@ -92,10 +94,11 @@ pub trait Controller {
         false
     }
 
-    /// Stops what it runs besides the engine's workers (a race, a server),
-    /// at quit; the workers themselves are stopped by [`Lab::shutdown`]
+    /// Stops what it runs besides the engine's workers (a race, a server
+    /// and its nodes), at quit, giving programs that can stop cleanly up to
+    /// `grace`; the workers themselves are stopped by [`Lab::shutdown`]
     /// afterwards. Called once, and again harmlessly.
-    fn shutdown(&mut self, _lab: &mut Lab) {}
+    fn shutdown(&mut self, _lab: &mut Lab, _grace: Duration) {}
 }
 
 /// The trait stays usable behind a pointer.

@@ -81,7 +81,7 @@ macro_rules! engine {
             /// Stops every controller, then every worker (see
             /// [`Lab::shutdown`]).
             pub fn shutdown(&mut self, grace: Duration) -> ShutdownReport {
-                $( Controller::shutdown(&mut self.$m, &mut self.lab); )*
+                $( Controller::shutdown(&mut self.$m, &mut self.lab, grace); )*
                 self.lab.shutdown(grace)
             }
         }

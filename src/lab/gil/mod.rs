@@ -181,7 +181,7 @@ impl super::controller::Controller for GilLab {
 
     /// Stops the race, if any; the lab's own workers are stopped with every
     /// other worker by [`Lab::shutdown`](super::Lab::shutdown).
-    fn shutdown(&mut self, lab: &mut super::Lab) {
+    fn shutdown(&mut self, lab: &mut super::Lab, _grace: std::time::Duration) {
         self.cancel_race(lab);
     }
 }
