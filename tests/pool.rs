@@ -7,8 +7,8 @@ mod common;
 use std::collections::HashSet;
 
 use common::*;
+use proclab::app::pool::view::{CellState, PoolView, RunView};
 use proclab::lab::engine::Engine;
-use proclab::lab::pool::view::CellState;
 use proclab::lab::pool::{
     ChunkChoice, Cost, JobSpec, Method, Outcome, PoolError, PoolEvent, spec::work,
 };
@@ -41,7 +41,7 @@ fn run_job(e: &mut Engine, spec: JobSpec) -> Vec<(u32, u64)> {
         ended,
         "the run did not end in time: {:?}\n{:?}",
         e.pool.take_events(),
-        e.pool.view(&e.lab).run
+        PoolView::of(&e.pool, &e.lab).run
     );
     e.pool.drain(&e.lab, &mut got);
     assert_eq!(e.pool.outcome(), Some(Outcome::Done));
@@ -137,7 +137,7 @@ fn maxtasksperchild_recycles_workers_and_the_results_stay_right() {
 
 /// Starts a slow job, kills the worker that holds chunk 0, and runs the
 /// engine until the run ends. Returns the events and the final view.
-fn kill_mid_job(method: Method) -> (Vec<PoolEvent>, proclab::lab::pool::view::RunView, Engine) {
+fn kill_mid_job(method: Method) -> (Vec<PoolEvent>, RunView, Engine) {
     let mut e = engine();
     let spec = JobSpec {
         item_us: 2_000,
@@ -147,7 +147,7 @@ fn kill_mid_job(method: Method) -> (Vec<PoolEvent>, proclab::lab::pool::view::Ru
     // Wait until some worker is inside a chunk, then kill it.
     let mut victim = None;
     wait_until("a worker inside a chunk", || {
-        let view = e.pool.view(&e.lab);
+        let view = PoolView::of(&e.pool, &e.lab);
         let run = view.run.unwrap();
         victim = run
             .cells
@@ -164,7 +164,7 @@ fn kill_mid_job(method: Method) -> (Vec<PoolEvent>, proclab::lab::pool::view::Ru
     let ended = e.pool.wait_for(&mut e.lab, PATIENCE, |c| !c.running());
     assert!(ended, "proclab must not hang on a lost chunk");
     events.extend(e.pool.take_events());
-    let run = e.pool.view(&e.lab).run.unwrap();
+    let run = PoolView::of(&e.pool, &e.lab).run.unwrap();
     (events, run, e)
 }
 

@@ -9,13 +9,14 @@ use common::draw::screen;
 use std::time::Duration;
 
 use insta::assert_snapshot;
+use proclab::app::pool::view::{
+    Arrival, Awaited, Cell, CellState, Lane, Mark, Owner, PoolView, RunView,
+};
 use proclab::app::pool::{PoolSettings, PoolState};
 use proclab::app::{App, LabId, Machine, Settings};
-use proclab::lab::pool::view::{
-    Arrival, Awaited, Cell, CellState, Lane, Mark, Outcome, Owner, PoolInfo, PoolView, RunRecord,
-    RunStats, RunView,
+use proclab::lab::pool::{
+    ChunkChoice, Cost, JobSpec, Method, Outcome, PoolInfo, RunRecord, RunStats,
 };
-use proclab::lab::pool::{ChunkChoice, Cost, JobSpec, Method};
 use proclab::lab::slot::Phase;
 use proclab::lab::{Role, StartOptions, Status, WorkerSnapshot, Workload};
 use proclab::ui::pool::PoolPanel;

@@ -3,6 +3,9 @@
 //! and what its events mean in the log.
 
 pub mod narrate;
+pub mod view;
+
+pub use self::view::CounterFigures;
 
 use crate::app::keymap::Key;
 use crate::app::labs::{ActionInfo, AppLab};

@@ -3,6 +3,9 @@
 
 pub mod narrate;
 pub mod python;
+pub mod view;
+
+pub use self::view::PoolView;
 
 use crate::app::keymap::Key;
 use crate::app::labs::{ActionInfo, AppLab};
@@ -12,7 +15,7 @@ use crate::app::{Action, App, Effect, LabId, Startup};
 use crate::lab::engine::Engine;
 use crate::lab::pool::{
     ChunkChoice, Cost, DEFAULT_ITEMS, JobSpec, MAX_POOL_WORKERS, Method, Outcome, PoolEvent,
-    PoolLab, PoolView, serve,
+    PoolLab, serve,
 };
 use crate::lab::{Lab, Role, WorkerSnapshot};
 
@@ -461,7 +464,7 @@ pub fn on_event(app: &mut App, event: PoolEvent) {
 
 /// Takes a fresh view of the pool; returns whether it changed.
 pub fn refresh(app: &mut App, lab: &Lab, pool: &PoolLab) -> bool {
-    let view = pool.view(lab);
+    let view = PoolView::of(pool, lab);
     if view == app.pool.view {
         return false;
     }

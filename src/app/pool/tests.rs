@@ -3,7 +3,8 @@
 use super::*;
 use crate::app::{Action, App, LabId, Machine, Settings, update};
 use crate::lab::StartOptions;
-use crate::lab::pool::view::{Outcome, RunStats, RunView};
+use crate::app::pool::view::RunView;
+use crate::lab::pool::{Outcome, RunStats};
 
 fn app() -> App {
     let mut app = App::new(

@@ -3,7 +3,7 @@
 use std::ops::Range;
 
 use super::spec::{JobSpec, MAX_POOL_WORKERS, PoolConfig};
-use super::view::RunRecord;
+use super::record::RunRecord;
 use crate::lab::locks::LockError;
 use crate::lab::{LabError, WorkerId};
 

@@ -7,7 +7,6 @@
 
 use std::ops::Range;
 
-use super::view::{Lane, Mark, Owner};
 
 /// Buckets per place before they are merged in pairs.
 const MAX_BUCKETS: usize = 4096;
@@ -133,7 +132,7 @@ impl Lanes {
     }
 
     /// Busy microseconds of `place` within `range`, from the buckets.
-    fn busy_within(&self, place: usize, range: &Range<u64>) -> u64 {
+    pub fn busy_within(&self, place: usize, range: &Range<u64>) -> u64 {
         let w = self.bucket_us;
         let Some(lane) = self.busy.get(place) else {
             return 0;
@@ -152,97 +151,11 @@ impl Lanes {
             .sum()
     }
 
-    /// Draws every place over `0..span_us` in `columns` columns. `running`
-    /// lists chunks in progress now: `(place, start_us)`.
-    pub fn draw(
-        &self,
-        span_us: u64,
-        columns: usize,
-        now_us: u64,
-        running: &[(usize, u64)],
-        current: &[u32],
-    ) -> Vec<Lane> {
-        let span_us = span_us.max(1);
-        let col = |c: usize| {
-            (c as u64 * span_us / columns as u64)..((c as u64 + 1) * span_us / columns as u64)
-        };
-        (0..self.places())
-            .map(|place| {
-                let mut lives: Vec<&Life> =
-                    self.lives.iter().filter(|l| l.place == place).collect();
-                lives.sort_by_key(|l| l.from_us);
-                let owners = lives
-                    .iter()
-                    .map(|l| Owner {
-                        column: (((l.from_us * columns as u64) / span_us) as usize)
-                            .min(columns.saturating_sub(1)),
-                        serial: l.serial,
-                        fresh: l.from_us > 0,
-                    })
-                    .collect();
-                let marks = (0..columns)
-                    .map(|c| {
-                        let r = col(c);
-                        let width = (r.end - r.start).max(1);
-                        let mut alive = 0;
-                        let mut init = 0;
-                        for l in &lives {
-                            let life = l.from_us..l.to_us.unwrap_or(now_us);
-                            alive += overlap(&life, &r);
-                            if let Some(i) = &l.init {
-                                init += overlap(i, &r);
-                            }
-                        }
-                        let mut busy = self.busy_within(place, &r);
-                        for (p, start) in running {
-                            if *p == place {
-                                busy += overlap(&(*start..now_us), &r);
-                            }
-                        }
-                        if alive * 2 < width && busy == 0 {
-                            Mark::Absent
-                        } else if init * 2 >= width {
-                            Mark::Init
-                        } else if busy * 16 < width {
-                            Mark::Idle
-                        } else {
-                            Mark::Busy(((busy * 8).div_ceil(width)).clamp(1, 8) as u8)
-                        }
-                    })
-                    .collect();
-                Lane {
-                    place,
-                    serial: current.get(place).copied().unwrap_or(0),
-                    marks,
-                    owners,
-                }
-            })
-            .collect()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn busy_time_lands_in_its_columns() {
-        let mut lanes = Lanes::new(2);
-        lanes.begin_life(0, 1, 0);
-        lanes.begin_life(1, 2, 0);
-        lanes.add_busy(0, 0..50_000);
-        lanes.add_busy(1, 50_000..100_000);
-        let drawn = lanes.draw(100_000, 4, 100_000, &[], &[1, 2]);
-        assert_eq!(
-            drawn[0].marks,
-            vec![Mark::Busy(8), Mark::Busy(8), Mark::Idle, Mark::Idle]
-        );
-        assert_eq!(
-            drawn[1].marks,
-            vec![Mark::Idle, Mark::Idle, Mark::Busy(8), Mark::Busy(8)]
-        );
-        assert_eq!(lanes.busy_us, vec![50_000, 50_000]);
-    }
 
     #[test]
     fn a_long_run_merges_buckets_and_keeps_its_totals() {
@@ -252,40 +165,6 @@ mod tests {
         lanes.add_busy(0, 9_000_000..10_000_000);
         assert!(lanes.busy[0].len() <= MAX_BUCKETS);
         assert_eq!(lanes.busy_us[0], 1_001_000);
-        let drawn = lanes.draw(10_000_000, 10, 10_000_000, &[], &[1]);
-        assert_eq!(drawn[0].marks[9], Mark::Busy(8));
-        assert_eq!(drawn[0].marks[5], Mark::Idle);
-    }
-
-    #[test]
-    fn a_replacement_shows_where_it_came_in() {
-        let mut lanes = Lanes::new(1);
-        lanes.begin_life(0, 1, 0);
-        lanes.end_life(1, 40_000);
-        lanes.begin_life(0, 3, 60_000);
-        lanes.set_init(3, 60_000..80_000);
-        let drawn = lanes.draw(100_000, 10, 100_000, &[(0, 90_000)], &[3]);
-        let m = &drawn[0].marks;
-        assert_eq!(m[0], Mark::Idle);
-        assert_eq!(m[4], Mark::Absent);
-        assert_eq!(m[6], Mark::Init);
-        assert_eq!(m[9], Mark::Busy(8));
-        assert_eq!(
-            drawn[0].owners,
-            vec![
-                Owner {
-                    column: 0,
-                    serial: 1,
-                    fresh: false
-                },
-                Owner {
-                    column: 6,
-                    serial: 3,
-                    fresh: true
-                }
-            ]
-        );
-        assert_eq!(drawn[0].owner_at(3), 1);
-        assert_eq!(drawn[0].owner_at(8), 3);
+        assert_eq!(lanes.busy_within(0, &(9_000_000..10_000_000)), 1_000_000);
     }
 }

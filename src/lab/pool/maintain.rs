@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::shared::{PoolShared, PosState, TAKEN, split_chunk_word};
 use super::track::Run;
-use super::view::RUNS_KEPT;
+use super::record::RUNS_KEPT;
 use super::{Member, Pool, PoolConfig, PoolError, PoolEvent, PoolLab, section};
 use crate::lab::clock;
 use crate::lab::{Lab, LabError};

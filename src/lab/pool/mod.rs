@@ -16,13 +16,13 @@
 //! sleeps on the section's condvar between looks.
 
 mod events;
-mod lanes;
+pub mod lanes;
 mod maintain;
+pub mod record;
 pub mod serve;
 pub mod shared;
 pub mod spec;
 mod track;
-pub mod view;
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -31,12 +31,11 @@ pub use self::spec::{
     ChunkChoice, Cost, DEFAULT_ITEMS, JobSpec, MAX_ITEMS, MAX_POOL_WORKERS, Method, PoolConfig,
     letter, map_default_chunksize,
 };
-pub use self::view::{Outcome, PoolView, RunRecord};
+pub use self::record::{Outcome, PoolInfo, RunRecord, RunStats};
+pub use self::track::{ChunkState, InFlight, Run};
 
 use self::maintain::run_busy_ns;
 use self::shared::{PoolShared, PosState};
-use self::track::Run;
-use self::view::PoolInfo;
 use super::clock;
 use super::locks::LockError;
 use super::shm::SectionId;
@@ -82,6 +81,18 @@ pub struct PoolLab {
     runs: u32,
     events: Vec<PoolEvent>,
     last_reap: Option<Instant>,
+}
+
+/// A run as the engine sees it at one look.
+pub struct RunNow<'a> {
+    pub run: &'a Run,
+    pub now_ns: u64,
+    /// Chunks in progress now, while the run goes on.
+    pub in_flight: Vec<InFlight>,
+    /// The process in each place now (0: none).
+    pub current: Vec<u32>,
+    /// Chunks claimed from the task queue so far.
+    pub claimed: u32,
 }
 
 /// The section's view.
@@ -357,30 +368,41 @@ impl PoolLab {
             .collect()
     }
 
-    /// What the panel shows now.
-    pub fn view(&self, lab: &Lab) -> PoolView {
+    /// The pool as it stands, if there is one.
+    pub fn info(&self) -> Option<PoolInfo> {
+        self.pool.as_ref().map(|p| PoolInfo {
+            config: p.config,
+            alive: p.members.iter().filter(|m| !m.doomed).count() as u32,
+            broken: p.broken,
+        })
+    }
+
+    /// The current (or last) run with what the section says of it now:
+    /// the chunks in flight, who holds each place, how far the task queue
+    /// was claimed.
+    pub fn run_now(&self, lab: &Lab) -> Option<RunNow<'_>> {
+        let run = self.run.as_ref()?;
         let sh = section(lab, self.capacity);
         let places = self.places();
-        let current: Vec<u32> = sh.header.positions[..places]
-            .iter()
-            .map(|p| p.serial.load(Ordering::Acquire))
-            .collect();
-        PoolView {
-            pool: self.pool.as_ref().map(|p| PoolInfo {
-                config: p.config,
-                alive: p.members.iter().filter(|m| !m.doomed).count() as u32,
-                broken: p.broken,
-            }),
-            run: self.run.as_ref().map(|r| {
-                let flying = if r.is_running() {
-                    track::in_flight(&sh, r.job, places)
-                } else {
-                    Vec::new()
-                };
-                r.view(&sh, clock::now_ns(), &flying, &current)
-            }),
-            history: self.history.clone(),
-        }
+        let (job, next) = sh.claim();
+        Some(RunNow {
+            run,
+            now_ns: clock::now_ns(),
+            in_flight: if run.is_running() {
+                track::in_flight(&sh, run.job, places)
+            } else {
+                Vec::new()
+            },
+            current: sh.header.positions[..places]
+                .iter()
+                .map(|p| p.serial.load(Ordering::Acquire))
+                .collect(),
+            claimed: if job == run.job {
+                next.min(run.n_chunks)
+            } else {
+                0
+            },
+        })
     }
 }
 

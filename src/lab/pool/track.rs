@@ -14,15 +14,25 @@ use std::time::Duration;
 use super::lanes::Lanes;
 use super::shared::{DONE, PoolShared, TAKEN, split_chunk_word};
 use super::spec::{JobSpec, Method};
-use super::view::{
-    ARRIVALS_SHOWN, Arrival, Awaited, Cell, CellState, MAX_CELLS, Outcome, RunRecord, RunStats,
-    RunView,
-};
+use super::record::{Outcome, RunRecord, RunStats};
 
 const PENDING: u8 = 0;
 const COMPLETE: u8 = 1;
 const LOST: u8 = 2;
 const FAILED: u8 = 3;
+
+/// Where a chunk is, as far as the parent knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkState {
+    /// Queued, or taken and not finished.
+    Pending,
+    /// Its results are in.
+    Complete,
+    /// Lost with the worker that held it.
+    Lost,
+    /// Failed with a broken executor.
+    Failed,
+}
 
 /// A chunk in progress now.
 #[derive(Debug, Clone, Copy)]
@@ -128,8 +138,49 @@ impl Run {
         self.spec.chunk_items(chunk)
     }
 
-    fn chunk_of(&self, item: u32) -> u32 {
+    /// The chunk an item is in.
+    pub fn chunk_of(&self, item: u32) -> u32 {
         item / self.chunksize
+    }
+
+    /// Where a chunk is, as far as the parent knows.
+    pub fn chunk_state(&self, chunk: u32) -> ChunkState {
+        match self.state.get(chunk as usize).copied().unwrap_or(PENDING) {
+            COMPLETE => ChunkState::Complete,
+            LOST => ChunkState::Lost,
+            FAILED => ChunkState::Failed,
+            _ => ChunkState::Pending,
+        }
+    }
+
+    /// The worker that did (or holds) a chunk (0: none yet).
+    pub fn owner(&self, chunk: u32) -> u32 {
+        self.owner.get(chunk as usize).copied().unwrap_or(0)
+    }
+
+    /// Chunks in the order their results reached the caller.
+    pub fn delivered(&self) -> &[u32] {
+        &self.delivered
+    }
+
+    /// Items whose results reached the caller.
+    pub fn delivered_items(&self) -> u32 {
+        self.delivered_items
+    }
+
+    /// Ordered methods: the next chunk the caller is waiting for.
+    pub fn next_ordered(&self) -> u32 {
+        self.next_ordered
+    }
+
+    /// Chunks lost with their workers.
+    pub fn lost_chunks(&self) -> &[u32] {
+        &self.lost
+    }
+
+    /// Microseconds since the run started, up to its end.
+    pub fn until_us(&self, now_ns: u64) -> u64 {
+        self.end_us.unwrap_or(self.us(now_ns))
     }
 
     /// Reads chunks completed since the last look. Returns whether any were.
@@ -427,143 +478,6 @@ impl Run {
         }
     }
 
-    fn delivered_chunk(&self, chunk: u32) -> bool {
-        match self.spec.method {
-            Method::Map => self.delivered_items >= self.spec.items,
-            Method::Imap => chunk < self.next_ordered,
-            _ => true,
-        }
-    }
-
-    fn item_cell(&self, item: u32, in_flight: &[InFlight]) -> Cell {
-        let c = self.chunk_of(item);
-        let i = c as usize;
-        let serial = self.owner.get(i).copied().unwrap_or(0);
-        let state = match self.state.get(i).copied().unwrap_or(PENDING) {
-            COMPLETE if self.delivered_chunk(c) => CellState::Delivered,
-            COMPLETE => CellState::Held,
-            LOST => CellState::Lost,
-            FAILED => CellState::Failed,
-            _ => {
-                return match in_flight.iter().find(|f| f.chunk == c) {
-                    Some(f) => {
-                        let k = item - self.items_of(c).start;
-                        let state = if k < f.progress {
-                            CellState::Held
-                        } else if k == f.progress {
-                            CellState::Running
-                        } else {
-                            CellState::Taken
-                        };
-                        Cell {
-                            state,
-                            serial: f.serial,
-                        }
-                    }
-                    None => Cell {
-                        state: CellState::Queued,
-                        serial: 0,
-                    },
-                };
-            }
-        };
-        Cell { state, serial }
-    }
-
-    /// The item an ordered method's caller is blocked on, while it runs.
-    fn awaited(&self, in_flight: &[InFlight]) -> Option<Awaited> {
-        if !self.spec.method.ordered() || self.outcome == Outcome::Done {
-            return None;
-        }
-        let chunk =
-            (self.next_ordered..self.n_chunks).find(|&c| self.state[c as usize] != COMPLETE)?;
-        let start = self.items_of(chunk).start;
-        let (item, serial) = match in_flight.iter().find(|f| f.chunk == chunk) {
-            Some(f) => (start + f.progress, f.serial),
-            None => (start, self.owner[chunk as usize]),
-        };
-        Some(Awaited {
-            item: item.min(self.spec.items.saturating_sub(1)),
-            serial,
-            behind: self.done_items - self.delivered_items,
-        })
-    }
-
-    /// What the panel shows of this run now.
-    pub fn view(
-        &self,
-        pool: &PoolShared<'_>,
-        now_ns: u64,
-        in_flight: &[InFlight],
-        current: &[u32],
-    ) -> RunView {
-        let now_us = self.end_us.unwrap_or(self.us(now_ns));
-        let items = self.spec.items;
-        let per_cell = items.div_ceil(MAX_CELLS as u32).max(1);
-        let mut cells: Vec<Cell> = (0..items.div_ceil(per_cell))
-            .map(|k| self.item_cell(k * per_cell, in_flight))
-            .collect();
-        // A loss is never hidden by a cell's first item.
-        for &c in &self.lost {
-            let r = self.items_of(c);
-            for k in r.start / per_cell..r.end.div_ceil(per_cell) {
-                if let Some(cell) = cells.get_mut(k as usize) {
-                    cell.state = CellState::Lost;
-                    cell.serial = self.owner[c as usize];
-                }
-            }
-        }
-        let (job, next) = pool.claim();
-        let claimed = if job == self.job {
-            next.min(self.n_chunks)
-        } else {
-            0
-        };
-        let queued = if self.is_running() {
-            self.n_chunks - claimed
-        } else {
-            0
-        };
-        let running: Vec<(usize, u64)> = in_flight.iter().map(|f| (f.place, f.start_us)).collect();
-        let span = now_us.max(1);
-        let lanes = self
-            .lanes
-            .draw(span, super::view::LANE_COLUMNS, now_us, &running, current);
-        let mut arrivals: Vec<Arrival> = Vec::new();
-        let from = self.delivered.len().saturating_sub(ARRIVALS_SHOWN * 4);
-        for &c in &self.delivered[from..] {
-            let r = self.items_of(c);
-            let serial = self.owner[c as usize];
-            match arrivals.last_mut() {
-                Some(last) if last.items.end == r.start && last.serial == serial => {
-                    last.items.end = r.end
-                }
-                _ => arrivals.push(Arrival { items: r, serial }),
-            }
-        }
-        let skip = arrivals.len().saturating_sub(ARRIVALS_SHOWN);
-        arrivals.drain(..skip);
-        RunView {
-            number: self.number,
-            spec: self.spec,
-            chunksize: self.chunksize,
-            n_chunks: self.n_chunks,
-            outcome: self.outcome,
-            cells,
-            items_per_cell: per_cell,
-            queued_chunks: queued,
-            lanes,
-            lane_span: Duration::from_micros(span),
-            done_items: self.done_items,
-            delivered_items: self.delivered_items,
-            lost_items: self.lost_items(),
-            failed_items: self.failed_items,
-            awaited: self.awaited(in_flight),
-            arrivals,
-            lost: self.lost_ranges(),
-            stats: self.stats(now_us, if self.is_running() { in_flight } else { &[] }),
-        }
-    }
 }
 
 fn overlap(a: &Range<u64>, b: &Range<u64>) -> u64 {

@@ -12,10 +12,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::app::counter::CounterState;
+use crate::app::counter::{CounterFigures, CounterState};
 use crate::app::counter::narrate::{mode_letter, setup_python, step_python, verdict};
 use crate::app::numbers::{rate, thousands};
-use crate::lab::counter::{CounterMode, SLOW_INCREMENTS};
+use crate::lab::counter::CounterMode;
 
 use crate::ui::big_number::{self, BigNumber};
 use crate::ui::theme::Theme;
@@ -26,79 +26,6 @@ pub const SHORT_HEIGHT: u16 = 8;
 pub struct CounterPanel<'a> {
     pub state: &'a CounterState,
     pub theme: &'a Theme,
-}
-
-/// The figures shown: the live run, else the last run, else the settings.
-struct Shown {
-    mode: CounterMode,
-    slow: bool,
-    workers: u32,
-    increments: u64,
-    value: u64,
-    target: u64,
-    done: u64,
-    /// Lost updates (live: so far, never below zero).
-    lost: i64,
-    elapsed_s: f64,
-    rate: f64,
-    running: bool,
-    /// A run has been seen at all.
-    any: bool,
-}
-
-fn shown(state: &CounterState) -> Shown {
-    if let Some(run) = &state.view.run {
-        return Shown {
-            mode: run.spec.mode,
-            slow: run.spec.slow,
-            workers: run.spec.workers,
-            increments: run.spec.increments,
-            value: run.value,
-            target: run.target,
-            done: run.done,
-            lost: (run.done as i64 - run.value as i64).max(0),
-            elapsed_s: run.elapsed.as_secs_f64(),
-            rate: run.rate(),
-            running: true,
-            any: true,
-        };
-    }
-    if let Some(r) = &state.last {
-        return Shown {
-            mode: r.spec.mode,
-            slow: r.spec.slow,
-            workers: r.spec.workers,
-            increments: r.spec.increments,
-            value: r.value,
-            target: r.target,
-            done: r.done,
-            lost: r.lost,
-            elapsed_s: r.elapsed.as_secs_f64(),
-            rate: r.rate,
-            running: false,
-            any: true,
-        };
-    }
-    let s = state.settings;
-    let increments = if s.slow {
-        s.increments.min(SLOW_INCREMENTS)
-    } else {
-        s.increments
-    };
-    Shown {
-        mode: s.mode,
-        slow: s.slow,
-        workers: s.workers,
-        increments,
-        value: 0,
-        target: u64::from(s.workers).saturating_mul(increments),
-        done: 0,
-        lost: 0,
-        elapsed_s: 0.0,
-        rate: 0.0,
-        running: false,
-        any: false,
-    }
 }
 
 /// Greedy word wrap into at most `max` lines of `width`.
@@ -152,7 +79,7 @@ impl CounterPanel<'_> {
         ]
     }
 
-    fn digits_style(&self, s: &Shown) -> Style {
+    fn digits_style(&self, s: &CounterFigures) -> Style {
         match (s.running, s.any, s.lost) {
             (_, false, _) => self.theme.dim,
             (true, _, 0) => self.theme.big_digits,
@@ -164,7 +91,7 @@ impl CounterPanel<'_> {
 
     /// "expected 2,000,000 · ✗ lost 412,339" and the like: one line if it
     /// fits in `width`, else two.
-    fn figures(&self, s: &Shown, width: u16) -> Vec<Line<'static>> {
+    fn figures(&self, s: &CounterFigures, width: u16) -> Vec<Line<'static>> {
         let dim = self.theme.dim;
         if !s.any {
             return vec![Line::from(vec![
@@ -208,7 +135,7 @@ impl CounterPanel<'_> {
     }
 
     /// "2 × 1,000,000 · 0.21 s · 9.4 M/s"; nothing before the first run.
-    fn details(&self, s: &Shown) -> Option<Line<'static>> {
+    fn details(&self, s: &CounterFigures) -> Option<Line<'static>> {
         if !s.any {
             return None;
         }
@@ -229,7 +156,7 @@ impl CounterPanel<'_> {
         Some(Line::from(Span::styled(text, self.theme.dim)))
     }
 
-    fn verdict(&self, s: &Shown, width: usize, max: usize) -> Vec<Line<'static>> {
+    fn verdict(&self, s: &CounterFigures, width: usize, max: usize) -> Vec<Line<'static>> {
         let (mark, style, text) = if s.running {
             if s.lost > 0 {
                 (
@@ -280,7 +207,7 @@ impl CounterPanel<'_> {
     }
 
     /// Who holds the lock and who waits; nothing when there is nothing to say.
-    fn lock_lines(&self, s: &Shown, width: usize) -> Vec<Line<'static>> {
+    fn lock_lines(&self, s: &CounterFigures, width: usize) -> Vec<Line<'static>> {
         let lock = &self.state.view.lock;
         let dim = self.theme.dim;
         let mut lines = Vec::new();
@@ -391,7 +318,7 @@ impl CounterPanel<'_> {
     }
 
     /// The Python of one increment, a line per statement.
-    fn python(&self, s: &Shown) -> Vec<Line<'static>> {
+    fn python(&self, s: &CounterFigures) -> Vec<Line<'static>> {
         step_python(s.mode, s.slow)
             .iter()
             .map(|l| Line::from(Span::styled(l.to_string(), self.theme.python)))
@@ -399,7 +326,7 @@ impl CounterPanel<'_> {
     }
 
     /// The same on one line, for the short layout.
-    fn python_line(&self, s: &Shown) -> Line<'static> {
+    fn python_line(&self, s: &CounterFigures) -> Line<'static> {
         let joined: Vec<&str> = step_python(s.mode, s.slow)
             .iter()
             .map(|l| l.trim())
@@ -411,7 +338,7 @@ impl CounterPanel<'_> {
     /// the figures, the verdict), then, while room lasts: the lock, the
     /// Python, larger digits and the table of modes (the table before the
     /// larger digits once the run is over), and the line that makes the value.
-    fn tall(&self, s: &Shown, inner: Rect, buf: &mut Buffer) {
+    fn tall(&self, s: &CounterFigures, inner: Rect, buf: &mut Buffer) {
         let w = inner.width as usize;
         let digits_text = thousands(s.value);
         let small = big_number::rows(&digits_text, inner.width, 4);
@@ -485,7 +412,7 @@ impl CounterPanel<'_> {
         }
     }
 
-    fn short(&self, s: &Shown, inner: Rect, buf: &mut Buffer) {
+    fn short(&self, s: &CounterFigures, inner: Rect, buf: &mut Buffer) {
         let digits_text = thousands(s.value);
         // Room for the digits in quadrants, leaving the figures theirs.
         let wanted = (digits_text.chars().count() as u16)
@@ -530,7 +457,7 @@ impl CounterPanel<'_> {
 
 impl Widget for &CounterPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let s = shown(self.state);
+        let s = self.state.figures();
         let tall = area.height >= 12;
         let mut title = vec![
             Span::styled(" Counter ", self.theme.title),

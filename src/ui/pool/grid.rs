@@ -17,7 +17,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
 use crate::lab::pool::letter;
-use crate::lab::pool::view::{Cell, CellState};
+use crate::app::pool::view::{Cell, CellState};
 
 use crate::ui::theme::Theme;
 

@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 use crate::lab::pool::letter;
-use crate::lab::pool::view::{Lane, Mark};
+use crate::app::pool::view::{Lane, Mark};
 
 use crate::ui::theme::Theme;
 

@@ -18,7 +18,7 @@ use crate::app::numbers::thousands;
 use crate::app::pool::narrate::ranges;
 use crate::app::pool::python::{call, constructor, delivery, rate};
 use crate::app::pool::{PoolSettings, PoolState};
-use crate::lab::pool::view::{CellState, RunView};
+use crate::app::pool::view::{CellState, RunView};
 use crate::lab::pool::{JobSpec, Method, Outcome, letter};
 use crate::ui::log::fit;
 
