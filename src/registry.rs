@@ -25,12 +25,13 @@
 /// `WhenOpen` for a view that appears in the tab bar only once opened (from
 /// the command line or a key). The roles are the kinds of worker process
 /// the lab starts (`proclab worker --role NAME`), each run by the lab's
-/// controller; a lab whose workers are other programs has none (`[]`).
+/// controller; a lab that only starts plain workers (`Role::Tasks`, the
+/// engine's own) or other programs has none (`[]`).
 macro_rules! for_each_lab {
     ($callback:ident) => {
         $callback! {
             (Lifecycle, lifecycle, LifecycleLab, LifecycleState, "lifecycle", "Lifecycle", "Life", Numbered,
-                [Tasks "tasks"]),
+                []),
             (Gil, gil, GilLab, GilState, "gil", "GIL race", "GIL", Numbered,
                 [Interpreter "interp"]),
             (Queue, queue, QueueLab, QueueState, "queue", "Queue", "Queue", Numbered,

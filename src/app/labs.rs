@@ -338,9 +338,10 @@ macro_rules! labs {
         }
 
         /// The words of the lab whose role the worker has, for what it
-        /// waits on.
+        /// waits on; a plain worker's state is the kernel's.
         pub(crate) fn wait_words(snap: &WorkerSnapshot) -> Option<String> {
             match snap.role {
+                Role::Tasks => None,
                 $($( Role::$Role => <super::$m::$State as AppLab>::wait_words(snap), )*)*
             }
         }
@@ -349,6 +350,7 @@ macro_rules! labs {
         /// role says.
         pub(crate) fn count_shown(snap: &WorkerSnapshot) -> u64 {
             match snap.role {
+                Role::Tasks => snap.tasks_done,
                 $($( Role::$Role => <super::$m::$State as AppLab>::count_shown(snap), )*)*
             }
         }

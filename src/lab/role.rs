@@ -10,11 +10,14 @@
 macro_rules! roles {
     ($( ($Lab:ident, $m:ident, $Ctl:ident, $State:ident, $name:literal, $title:literal,
          $short:literal, $tab:ident, [$($Role:ident $rname:literal),* $(,)?]) ),* $(,)?) => {
-        /// A worker's job. The first, [`Role::Tasks`], is the plain worker
-        /// (a CPU- or I/O-bound task in a loop) that `Lab::start` starts.
+        /// A worker's job: the engine's plain worker, or one of a lab's.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
         pub enum Role {
+            /// The plain worker: CPU- or I/O-bound tasks in a loop, as
+            /// `Lab::start` starts it (the lifecycle lab's, the GIL lab's
+            /// processes, a race's).
             #[default]
+            Tasks,
             $($(
                 #[doc = concat!("A worker of the ", stringify!($m), " lab: `--role ", $rname, "`.")]
                 $Role,
@@ -22,12 +25,14 @@ macro_rules! roles {
         }
 
         impl Role {
-            /// Every role, lab by lab in registry order.
-            pub const ALL: &'static [Role] = &[$($(Role::$Role),*),*];
+            /// Every role: the plain worker's, then each lab's in registry
+            /// order.
+            pub const ALL: &'static [Role] = &[Role::Tasks, $($(Role::$Role,)*)*];
 
             /// The name passed as `--role`.
             pub fn name(self) -> &'static str {
                 match self {
+                    Role::Tasks => "tasks",
                     $($( Role::$Role => $rname, )*)*
                 }
             }

@@ -182,8 +182,8 @@ pub fn main(args: WorkerArgs) -> i32 {
     std::panic::catch_unwind(|| run_role(&args, &region, slot)).unwrap_or(1)
 }
 
-/// The lifecycle lab's worker: tasks until stopped or `--tasks` are done.
-pub(crate) fn run_tasks(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
+/// The plain worker: tasks until stopped or `--tasks` are done.
+fn run_tasks(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
     let per_ms = region.iters_per_ms().max(1);
     let iters = per_ms.saturating_mul(args.task_ms);
     let mut done = 0u64;
@@ -217,10 +217,11 @@ pub(crate) fn run_tasks(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 
 macro_rules! role_runners {
     ($( ($Lab:ident, $m:ident, $Ctl:ident, $State:ident, $name:literal, $title:literal,
          $short:literal, $tab:ident, [$($Role:ident $rname:literal),* $(,)?]) ),* $(,)?) => {
-        /// Runs the worker's role: each role belongs to one lab, whose
-        /// controller runs it.
+        /// Runs the worker's role: the plain worker's here, each other role
+        /// by the controller of the lab it belongs to.
         fn run_role(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
             match args.role {
+                Role::Tasks => run_tasks(args, region, slot),
                 $($(
                     Role::$Role => {
                         <super::$m::$Ctl as Controller>::run_worker(args.role, args, region, slot)
