@@ -134,14 +134,20 @@ fn the_gil_has_one_holder_and_changes_hands_about_every_interval() {
     let long: Vec<Record> = all.into_iter().filter(|r| r.seq >= from).collect();
     let long_slice = median_slice(&long[2..]);
 
-    // Wake-ups come late on a busy machine, never early: loose bounds.
+    // Wake-ups come late on a busy machine, never early: a slice is never
+    // shorter than its interval allows, and a busy machine adds about the
+    // same delay to both, so the longer interval shows in the difference.
     assert!(
-        short_slice >= Duration::from_millis(1) && short_slice < Duration::from_millis(12),
+        short_slice >= Duration::from_millis(1),
         "median slice {short_slice:?} for a 2 ms interval"
     );
     assert!(
-        long_slice >= Duration::from_millis(12) && long_slice < Duration::from_millis(80),
+        long_slice >= Duration::from_millis(12),
         "median slice {long_slice:?} for a 20 ms interval"
+    );
+    assert!(
+        long_slice.saturating_sub(short_slice) >= Duration::from_millis(9),
+        "median slices {short_slice:?} and {long_slice:?} for 2 and 20 ms intervals"
     );
     engine.shutdown(Duration::from_secs(2));
 }
@@ -158,22 +164,27 @@ fn a_sleeping_thread_holds_no_gil_and_another_runs_meanwhile() {
     cpu_threads(&mut engine, 1);
     let area = &section(&engine).areas[INTERACTIVE];
     // Whenever the sleeper is in its blocking call, it is not the holder.
+    // The holder is read on both sides of the state: a thread takes the
+    // GIL as holding before it is named holder, and gives it up before it
+    // sleeps, so T1 named holder around a sleeping state is a sleep with
+    // the GIL held, unless T1 slept and woke in between: the three loads
+    // count only when far quicker than a 30 ms sleep.
     let mut seen_io = 0;
     let start = Instant::now();
     while seen_io < 50 && start.elapsed() < PATIENCE {
-        if area.threads[0].state() == ThreadState::Io {
+        let read_at = Instant::now();
+        let before = area.gil.holder.load(Ordering::Acquire);
+        let state = area.threads[0].state();
+        let after = area.gil.holder.load(Ordering::Acquire);
+        if state == ThreadState::Io && read_at.elapsed() < Duration::from_millis(5) {
             seen_io += 1;
-            assert_ne!(
-                area.gil.holder.load(Ordering::Relaxed),
-                1,
-                "T1 sleeps holding the GIL"
-            );
+            assert!(before != 1 || after != 1, "T1 sleeps holding the GIL");
         }
         std::thread::sleep(Duration::from_micros(300));
     }
     assert!(seen_io > 0, "the sleeper was never seen sleeping");
-    wait_until("three sleeps", || {
-        area.threads[0].tasks_done.load(Ordering::Relaxed) >= 3
+    wait_until("five sleeps", || {
+        area.threads[0].tasks_done.load(Ordering::Relaxed) >= 5
     });
     let recs = records(&engine);
     assert_one_holder(&recs);
@@ -194,10 +205,12 @@ fn a_sleeping_thread_holds_no_gil_and_another_runs_meanwhile() {
             _ => {}
         }
     }
-    assert!(sleeps >= 2, "{sleeps} sleeps");
-    assert_eq!(
-        overlapped, sleeps,
-        "the CPU-bound thread ran during every sleep"
+    assert!(sleeps >= 4, "{sleeps} sleeps");
+    // On a busy machine the CPU-bound thread may not get a core before a
+    // sleep ends; it takes the free GIL during most of them.
+    assert!(
+        overlapped * 2 > sleeps,
+        "the CPU-bound thread ran during {overlapped} of {sleeps} sleeps"
     );
     engine.shutdown(Duration::from_secs(2));
 }
@@ -349,6 +362,7 @@ fn poll_until(engine: &mut Engine, want: impl Fn(&RaceEvent) -> bool) -> Vec<Rac
 
 #[test]
 fn a_race_pauses_other_workers_and_cancelling_it_leaves_no_worker() {
+    let _serial = serial();
     let mut engine = engine();
     let other = engine.lab.start_with(forever()).unwrap();
     engine

@@ -159,7 +159,10 @@ impl<'a> GilThread<'a> {
         {
             let _switch = lock(&g.switch_mutex);
             g.locked.store(1, Ordering::Relaxed);
-            g.holder.store(u32::from(self.me), Ordering::Relaxed);
+            // The state first: whoever sees this thread as the holder sees
+            // it holding, never still in the blocking call it woke from.
+            self.entry.set_state(ThreadState::Holding);
+            g.holder.store(u32::from(self.me), Ordering::Release);
             let last = g.last_holder.load(Ordering::Relaxed);
             if last != u32::from(self.me) {
                 g.last_holder.store(u32::from(self.me), Ordering::Relaxed);
@@ -178,7 +181,6 @@ impl<'a> GilThread<'a> {
             .waited_ns
             .fetch_add(now.saturating_sub(asked), Ordering::Relaxed);
         self.took_ns = now;
-        self.entry.set_state(ThreadState::Holding);
     }
 
     /// `drop_gil()`; `why` says which of the three reasons it is.
