@@ -4,6 +4,7 @@
 pub mod draw;
 pub mod pty;
 
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use proclab::lab::{Lab, LabConfig, Role, StartOptions, Workload};
@@ -14,6 +15,15 @@ pub const PROCLAB: &str = env!("CARGO_BIN_EXE_proclab");
 
 /// Generous: CI runs on a busy 2-core machine.
 pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// One CPU-heavy or timing test at a time: tests that time CPU-bound work
+/// or run long CPU-bound races take this, so they never run beside each
+/// other (other programs on a shared machine still may: what they assert
+/// is a ratio, a difference or a bound that holds under load).
+pub fn serial() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 pub fn lab() -> Lab {
     lab_with(|_| {})

@@ -2,11 +2,9 @@
 //! sentinel shutdown, exact loss counting, a corrupted message, and waiters
 //! killed in their sleep; then a property test of exactly-once delivery.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use proclab::lab::engine::{Engine, EngineEvent};
 use proclab::lab::queue::{QueueEvent, wait};
 use proclab::lab::{Status, WorkerId, WorkerSnapshot};

@@ -1,9 +1,7 @@
 //! Snapshots of the queue, pipe and pipeline panels, tall and narrow, and
 //! of the whole screen on the queue lab, drawn from fixed state.
 
-mod common;
-
-use common::draw::{panel, screen};
+use crate::common::draw::{panel, screen};
 
 use std::collections::VecDeque;
 use std::time::Duration;

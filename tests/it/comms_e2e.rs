@@ -2,10 +2,8 @@
 //! producers and consumers started by key move the depth; a clean shutdown
 //! and quitting leave nothing behind.
 
-mod common;
-
-use common::pty::Screen;
-use common::*;
+use crate::common::pty::Screen;
+use crate::common::*;
 
 /// The queue's depth as the panel shows it ("depth ██░░ 3/8").
 fn depth(text: &str) -> Option<u64> {

@@ -1,12 +1,10 @@
 //! The counter and sync labs in the real binary, in a pseudo-terminal:
 //! keys in, screen out, nothing left behind.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::pty::{Screen, workers_of};
-use common::*;
+use crate::common::pty::{Screen, workers_of};
+use crate::common::*;
 
 const HOME: &str = "\x1b[H";
 const END: &str = "\x1b[F";

@@ -2,11 +2,9 @@
 //! each worker says what it waits on, and a worker that dies holding a
 //! permit takes it with it.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use proclab::app::sync::role_state;
 use proclab::lab::engine::{Engine, EngineEvent};
 use proclab::lab::sync::{SyncEvent, SyncWait};

@@ -3,11 +3,9 @@
 //! inside its critical section leaves the robust lock abandoned for the
 //! next locker, who repairs it.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use proclab::lab::counter::{
     Abandoned, CounterEvent, CounterMode, CounterSection, CounterWait, RunResult, RunSpec,
 };

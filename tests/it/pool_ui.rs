@@ -2,9 +2,7 @@
 //! a run in progress under `imap` (results held behind a running chunk), a
 //! run that lost a chunk (hung), a broken executor, and the table of runs.
 
-mod common;
-
-use common::draw::screen;
+use crate::common::draw::screen;
 
 use std::time::Duration;
 
@@ -290,7 +288,7 @@ fn state(view: PoolView) -> PoolState {
 
 fn panel(state: &PoolState, width: u16, height: u16) -> Terminal<TestBackend> {
     let theme = Theme::standard();
-    common::draw::panel(width, height, |area, buf| {
+    crate::common::draw::panel(width, height, |area, buf| {
         (&PoolPanel {
             state,
             theme: &theme,

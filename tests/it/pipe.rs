@@ -1,11 +1,9 @@
 //! Pipes and the pipeline with real worker processes: ping-pong, a stream
 //! read to its end, EOF when one end dies, and the pipeline's sentinel.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use proclab::lab::engine::{Engine, EngineEvent};
 use proclab::lab::pipe::{EndState, PipeError, PipeEvent, PipeMode};
 use proclab::lab::pipeline::{PipelineEvent, StageEnd};

@@ -2,12 +2,10 @@
 //! key, run a short race, read both modes' results off the screen, cancel
 //! a race with Esc, and leave nothing behind.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::pty::{ESC, Screen, workers_of};
-use common::*;
+use crate::common::pty::{ESC, Screen, workers_of};
+use crate::common::*;
 
 /// A race takes a few seconds even with short tasks on a busy machine.
 const RACE_PATIENCE: Duration = Duration::from_secs(60);

@@ -1,9 +1,7 @@
 //! Snapshots of every panel and of the whole screen, drawn from fixed state
 //! (never live samples: core counts and loads differ between machines).
 
-mod common;
-
-use common::draw::{panel, screen};
+use crate::common::draw::{panel, screen};
 
 use std::collections::VecDeque;
 use std::time::Duration;

@@ -1,11 +1,9 @@
 //! The engine with real workers: lifecycle, signals and exitcodes as Python
 //! has them, read back from `/proc`.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use proclab::lab::slot::Control;
 use proclab::lab::{JoinOutcome, LabError, LabEvent, StartOptions, Status, Workload};
 

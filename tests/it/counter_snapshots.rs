@@ -1,9 +1,7 @@
 //! Snapshots of the counter and sync panels and of their whole screens,
 //! drawn from fixed state (never live samples).
 
-mod common;
-
-use common::draw::{panel, screen};
+use crate::common::draw::{panel, screen};
 
 use std::time::Duration;
 

@@ -1,10 +1,8 @@
 //! The real binary in a pseudo-terminal: keys in, screen out, and nothing
 //! left behind afterwards.
 
-mod common;
-
-use common::pty::{Screen, UP};
-use common::*;
+use crate::common::pty::{Screen, UP};
+use crate::common::*;
 
 /// The screen row of worker `id` in the table.
 fn row(text: &str, id: u32) -> String {

@@ -2,9 +2,7 @@
 //! and of the whole screen in that lab, drawn from fixed state: made-up
 //! ring records and race results, never live samples.
 
-mod common;
-
-use common::draw::screen;
+use crate::common::draw::screen;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -282,7 +280,7 @@ fn racing_app() -> App {
 
 fn panel(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     let theme = Theme::standard();
-    common::draw::panel(width, height, |area, buf| {
+    crate::common::draw::panel(width, height, |area, buf| {
         (&GilPanel { app, theme: &theme }).render(area, buf)
     })
 }

@@ -2,10 +2,8 @@
 //! flags runs to the end, runs again by key, survives a killed worker, and
 //! nothing is left behind.
 
-mod common;
-
-use common::pty::Screen;
-use common::*;
+use crate::common::pty::Screen;
+use crate::common::*;
 
 #[test]
 fn a_job_started_by_flags_runs_to_the_end_and_again_by_key() {

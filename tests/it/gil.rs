@@ -6,13 +6,10 @@
 //! same time as each other, and assert ratios with wide margins: the
 //! machine is shared.
 
-mod common;
-
-use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use proclab::cmd::race::{Job, run_once};
 use proclab::lab::engine::{Engine, EngineEvent};
 use proclab::lab::gil::area::{GilSection, INTERACTIVE, ThreadKind, ThreadState};
@@ -22,13 +19,6 @@ use proclab::lab::gil::{Added, GilEvent, Mode};
 use proclab::lab::shm::SectionId;
 use proclab::lab::{Status, Workload};
 use proclab::metrics::procstat;
-
-/// One CPU-heavy test at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 fn engine() -> Engine {
     Engine::new(lab())

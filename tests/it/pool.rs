@@ -2,11 +2,9 @@
 //! them, each item once, `maxtasksperchild` recycling, and a worker killed
 //! mid-job, which a Python pool would hang on and proclab must not.
 
-mod common;
-
 use std::collections::HashSet;
 
-use common::*;
+use crate::common::*;
 use proclab::app::pool::view::{CellState, PoolView, RunView};
 use proclab::lab::engine::Engine;
 use proclab::lab::pool::{

@@ -2,13 +2,11 @@
 //! it drew, scripted demos run headless, and every asset in the repository
 //! runs.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::PROCLAB;
-use common::pty::Screen;
+use crate::common::PROCLAB;
+use crate::common::pty::Screen;
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("proclab-{name}-{}", std::process::id()));

@@ -2,12 +2,10 @@
 //! exact error, written on the file's first line (`# error: ...`, with
 //! `{path}` for the file's path), and nothing starts.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::PROCLAB;
+use crate::common::PROCLAB;
 
 /// Runs proclab on each file of a folder and compares stderr with the
 /// error the file expects.

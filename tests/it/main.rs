@@ -1,0 +1,32 @@
+//! proclab's integration tests, in one binary so they link once: the
+//! engine with real workers, UI snapshots, pseudo-terminal tests of the real
+//! binary, recordings, bad files, and the layers' rules read from the
+//! source. What needs a process of its own (`death_tie`, which makes itself
+//! a subreaper) stays apart.
+//!
+//! Tests that time CPU-bound work take [`common::serial`] so they never
+//! run beside each other.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod architecture;
+mod bad_files;
+mod comms_e2e;
+mod comms_snapshots;
+mod counter;
+mod counter_e2e;
+mod counter_snapshots;
+mod e2e;
+mod engine;
+mod gil;
+mod gil_e2e;
+mod gil_snapshots;
+mod pipe;
+mod pool;
+mod pool_e2e;
+mod pool_ui;
+mod queue;
+mod record;
+mod sync;
+mod ui_snapshots;
