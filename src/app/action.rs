@@ -223,7 +223,7 @@ static TABLE: LazyLock<Vec<ActionInfo<Action>>> = LazyLock::new(|| {
 });
 
 impl Action {
-    /// The names a config file's [keys] table uses, for actions a key can do.
+    /// The names a config file's `[keys]` table uses, for actions a key can do.
     pub fn names() -> impl Iterator<Item = &'static str> {
         TABLE.iter().map(|i| i.name)
     }

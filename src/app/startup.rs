@@ -1,6 +1,6 @@
 //! What proclab opens with: a plain struct, filled from the command line
 //! (or a lesson's or scenario's arguments) and read by each lab's
-//! [`AppLab::open`](super::labs::AppLab::open).
+//! [`AppLab::open`](super::labs::AppLab).
 
 use crate::lab::StartOptions;
 

@@ -2,7 +2,7 @@
 //! interval, the timeline's lanes, the convoy figures and the race.
 //!
 //! `update` here is pure like the central one: keys become effects, which
-//! [`perform`] carries out on the engine.
+//! [`perform()`] carries out on the engine.
 
 pub mod convoy;
 pub mod narrate;

@@ -3,7 +3,7 @@
 //!
 //! [`PoolLab`] starts W workers (ordinary [`Lab`] workers of role
 //! `pool`), posts jobs to them through the shared region ([`shared`]),
-//! follows each run ([`track`]) and keeps the pool as Python keeps it: a
+//! follows each run (`track`) and keeps the pool as Python keeps it: a
 //! worker that reached `maxtasksperchild` is joined and a fresh one (new
 //! pid) takes its place; a worker that dies loses the chunk it held, which
 //! a `Pool` then waits for forever and which breaks a

@@ -3,7 +3,7 @@
 //! `join`, sentinels to stop consumers, and exact counts of what is lost
 //! when a consumer dies holding messages.
 //!
-//! [`ring`] is the queue itself, [`roles`] the workers' side, and
+//! [`ring()`] is the queue itself, [`roles`] the workers' side, and
 //! [`QueueLab`] what proclab drives: start and stop producers and
 //! consumers, change their rates, put sentinels, wait for `q.join()`, and
 //! notice workers that ended holding messages.
