@@ -14,6 +14,13 @@ use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 const PROCLAB: &str = env!("CARGO_BIN_EXE_proclab");
 /// Generous: CI runs on a busy 2-core machine.
 const PATIENCE: Duration = Duration::from_secs(10);
+/// Quiet after the last byte before the screen counts as drawn: a frame is
+/// written in one go, and proclab draws at most every few tens of
+/// milliseconds, so a read in the middle of a frame is never taken for the
+/// screen.
+const QUIET: Duration = Duration::from_millis(25);
+/// Longest [`Screen::text`] waits for a quiet moment.
+const SETTLE: Duration = Duration::from_secs(2);
 
 pub struct Screen {
     child: Box<dyn Child + Send + Sync>,
@@ -23,6 +30,8 @@ pub struct Screen {
     last_alternate: Arc<Mutex<Option<String>>>,
     /// Set when the reader has taken in everything the program wrote.
     drained: Arc<std::sync::atomic::AtomicBool>,
+    /// When the last bytes arrived.
+    last_bytes: Arc<Mutex<Instant>>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
@@ -63,6 +72,8 @@ impl Screen {
         let last = last_alternate.clone();
         let drained = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let done = drained.clone();
+        let last_bytes = Arc::new(Mutex::new(Instant::now()));
+        let arrived = last_bytes.clone();
         std::thread::spawn(move || {
             const LEAVE: &[u8] = b"\x1b[?1049l";
             let mut buf = [0u8; 8192];
@@ -82,6 +93,7 @@ impl Screen {
                     }
                     None => parser.process(bytes),
                 }
+                *arrived.lock() = Instant::now();
             }
             done.store(true, std::sync::atomic::Ordering::SeqCst);
         });
@@ -91,6 +103,7 @@ impl Screen {
             parser,
             last_alternate,
             drained,
+            last_bytes,
             _master: pty.master,
         }
     }
@@ -105,9 +118,26 @@ impl Screen {
         self.writer.flush().unwrap();
     }
 
-    /// The screen's text now.
+    /// The screen's text once drawn: at a quiet moment (see [`QUIET`]), or
+    /// as it stands if the program never stops writing for [`SETTLE`].
     pub fn text(&self) -> String {
-        self.parser.lock().screen().contents()
+        let start = Instant::now();
+        loop {
+            if let Some(text) = self.settled_text() {
+                return text;
+            }
+            if start.elapsed() >= SETTLE {
+                return self.parser.lock().screen().contents();
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// The screen's text if no byte arrived for [`QUIET`]: never half a
+    /// frame.
+    fn settled_text(&self) -> Option<String> {
+        let parser = self.parser.lock();
+        (self.last_bytes.lock().elapsed() >= QUIET).then(|| parser.screen().contents())
     }
 
     /// What the alternate screen showed when the program left it.
@@ -124,12 +154,13 @@ impl Screen {
         self.wait_until(needle, |s| s.contains(needle))
     }
 
-    /// Waits until `cond` holds for the screen text.
+    /// Waits until `cond` holds for the screen text, read only between
+    /// frames.
     pub fn wait_until(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let text = self.text();
-            if cond(&text) {
+            if cond(&text) && self.settled_text().as_deref() == Some(text.as_str()) {
                 return text;
             }
             assert!(
