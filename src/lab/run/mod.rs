@@ -1,12 +1,15 @@
 //! Watching a real program: a Python program proclab starts (`proclab run`)
 //! or one it attaches to (`proclab attach`). Its processes are found in
-//! `/proc` rather than owned by [`crate::lab::Lab`] ([`tree`]), and what it
-//! prints is captured line by line ([`output`]).
+//! `/proc` rather than owned by [`crate::lab::Lab`] ([`tree`]), its threads
+//! tell whether the GIL holds it back ([`gil`]), and what it prints is
+//! captured line by line ([`output`]).
 
+pub mod gil;
 pub mod kind;
 pub mod output;
 pub mod procfs;
 pub mod tree;
 
+pub use gil::{GilContext, GilVerdict, gil_verdict, gil_verdicts};
 pub use kind::Kind;
 pub use tree::{ProcId, ProcessSample, Scope, ThreadSample, TreeSample, sample_tree};
