@@ -449,11 +449,14 @@ if __name__ == "__main__":
         assert!(id.exists(), "process {} still runs", id.pid);
     }
     assert_eq!(main.try_wait().unwrap(), None);
-    rustix::process::kill_process(
-        rustix::process::Pid::from_raw(child as i32).unwrap(),
-        rustix::process::Signal::KILL,
-    )
-    .unwrap();
+
+    // Attached again, it sees the program end: the child killed, its
+    // parent joins it and leaves; its exitcode is read while it waits, a
+    // zombie, for its own parent (this test) to reap it.
+    let mut w = Watch::new(Program::attach(main.id()).unwrap());
+    let s = w.until("the child", |s| s.by_pid(child).is_some());
+    w.program.kill(s.by_pid(child).unwrap().id).unwrap();
+    assert_eq!(w.until_exit(), Some(0));
     assert_eq!(main.wait().unwrap().code(), Some(0));
 }
 

@@ -69,6 +69,15 @@ pub fn exitcode_of(wait_status: i32) -> i32 {
     }
 }
 
+/// Does the kernel show this process's wait status to proclab? It writes 0
+/// in its place for a process proclab may not inspect (another user's,
+/// unless proclab runs as root), which would read as `exitcode 0`.
+pub fn wait_status_shown(pid: u32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let me = rustix::process::geteuid();
+    me.is_root() || std::fs::metadata(format!("/proc/{pid}")).is_ok_and(|m| m.uid() == me.as_raw())
+}
+
 /// Reads a small `/proc` file into `buf`, replacing what it held.
 fn read_into(path: &Path, buf: &mut Vec<u8>) -> Option<()> {
     buf.clear();
@@ -207,6 +216,7 @@ mod tests {
         assert_eq!(tids.first(), Some(&me));
         assert!(read_thread_switches(me, me, &mut buf).is_some());
         assert!(!read_cmdline(me, &mut buf).is_empty());
+        assert!(wait_status_shown(me));
         assert!(numeric_entries(Path::new("/proc")).contains(&me));
         let boot = since_boot();
         let started = ticks_to_duration(st.start_ticks, ticks_per_second());

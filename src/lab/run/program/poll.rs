@@ -95,6 +95,7 @@ impl Program {
                 // A zombie still holds its code until its parent reaps it.
                 procfs::read_stat(pid, &mut Vec::new())
                     .filter(|s| s.start_ticks == self.main_id.start_ticks && s.state == 'Z')
+                    .filter(|_| procfs::wait_status_shown(pid))
                     .and_then(|s| s.wait_status)
                     .map(procfs::exitcode_of)
             }

@@ -202,7 +202,10 @@ impl Reading<'_> {
             rss_bytes: stat.rss_pages * self.page,
             thread_count: stat.threads,
             threads: self.threads(stat.pid, before, buf),
-            exitcode: stat.wait_status.filter(|_| zombie).map(procfs::exitcode_of),
+            exitcode: stat
+                .wait_status
+                .filter(|_| zombie && procfs::wait_status_shown(stat.pid))
+                .map(procfs::exitcode_of),
         }
     }
 
