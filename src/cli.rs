@@ -144,6 +144,10 @@ pub struct Cli {
     #[arg(long, global = true, requires = "record")]
     pub record_input: bool,
 
+    /// Let --record overwrite FILE if it exists (never through a symbolic link).
+    #[arg(long, global = true, requires = "record")]
+    pub force: bool,
+
     /// Show the last keys pressed in a corner (K toggles it).
     #[arg(long, global = true)]
     pub show_keys: bool,

@@ -111,16 +111,26 @@ fn restart_on_lesson(loaded: &Loaded, name: &str) -> anyhow::Error {
         args.push(config.clone().into());
     }
     if let Some(record) = &cli.record {
-        // A new file beside the first, so the first recording is kept.
+        // A new file beside the first, so the first recording is kept; the
+        // name is proclab's choice, so a taken one gives way to the next.
         let stem = record
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or("proclab");
-        let path = record.with_file_name(format!("{stem}-{name}.cast"));
+        let path = (1..)
+            .map(|n| match n {
+                1 => record.with_file_name(format!("{stem}-{name}.cast")),
+                n => record.with_file_name(format!("{stem}-{name}-{n}.cast")),
+            })
+            .find(|p| cli.force || std::fs::symlink_metadata(p).is_err())
+            .unwrap_or_default();
         args.push("--record".into());
         args.push(path.into());
         if cli.record_input {
             args.push("--record-input".into());
+        }
+        if cli.force {
+            args.push("--force".into());
         }
     }
     let exe = std::env::current_exe().unwrap_or_else(|_| "proclab".into());
@@ -136,6 +146,7 @@ fn with_globals(own: Cli, loaded: &Loaded) -> Cli {
         theme: cli.theme,
         record: cli.record.clone(),
         record_input: cli.record_input,
+        force: cli.force,
         show_keys: cli.show_keys || own.show_keys,
         screenshot_dir: cli.screenshot_dir.clone(),
         config: cli.config.clone(),

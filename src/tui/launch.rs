@@ -75,6 +75,7 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
             size.1,
             setup.title.clone(),
             cli.record_input,
+            cli.force,
         )?),
         None => None,
     };
