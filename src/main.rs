@@ -63,16 +63,31 @@ fn lab(loaded: &Loaded) -> anyhow::Result<ExitCode> {
 fn finish(loaded: &Loaded, outcome: launch::Outcome) -> anyhow::Result<ExitCode> {
     summary(&outcome.report);
     if let Some(path) = &outcome.recorded {
-        println!("proclab: recording written to {}", path.display());
+        say(format_args!(
+            "proclab: recording written to {}",
+            path.display()
+        ));
     }
     match outcome.ending {
         Ending::Quit | Ending::ScriptDone => Ok(ExitCode::SUCCESS),
+        Ending::Signal(sig) => {
+            eprintln!("proclab: ended by {}", proclab::tui::signals::name(sig));
+            Ok(ExitCode::SUCCESS)
+        }
         Ending::ScriptFailed(why) => {
             eprintln!("proclab: {why}");
             Ok(ExitCode::FAILURE)
         }
         Ending::Lesson(name) => Err(restart_on_lesson(loaded, name)),
     }
+}
+
+/// A line on stdout after the session. The terminal may be gone by then
+/// (SIGHUP) or stdout a closed pipe: a line nobody can read is dropped
+/// rather than turned into a panic.
+fn say(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 fn summary(report: &ShutdownReport) {
@@ -86,11 +101,11 @@ fn summary(report: &ShutdownReport) {
         if ended > 0 {
             how.push(format!("{ended} already ended"));
         }
-        println!(
+        say(format_args!(
             "proclab: {joined} worker{} joined ({}); none left behind.",
             if joined == 1 { "" } else { "s" },
             how.join(", ")
-        );
+        ));
     }
 }
 

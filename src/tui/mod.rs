@@ -3,6 +3,7 @@
 //! (terminal input, samples, signals).
 
 pub mod launch;
+pub mod signals;
 pub mod terminal;
 
 use std::path::PathBuf;
@@ -28,7 +29,7 @@ use crate::ui::{self, AppLayout};
 pub enum Event {
     Input(ct::Event),
     Sample(Sample),
-    /// SIGTERM, SIGHUP or SIGINT arrived.
+    /// A signal that would end proclab arrived (see [`signals`]).
     Signal(i32),
 }
 
@@ -46,21 +47,10 @@ pub fn spawn_input(tx: Sender<Event>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Starts the thread that turns SIGTERM, SIGHUP and SIGINT into events, so
-/// they end proclab the same clean way `q` does.
+/// Starts the thread that turns every signal that would end proclab into
+/// an event, so that each ends it the same clean way `q` does.
 pub fn spawn_signals(tx: Sender<Event>) -> std::io::Result<()> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
-    std::thread::Builder::new()
-        .name("proclab-signals".into())
-        .spawn(move || {
-            for sig in signals.forever() {
-                if tx.send(Event::Signal(sig)).is_err() {
-                    break;
-                }
-            }
-        })?;
-    Ok(())
+    signals::spawn(tx)
 }
 
 /// Starts the sampler, sending its samples into the loop's channel.
@@ -93,8 +83,10 @@ pub struct Session<'a> {
 /// Why the event loop ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ending {
-    /// q, Ctrl-C, a signal, or the terminal going away.
+    /// q, Ctrl-C, or the terminal going away.
     Quit,
+    /// A signal that would have ended proclab (SIGTERM, SIGUSR1, ...).
+    Signal(i32),
     /// A lesson was chosen in the menu: start it afresh.
     Lesson(&'static str),
     /// The script played to its end.
@@ -405,9 +397,9 @@ pub fn run<B: Backend>(
                 session.app.on_sample(sample);
                 redraw_at_tick = true;
             }
-            Ok(Event::Signal(_)) => {
+            Ok(Event::Signal(sig)) => {
                 session.app.quitting = true;
-                session.ending = Some(Ending::Quit);
+                session.ending = Some(Ending::Signal(sig));
             }
             Err(RecvTimeoutError::Timeout) => {
                 redraw_at_tick |= session.tick();

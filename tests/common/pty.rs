@@ -23,7 +23,7 @@ pub struct Screen {
     last_alternate: Arc<Mutex<Option<String>>>,
     /// Set when the reader has taken in everything the program wrote.
     drained: Arc<std::sync::atomic::AtomicBool>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
 pub const UP: &str = "\x1b[A";
@@ -91,7 +91,7 @@ impl Screen {
             parser,
             last_alternate,
             drained,
-            _master: pty.master,
+            master: pty.master,
         }
     }
 
@@ -117,6 +117,23 @@ impl Screen {
 
     pub fn alternate_screen(&self) -> bool {
         self.parser.lock().screen().alternate_screen()
+    }
+
+    /// Whether the terminal reports mouse events to the program.
+    pub fn mouse_captured(&self) -> bool {
+        self.parser.lock().screen().mouse_protocol_mode() != vt100::MouseProtocolMode::None
+    }
+
+    pub fn cursor_hidden(&self) -> bool {
+        self.parser.lock().screen().hide_cursor()
+    }
+
+    /// Whether the terminal reads lines and echoes them, as a shell
+    /// expects it (raw mode is off).
+    pub fn cooked(&self) -> bool {
+        let termios = self.master.get_termios().expect("the terminal's settings");
+        let want = (libc::ICANON | libc::ECHO) as u32;
+        termios.local_flags.bits() as u32 & want == want
     }
 
     /// Waits until the screen shows `needle`, and returns the screen.
