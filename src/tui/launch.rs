@@ -133,6 +133,7 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
     session.screenshot_dir = cli.screenshot_dir.clone();
     session.driver = setup.driver;
     session.tutor = setup.tutor;
+    session.headless = setup.headless.is_some();
 
     let result = match setup.headless {
         Some((w, h)) => {

@@ -78,6 +78,9 @@ pub struct Session<'a> {
     pub linger: Duration,
     /// Why the loop ended, once it has.
     pub ending: Option<Ending>,
+    /// Drawing on a virtual screen, with no terminal: nothing can be
+    /// started that needs one (a lesson).
+    pub headless: bool,
 }
 
 /// Why the event loop ended.
@@ -140,6 +143,7 @@ impl<'a> Session<'a> {
             tutor: None,
             linger: Duration::from_secs(1),
             ending: None,
+            headless: false,
         }
     }
 }
@@ -223,6 +227,10 @@ impl Session<'_> {
             match effect {
                 Effect::Quit => {}
                 Effect::Screenshot => self.screenshot(),
+                Effect::StartLesson(_) if self.headless => {
+                    self.app.quitting = false;
+                    self.refuse_lessons();
+                }
                 Effect::StartLesson(name) => self.ending = Some(Ending::Lesson(name)),
                 other => {
                     touched_workers = true;
@@ -249,6 +257,10 @@ impl Session<'_> {
         else {
             return;
         };
+        if self.headless && action == Action::Lessons {
+            self.refuse_lessons();
+            return;
+        }
         let mut caption = self.app.key_caption(action);
         self.act(action);
         if let (Action::Spawn, Some(id)) = (action, self.app.selected) {
@@ -257,6 +269,18 @@ impl Session<'_> {
         if action != Action::ToggleKeys {
             self.app.note_key(&key, caption);
         }
+    }
+
+    /// A lesson restarts proclab in a terminal of its own, which a headless
+    /// run does not have: the key is refused, and the run goes on.
+    fn refuse_lessons(&mut self) {
+        self.app.say(narrate::Line {
+            python: None,
+            text: "lessons cannot be opened from a headless run: \
+                   run one with proclab lesson NAME --headless"
+                .into(),
+            level: Level::Error,
+        });
     }
 
     /// Draws the current state into a buffer the size of the last frame and
