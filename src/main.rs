@@ -17,6 +17,8 @@ use proclab::tui::launch::{self, Setup};
 
 fn main() -> ExitCode {
     proclab::lab::worker::run_if_worker();
+    // Before the flags are checked: --max-workers is bound by the limit.
+    proclab::limits::raise_open_files();
     let args: Vec<OsString> = std::env::args_os().collect();
     let loaded = match config::load(&args) {
         Ok(loaded) => loaded,
