@@ -81,7 +81,11 @@ fn io_power_and_coprocessor_signals_end_proclab_cleanly() {
 
 #[test]
 fn traps_that_would_dump_core_end_proclab_cleanly() {
-    for (sig, name) in [(libc::SIGTRAP, "SIGTRAP"), (libc::SIGSYS, "SIGSYS")] {
+    for (sig, name) in [
+        (libc::SIGTRAP, "SIGTRAP"),
+        (libc::SIGSYS, "SIGSYS"),
+        (libc::SIGABRT, "SIGABRT"),
+    ] {
         ends_cleanly(sig, name);
     }
 }

@@ -132,8 +132,8 @@ impl Screen {
     /// expects it (raw mode is off).
     pub fn cooked(&self) -> bool {
         let termios = self.master.get_termios().expect("the terminal's settings");
-        let want = (libc::ICANON | libc::ECHO) as u32;
-        termios.local_flags.bits() as u32 & want == want
+        let want = libc::ICANON | libc::ECHO;
+        termios.local_flags.bits() & want == want
     }
 
     /// Waits until the screen shows `needle`, and returns the screen.
