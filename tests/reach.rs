@@ -318,6 +318,12 @@ fn every_socket_pipe_and_file_of_proclab_and_its_workers_is_private() {
             "",
             "workers >= 2",
         ),
+        (
+            "gil",
+            &["--lab", "gil", "--mode", "processes", "--workers", "2"],
+            "",
+            "workers >= 2",
+        ),
     ];
     for &(name, args, keys, until) in labs {
         let child = start(&dir, name, args, keys, until, 1.5, &[]);
