@@ -64,8 +64,9 @@ pub struct Cli {
     #[arg(long)]
     pub auto_join: bool,
 
-    /// Most workers not yet joined at once.
-    #[arg(long, default_value_t = DEFAULT_MAX_WORKERS as u32, value_parser = clap::value_parser!(u32).range(1..=MAX_WORKERS_LIMIT as i64))]
+    /// Most workers not yet joined at once (by default 256, or what the
+    /// open-file limit allows if that is fewer).
+    #[arg(long, default_value_t = default_max_workers(), value_parser = clap::value_parser!(u32).range(1..=MAX_WORKERS_LIMIT as i64))]
     pub max_workers: u32,
 
     /// Screen refresh period in milliseconds (100 = 10 Hz).
@@ -154,6 +155,10 @@ pub struct Cli {
     #[arg(long, global = true, requires = "record")]
     pub record_input: bool,
 
+    /// Let --record overwrite FILE if it exists (never through a symbolic link).
+    #[arg(long, global = true, requires = "record")]
+    pub force: bool,
+
     /// Show the last keys pressed in a corner (K toggles it).
     #[arg(long, global = true)]
     pub show_keys: bool,
@@ -228,6 +233,14 @@ pub struct RaceArgs {
     /// slowed by other programs is slow, never fast.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub repeat: u32,
+}
+
+/// The default cap on workers: [`DEFAULT_MAX_WORKERS`], lowered to what the
+/// open-file limit allows (at least 1, so that the error for a limit too
+/// low for even one worker names the limit).
+fn default_max_workers() -> u32 {
+    let allowed = crate::limits::workers_allowed(crate::limits::open_files().soft);
+    DEFAULT_MAX_WORKERS.min(allowed).max(1) as u32
 }
 
 /// Parses a switch interval given in milliseconds into microseconds.
@@ -331,6 +344,10 @@ impl Cli {
     pub fn check(&self) -> Result<(), clap::Error> {
         let invalid = |msg: String| Err(Cli::command().error(ErrorKind::ValueValidation, msg));
         let workers = self.workers.unwrap_or(0);
+        let open_files = crate::limits::open_files();
+        if let Err(why) = crate::limits::check_max_workers(self.max_workers as usize, open_files) {
+            return invalid(why);
+        }
         if workers > self.max_workers {
             return invalid(format!(
                 "--workers {} is more than --max-workers {}: start at most {} workers, or raise the cap",

@@ -18,7 +18,14 @@ use crate::app::keymap::{Key, Keymap};
 use crate::cli::Cli;
 
 /// Flags that make no sense in a config file.
-const NOT_IN_CONFIG: &[&str] = &["config", "record", "record-input", "help", "version"];
+const NOT_IN_CONFIG: &[&str] = &[
+    "config",
+    "record",
+    "record-input",
+    "force",
+    "help",
+    "version",
+];
 
 /// A failure to read the command line or the config file.
 #[derive(Debug)]

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod lab;
+pub mod limits;
 pub mod metrics;
 pub mod record;
 pub mod registry;

@@ -17,6 +17,8 @@ use proclab::tui::launch::{self, Setup};
 
 fn main() -> ExitCode {
     proclab::lab::worker::run_if_worker();
+    // Before the flags are checked: --max-workers is bound by the limit.
+    proclab::limits::raise_open_files();
     let args: Vec<OsString> = std::env::args_os().collect();
     let loaded = match config::load(&args) {
         Ok(loaded) => loaded,
@@ -63,16 +65,31 @@ fn lab(loaded: &Loaded) -> anyhow::Result<ExitCode> {
 fn finish(loaded: &Loaded, outcome: launch::Outcome) -> anyhow::Result<ExitCode> {
     summary(&outcome.report);
     if let Some(path) = &outcome.recorded {
-        println!("proclab: recording written to {}", path.display());
+        say(format_args!(
+            "proclab: recording written to {}",
+            path.display()
+        ));
     }
     match outcome.ending {
         Ending::Quit | Ending::ScriptDone => Ok(ExitCode::SUCCESS),
+        Ending::Signal(sig) => {
+            eprintln!("proclab: ended by {}", proclab::tui::signals::name(sig));
+            Ok(ExitCode::SUCCESS)
+        }
         Ending::ScriptFailed(why) => {
             eprintln!("proclab: {why}");
             Ok(ExitCode::FAILURE)
         }
         Ending::Lesson(name) => Err(restart_on_lesson(loaded, name)),
     }
+}
+
+/// A line on stdout after the session. The terminal may be gone by then
+/// (SIGHUP) or stdout a closed pipe: a line nobody can read is dropped
+/// rather than turned into a panic.
+fn say(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 fn summary(report: &ShutdownReport) {
@@ -86,11 +103,11 @@ fn summary(report: &ShutdownReport) {
         if ended > 0 {
             how.push(format!("{ended} already ended"));
         }
-        println!(
+        say(format_args!(
             "proclab: {joined} worker{} joined ({}); none left behind.",
             if joined == 1 { "" } else { "s" },
             how.join(", ")
-        );
+        ));
     }
 }
 
@@ -111,16 +128,26 @@ fn restart_on_lesson(loaded: &Loaded, name: &str) -> anyhow::Error {
         args.push(config.clone().into());
     }
     if let Some(record) = &cli.record {
-        // A new file beside the first, so the first recording is kept.
+        // A new file beside the first, so the first recording is kept; the
+        // name is proclab's choice, so a taken one gives way to the next.
         let stem = record
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or("proclab");
-        let path = record.with_file_name(format!("{stem}-{name}.cast"));
+        let path = (1..)
+            .map(|n| match n {
+                1 => record.with_file_name(format!("{stem}-{name}.cast")),
+                n => record.with_file_name(format!("{stem}-{name}-{n}.cast")),
+            })
+            .find(|p| cli.force || std::fs::symlink_metadata(p).is_err())
+            .unwrap_or_default();
         args.push("--record".into());
         args.push(path.into());
         if cli.record_input {
             args.push("--record-input".into());
+        }
+        if cli.force {
+            args.push("--force".into());
         }
     }
     let exe = std::env::current_exe().unwrap_or_else(|_| "proclab".into());
@@ -136,6 +163,7 @@ fn with_globals(own: Cli, loaded: &Loaded) -> Cli {
         theme: cli.theme,
         record: cli.record.clone(),
         record_input: cli.record_input,
+        force: cli.force,
         show_keys: cli.show_keys || own.show_keys,
         screenshot_dir: cli.screenshot_dir.clone(),
         config: cli.config.clone(),

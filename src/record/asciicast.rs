@@ -4,9 +4,11 @@
 //! 2, `width`, `height` and optional `timestamp`, `title`, `env`; each event
 //! is `[time, code, data]` with `time` in seconds since the start, never
 //! decreasing, and `code` one of `"o"` (output), `"i"` (input), `"m"`
-//! (marker) and `"r"` (resize, data `"COLSxROWS"`). Every event is flushed
-//! as it is written, so a recording cut short by a crash or `kill -9` is
-//! valid up to its last event.
+//! (marker) and `"r"` (resize, data `"COLSxROWS"`). Every event is written
+//! whole in one call and flushed, so a recording cut short by a crash or
+//! `kill -9` is valid up to its last event; the writer counts the bytes of
+//! whole events, so that a write that fails half-way (a full disk) can be
+//! cut back to them.
 
 use std::io::{self, Write};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -77,18 +79,22 @@ pub struct CastWriter<W: Write> {
     out: W,
     start: Instant,
     last: f64,
+    /// Bytes of the header and of the events written whole.
+    whole: u64,
 }
 
 impl<W: Write> CastWriter<W> {
     /// Writes the header and starts the clock.
     pub fn new(mut out: W, header: &Header) -> io::Result<CastWriter<W>> {
-        serde_json::to_writer(&mut out, header)?;
-        out.write_all(b"\n")?;
+        let mut line = serde_json::to_vec(header)?;
+        line.push(b'\n');
+        out.write_all(&line)?;
         out.flush()?;
         Ok(CastWriter {
             out,
             start: Instant::now(),
             last: 0.0,
+            whole: line.len() as u64,
         })
     }
 
@@ -99,13 +105,26 @@ impl<W: Write> CastWriter<W> {
         t
     }
 
-    /// Writes one event and flushes it.
+    /// Writes one event, line and newline in one call, and flushes it. On
+    /// an error, part of the line may have reached `out`: [`whole_len`]
+    /// (Self::whole_len) says where the last whole event ends.
     pub fn event(&mut self, code: Code, data: &str) -> io::Result<()> {
         let t = self.time();
-        let line = serde_json::to_string(&(RoundedTime(t), code.as_str(), data))?;
-        self.out.write_all(line.as_bytes())?;
-        self.out.write_all(b"\n")?;
-        self.out.flush()
+        let mut line = serde_json::to_vec(&(RoundedTime(t), code.as_str(), data))?;
+        line.push(b'\n');
+        self.out.write_all(&line)?;
+        self.out.flush()?;
+        self.whole += line.len() as u64;
+        Ok(())
+    }
+
+    /// Bytes of the header and of every event written whole.
+    pub fn whole_len(&self) -> u64 {
+        self.whole
+    }
+
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
     }
 
     pub fn into_inner(self) -> W {
@@ -133,6 +152,7 @@ mod tests {
         w.event(Code::Output, "hello \u{1b}[1mworld\"\n").unwrap();
         w.event(Code::Resize, "100x30").unwrap();
         w.event(Code::Marker, "step 1").unwrap();
+        let whole = w.whole_len();
         let text = String::from_utf8(w.into_inner()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 4);
@@ -152,5 +172,6 @@ mod tests {
         }
         let first: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
         assert_eq!(first[2], "hello \u{1b}[1mworld\"\n");
+        assert_eq!(whole, text.len() as u64);
     }
 }

@@ -2,6 +2,9 @@
 //! plain text.
 
 use std::fmt::Write as _;
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Write as _};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -200,23 +203,71 @@ pub fn stamp(secs: u64) -> String {
     )
 }
 
+/// How many names `save` tries before giving up.
+const NAME_TRIES: u32 = 1000;
+
+/// Creates `path` for writing only if nothing is there: no file, and no
+/// symbolic link either, dangling or not (`O_CREAT|O_EXCL|O_NOFOLLOW`), so a
+/// link planted under a predictable name is never followed.
+pub fn create_new(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+}
+
 /// Saves the screen as `proclab-<time>.svg` and `.txt` in `dir`; returns
-/// the SVG's path.
+/// the SVG's path. Nothing already in `dir` is overwritten or followed:
+/// when either name is taken (by a file or a link), the next free pair
+/// `proclab-<time>-2`, `-3`, ... is used.
 pub fn save(buf: &Buffer, dir: &Path) -> std::io::Result<PathBuf> {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let base = format!("proclab-{}", stamp(secs));
-    let mut name = base.clone();
-    let mut n = 1;
-    while dir.join(format!("{name}.svg")).exists() {
-        n += 1;
-        name = format!("{base}-{n}");
+    save_as(buf, dir, &format!("proclab-{}", stamp(secs)))
+}
+
+fn save_as(buf: &Buffer, dir: &Path, base: &str) -> std::io::Result<PathBuf> {
+    for n in 1..=NAME_TRIES {
+        let name = if n == 1 {
+            base.to_string()
+        } else {
+            format!("{base}-{n}")
+        };
+        let svg = dir.join(format!("{name}.svg"));
+        let mut svg_file = match create_new(&svg) {
+            Ok(f) => f,
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        };
+        let txt = dir.join(format!("{name}.txt"));
+        let mut txt_file = match create_new(&txt) {
+            Ok(f) => f,
+            Err(e) => {
+                // The pair stays together: give the SVG's name back.
+                let _ = std::fs::remove_file(&svg);
+                if e.kind() == ErrorKind::AlreadyExists {
+                    continue;
+                }
+                return Err(e);
+            }
+        };
+        let written = svg_file
+            .write_all(to_svg(buf).as_bytes())
+            .and_then(|()| txt_file.write_all(to_text(buf).as_bytes()));
+        if let Err(e) = written {
+            // A full disk: no half screenshot is left behind.
+            let _ = std::fs::remove_file(&svg);
+            let _ = std::fs::remove_file(&txt);
+            return Err(e);
+        }
+        return Ok(svg);
     }
-    let svg = dir.join(format!("{name}.svg"));
-    std::fs::write(&svg, to_svg(buf))?;
-    std::fs::write(dir.join(format!("{name}.txt")), to_text(buf))?;
-    Ok(svg)
+    Err(std::io::Error::new(
+        ErrorKind::AlreadyExists,
+        format!("{base}.svg and the next {NAME_TRIES} names are all taken"),
+    ))
 }
 
 #[cfg(test)]
@@ -245,6 +296,76 @@ mod tests {
         assert!(svg.contains(&format!(r#"fill="{FOREGROUND}"/>"#)));
         assert!(svg.trim_end().ends_with("</svg>"));
         assert_eq!(to_text(&buf), "a<b & c\nrev\n");
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("proclab-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn screen() -> Buffer {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 10, 1));
+        buf.set_string(0, 0, "shot", Style::new());
+        buf
+    }
+
+    #[test]
+    fn a_planted_link_is_never_followed_and_the_next_name_is_used() {
+        use std::os::unix::fs::symlink;
+        let dir = temp_dir("shot-links");
+        let victim = dir.join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        // Under the first name, a link to the victim; under the second, a
+        // dangling link whose target must not be created; under the third,
+        // only the .txt is taken.
+        symlink(&victim, dir.join("shot.svg")).unwrap();
+        symlink(&victim, dir.join("shot-2.txt")).unwrap();
+        symlink(dir.join("created-by-a-link"), dir.join("shot-3.svg")).unwrap();
+        std::fs::write(dir.join("shot-4.txt"), "someone's notes").unwrap();
+
+        let saved = save_as(&screen(), &dir, "shot").unwrap();
+        assert_eq!(saved, dir.join("shot-5.svg"));
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(!dir.join("created-by-a-link").exists());
+        assert_eq!(
+            std::fs::read_to_string(dir.join("shot-4.txt")).unwrap(),
+            "someone's notes"
+        );
+        assert!(
+            !dir.join("shot-2.svg").exists(),
+            "a half pair is taken back"
+        );
+        assert!(
+            !dir.join("shot-4.svg").exists(),
+            "a half pair is taken back"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("shot-5.txt")).unwrap(),
+            "shot\n"
+        );
+        assert!(
+            std::fs::symlink_metadata(dir.join("shot.svg"))
+                .unwrap()
+                .is_symlink()
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_screenshot_never_overwrites_and_each_gets_a_fresh_name() {
+        let dir = temp_dir("shot-fresh");
+        let names: Vec<PathBuf> = (0..3)
+            .map(|_| save_as(&screen(), &dir, "shot").unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["shot.svg", "shot-2.svg", "shot-3.svg"].map(|n| dir.join(n))
+        );
+        let err = save_as(&screen(), &dir.join("missing"), "shot").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

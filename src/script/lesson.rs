@@ -93,7 +93,7 @@ impl Lesson {
     /// A built-in lesson by name, or a lesson file by path (ending in .toml).
     pub fn find(name: &str) -> Result<Lesson, String> {
         if name.ends_with(".toml") {
-            let text = std::fs::read_to_string(name).map_err(|e| format!("{name}: {e}"))?;
+            let text = super::limits::read(Path::new(name)).map_err(|e| e.to_string())?;
             let stem = Path::new(name)
                 .file_stem()
                 .and_then(|s| s.to_str())
@@ -120,7 +120,12 @@ impl Lesson {
             line,
             message,
         };
+        super::limits::check_text(path, text)?;
         let file: File = parse_toml(path, text)?;
+        let lines = super::limits::Lines::new(text);
+        super::limits::check_steps(path, file.step.len(), || {
+            lines.at(file.step[super::limits::MAX_STEPS].span().start)
+        })?;
         let (args_line, args) = match file.args {
             Some(a) => (line_at(text, a.span().start), a.into_inner()),
             None => (1, Vec::new()),
@@ -128,7 +133,7 @@ impl Lesson {
         let cli = check_args(&args).map_err(|m| err(args_line, format!("args: {m}")))?;
         let mut steps = Vec::new();
         for spanned in file.step {
-            let line = line_at(text, spanned.span().start);
+            let line = lines.at(spanned.span().start);
             let s = spanned.into_inner();
             let keys = if s.keys.trim().is_empty() {
                 Vec::new()

@@ -4,4 +4,5 @@
 pub mod condition;
 pub mod driver;
 pub mod lesson;
+pub mod limits;
 pub mod scenario;

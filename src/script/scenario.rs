@@ -34,6 +34,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::condition::Condition;
+use super::limits;
 use crate::app::ThemeName;
 use crate::app::keymap::Key;
 use crate::cli::Cli;
@@ -169,12 +170,7 @@ pub fn seconds(what: &str, v: f64) -> Result<Duration, String> {
 
 impl Scenario {
     pub fn load(path: &Path) -> Result<Scenario, FileError> {
-        let text = std::fs::read_to_string(path).map_err(|e| FileError {
-            path: path.display().to_string(),
-            line: 1,
-            message: format!("cannot read it: {e}"),
-        })?;
-        Scenario::parse(path, &text)
+        Scenario::parse(path, &limits::read(path)?)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Scenario, FileError> {
@@ -183,7 +179,13 @@ impl Scenario {
             line,
             message,
         };
-        let file: File = parse_toml(&path.display().to_string(), text)?;
+        let shown = path.display().to_string();
+        limits::check_text(&shown, text)?;
+        let file: File = parse_toml(&shown, text)?;
+        let lines = limits::Lines::new(text);
+        limits::check_steps(&shown, file.step.len(), || {
+            lines.at(file.step[limits::MAX_STEPS].span().start)
+        })?;
 
         let (raw, settings_line) = match file.settings {
             Some(s) => {
@@ -229,7 +231,7 @@ impl Scenario {
 
         let mut steps = Vec::new();
         for spanned in file.step {
-            let line = line_at(text, spanned.span().start);
+            let line = lines.at(spanned.span().start);
             let s = spanned.into_inner();
             let given = [
                 s.caption.is_some(),

@@ -75,6 +75,7 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
             size.1,
             setup.title.clone(),
             cli.record_input,
+            cli.force,
         )?),
         None => None,
     };
@@ -117,6 +118,7 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
     session.screenshot_dir = cli.screenshot_dir.clone();
     session.driver = setup.driver;
     session.tutor = setup.tutor;
+    session.headless = setup.headless.is_some();
 
     let result = match setup.headless {
         Some((w, h)) => {

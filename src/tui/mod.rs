@@ -3,6 +3,7 @@
 //! (terminal input, samples, signals).
 
 pub mod launch;
+pub mod signals;
 pub mod terminal;
 
 use std::path::PathBuf;
@@ -28,7 +29,7 @@ use crate::ui::{self, AppLayout};
 pub enum Event {
     Input(ct::Event),
     Sample(Sample),
-    /// SIGTERM, SIGHUP or SIGINT arrived.
+    /// A signal that would end proclab arrived (see [`signals`]).
     Signal(i32),
 }
 
@@ -46,21 +47,10 @@ pub fn spawn_input(tx: Sender<Event>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Starts the thread that turns SIGTERM, SIGHUP and SIGINT into events, so
-/// they end proclab the same clean way `q` does.
+/// Starts the thread that turns every signal that would end proclab into
+/// an event, so that each ends it the same clean way `q` does.
 pub fn spawn_signals(tx: Sender<Event>) -> std::io::Result<()> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
-    std::thread::Builder::new()
-        .name("proclab-signals".into())
-        .spawn(move || {
-            for sig in signals.forever() {
-                if tx.send(Event::Signal(sig)).is_err() {
-                    break;
-                }
-            }
-        })?;
-    Ok(())
+    signals::spawn(tx)
 }
 
 /// Starts the sampler, sending its samples into the loop's channel.
@@ -88,13 +78,18 @@ pub struct Session<'a> {
     pub linger: Duration,
     /// Why the loop ended, once it has.
     pub ending: Option<Ending>,
+    /// Drawing on a virtual screen, with no terminal: nothing can be
+    /// started that needs one (a lesson).
+    pub headless: bool,
 }
 
 /// Why the event loop ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ending {
-    /// q, Ctrl-C, a signal, or the terminal going away.
+    /// q, Ctrl-C, or the terminal going away.
     Quit,
+    /// A signal that would have ended proclab (SIGTERM, SIGUSR1, ...).
+    Signal(i32),
     /// A lesson was chosen in the menu: start it afresh.
     Lesson(&'static str),
     /// The script played to its end.
@@ -148,6 +143,7 @@ impl<'a> Session<'a> {
             tutor: None,
             linger: Duration::from_secs(1),
             ending: None,
+            headless: false,
         }
     }
 }
@@ -231,6 +227,10 @@ impl Session<'_> {
             match effect {
                 Effect::Quit => {}
                 Effect::Screenshot => self.screenshot(),
+                Effect::StartLesson(_) if self.headless => {
+                    self.app.quitting = false;
+                    self.refuse_lessons();
+                }
                 Effect::StartLesson(name) => self.ending = Some(Ending::Lesson(name)),
                 other => {
                     touched_workers = true;
@@ -257,6 +257,10 @@ impl Session<'_> {
         else {
             return;
         };
+        if self.headless && action == Action::Lessons {
+            self.refuse_lessons();
+            return;
+        }
         let mut caption = self.app.key_caption(action);
         self.act(action);
         if let (Action::Spawn, Some(id)) = (action, self.app.selected) {
@@ -265,6 +269,18 @@ impl Session<'_> {
         if action != Action::ToggleKeys {
             self.app.note_key(&key, caption);
         }
+    }
+
+    /// A lesson restarts proclab in a terminal of its own, which a headless
+    /// run does not have: the key is refused, and the run goes on.
+    fn refuse_lessons(&mut self) {
+        self.app.say(narrate::Line {
+            python: None,
+            text: "lessons cannot be opened from a headless run: \
+                   run one with proclab lesson NAME --headless"
+                .into(),
+            level: Level::Error,
+        });
     }
 
     /// Draws the current state into a buffer the size of the last frame and
@@ -405,9 +421,9 @@ pub fn run<B: Backend>(
                 session.app.on_sample(sample);
                 redraw_at_tick = true;
             }
-            Ok(Event::Signal(_)) => {
+            Ok(Event::Signal(sig)) => {
                 session.app.quitting = true;
-                session.ending = Some(Ending::Quit);
+                session.ending = Some(Ending::Signal(sig));
             }
             Err(RecvTimeoutError::Timeout) => {
                 redraw_at_tick |= session.tick();

@@ -32,7 +32,7 @@ pub struct Screen {
     drained: Arc<std::sync::atomic::AtomicBool>,
     /// When the last bytes arrived.
     last_bytes: Arc<Mutex<Instant>>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
 pub const UP: &str = "\x1b[A";
@@ -104,7 +104,7 @@ impl Screen {
             last_alternate,
             drained,
             last_bytes,
-            _master: pty.master,
+            master: pty.master,
         }
     }
 
@@ -147,6 +147,23 @@ impl Screen {
 
     pub fn alternate_screen(&self) -> bool {
         self.parser.lock().screen().alternate_screen()
+    }
+
+    /// Whether the terminal reports mouse events to the program.
+    pub fn mouse_captured(&self) -> bool {
+        self.parser.lock().screen().mouse_protocol_mode() != vt100::MouseProtocolMode::None
+    }
+
+    pub fn cursor_hidden(&self) -> bool {
+        self.parser.lock().screen().hide_cursor()
+    }
+
+    /// Whether the terminal reads lines and echoes them, as a shell
+    /// expects it (raw mode is off).
+    pub fn cooked(&self) -> bool {
+        let termios = self.master.get_termios().expect("the terminal's settings");
+        let want = libc::ICANON | libc::ECHO;
+        termios.local_flags.bits() & want == want
     }
 
     /// Waits until the screen shows `needle`, and returns the screen.

@@ -10,6 +10,8 @@ use crate::common::pty::Screen;
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("proclab-{name}-{}", std::process::id()));
+    // A recording is never written over an old one: start from nothing.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

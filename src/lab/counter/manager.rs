@@ -2,25 +2,27 @@
 //! and the proxy a worker uses to ask it for an increment.
 //!
 //! As with Python's `multiprocessing.Manager()`, the value lives in the
-//! server's own memory, each proxy is a connection to it (here an abstract
-//! Unix socket), each call is one request and one reply, and the server
-//! serves each connection on a thread of its own, taking its lock around
-//! the increment. The server mirrors the value into the shared region only
-//! so that proclab can draw it.
+//! server's own memory, each proxy is a connection to it (here a Unix
+//! socket that only proclab's workers can reach: see [`super::socket`]),
+//! each call is one request and one reply, and the server serves each
+//! connection on a thread of its own, taking its lock around the
+//! increment. The server mirrors the value into the shared region only so
+//! that proclab can draw it.
 
 use std::io::{self, Read, Write};
-use std::os::linux::net::SocketAddrExt;
-use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
-use super::shared::{
-    CounterSection, CounterWait, REQUEST_INCREMENT, REQUEST_SHUTDOWN, manager_socket_name,
-};
-use crate::lab::shm::{Region, SectionId};
+use super::shared::{CounterSection, CounterWait, REQUEST_INCREMENT, REQUEST_SHUTDOWN};
+use super::socket::{PrivateDir, peer_allowed};
+use crate::lab::WORKER_EXTRA_FD;
+use crate::lab::shm::Region;
 use crate::lab::slot::{Phase, Slot};
 use crate::lab::worker::{WorkerArgs, between_slices};
 
@@ -29,22 +31,17 @@ const CONNECT_PATIENCE: Duration = Duration::from_secs(10);
 /// How often the server looks at proclab's requests while idle.
 const ACCEPT_SLICE: Duration = Duration::from_millis(100);
 
-fn address(name: &str) -> io::Result<SocketAddr> {
-    SocketAddr::from_abstract_name(name.as_bytes())
-}
-
 /// A worker's connection to the manager: `counter.increment()` as a proxy.
 pub struct Proxy {
     stream: UnixStream,
 }
 
 impl Proxy {
-    /// Connects, retrying while the server is still starting.
-    pub fn connect(name: &str, slot: &Slot) -> io::Result<Proxy> {
-        let addr = address(name)?;
+    /// Connects, retrying while the server is busy.
+    pub fn connect(path: &Path, slot: &Slot) -> io::Result<Proxy> {
         let start = Instant::now();
         loop {
-            match UnixStream::connect_addr(&addr) {
+            match UnixStream::connect(path) {
                 Ok(stream) => return Ok(Proxy { stream }),
                 Err(_) if start.elapsed() < CONNECT_PATIENCE => {
                     let _ = between_slices(slot, 0.0);
@@ -66,8 +63,8 @@ impl Proxy {
 
 /// Asks the manager of run `run` to shut down, as `manager.shutdown()`
 /// does; does not wait for it. Used by proclab, not by workers.
-pub fn request_shutdown(parent: u32, run: u32) -> io::Result<()> {
-    let mut stream = UnixStream::connect_addr(&address(&manager_socket_name(parent, run))?)?;
+pub fn request_shutdown(dir: &PrivateDir, run: u32) -> io::Result<()> {
+    let mut stream = dir.connect(run)?;
     stream.write_all(&[REQUEST_SHUTDOWN])
 }
 
@@ -80,14 +77,24 @@ struct Server<'a> {
     slot: &'a Slot,
 }
 
+/// The listening socket proclab bound for this manager and handed over.
+fn handed_listener() -> io::Result<UnixListener> {
+    // Safety: proclab puts the listening socket at this fd (a manager is
+    // only started by `CounterLab::start_run`), and nothing else owns it.
+    let fd = unsafe { OwnedFd::from_raw_fd(WORKER_EXTRA_FD) };
+    let listener = UnixListener::from(fd);
+    // Anything else there (or nothing) fails here rather than in accept.
+    listener.local_addr()?;
+    Ok(listener)
+}
+
 /// The server's whole life; returns its exit status.
 pub fn serve(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
-    let sec: &CounterSection = region.section(SectionId::Counter);
-    let name = manager_socket_name(args.parent, sec.run.load(Ordering::Relaxed));
-    let listener = match address(&name).and_then(|a| UnixListener::bind_addr(&a)) {
+    let sec: &CounterSection = region.section(crate::lab::shm::SectionId::Counter);
+    let listener = match handed_listener() {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("proclab manager: cannot listen on @{name}: {e}");
+            eprintln!("proclab manager: no listening socket at fd {WORKER_EXTRA_FD}: {e}");
             return 1;
         }
     };
@@ -116,6 +123,8 @@ pub fn serve(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
                 return 0;
             }
             match listener.accept() {
+                // Only proclab and its workers; anyone else is hung up on.
+                Ok((stream, _)) if !peer_allowed(&stream, args.parent) => drop(stream),
                 Ok((stream, _)) => {
                     let server = &server;
                     scope.spawn(move || server.connection(stream));

@@ -13,6 +13,7 @@
 pub mod manager;
 mod observe;
 pub mod shared;
+pub mod socket;
 pub mod worker;
 
 use std::sync::atomic::Ordering;
@@ -57,6 +58,8 @@ pub enum CounterError {
     LockBusy,
     #[error("the counter's lock failed: {0}")]
     Lock(#[from] LockError),
+    #[error("cannot set up the manager's socket: {0}")]
+    Socket(std::io::Error),
     #[error(transparent)]
     Lab(#[from] LabError),
 }
@@ -153,6 +156,9 @@ pub struct CounterLab {
     /// Managers asked to shut down: (worker, when asked).
     retiring: Vec<(WorkerId, Instant)>,
     watch: observe::Watch,
+    /// The private folder of the managers' sockets, made for the first
+    /// manager run.
+    sockets: Option<socket::PrivateDir>,
 }
 
 fn section(lab: &Lab) -> &CounterSection {
@@ -185,6 +191,7 @@ impl CounterLab {
             dead_holder_reported: 0,
             retiring: Vec::new(),
             watch: observe::Watch::default(),
+            sockets: None,
         }
     }
 
@@ -248,21 +255,40 @@ impl CounterLab {
             manager_lost: false,
             stopped: false,
         };
+        if spec.mode == CounterMode::Manager && self.sockets.is_none() {
+            self.sockets = Some(socket::PrivateDir::create().map_err(CounterError::Socket)?);
+        }
+        // In manager mode, the manager gets the socket proclab bound for
+        // it, and each worker the private folder to connect through.
+        let sockets = self
+            .sockets
+            .as_ref()
+            .filter(|_| spec.mode == CounterMode::Manager);
         let started = (|| {
-            if spec.mode == CounterMode::Manager {
-                run.manager = Some(lab.start_with(options(Role::Manager))?);
+            if let Some(dir) = sockets {
+                let listener = dir.listen(number).map_err(CounterError::Socket)?;
+                run.manager =
+                    Some(lab.start_with_fds(options(Role::Manager), vec![listener.into()])?);
             }
             for _ in 0..spec.workers {
-                run.clients.push(lab.start_with(options(Role::Counter))?);
+                let fds = match sockets {
+                    Some(dir) => vec![dir.handle().map_err(CounterError::Socket)?],
+                    None => Vec::new(),
+                };
+                run.clients
+                    .push(lab.start_with_fds(options(Role::Counter), fds)?);
             }
-            Ok::<(), LabError>(())
+            Ok::<(), CounterError>(())
         })();
         if let Err(e) = started {
             for &id in run.clients.iter().chain(&run.manager) {
                 let _ = lab.kill(id);
                 let _ = lab.join_nowait(id);
             }
-            return Err(e.into());
+            if let Some(dir) = sockets {
+                dir.forget(number);
+            }
+            return Err(e);
         }
         let started = RunStarted {
             number,
@@ -453,12 +479,14 @@ impl CounterLab {
         for &id in &run.clients {
             let _ = lab.join(id, Some(Duration::ZERO));
         }
-        if let Some(m) = run.manager {
+        if let (Some(m), Some(dir)) = (run.manager, &self.sockets) {
             if alive(m) {
                 // `manager.shutdown()`: asked over its own socket.
-                let _ = manager::request_shutdown(std::process::id(), run.number);
+                let _ = manager::request_shutdown(dir, run.number);
                 self.retiring.push((m, Instant::now()));
             }
+            // Its socket's name goes; the connection made stays.
+            dir.forget(run.number);
             let _ = lab.join_nowait(m);
         }
         self.run = None;

@@ -135,12 +135,6 @@ impl CounterSection {
     }
 }
 
-/// The abstract Unix socket the manager of run `run` listens on. Abstract
-/// names live in the kernel only, so nothing is left in the file system.
-pub fn manager_socket_name(parent: u32, run: u32) -> String {
-    format!("proclab-{parent}-counter-{run}")
-}
-
 /// Requests a manager client sends, one byte each.
 pub const REQUEST_INCREMENT: u8 = 1;
 pub const REQUEST_SHUTDOWN: u8 = 2;

@@ -15,7 +15,7 @@ use std::time::Duration;
 use rustix::process::getpid;
 
 use super::manager::Proxy;
-use super::shared::{CounterMode, CounterSection, CounterWait, manager_socket_name};
+use super::shared::{CounterMode, CounterSection, CounterWait};
 use crate::lab::clock;
 use crate::lab::locks::{Locked, MutexGuard, LockError};
 use crate::lab::shm::{Region, SectionId};
@@ -52,7 +52,7 @@ fn set_wait(slot: &Slot, wait: CounterWait) {
 }
 
 /// The worker's whole job; returns its exit status.
-pub fn run(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
+pub fn run(_args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
     let sec: &CounterSection = region.section(SectionId::Counter);
     let mode = sec.mode();
     let n = sec.increments.load(Ordering::Relaxed);
@@ -62,8 +62,8 @@ pub fn run(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
     // A proxy connects before the gate, so the run measures increments only.
     let mut proxy = None;
     if mode == CounterMode::Manager {
-        let name = manager_socket_name(args.parent, sec.run.load(Ordering::Relaxed));
-        match Proxy::connect(&name, slot) {
+        let path = super::socket::worker_path(sec.run.load(Ordering::Relaxed));
+        match Proxy::connect(&path, slot) {
             Ok(p) => proxy = Some(p),
             Err(e) => {
                 eprintln!("proclab counter worker: cannot reach the manager: {e}");
