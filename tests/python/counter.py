@@ -5,7 +5,7 @@ import multiprocessing as mp
 import time
 from multiprocessing.managers import BaseManager
 
-from witness import case, run
+from witness import alone, case, run
 
 RUNS = 3
 N = 200_000
@@ -40,7 +40,7 @@ def race(make, target, n=N, workers=2):
     return v.value, time.monotonic() - t
 
 
-@case
+@alone
 def racy_value_loses():
     """v = Value('i', 0, lock=False); v.value += 1: 2 x 200,000."""
     losses, secs = [], []

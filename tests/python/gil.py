@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 
-from witness import case, run, state, wait_state
+from witness import alone, case, run, state, wait_for, wait_state
 
 
 def clean_order(seconds=0.3):
@@ -41,7 +41,7 @@ def switch_interval():
     return {"default": default, "set": now}
 
 
-@case
+@alone
 def cpu_threads_share_one_core():
     """t1 = Thread(target=clean_order); t2 = ...; both start(): together
     they get about one core (CPU time / wall time near 1, never 2)."""
@@ -88,7 +88,7 @@ def io_rate(with_cpu_thread):
     return calls[0] / 0.3
 
 
-@case
+@alone
 def convoy_effect():
     """t = Thread(target=io_loop) (time.sleep(0.0001) in a loop) beside a
     CPU-bound thread: each return from the sleep waits for the GIL."""
@@ -104,13 +104,13 @@ def ticker(count, stop, cpu=None):
         count.value += 1
 
 
-def simultaneous(count, seconds=0.5, window_ns=40_000):
+def simultaneous(count, seconds=0.4, window_ns=40_000, enough=20):
     """Short windows in which this code ran without a break (under
     ``window_ns``) and saw ``count`` move: the ticker ran at that very
-    moment, on another core."""
+    moment, on another core. Stops at ``enough`` of them."""
     seen = 0
     end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    while time.monotonic() < end and seen < enough:
         t0 = time.perf_counter_ns()
         before = count.value
         for _ in range(50):
@@ -126,7 +126,7 @@ class Box:
         self.value = 0
 
 
-@case
+@alone
 def same_time_processes_not_threads():
     """A ticker and a watcher: as two processes (a GIL each) the watcher
     sees the ticker move while it runs itself; as two threads of one
@@ -140,7 +140,7 @@ def same_time_processes_not_threads():
     p = mp.Process(target=ticker, args=(count, stop, cpus[0]))
     p.start()
     os.sched_setaffinity(0, {cpus[-1]})
-    time.sleep(0.05)
+    wait_for(lambda: count.value > 0)
     processes = simultaneous(count)
     os.sched_setaffinity(0, mine)
     stop.value = 1

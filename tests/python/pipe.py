@@ -20,10 +20,12 @@ def said(code):
     return WORDS.get(code, code)
 
 
-def receiver(r, w=None, close_w=False):
+def receiver(got, r, w=None, close_w=False):
     if close_w:
         w.close()
     try:
+        r.recv()
+        got.set()
         while True:
             r.recv()
     except EOFError:
@@ -38,10 +40,11 @@ def sender(r, w, close_r=False):
         time.sleep(0.01)
 
 
-def reads_once(r, w, close_w=False):
+def reads_once(got, r, w, close_w=False):
     if close_w:
         w.close()
     r.recv()
+    got.set()
     while True:
         time.sleep(0.01)
 
@@ -63,8 +66,9 @@ def recv_after_the_sender_dies(ctx, duplex, close, args_of_receiver="both"):
     """Starts a receiver and a sender, kills the sender, and says what the
     receiver's recv() did."""
     a, b = ctx.Pipe(duplex=duplex)
+    got = ctx.Event()
     # One way: a is r (receive only), b is w (send only).
-    rargs = (a, b, close) if args_of_receiver == "both" else (a,)
+    rargs = (got, a, b, close) if args_of_receiver == "both" else (got, a)
     rec = ctx.Process(target=receiver, args=rargs)
     snd = ctx.Process(target=sender, args=(a, b, close))
     rec.start()
@@ -72,9 +76,9 @@ def recv_after_the_sender_dies(ctx, duplex, close, args_of_receiver="both"):
     if close or args_of_receiver == "r":
         a.close()
         b.close()
-    snd.join(0.1)
+    # The receiver has its first item and waits in recv() for the next.
+    got.wait(30)
     wait_state(rec.pid, "S")
-    time.sleep(0.1)
     snd.kill()
     snd.join()
     return said(outcome(rec))
@@ -82,16 +86,15 @@ def recv_after_the_sender_dies(ctx, duplex, close, args_of_receiver="both"):
 
 def send_after_the_receiver_dies(ctx, duplex, close):
     a, b = ctx.Pipe(duplex=duplex)
-    go = ctx.Event()
-    rec = ctx.Process(target=reads_once, args=(a, b, close))
+    go, got = ctx.Event(), ctx.Event()
+    rec = ctx.Process(target=reads_once, args=(got, a, b, close))
     snd = ctx.Process(target=sends_when_told, args=(a, b, go, close))
     rec.start()
     snd.start()
     if close:
         a.close()
         b.close()
-    time.sleep(0.2)
-    wait_state(rec.pid, "S")
+    got.wait(30)
     rec.kill()
     rec.join()
     go.set()

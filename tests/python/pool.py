@@ -169,27 +169,33 @@ def maxtasksperchild_retires():
             "retired_exitcodes": retired}
 
 
-def executor_program(max_tasks):
+def executor_program(max_tasks, tasks):
     """Run as a program of its own (its hang cannot be undone in-process):
     prints a line per result, then "done"."""
     with ProcessPoolExecutor(2, initializer=init, max_tasks_per_child=max_tasks) as ex:
         print(ex._mp_context.get_start_method(), flush=True)
-        for f in [ex.submit(whose, x) for x in range(20)]:
+        for f in [ex.submit(whose, x) for x in range(tasks)]:
             print(f.result()[0], flush=True)
     print("done", flush=True)
 
 
-def executor_with_max_tasks(max_tasks):
-    prog = subprocess.Popen([sys.executable, __file__, "--executor", str(max_tasks)],
+def executor_with_max_tasks(max_tasks, tasks):
+    """A hang is no new result for a while (spawned workers start slowly
+    on a busy machine, so a fixed time for the whole would not do)."""
+    prog = subprocess.Popen([sys.executable, __file__, "--executor", str(max_tasks), str(tasks)],
                             stdout=subprocess.PIPE, text=True)
     lines = []
     reader = threading.Thread(target=lambda: lines.extend(prog.stdout), daemon=True)
     reader.start()
-    try:
-        prog.wait(timeout=HANG * 3)
-    except subprocess.TimeoutExpired:
-        kill_tree(prog.pid)
-        prog.wait()
+    seen, last = 0, time.monotonic()
+    while prog.poll() is None:
+        if len(lines) != seen:
+            seen, last = len(lines), time.monotonic()
+        elif time.monotonic() - last > HANG * 2:
+            kill_tree(prog.pid)
+            break
+        time.sleep(0.02)
+    prog.wait()
     reader.join(5)
     lines = [l.strip() for l in lines]
     results = [l for l in lines[1:] if l != "done"]
@@ -203,9 +209,10 @@ def executor_with_max_tasks(max_tasks):
 
 @case
 def executor_max_tasks_per_child():
-    """max_tasks_per_child=1 recycles a process per task; 5 (with 20
-    tasks on 2 workers) deadlocks in CPython 3.11 to 3.14 (gh-115634)."""
-    return {"1": executor_with_max_tasks(1), "5": executor_with_max_tasks(5)}
+    """max_tasks_per_child=1 recycles a process per task; 5 (with 12
+    tasks on 2 workers) deadlocks in CPython 3.11 to 3.14 once the first
+    two workers retire (gh-115634)."""
+    return {"1": executor_with_max_tasks(1, 4), "5": executor_with_max_tasks(5, 12)}
 
 
 @case
@@ -225,6 +232,6 @@ def close_and_shutdown():
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--executor"]:
-        executor_program(int(sys.argv[2]))
+        executor_program(int(sys.argv[2]), int(sys.argv[3]))
     else:
         run()

@@ -4,7 +4,9 @@ process, hang detection, and clean-up that leaves no process behind.
 A witness file registers cases with ``@case`` (or ``both_methods`` for a
 case run under fork and under spawn) and ends with ``run()``. Run as
 ``python3 tests/python/FILE.py [CASE ...]``, it runs the cases named (all
-by default) one after another and prints one JSON line per case:
+by default) one after another and prints one JSON line per case
+(``--list`` prints its cases as a JSON list instead, each with whether
+it must run alone):
 ``{"case": NAME, "result": {...}}`` or ``{"case": NAME, "error": TEXT}``,
 then ``{"done": true}``. ``tests/truth.rs`` reads these lines.
 """
@@ -25,10 +27,20 @@ HANG = 1.5
 CASES = {}
 
 
+ALONE = set()
+
+
 def case(fn, name=None):
     """Registers ``fn`` as a case."""
     CASES[name or fn.__name__] = fn
     return fn
+
+
+def alone(fn):
+    """Registers ``fn`` as a case that measures what other work on the
+    machine would disturb: the suite runs it by itself."""
+    ALONE.add(fn.__name__)
+    return case(fn)
 
 
 def both_methods(fn):
@@ -117,6 +129,9 @@ def clean_up():
 
 
 def run():
+    if sys.argv[1:] == ["--list"]:
+        print(json.dumps([{"case": n, "alone": n in ALONE} for n in CASES]))
+        return
     wanted = sys.argv[1:] or list(CASES)
     unknown = [n for n in wanted if n not in CASES]
     if unknown:

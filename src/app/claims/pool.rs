@@ -28,7 +28,7 @@ claims! {
         ExecutorRecycles => py(
             "ex = ProcessPoolExecutor({n}, max_tasks_per_child={max})  # spawn",
             "max_tasks_per_child makes the executor use spawn; with more tasks than its first workers take, CPython 3.11 to 3.14 deadlock once they retire (gh-115634), except at 1",
-            &[w("pool", "executor_max_tasks_per_child", r#"{"1": {"start_method": "spawn", "results": 20, "processes": 20, "outcome": "returned"}, "5": {"start_method": "spawn", "results": 10, "processes": 2, "outcome": "hang"}}"#)],
+            &[w("pool", "executor_max_tasks_per_child", r#"{"1": {"start_method": "spawn", "results": 4, "processes": 4, "outcome": "returned"}, "5": {"start_method": "spawn", "results": 10, "processes": 2, "outcome": "hang"}}"#)],
             Lab::Differs(LabCheck::ExecutorMaxTasks, "the lab's executor with max_tasks_per_child=5 runs every task"),
         ),
         Close => py(
