@@ -13,8 +13,8 @@ claims! {
             "pool = Pool({n}{options})",
             "a Pool of n worker processes, daemons; maxtasksperchild retires a worker after that many tasks",
             &[
+                w("pool", "maxtasksperchild_retires", r#"{"most_tasks_per_process": 5, "four_processes_at_least": true, "retired_exitcodes": [0]}"#),
                 w("pool", "workers_daemon_or_not", r#"{"pool": [true]}"#),
-                w("pool", "maxtasksperchild_retires", r#"{"processes_20_tasks": 4, "retired_exitcodes": [0]}"#),
             ],
             Lab::Same(LabCheck::PoolRetire),
         ),
@@ -92,7 +92,7 @@ claims! {
             "# the pool starts a fresh worker",
             "a retired or dead worker is replaced by a new process",
             &[
-                w("pool", "maxtasksperchild_retires", r#"{"processes_20_tasks": 4}"#),
+                w("pool", "maxtasksperchild_retires", r#"{"four_processes_at_least": true}"#),
                 w("pool", "pool_worker_killed", r#"{"worker_replaced": true}"#),
             ],
             Lab::Same(LabCheck::PoolRetire),
