@@ -505,8 +505,9 @@ fn pool_retire() -> Value {
         .lab
         .snapshot()
         .into_iter()
-        .filter(|w| w.role == Role::Pool)
+        .filter(|w| w.role == Role::Pool && w.tasks_done > 0)
         .collect();
+    let most = pool.iter().map(|w| w.tasks_done).max();
     let mut retired: Vec<i32> = pool
         .iter()
         .filter_map(|w| match w.status {
