@@ -28,7 +28,9 @@ def work(x):
 
 
 def dies_on_zero(x):
+    """Item 0's worker dies mid-task, once every item has been submitted."""
     if x == 0:
+        time.sleep(0.3)
         os.kill(os.getpid(), signal.SIGKILL)
     time.sleep(0.05)
     return x ** 2
