@@ -449,10 +449,10 @@ fn the_lab_does_what_cpython_does() {
     let w = witnessed();
     let mut needed: Vec<LabCheck> = Vec::new();
     for c in claims::all() {
-        if let Lab::Same(check) | Lab::Differs(check, _) = c.entry.lab {
-            if !needed.contains(&check) {
-                needed.push(check);
-            }
+        if let Lab::Same(check) | Lab::Differs(check, _) = c.entry.lab
+            && !needed.contains(&check)
+        {
+            needed.push(check);
         }
     }
     let seen: HashMap<LabCheck, Value> = lab_checks::run(&needed);

@@ -352,9 +352,7 @@ fn pipeline_eof() -> Value {
     events.extend(until(&mut e, "process and save to end", |e| {
         exitcode(e, process).is_some() && exitcode(e, save).is_some()
     }));
-    let eof = events
-        .iter()
-        .any(|ev| *ev == EngineEvent::Pipeline(PipelineEvent::Eof { id: process }));
+    let eof = events.contains(&EngineEvent::Pipeline(PipelineEvent::Eof { id: process }));
     json!({"process": if eof { json!("EOFError") } else { json!(exitcode(&e, process)) }, "save": exitcode(&e, save)})
 }
 
