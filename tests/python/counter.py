@@ -56,7 +56,7 @@ def racy_value_loses():
     }
 
 
-@case
+@alone
 def value_with_lock_still_races():
     """Value('i', 0) has a lock, but v.value += 1 does not take it."""
     losses = []

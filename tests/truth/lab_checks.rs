@@ -559,10 +559,10 @@ fn spec(mode: CounterMode, increments: u64) -> RunSpec {
     }
 }
 
-/// Four runs with the defaults (2 x 1,000,000).
+/// Three runs with the defaults (2 x 1,000,000).
 fn counter_racy() -> Value {
     let mut e = Engine::new(lab());
-    let losses: Vec<i64> = (0..4)
+    let losses: Vec<i64> = (0..3)
         .map(|_| {
             counter_run(
                 &mut e,
