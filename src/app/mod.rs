@@ -5,6 +5,7 @@
 //! ([`perform`]). Tests drive all of it without a terminal.
 
 pub mod action;
+pub mod claims;
 pub mod comms;
 pub mod key;
 pub mod keymap;

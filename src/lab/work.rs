@@ -2,8 +2,11 @@
 //!
 //! The CPU-bound task is the Rust cousin of the course's `clean_order`, a loop
 //! that counts and does nothing else. proclab measures at start how many turns
-//! of it fit in a millisecond, so that one task takes about the same wall time
-//! (by default a second) on any machine.
+//! of it fit in a millisecond; a task runs the loop in slices of about that
+//! many turns until the thread has had its length in CPU time, so that a
+//! task of 500 ms is 500 ms of one core whatever the clock speed of the
+//! moment (the fastest slices that calibration finds run a few percent
+//! faster than a long loop does).
 
 use std::hint::black_box;
 use std::ops::ControlFlow;
@@ -95,20 +98,41 @@ pub fn calibrate() -> u64 {
     (per_ms as u64).max(1)
 }
 
-/// Runs a CPU-bound task of `total` turns in slices of `slice` turns, calling
-/// `between` after each with the fraction done. `between` may stop the task.
+/// The calling thread's CPU time so far.
+pub fn thread_cpu_time() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// The length of a task of `turns` turns at `per_ms` turns a millisecond.
+pub fn task_length(turns: u64, per_ms: u64) -> Duration {
+    let ns = u128::from(turns) * 1_000_000 / u128::from(per_ms.max(1));
+    Duration::from_nanos(ns.min(u128::from(u64::MAX)) as u64)
+}
+
+/// Turns of the loop for `left` of CPU time at `per_ms` turns a
+/// millisecond: at least one, at most a millisecond's worth.
+pub fn turns_for(left: Duration, per_ms: u64) -> u64 {
+    let turns = left.as_nanos() * u128::from(per_ms) / 1_000_000;
+    (turns as u64).clamp(1, per_ms.max(1))
+}
+
+/// Runs a CPU-bound task as long as `total` turns take at the calibrated
+/// `per_ms` turns a millisecond (`total / per_ms` ms), measured in this
+/// thread's CPU time: slices of at most a millisecond, `between` called
+/// after each with the fraction done. `between` may stop the task.
 pub fn cpu_task(
     total: u64,
-    slice: u64,
+    per_ms: u64,
     mut between: impl FnMut(f64) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    let slice = slice.max(1);
-    let mut done = 0;
-    while done < total {
-        let n = slice.min(total - done);
-        black_box(spin(n));
-        done += n;
-        between(done as f64 / total as f64)?;
+    let length = task_length(total, per_ms);
+    let start = thread_cpu_time();
+    let mut used = Duration::ZERO;
+    while used < length {
+        black_box(spin(turns_for(length - used, per_ms)));
+        used = thread_cpu_time().saturating_sub(start);
+        between((used.as_secs_f64() / length.as_secs_f64()).min(1.0))?;
     }
     ControlFlow::Continue(())
 }
@@ -145,14 +169,45 @@ mod tests {
 
     #[test]
     fn a_cpu_task_reports_progress_to_the_end() {
+        let per_ms = calibrate();
         let mut seen = Vec::new();
-        let flow = cpu_task(1000, 300, |f| {
+        let flow = cpu_task(per_ms * 20, per_ms, |f| {
             seen.push(f);
             ControlFlow::Continue(())
         });
         assert_eq!(flow, ControlFlow::Continue(()));
-        assert_eq!(seen.len(), 4);
+        assert!(
+            seen.len() >= 20,
+            "slices of a millisecond at most: {seen:?}"
+        );
+        assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
         assert_eq!(*seen.last().unwrap(), 1.0);
+    }
+
+    /// Calibration finds the loop's fastest slices; a long loop runs a few
+    /// percent slower, so a task counted in turns ran long (a 500 ms task
+    /// took 527 to 580 ms of CPU). Counted in CPU time, it is its length.
+    #[test]
+    fn a_cpu_task_takes_its_length_in_cpu_time() {
+        let per_ms = calibrate();
+        for ms in [20, 200] {
+            let start = thread_cpu_time();
+            let _ = cpu_task(per_ms * ms, per_ms, |_| ControlFlow::Continue(()));
+            let took = (thread_cpu_time() - start).as_secs_f64() * 1000.0;
+            let ms = ms as f64;
+            assert!(
+                took >= ms && took <= ms * 1.02 + 0.5,
+                "a task of {ms} ms took {took:.1} ms of CPU"
+            );
+        }
+    }
+
+    #[test]
+    fn turns_are_a_millisecond_at_most_and_one_at_least() {
+        assert_eq!(turns_for(Duration::from_secs(1), 5_000), 5_000);
+        assert_eq!(turns_for(Duration::from_micros(100), 5_000), 500);
+        assert_eq!(turns_for(Duration::ZERO, 5_000), 1);
+        assert_eq!(task_length(10_000, 5_000), Duration::from_millis(2));
     }
 
     #[test]

@@ -46,6 +46,7 @@ fn result(mode: CounterMode, value: u64, secs: f64) -> RunResult {
         stopped: false,
         failed: 0,
         interleaved: 250_000,
+        overlap: Duration::from_secs_f64(secs * 0.9),
     }
 }
 

@@ -432,3 +432,54 @@ fn a_short_race_fills_every_row() {
         "the race's workers are joined and forgotten"
     );
 }
+
+/// Runs one 500 ms CPU task in every mode; each run's CPU time in ms.
+fn task_of_500_ms(mut engine: Engine) -> Vec<(Mode, f64)> {
+    let plan = RacePlan::sweep(&Mode::ALL, 1, 1, 500, Workload::Cpu, 5_000);
+    engine.gil.start_race(plan).unwrap();
+    let seen = poll_until(&mut engine, |e| matches!(e, RaceEvent::Finished { .. }));
+    let Some(RaceEvent::Finished { results, .. }) = seen.last() else {
+        unreachable!()
+    };
+    results
+        .iter()
+        .map(|r| {
+            let cpu = r.cpu.expect("the run's CPU time").as_secs_f64() * 1000.0;
+            let wall = r.wall.as_secs_f64() * 1000.0;
+            eprintln!("{:?}: CPU {cpu:.0} ms, wall {wall:.0} ms", r.mode);
+            assert!(wall >= 475.0, "{:?}: {wall:.0} ms of wall time", r.mode);
+            (r.mode, cpu)
+        })
+        .collect()
+}
+
+/// `--task-ms 500`: each task is 500 ms of a core, within 5%, in every
+/// mode: CPU time, which a busy machine does not stretch (the run's CPU
+/// also counts starting its process, and /proc counts in 10 ms ticks).
+#[test]
+fn a_race_task_takes_its_length() {
+    let _serial = serial();
+    for (mode, cpu) in task_of_500_ms(engine()) {
+        assert!(
+            (475.0..=525.0).contains(&cpu),
+            "{mode:?}: a task of 500 ms took {cpu:.0} ms of CPU"
+        );
+    }
+}
+
+/// The calibration finds the loop's fastest slices, and the loop runs
+/// slower when the machine is busy: counted in turns, a task of 500 ms ran
+/// 5 to 16% long. Counted in CPU time, a task keeps its length even when
+/// the calibration is half as fast again as the loop.
+#[test]
+fn a_race_task_keeps_its_length_when_the_calibration_is_off() {
+    let _serial = serial();
+    let per_ms = proclab::lab::work::calibrate();
+    let engine = Engine::new(lab_with(|c| c.iters_per_ms = Some(per_ms * 3 / 2)));
+    for (mode, cpu) in task_of_500_ms(engine) {
+        assert!(
+            (475.0..=525.0).contains(&cpu),
+            "{mode:?}: a task of 500 ms took {cpu:.0} ms of CPU"
+        );
+    }
+}

@@ -101,6 +101,10 @@ pub struct RunResult {
     /// Increments that found another worker's write since their own last
     /// one (0: the workers never ran at the same time, nothing could race).
     pub interleaved: u64,
+    /// How long every worker was incrementing at once: from the last one
+    /// through the gate to the first one done (zero with one worker, or
+    /// when one never finished).
+    pub overlap: Duration,
 }
 
 /// What the counter lab reports without being asked this instant.
@@ -232,6 +236,8 @@ impl CounterLab {
         sec.increments.store(spec.increments, Ordering::Relaxed);
         sec.hot.value.store(0, Ordering::Relaxed);
         sec.go_ns.store(0, Ordering::Relaxed);
+        sec.last_go_ns.store(0, Ordering::Relaxed);
+        sec.first_end_ns.store(u64::MAX, Ordering::Relaxed);
         sec.end_ns.store(0, Ordering::Relaxed);
         sec.finished.store(0, Ordering::Relaxed);
         sec.interleaved.store(0, Ordering::Relaxed);
@@ -457,6 +463,15 @@ impl CounterLab {
             end
         };
         let elapsed = Duration::from_nanos(end.saturating_sub(go));
+        let (last_go, first_end) = (
+            sec.last_go_ns.load(Ordering::Acquire),
+            sec.first_end_ns.load(Ordering::Acquire),
+        );
+        let overlap = if run.spec.workers > 1 && last_go != 0 && first_end != u64::MAX {
+            Duration::from_nanos(first_end.saturating_sub(last_go))
+        } else {
+            Duration::ZERO
+        };
         let rate = if go != 0 && !elapsed.is_zero() {
             done as f64 / elapsed.as_secs_f64()
         } else {
@@ -474,6 +489,7 @@ impl CounterLab {
             stopped: run.stopped,
             failed,
             interleaved: sec.interleaved.load(Ordering::Acquire),
+            overlap,
         }));
         // `for p in ps: p.join()`: every worker has ended, so none blocks.
         for &id in &run.clients {

@@ -103,6 +103,11 @@ pub struct CounterSection {
     pub parties: AtomicU32,
     /// Monotonic ns at which the first worker passed the gate (0: not yet).
     pub go_ns: AtomicU64,
+    /// Monotonic ns at which the last worker passed the gate.
+    pub last_go_ns: AtomicU64,
+    /// Monotonic ns at which the first worker finished its increments
+    /// (`u64::MAX`: none yet). From `last_go_ns` to here, all ran at once.
+    pub first_end_ns: AtomicU64,
     /// Increments that found the counter changed by another worker since
     /// their own last write: 0 means the workers never ran at the same
     /// time, and nothing could race.

@@ -5,8 +5,13 @@
 //! In racy mode the read and the write are two separate instructions on
 //! the same word (atomic loads and stores, so the race is on the value and
 //! not undefined behaviour): two workers can read the same value and both
-//! write it plus one. In slow motion each increment is stretched (a sleep
-//! between the read and the write, and one after) so a class can watch it.
+//! write it plus one. At full speed a racy or locked increment goes at
+//! CPython's pace (see [`PYTHON_READ_TO_WRITE`]), so the workers'
+//! increments overlap as Python's do, a racy run loses updates every time,
+//! a varying number, and the locked mode is slower than the racy one, as
+//! in Python; the atomic add, which Python lacks, goes at the machine's. In
+//! slow motion each increment is stretched (a sleep between the read and
+//! the write, and one after) so a class can watch it.
 
 use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
@@ -35,6 +40,18 @@ pub const SLOW_GAP: Duration = Duration::from_millis(300);
 pub const SLOW_REST: Duration = Duration::from_millis(150);
 /// How often a slow-motion sleep looks at proclab's requests.
 const SLOW_STEP: Duration = Duration::from_millis(10);
+
+/// CPython's `v.value += 1` on a `Value(lock=False)` takes about 200 ns
+/// here (2 x 200,000 in about 45 ms, tests/python/counter.py): reading the
+/// value, then the interpreter's work (a getter's result, the add, the
+/// setter's call) before the write. Increments at full speed spend this
+/// long between the read and the write, in the calibrated busy loop, so
+/// that two workers overlap as two Python processes do. Without it, a
+/// million increments took 1 to 6 ms, over before the other worker got
+/// going in half the runs; with it, a run lasts a few hundred ms.
+pub const PYTHON_READ_TO_WRITE: Duration = Duration::from_nanos(120);
+/// The rest of a Python increment: the loop around it.
+pub const PYTHON_LOOP: Duration = Duration::from_nanos(80);
 
 /// How long a worker at the gate watches it before sleeping: a woken
 /// sleeper starts a good fraction of a millisecond late, long enough for a
@@ -86,10 +103,13 @@ pub fn run(_args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
         eprintln!("proclab counter worker: the start gate failed: {e}");
         return 1;
     }
+    let go = clock::now_ns();
     let _ = sec
         .go_ns
-        .compare_exchange(0, clock::now_ns(), Ordering::AcqRel, Ordering::Relaxed);
+        .compare_exchange(0, go, Ordering::AcqRel, Ordering::Relaxed);
+    sec.last_go_ns.fetch_max(go, Ordering::AcqRel);
     set_wait(slot, CounterWait::Nothing);
+    let pace = Pace::new(region.iters_per_ms());
 
     // Each step returns the value it found, so the worker can tell when
     // another wrote in between (see `in_slices`).
@@ -99,21 +119,26 @@ pub fn run(_args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
             let value = &sec.hot.value;
             in_slices(sec, slot, n, || {
                 let v = value.load(Ordering::Relaxed);
+                pace.read_to_write();
                 value.store(v.wrapping_add(1), Ordering::Relaxed);
+                pace.rest();
                 Ok(v)
             })
         }
         (CounterMode::Atomic, false) => {
             let value = &sec.hot.value;
+            // No Python equivalent, so no Python pace: what the machine does.
             in_slices(sec, slot, n, || Ok(value.fetch_add(1, Ordering::Relaxed)))
         }
         (CounterMode::Locked, false) => in_slices(sec, slot, n, || {
             let guard = take_lock(sec, slot, me, false)?;
             sec.hot.holder.store(me, Ordering::Relaxed);
             let v = sec.hot.value.load(Ordering::Relaxed);
+            pace.read_to_write();
             sec.hot.value.store(v.wrapping_add(1), Ordering::Relaxed);
             sec.hot.holder.store(0, Ordering::Relaxed);
             drop(guard);
+            pace.rest();
             Ok(v)
         }),
         (CounterMode::Manager, false) => match proxy.as_mut() {
@@ -128,7 +153,9 @@ pub fn run(_args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
     set_wait(slot, CounterWait::Nothing);
     match outcome {
         Ok(()) => {
-            sec.end_ns.fetch_max(clock::now_ns(), Ordering::AcqRel);
+            let end = clock::now_ns();
+            sec.first_end_ns.fetch_min(end, Ordering::AcqRel);
+            sec.end_ns.fetch_max(end, Ordering::AcqRel);
             sec.finished.fetch_add(1, Ordering::AcqRel);
             slot.set_phase(Phase::Finished);
             0
@@ -142,6 +169,30 @@ pub fn run(_args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
             eprintln!("proclab counter worker: {e}");
             1
         }
+    }
+}
+
+/// The busy-loop turns that make an increment take as long as Python's.
+struct Pace {
+    read_to_write: u64,
+    rest: u64,
+}
+
+impl Pace {
+    fn new(iters_per_ms: u64) -> Pace {
+        let turns = |d: Duration| (d.as_nanos() * u128::from(iters_per_ms) / 1_000_000) as u64;
+        Pace {
+            read_to_write: turns(PYTHON_READ_TO_WRITE),
+            rest: turns(PYTHON_LOOP),
+        }
+    }
+
+    fn read_to_write(&self) {
+        work::spin(self.read_to_write);
+    }
+
+    fn rest(&self) {
+        work::spin(self.rest);
     }
 }
 

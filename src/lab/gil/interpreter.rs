@@ -192,20 +192,24 @@ fn run_tasks(gil: &mut GilThread<'_>, entry: &ThreadEntry, per_ms: u64) {
 /// wins it over threads asleep in `take_gil` (an I/O thread beside two
 /// CPU-bound threads then waits two intervals or more, not one, as in
 /// CPython).
+///
+/// A task is `task_ms` of this thread's CPU time spent in the loop (see
+/// [`work::cpu_task`]): time waiting for the GIL is not counted, so a task
+/// is the same length in every mode.
 fn cpu_task(gil: &mut GilThread<'_>, entry: &ThreadEntry, per_ms: u64, task_ms: u64) {
-    let total = per_ms.saturating_mul(task_ms).max(1);
+    let length = Duration::from_millis(task_ms.max(1));
     let asked = gil.drop_request();
-    let mut done = 0u64;
-    let mut next_report = per_ms;
+    let mut used = Duration::ZERO;
     entry.progress.store(0, Ordering::Relaxed);
-    while done < total {
-        done += work::spin_until(per_ms.min(total - done), asked);
+    while used < length {
+        let start = work::thread_cpu_time();
+        work::spin_until(work::turns_for(length - used, per_ms), asked);
+        used += work::thread_cpu_time().saturating_sub(start);
         gil.eval_breaker();
-        if done >= next_report {
-            next_report += per_ms;
-            let p = u128::from(done) * u128::from(PROGRESS_SCALE) / u128::from(total);
-            entry.progress.store(p as u32, Ordering::Relaxed);
-        }
+        let p = (used.as_secs_f64() / length.as_secs_f64()).min(1.0);
+        entry
+            .progress
+            .store((p * f64::from(PROGRESS_SCALE)) as u32, Ordering::Relaxed);
     }
     entry.progress.store(PROGRESS_SCALE, Ordering::Relaxed);
 }
