@@ -12,7 +12,6 @@ use proclab::lab::counter::{CounterEvent, CounterMode, RunResult, RunSpec};
 use proclab::lab::engine::{Engine, EngineEvent};
 use proclab::lab::pipe::{EndState, PipeMode};
 use proclab::lab::pipeline::PipelineEvent;
-use proclab::lab::pool::view::CellState;
 use proclab::lab::pool::{ChunkChoice, Cost, JobSpec, Method, Outcome, PoolEvent};
 use proclab::lab::queue::wait;
 use proclab::lab::slot::Control;
@@ -365,7 +364,7 @@ fn queue_shutdown() -> Value {
         e.queue.add_consumer(&mut e.lab).unwrap(),
     ];
     watch(&mut e, Duration::from_millis(200));
-    e.queue.shutdown(&mut e.lab);
+    e.queue.begin_shutdown(&mut e.lab);
     until(&mut e, "the shutdown", |e| {
         consumers
             .iter()
@@ -466,12 +465,10 @@ fn pool_killed(method: Method) -> Value {
     e.pool.submit(&mut e.lab, spec).unwrap();
     let mut victim = None;
     wait_until("a pool worker inside a chunk", || {
-        let run = e.pool.view(&e.lab).run.unwrap();
-        victim = run
-            .cells
-            .iter()
-            .find(|c| c.state == CellState::Running)
-            .map(|c| c.serial);
+        victim = e
+            .pool
+            .run_now(&e.lab)
+            .and_then(|now| now.in_flight.first().map(|f| f.serial));
         victim.is_some()
     });
     let id = e.pool.worker_ids()[(victim.unwrap() - 1) as usize];
