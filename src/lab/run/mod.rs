@@ -3,4 +3,5 @@
 //! `/proc` rather than owned by [`crate::lab::Lab`]; what it prints is
 //! captured line by line ([`output`]).
 
+pub mod instrument;
 pub mod output;
