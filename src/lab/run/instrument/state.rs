@@ -13,6 +13,9 @@ use super::wire::{Call, Event, Made, ProcessInfo, Site, Tasks};
 pub const DEPTH_HISTORY: usize = 1000;
 /// Log entries kept; the oldest go first.
 pub const LOG_LIMIT: usize = 10_000;
+/// Reports kept while waiting for the object they are about (a worker's
+/// tasks can arrive before its parent's word that the Pool was made).
+pub const PENDING_LIMIT: usize = 10_000;
 
 /// What a process is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,6 +138,19 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// A queue known so far only by its counts.
+    fn unknown(id: &str) -> Queue {
+        Queue {
+            id: id.to_string(),
+            kind: "Queue".into(),
+            maxsize: None,
+            made_at: None,
+            made_by: 0,
+            counts: BTreeMap::new(),
+            history: VecDeque::new(),
+        }
+    }
+
     pub fn puts(&self) -> u64 {
         self.counts.values().map(|c| c.0).sum()
     }
@@ -211,6 +227,9 @@ pub struct Program {
     pub log: VecDeque<LogEntry>,
     /// Events that processes could not send or proclab could not read.
     pub dropped: u64,
+    /// Reports from one process about an object another process has not
+    /// yet said it made: (pid, time, event).
+    pending: Vec<(u32, f64, Event)>,
 }
 
 impl Program {
@@ -293,14 +312,17 @@ impl Program {
             Event::Terminate { .. } | Event::Kill { .. } => true,
             Event::Made(m) => self.made(pid, m),
             Event::Q { id, put, get } => {
-                if let Some(q) = self.queues.get_mut(id) {
-                    q.counts.insert(pid, (*put, *get));
-                    let depth = q.depth();
-                    if q.history.len() >= DEPTH_HISTORY {
-                        q.history.pop_front();
-                    }
-                    q.history.push_back((time, depth));
+                // Counts of a child can come before its parent's "made".
+                let q = self
+                    .queues
+                    .entry(id.clone())
+                    .or_insert_with(|| Queue::unknown(id));
+                q.counts.insert(pid, (*put, *get));
+                let depth = q.depth();
+                if q.history.len() >= DEPTH_HISTORY {
+                    q.history.pop_front();
                 }
+                q.history.push_back((time, depth));
                 false
             }
             Event::Val { id, value } => {
@@ -317,15 +339,25 @@ impl Program {
                 true
             }
             Event::Worker { inq, .. } => {
-                let pool = self.pool_of(inq.as_deref());
-                self.proc(pid).pool = pool;
+                match self.pool_of(inq.as_deref()) {
+                    Some(pool) => self.proc(pid).pool = Some(pool),
+                    None => self.wait_for_made(pid, time, &event),
+                }
                 false
             }
             Event::Tasks(t) => {
-                self.tasks(pid, t);
+                if !self.tasks(pid, t) {
+                    self.wait_for_made(pid, time, &event);
+                }
                 false
             }
-            Event::Close { ino, r, w, at, .. } => self.closed(pid, *ino, *r, *w, at),
+            Event::Close { ino, r, w, at, .. } => {
+                let known = self.closed(pid, *ino, *r, *w, at);
+                if !known {
+                    self.wait_for_made(pid, time, &event);
+                }
+                known
+            }
             Event::Dropped { n, .. } => {
                 self.dropped += n;
                 false
@@ -336,22 +368,33 @@ impl Program {
         }
     }
 
+    fn wait_for_made(&mut self, pid: u32, time: f64, event: &Event) {
+        if self.pending.len() < PENDING_LIMIT {
+            self.pending.push((pid, time, event.clone()));
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    /// Replays the reports that waited for an object now made.
+    fn replay_pending(&mut self) {
+        for (pid, time, event) in std::mem::take(&mut self.pending) {
+            self.event(pid, time, event);
+        }
+    }
+
     fn made(&mut self, pid: u32, m: &Made) -> bool {
         let id = m.id.clone();
         match m.what.as_str() {
             "Queue" | "JoinableQueue" | "SimpleQueue" => {
-                self.queues.insert(
-                    id.clone(),
-                    Queue {
-                        id,
-                        kind: m.what.clone(),
-                        maxsize: m.maxsize,
-                        made_at: m.at.clone(),
-                        made_by: pid,
-                        counts: BTreeMap::new(),
-                        history: VecDeque::new(),
-                    },
-                );
+                let q = self
+                    .queues
+                    .entry(id.clone())
+                    .or_insert_with(|| Queue::unknown(&id));
+                q.kind = m.what.clone();
+                q.maxsize = m.maxsize;
+                q.made_at = m.at.clone();
+                q.made_by = pid;
             }
             "Value" | "Array" | "RawValue" | "RawArray" => {
                 let value = m.value.clone().unwrap_or(serde_json::Value::Null);
@@ -374,6 +417,7 @@ impl Program {
                     jobs: BTreeMap::new(),
                 };
                 self.pools.insert(id, pool);
+                self.replay_pending();
             }
             "Pipe" => {
                 let pipe = Pipe {
@@ -382,6 +426,7 @@ impl Program {
                     closed: Vec::new(),
                 };
                 self.pipes.insert(id, pipe);
+                self.replay_pending();
             }
             _ => {
                 if let Some(server) = m.server {
@@ -401,12 +446,13 @@ impl Program {
             .map(|(id, _)| id.clone())
     }
 
-    fn tasks(&mut self, pid: u32, t: &Tasks) {
+    /// False when the pool is not known (yet).
+    fn tasks(&mut self, pid: u32, t: &Tasks) -> bool {
         let Some(pool) = self.pool_of(t.inq.as_deref()) else {
-            return;
+            return false;
         };
         let Some(pool) = self.pools.get_mut(&pool) else {
-            return;
+            return false;
         };
         let job = pool.jobs.entry(t.job).or_default();
         job.taken
@@ -416,6 +462,7 @@ impl Program {
         *job.items.entry(pid).or_default() += t.items;
         *job.done.entry(pid).or_default() += t.done;
         *job.failed.entry(pid).or_default() += t.failed;
+        true
     }
 
     /// A Connection end closed: logged when it is an end of a known Pipe.

@@ -109,16 +109,7 @@ class _Tasks(object):
         return getattr(self._proclab_inner, name)
 
     def get(self):
-        inner = self._proclab_inner
-        if _jobs:
-            # About to wait for a task: a good moment to report, before the
-            # pool is perhaps terminated as soon as its results are in.
-            try:
-                if not inner._poll():
-                    wire.flush(wire.TIMEOUT)
-            except Exception:
-                pass
-        task = inner.get()
+        task = self._proclab_inner.get()
         try:
             if type(task) is tuple and len(task) == 5:
                 job, i, func, args, _ = task
@@ -137,9 +128,10 @@ class _Tasks(object):
 class _Results(object):
     """The worker's outqueue, seen through: each result put is noted."""
 
-    def __init__(self, q, inq):
+    def __init__(self, q, tasks):
         self._proclab_inner = q
-        self._proclab_inq = inq
+        self._proclab_tasks = tasks
+        self._proclab_inq = tasks._proclab_inq
 
     def __getattr__(self, name):
         return getattr(self._proclab_inner, name)
@@ -150,6 +142,11 @@ class _Results(object):
                 ok = type(obj[2]) is tuple and obj[2] and obj[2][0] is True
                 with _lock[0]:
                     _entry(obj[0], self._proclab_inq)[2 if ok else 3] += 1
+                # No task waiting: this may be the last result the pool
+                # needs, and the pool may terminate its workers as soon as
+                # it has it. Report first (the worker would wait anyway).
+                if not self._proclab_tasks._proclab_inner._poll():
+                    wire.flush(wire.TIMEOUT)
         except Exception:
             pass
         return self._proclab_inner.put(obj)
@@ -184,7 +181,7 @@ def _worker(orig):
     def worker(inqueue, outqueue, *args, **kwargs):
         try:
             tasks = _Tasks(inqueue)
-            results = _Results(outqueue, tasks._proclab_inq)
+            results = _Results(outqueue, tasks)
             wire.emit({"k": "worker", "inq": tasks._proclab_inq})
         except Exception:
             tasks, results = inqueue, outqueue

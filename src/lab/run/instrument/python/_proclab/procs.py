@@ -85,6 +85,9 @@ def _joined(result, args, kwargs):
     wire.emit(
         {"k": "join", "pid": _pid(p), "exitcode": _returncode(p), "timeout": timeout, "at": where.at()}
     )
+    from . import shared
+
+    shared.sample_now()
 
 
 def _signalled(kind):

@@ -14,7 +14,7 @@ from .hooks import on_import
 
 ARRAY_SHOWN = 32
 
-# id -> [weakref to the Value/Array, reader, last value sent]
+# id -> [weakref to the Value/Array, is an array, last value sent]
 _values = {}
 
 
@@ -89,19 +89,21 @@ def _plain(v):
     return None
 
 
-def _reader(obj, is_array):
-    raw = obj.__dict__.get("_obj", obj) if hasattr(obj, "__dict__") else obj
+def _raw(obj):
+    # a synchronized wrapper keeps the ctypes object in _obj
+    d = getattr(obj, "__dict__", None)
+    return d.get("_obj", obj) if d is not None else obj
+
+
+def _read(obj, is_array):
+    """(value, length): the value, or an Array's first elements."""
+    raw = _raw(obj)
     if is_array:
-        length = len(raw)
-
-        def read():
-            part = raw[:ARRAY_SHOWN]
-            if isinstance(part, bytes):
-                return [part.decode("latin-1"), length]
-            return [[_plain(x) for x in part], length]
-
-        return read
-    return lambda: [_plain(raw.value), None]
+        part = raw[:ARRAY_SHOWN]
+        if isinstance(part, bytes):
+            return part.decode("latin-1"), len(raw)
+        return [_plain(x) for x in part], len(raw)
+    return _plain(raw.value), None
 
 
 def _shared_made(what, is_array):
@@ -116,15 +118,21 @@ def _shared_made(what, is_array):
             e["typecode"] = kind
         elif isinstance(kind, type):
             e["typecode"] = kind.__name__
-        read = _reader(result, is_array)
-        value, length = read()
+        value, length = _read(result, is_array)
         e["value"] = value
         if length is not None:
             e["len"] = length
         wire.emit(e)
-        _values[vid] = [weakref.ref(result), read, value]
+        # Only a weak reference: the program frees its memory as usual.
+        _values[vid] = [weakref.ref(result), is_array, value]
 
     return after
+
+
+def sample_now():
+    """After a join: what the children left in shared memory, now."""
+    for e in sample():
+        wire.emit(e)
 
 
 def sample():
@@ -135,7 +143,7 @@ def sample():
             del _values[vid]
             continue
         try:
-            value = entry[1]()[0]
+            value = _read(obj, entry[1])[0]
         except Exception:
             continue
         if value != entry[2]:
