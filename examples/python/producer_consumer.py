@@ -1,15 +1,17 @@
 """Producers and consumers around one Queue.
 
-Two producers put numbered items; two consumers get them until each gets
-a sentinel (None), one per consumer, put after the producers are done.
-The queue's depth is the puts not yet got: it rises while producers are
-ahead and comes back to zero at the end.
+Two producers put numbered items; two slower consumers get them until
+each gets a sentinel (None), one per consumer, put after the producers
+are done. The queue's depth is the puts not yet got: it climbs to its
+maxsize while the producers are ahead (then put() waits), and comes back
+to zero at the end.
 
     python3 producer_consumer.py        # MP_START=spawn to spawn instead
 """
 
 import multiprocessing as mp
 import os
+import time
 
 ITEMS = 500  # per producer
 
@@ -25,6 +27,7 @@ def consumer(q, totals):
         item = q.get()
         if item is None:  # the sentinel: no more items
             break
+        time.sleep(0.001)  # the work each item takes
         got += 1
         total += item
     totals.put((got, total))

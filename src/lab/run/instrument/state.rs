@@ -131,7 +131,12 @@ pub struct Queue {
     pub maxsize: Option<i64>,
     pub made_at: Option<Site>,
     pub made_by: u32,
-    /// Each process's total puts and gets.
+    /// Queue, JoinableQueue: puts minus gets across the processes, as
+    /// the queue's semaphore counts them, read by the process that made it.
+    pub size: Option<i64>,
+    /// JoinableQueue: puts not yet matched by a task_done().
+    pub unfinished: Option<i64>,
+    /// SimpleQueue: each process's total puts and gets.
     pub counts: BTreeMap<u32, (u64, u64)>,
     /// (time, depth) after each change.
     pub history: VecDeque<(f64, i64)>,
@@ -146,6 +151,8 @@ impl Queue {
             maxsize: None,
             made_at: None,
             made_by: 0,
+            size: None,
+            unfinished: None,
             counts: BTreeMap::new(),
             history: VecDeque::new(),
         }
@@ -159,11 +166,13 @@ impl Queue {
         self.counts.values().map(|c| c.1).sum()
     }
 
-    /// Puts minus gets across the processes. Counts arrive from each
+    /// Puts minus gets across the processes: the sampled size of a Queue,
+    /// the counts' difference for a SimpleQueue. Counts arrive from each
     /// process every ~80 ms, so for a moment a get may be known before its
-    /// put: the depth can dip below zero while items move.
+    /// put: a SimpleQueue's depth can dip below zero while items move.
     pub fn depth(&self) -> i64 {
-        self.puts() as i64 - self.gets() as i64
+        self.size
+            .unwrap_or_else(|| self.puts() as i64 - self.gets() as i64)
     }
 }
 
@@ -311,13 +320,23 @@ impl Program {
             Event::Join { .. } | Event::Reaped { .. } => true,
             Event::Terminate { .. } | Event::Kill { .. } => true,
             Event::Made(m) => self.made(pid, m),
-            Event::Q { id, put, get } => {
-                // Counts of a child can come before its parent's "made".
+            Event::Q {
+                id,
+                put,
+                get,
+                size,
+                unfinished,
+            } => {
+                // A child's report can come before its parent's "made".
                 let q = self
                     .queues
                     .entry(id.clone())
                     .or_insert_with(|| Queue::unknown(id));
-                q.counts.insert(pid, (*put, *get));
+                if let (Some(put), Some(get)) = (put, get) {
+                    q.counts.insert(pid, (*put, *get));
+                }
+                q.size = size.or(q.size);
+                q.unfinished = unfinished.or(q.unfinished);
                 let depth = q.depth();
                 if q.history.len() >= DEPTH_HISTORY {
                     q.history.pop_front();

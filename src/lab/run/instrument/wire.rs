@@ -242,11 +242,22 @@ pub enum Event {
         t: f64,
     },
     Made(Made),
-    /// This process's total puts and gets on a queue, when they changed.
+    /// A queue changed. For a Queue or JoinableQueue, from the process
+    /// that made it: `size`, puts minus gets across all processes (what
+    /// the queue's own semaphore counts, and qsize() reads), and for a
+    /// JoinableQueue `unfinished`, puts not yet matched by task_done().
+    /// For a SimpleQueue, from each process using it: its own total `put`
+    /// and `get`.
     Q {
         id: String,
-        put: u64,
-        get: u64,
+        #[serde(default)]
+        put: Option<u64>,
+        #[serde(default)]
+        get: Option<u64>,
+        #[serde(default)]
+        size: Option<i64>,
+        #[serde(default)]
+        unfinished: Option<i64>,
     },
     /// A Value's or Array's new value, read by the process that made it.
     Val {
@@ -343,8 +354,10 @@ not json
             events[0],
             Event::Q {
                 id: "1.1".into(),
-                put: 3,
-                get: 1
+                put: Some(3),
+                get: Some(1),
+                size: None,
+                unfinished: None,
             }
         );
         match &events[1] {
