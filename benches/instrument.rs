@@ -32,7 +32,9 @@ fn command(items: &str) -> Command {
     let mut cmd = Command::new("python3");
     cmd.arg(script()).arg(items);
     cmd.env_remove("PYTHONPATH").env("PYTHONUNBUFFERED", "1");
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
     cmd
 }
 
@@ -77,7 +79,11 @@ fn instrumented(items: &str) -> ((Duration, Duration), i64, i64) {
     for r in rep_rx.try_iter() {
         program.apply(r);
     }
-    let q = program.queues.values().next().expect("the queue was reported");
+    let q = program
+        .queues
+        .values()
+        .next()
+        .expect("the queue was reported");
     let most = q.history.iter().map(|&(_, d)| d).max().unwrap_or(0);
     (elapsed, most, q.depth())
 }
@@ -100,7 +106,10 @@ fn main() {
             let i = instrumented(&items);
             (plain(&items), i)
         };
-        assert!(most > 0 && last == 0, "depth seen: most {most}, last {last}");
+        assert!(
+            most > 0 && last == 0,
+            "depth seen: most {most}, last {last}"
+        );
         let ((p, pc), (i, ic)) = (p, i);
         eprintln!(
             "round {round}: wall {:.3} / {:.3} s ({:.3}), cpu {:.3} / {:.3} s ({:.3})",
@@ -121,7 +130,22 @@ fn main() {
     let s = |v: Vec<Duration>| Stats::of(v).median_ms() / 1e3;
     println!("{n} Queue puts and gets, {rounds} rounds (medians):");
     println!("  {:<14} {:>9} {:>9}", "", "wall", "cpu");
-    println!("  {:<14} {:>7.3} s {:>7.3} s", "plain", s(plains), s(plain_cpu));
-    println!("  {:<14} {:>7.3} s {:>7.3} s", "instrumented", s(insts), s(inst_cpu));
-    println!("  {:<14} {:>9.3} {:>9.3}   (goal: at most 1.05)", "ratio", s(ratios), s(cpu_ratios));
+    println!(
+        "  {:<14} {:>7.3} s {:>7.3} s",
+        "plain",
+        s(plains),
+        s(plain_cpu)
+    );
+    println!(
+        "  {:<14} {:>7.3} s {:>7.3} s",
+        "instrumented",
+        s(insts),
+        s(inst_cpu)
+    );
+    println!(
+        "  {:<14} {:>9.3} {:>9.3}   (goal: at most 1.05)",
+        "ratio",
+        s(ratios),
+        s(cpu_ratios)
+    );
 }

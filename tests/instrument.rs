@@ -68,7 +68,7 @@ fn at_line<'a>(p: &'a Program, kind: &'a str, file: &Path, needle: &str) -> Vec<
         .collect()
 }
 
-fn made<'a>(p: &'a Program, what: &str, file: &Path, needle: &str) -> usize {
+fn made(p: &Program, what: &str, file: &Path, needle: &str) -> usize {
     at_line(p, "made", file, needle)
         .into_iter()
         .filter(|e| matches!(e, Event::Made(m) if m.what == what))

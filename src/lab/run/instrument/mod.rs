@@ -188,3 +188,6 @@ fn bind_socket(path: &Path) -> std::io::Result<OwnedFd> {
     listen(&fd, 128)?;
     Ok(fd)
 }
+
+#[cfg(test)]
+mod tests;

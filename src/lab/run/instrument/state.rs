@@ -353,7 +353,7 @@ impl Program {
             Event::Call(c) => {
                 let pool = c.pool.as_ref().and_then(|p| self.pools.get_mut(p));
                 if let (Some(pool), Some(job)) = (pool, c.job) {
-                    pool.jobs.entry(job).or_default().call = Some(c.clone());
+                    pool.jobs.entry(job).or_default().call = Some((**c).clone());
                 }
                 true
             }

@@ -189,7 +189,7 @@ pub struct Tasks {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "k", rename_all = "snake_case")]
 pub enum Event {
-    Hello(Hello),
+    Hello(Box<Hello>),
     /// The process's own pipes for these streams (`stdout`, `stderr`)
     /// came with this message, in this order.
     Out {
@@ -202,9 +202,9 @@ pub enum Event {
         t: f64,
     },
     /// The parent started a Process.
-    Start(ProcessInfo),
+    Start(Box<ProcessInfo>),
     /// A Process, running, says what it is.
-    Proc(ProcessInfo),
+    Proc(Box<ProcessInfo>),
     /// A Process's own exit code, just before it ends.
     Exit {
         code: Option<i32>,
@@ -241,7 +241,7 @@ pub enum Event {
         at: Option<Site>,
         t: f64,
     },
-    Made(Made),
+    Made(Box<Made>),
     /// A queue changed. For a Queue or JoinableQueue, from the process
     /// that made it: `size`, puts minus gets across all processes (what
     /// the queue's own semaphore counts, and qsize() reads), and for a
@@ -264,13 +264,13 @@ pub enum Event {
         id: String,
         value: serde_json::Value,
     },
-    Call(Call),
+    Call(Box<Call>),
     /// This process is a worker of the pool whose task queue is `inq`.
     Worker {
         inq: Option<String>,
         t: f64,
     },
-    Tasks(Tasks),
+    Tasks(Box<Tasks>),
     /// A Connection end closed by the program.
     Close {
         ino: u64,
