@@ -114,6 +114,20 @@ fn check_events(name: &str, method: &str, p: &Program, out: &Outcome) {
                 q.history
             );
             assert_eq!(starts("p.start()"), 4, "{ctx}");
+            // The producers wait on the full queue, at their put.
+            let put_line = line_of(f, "q.put(n)");
+            let waited = out.reports.iter().any(|r| match r {
+                Report::Event {
+                    event: Event::Waits { w, .. },
+                    ..
+                } => w.iter().any(|w| {
+                    w.call == "Queue.put"
+                        && w.obj.as_deref() == Some(q.id.as_str())
+                        && w.at.as_ref().is_some_and(|s| s.line == put_line)
+                }),
+                _ => false,
+            });
+            assert!(waited, "{ctx}: no producer seen waiting on its put");
         }
         "pipeline.py" => {
             assert_eq!(

@@ -43,6 +43,10 @@ pub const FILES: &[(&str, &str)] = &[
         "_proclab/shared.py",
         include_str!("python/_proclab/shared.py"),
     ),
+    (
+        "_proclab/waits.py",
+        include_str!("python/_proclab/waits.py"),
+    ),
 ];
 
 /// A folder only this user can enter, removed on drop.
@@ -104,6 +108,22 @@ impl Drop for PrivateDir {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn every_python_file_is_shipped() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lab/run/instrument/python");
+        let mut on_disk = vec!["sitecustomize.py".to_string()];
+        for e in std::fs::read_dir(src.join("_proclab")).unwrap() {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".py") {
+                on_disk.push(format!("_proclab/{name}"));
+            }
+        }
+        let mut shipped: Vec<String> = FILES.iter().map(|(p, _)| p.to_string()).collect();
+        on_disk.sort();
+        shipped.sort();
+        assert_eq!(on_disk, shipped);
+    }
 
     #[test]
     fn the_folder_is_private_and_removed_on_drop() {

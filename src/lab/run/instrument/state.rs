@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::listener::Report;
-use super::wire::{Call, Event, Made, ProcessInfo, Site, Tasks};
+use super::wire::{Call, Event, Made, ProcessInfo, Site, Tasks, Wait};
 
 /// Points of depth history kept per queue.
 pub const DEPTH_HISTORY: usize = 1000;
@@ -84,6 +84,8 @@ pub struct Proc {
     pub joined: bool,
     /// The pool it works for, by the pool's id.
     pub pool: Option<String>,
+    /// Its threads waiting in blocking calls, as last reported.
+    pub waits: Vec<Wait>,
 }
 
 impl Proc {
@@ -108,6 +110,7 @@ impl Proc {
             reaped_by: None,
             joined: false,
             pool: None,
+            waits: Vec::new(),
         }
     }
 
@@ -377,6 +380,10 @@ impl Program {
                 }
                 known
             }
+            Event::Waits { w, .. } => {
+                self.proc(pid).waits = w.clone();
+                false
+            }
             Event::Dropped { n, .. } => {
                 self.dropped += n;
                 false
@@ -515,6 +522,16 @@ impl Program {
         self.log.insert(at, entry);
     }
 
+    /// Who waits on an object (a queue's id, a child's pid), and how.
+    pub fn waiting_on<'a>(&'a self, obj: &'a str) -> impl Iterator<Item = (u32, &'a Wait)> + 'a {
+        self.processes.values().flat_map(move |p| {
+            p.waits
+                .iter()
+                .filter(move |w| w.obj.as_deref() == Some(obj))
+                .map(move |w| (p.pid, w))
+        })
+    }
+
     /// The log lines of one kind, in order.
     pub fn log_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a LogEntry> + 'a {
         self.log.iter().filter(move |e| kind_of(&e.event) == kind)
@@ -541,6 +558,7 @@ pub fn kind_of(event: &Event) -> &'static str {
         Event::Worker { .. } => "worker",
         Event::Tasks(_) => "tasks",
         Event::Close { .. } => "close",
+        Event::Waits { .. } => "waits",
         Event::Dropped { .. } => "dropped",
     }
 }

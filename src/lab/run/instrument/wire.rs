@@ -185,6 +185,23 @@ pub struct Tasks {
     pub failed: u64,
 }
 
+/// A thread waiting in a blocking call of the program's.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Wait {
+    /// The thread's id in /proc/PID/task (None if unknown).
+    #[serde(default)]
+    pub tid: Option<u32>,
+    /// `Queue.get`, `Queue.put`, `JoinableQueue.join`, `Connection.recv`,
+    /// `Connection.poll`, `Process.join`, `Pool.map`, `AsyncResult.get`,
+    /// `IMapIterator.next`, `Event.wait`...
+    pub call: String,
+    /// What it waits on: a queue's id, a child's pid.
+    #[serde(default)]
+    pub obj: Option<String>,
+    #[serde(default, deserialize_with = "site")]
+    pub at: Option<Site>,
+}
+
 /// One event of one process.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "k", rename_all = "snake_case")]
@@ -280,6 +297,12 @@ pub enum Event {
         at: Option<Site>,
         t: f64,
     },
+    /// The threads of this process waiting in a blocking multiprocessing
+    /// call, when that set changed (empty: none waits any more).
+    Waits {
+        w: Vec<Wait>,
+        t: f64,
+    },
     /// Events the process could not send (its buffer was full, or proclab
     /// was slow to read).
     Dropped {
@@ -305,6 +328,7 @@ impl Event {
             | Event::Reaped { t, .. }
             | Event::Worker { t, .. }
             | Event::Close { t, .. }
+            | Event::Waits { t, .. }
             | Event::Dropped { t, .. } => Some(*t),
             Event::Q { .. } | Event::Val { .. } | Event::Tasks(_) => None,
         }

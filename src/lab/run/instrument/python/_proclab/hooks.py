@@ -141,7 +141,7 @@ class _Finder(object):
 
 
 def install():
-    from . import pools, procs, queues, shared  # noqa: F401 (they register)
+    from . import pools, procs, queues, shared, waits  # noqa: F401 (they register)
 
     sys.meta_path.insert(0, _Finder())
     for name in list(_patchers):
