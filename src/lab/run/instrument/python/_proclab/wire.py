@@ -10,9 +10,13 @@ silent.
 
 Fork: the child gets a new buffer, new locks and its own connection
 (os.register_at_fork), and never waits on a lock of a thread that did not
-follow it. On 3.12+ os.fork() warns when the process has other threads
-(it counts them in /proc/self/stat), so the sender thread is stopped
-before a fork and started again after it in the parent.
+follow it. Python 3.12 and later warn at os.fork() when the process has
+other threads (a DeprecationWarning, counted from /proc/self/stat). 3.12
+counts them after the before-fork hooks, so there the sender thread is
+stopped before a fork and started again after it in the parent; 3.13
+counts them before the hooks, so a program run with warnings shown (-W
+default, -X dev), or calling os.fork() itself in __main__, sees the
+warning while the sender thread runs.
 """
 
 import _socket
@@ -33,7 +37,7 @@ MAX_MESSAGE = 60000
 # Where the connection's fd is moved, so that the program's own fds get
 # the numbers they would get without proclab.
 HIGH_FDS = (1000, 500, 200)
-STOP_THREAD_AT_FORK = sys.version_info >= (3, 12)
+STOP_THREAD_AT_FORK = (3, 12) <= sys.version_info < (3, 13)
 
 
 class _State(object):
