@@ -171,7 +171,7 @@ impl Queue {
 
     /// Puts minus gets across the processes: the sampled size of a Queue,
     /// the counts' difference for a SimpleQueue. Counts arrive from each
-    /// process every ~80 ms, so for a moment a get may be known before its
+    /// process every 0.1 s or so, so for a moment a get may be known before its
     /// put: a SimpleQueue's depth can dip below zero while items move.
     pub fn depth(&self) -> i64 {
         self.size

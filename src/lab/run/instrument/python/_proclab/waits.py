@@ -2,10 +2,11 @@
 stack (sys._current_frames(), as a sampling profiler does) for a blocking
 multiprocessing call made by the program: Queue.get or put, a
 JoinableQueue's join, a Connection's recv or poll, a Process's join, a
-Pool's map or a result's get, an Event, Condition or Barrier wait. A
-thread is reported waiting when it is in the same call at the same line
-on two ticks in a row and used almost no CPU in between (so a busy loop
-calling get() is not a wait). Nothing of the program runs: only its
+Pool's map or a result's get, an Event's or Condition's wait. A thread
+is reported waiting when it is in the same call at the same line on two
+ticks in a row and used almost no CPU in between (so a busy loop calling
+get() is not a wait); a thread that may be waiting keeps the sender's
+tick short until that is known. Nothing of the program runs: only its
 frames are read.
 """
 
@@ -100,19 +101,22 @@ def sample():
             if k == where.MP:
                 api = f
             f = f.f_back
-        if api is None or user is None:
-            continue
-        call, obj = _call_of(api)
-        if call is None:
-            continue
-        at = where.line_of(user)
+        call = obj = at = None
+        if api is not None and user is not None:
+            call, obj = _call_of(api)
+            at = where.line_of(user)
         cpu = _cpu(ident)
         seen[ident] = (call, at, cpu, now)
         last = _seen.get(ident)
-        if last is None or last[:2] != (call, at) or cpu is None or last[2] is None:
+        if call is None or last is None or cpu is None or last[2] is None:
             continue
-        if cpu - last[2] < IDLE_SHARE * (now - last[3]):
+        if cpu - last[2] >= IDLE_SHARE * (now - last[3]):
+            continue  # busy, not waiting
+        if last[:2] == (call, at):
             waits.append({"tid": native, "call": call, "obj": obj, "at": at})
+        else:
+            # Idle and in a blocking call: confirm on the next tick, soon.
+            wire.st.keep_ticking = True
     frames = f = api = user = top = None
     _seen.clear()
     _seen.update(seen)

@@ -30,7 +30,11 @@ from collections import deque
 from _json import encode_basestring_ascii as _estr
 
 VERSION = 1
-INTERVAL = 0.08
+# The sender's tick; it doubles (up to IDLE_BACKOFF times) while nothing
+# changes, since every wake-up of a thread takes the GIL from the
+# program for a moment.
+INTERVAL = 0.1
+IDLE_BACKOFF = 8
 TIMEOUT = 0.5
 MAX_PENDING = 50000
 MAX_MESSAGE = 60000
@@ -55,6 +59,10 @@ class _State(object):
         self.done = None
         self.resume_after_fork = False
         self.forking = False
+        self.idle = False
+        # set by a sampler that needs the next tick soon (a thread seen in
+        # a blocking call once, to be confirmed waiting on the next)
+        self.keep_ticking = False
         self.tid = None
 
 
@@ -82,6 +90,13 @@ def emit(event):
         ev.append(event)
     if not st.running:
         ensure_sender()
+    elif st.idle:
+        # The sender sleeps long while idle: wake it for this event.
+        st.idle = False
+        try:
+            st.wake.release()
+        except Exception:
+            pass
 
 
 def encode(o):
@@ -159,10 +174,11 @@ def _die():
 
 
 def flush(wait=-1):
-    """Sends what is pending. `wait`: seconds to wait for the lock, -1 forever."""
+    """Sends what is pending. `wait`: seconds to wait for the lock, -1
+    forever. Returns the number of events sent."""
     lock = st.lock
     if not lock.acquire(True, wait):
-        return
+        return 0
     try:
         lines = []
         ev = st.events
@@ -184,6 +200,7 @@ def flush(wait=-1):
             st.dropped = 0
         if lines:
             _send(lines)
+        return len(lines)
     finally:
         lock.release()
 
@@ -216,11 +233,17 @@ def _loop(gen, wake, done):
         st.tid = _thread.get_native_id()
         _name_thread(st.tid)
         st.events.append({"k": "thread", "tid": st.tid, "t": time.time()})
+        interval = INTERVAL
         while st.gen == gen and not st.dead:
-            wake.acquire(True, INTERVAL)
+            st.idle = interval > INTERVAL
+            wake.acquire(True, interval)
             if st.gen != gen:
                 break
-            flush()
+            st.keep_ticking = False
+            if flush() or st.keep_ticking:
+                interval = INTERVAL
+            else:
+                interval = min(interval * 2, INTERVAL * IDLE_BACKOFF)
     except BaseException:
         pass
     finally:
