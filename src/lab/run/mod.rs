@@ -2,11 +2,13 @@
 //! or one it attaches to (`proclab attach`). Its processes are found in
 //! `/proc` rather than owned by [`crate::lab::Lab`] ([`tree`]), its threads
 //! tell whether the GIL holds it back ([`gil`]), what it prints is captured
-//! line by line ([`output`]), and [`Program`] starts, signals, reaps and
-//! stops it.
+//! line by line ([`output`]), what it does with multiprocessing is told by
+//! a module proclab ships ([`instrument`]), and [`Program`] starts,
+//! signals, reaps and stops it.
 
 mod error;
 pub mod gil;
+pub mod instrument;
 pub mod kind;
 pub mod output;
 pub mod pidfd;
