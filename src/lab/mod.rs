@@ -8,6 +8,7 @@
 //! subcommand; see [`worker`].
 
 pub mod clock;
+pub mod cluster;
 pub mod counter;
 pub mod engine;
 pub mod gil;
