@@ -1,5 +1,5 @@
-//! The run's private folder (mode 0700): the tasks module and the
-//! `sitecustomize` its nodes import, their logs, redis-server's log.
+//! The run's private folder (mode 0700): the tasks module its nodes
+//! import, their logs, redis-server's log.
 //! Removed when the lab shuts down; a folder left by a proclab that was
 //! killed is removed by the next one that opens the lab.
 
@@ -10,8 +10,6 @@ use std::path::{Path, PathBuf};
 
 /// The tasks module every node imports (`celery -A tasks`).
 pub const TASKS_PY: &str = include_str!("python/tasks.py");
-/// Ties a node's pool processes to the node (see the file).
-pub const SITECUSTOMIZE_PY: &str = include_str!("python/sitecustomize.py");
 
 const PREFIX: &str = "proclab-cluster-";
 
@@ -22,7 +20,7 @@ pub struct RunDir {
 }
 
 impl RunDir {
-    /// Makes `$TMPDIR/proclab-cluster-PID-RANDOM` and writes the Python files.
+    /// Makes `$TMPDIR/proclab-cluster-PID-RANDOM` and writes the tasks module.
     pub fn create() -> io::Result<RunDir> {
         let base = std::env::temp_dir();
         remove_stale(&base);
@@ -31,7 +29,6 @@ impl RunDir {
         DirBuilder::new().mode(0o700).create(&path)?;
         let dir = RunDir { path };
         fs::write(dir.path.join("tasks.py"), TASKS_PY)?;
-        fs::write(dir.path.join("sitecustomize.py"), SITECUSTOMIZE_PY)?;
         Ok(dir)
     }
 
@@ -97,7 +94,6 @@ mod tests {
         assert_eq!(mode, 0o700);
         let tasks = fs::read_to_string(dir.tasks_module()).unwrap();
         assert!(tasks.contains("@app.task(acks_late=True)"));
-        assert!(path.join("sitecustomize.py").exists());
         fs::write(dir.log("x"), "a\n\nb\nc\n").unwrap();
         assert_eq!(dir.log_tail("x", 2), "b\nc");
         drop(dir);

@@ -4,7 +4,8 @@
 //! - [`broker`]: the lab's own redis-server, a child of proclab (or a
 //!   Redis given with `--broker`, which the lab never stops).
 //! - [`node`]: local nodes, `celery -A tasks worker -c C -n nodeK@%h -E`,
-//!   children of proclab; their pool processes die with them.
+//!   children of proclab; their pool processes die with them (Celery sets
+//!   their parent-death signal).
 //! - [`producer`] and [`wire`]: proclab sends tasks itself, from Rust, as
 //!   the Celery protocol v2 messages `task.delay(...)` sends.
 //! - [`link`]: the network threads (gauges, events, remote-control
@@ -17,10 +18,10 @@
 //!   commands, `view`, `shutdown`.
 //!
 //! The tasks module the nodes import is plain Python in `python/tasks.py`,
-//! written with a `sitecustomize.py` to a private folder for each run
-//! ([`files`]). [`doctor`] says what is installed and how to install the rest.
+//! written to a private folder for each run ([`files`]). [`doctor`] says what is installed and how to install the rest.
 
 pub mod broker;
+mod commands;
 mod controller;
 pub mod doctor;
 pub mod error;

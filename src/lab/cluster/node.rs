@@ -1,8 +1,11 @@
 //! A Celery worker node started by the lab on this machine:
 //! `python3 -m celery -A tasks worker -c C -n nodeK@%h -E`, a child of
 //! proclab with the workers' death tie. Its prefork pool processes are its
-//! own children, tied to it by the `sitecustomize` in the tasks folder;
-//! they are found in `/proc`.
+//! own children, found in `/proc`; they die with it because Celery ties
+//! them itself: each one's initializer calls
+//! `platforms.set_pdeathsig('SIGKILL')` (`process_initializer` in
+//! `celery/concurrency/prefork.py`). The tests kill a node mid-task and
+//! check that its pool processes are gone at once.
 
 use std::os::unix::process::CommandExt;
 use std::path::Path;

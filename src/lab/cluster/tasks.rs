@@ -451,14 +451,6 @@ impl TaskBook {
             }
         }
     }
-
-    /// The delivery tags of the tasks the lab sent and that have not ended.
-    pub fn open_tags(&self) -> impl Iterator<Item = &str> {
-        self.tasks
-            .values()
-            .filter(|t| !t.state.ended())
-            .filter_map(|t| t.delivery_tag.as_deref())
-    }
 }
 
 #[cfg(test)]
