@@ -173,6 +173,78 @@ fn a_killed_node_loses_its_acked_task_and_the_broker_hands_over_the_rest() {
         unreachable!()
     };
     assert_eq!((*succeeded, *lost), (4, 0));
+
+    // A warm stop (SIGTERM): the node finishes the task it runs and puts
+    // back on the queue the one it had taken but not started.
+    lab.set_acks_late(false);
+    lab.add_node().unwrap();
+    wait_for(&mut lab, "two nodes online again", START, |lab, _| {
+        online_locals(lab) == 2
+    });
+    let batch = lab.send_batch();
+    let mut victim = None;
+    wait_for(
+        &mut lab,
+        "a node running one task, holding another",
+        START,
+        |lab, _| {
+            victim = busy_node(lab, 2);
+            victim.is_some()
+        },
+    );
+    let (id, held) = victim.unwrap();
+    let running: String = {
+        let view = lab.view();
+        let t = view
+            .recent
+            .iter()
+            .find(|t| held.contains(&t.id) && t.state == TaskState::Running);
+        t.unwrap().id.clone()
+    };
+    let waiting = held.iter().find(|t| **t != running).unwrap().clone();
+    let name = format!("node{id}@{}", hostname());
+    lab.stop_node(id).unwrap();
+    let stopped = Instant::now();
+    let seen = wait_for(&mut lab, "the batch after a warm stop", START, |_, seen| {
+        batch_done(seen, batch).is_some()
+    });
+    let ended = seen.iter().find_map(|e| match e {
+        ClusterEvent::NodeExited {
+            id: i,
+            how,
+            exitcode,
+            ..
+        } if *i == id => Some((*how, *exitcode)),
+        _ => None,
+    });
+    assert_eq!(ended, Some((NodeEnd::Stopped, 0)));
+    assert!(seen.contains(&ClusterEvent::NodeOffline { name: name.clone() }));
+    // The task it ran, it finished; the one it held it gave back at once,
+    // not after the visibility timeout.
+    let view = lab.view();
+    let ran = view.recent.iter().find(|t| t.id == running);
+    assert_eq!(ran.and_then(|t| t.holder.clone()), Some(name.clone()));
+    let again = seen.iter().find_map(|e| match e {
+        ClusterEvent::TaskRedelivered { id, from, to, .. } if *id == waiting => {
+            Some((from.clone(), to.clone()))
+        }
+        _ => None,
+    });
+    let (from, to) = again.expect("the held task was given to the other node");
+    assert_eq!(from, name);
+    assert_ne!(to, name);
+    assert!(matches!(
+        batch_done(&seen, batch),
+        Some(ClusterEvent::BatchDone {
+            succeeded: 4,
+            lost: 0,
+            ..
+        })
+    ));
+    eprintln!(
+        "warm stop: node {id}'s batch done {:?} after SIGTERM",
+        stopped.elapsed()
+    );
     let report = lab.shutdown(Duration::from_secs(5));
     assert!(report.pool_left.is_empty(), "{report:?}");
 }

@@ -234,6 +234,8 @@ impl ClusterLab {
             };
             self.node_book.ended(&n.name);
             self.pool_loads.remove(&n.id);
+            // What it held is looked for at the queue's end too.
+            self.link.watch_tail(true);
             out.push(ClusterEvent::NodeExited {
                 id: n.id,
                 name: n.name.clone(),

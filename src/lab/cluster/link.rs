@@ -77,6 +77,9 @@ pub struct Gauges {
     /// The ids of the next tasks a node will take (the queue's consuming
     /// end), read only while [`Link::watch_tail`] is on.
     pub tail: Vec<String>,
+    /// The tail was read (or the queue was empty): what is not in `held`
+    /// nor in `tail` is neither unacknowledged nor about to be taken.
+    pub tail_read: bool,
     /// When the reading was asked for.
     pub at: Instant,
 }
@@ -327,6 +330,7 @@ fn read_gauges(
         }
     }
     let mut tail = Vec::new();
+    let tail_read = want_tail || depth == 0;
     if want_tail && depth > 0 {
         let raw: Vec<Vec<u8>> = redis::cmd("LRANGE")
             .arg(wire::QUEUE)
@@ -345,6 +349,7 @@ fn read_gauges(
         unacked,
         held,
         tail,
+        tail_read,
         at,
     };
     Ok((gauges, replies))

@@ -314,6 +314,9 @@ impl TaskBook {
     /// node died: still unacknowledged or queued again, or lost.
     pub fn resolve_orphans(&mut self, g: &Gauges) -> Vec<ClusterEvent> {
         let mut out = Vec::new();
+        if !g.tail_read {
+            return out;
+        }
         let ids: Vec<String> = self
             .tasks
             .values()

@@ -47,6 +47,7 @@ fn gauges(at: Instant, held: &[&str], tail: &[&str]) -> Gauges {
             })
             .collect(),
         tail: tail.iter().map(|s| s.to_string()).collect(),
+        tail_read: true,
         at,
     }
 }
@@ -114,8 +115,12 @@ fn a_dead_nodes_tasks_are_lost_or_redelivered_as_the_broker_says() {
     let died = t0 + Duration::from_secs(1);
     assert_eq!(book.node_died("n1", died), ["back", "held", "run"]);
     assert!(book.has_orphans());
-    // A reading asked for before the death decides nothing.
+    // A reading asked for before the death decides nothing, nor one
+    // without the queue's tail.
     assert!(book.resolve_orphans(&gauges(t0, &["held"], &[])).is_empty());
+    let mut no_tail = gauges(died + Duration::from_millis(100), &["held"], &["back"]);
+    no_tail.tail_read = false;
+    assert!(book.resolve_orphans(&no_tail).is_empty());
     let out = book.resolve_orphans(&gauges(
         died + Duration::from_millis(200),
         &["held"],
