@@ -12,7 +12,10 @@ use cluster_common::*;
 use proclab::lab::cluster::node::{alive, children};
 use proclab::lab::cluster::nodes::NodeLife;
 use proclab::lab::cluster::wire::{self, Origin, TaskSpec, task_message};
-use proclab::lab::cluster::{BrokerChoice, ClusterEvent, ClusterSettings, SpeedupPlan, TaskKind};
+use proclab::lab::cluster::{
+    BrokerChoice, BrokerUrl, ClusterError, ClusterEvent, ClusterLab, ClusterSettings, SpeedupPlan,
+    TaskKind,
+};
 
 #[test]
 fn nodes_consume_a_batch_the_depth_moves_and_two_nodes_go_faster() {
@@ -335,4 +338,45 @@ fn the_producers_message_is_the_one_apply_async_sends() {
     }
     assert_eq!(without_body(&late_as_plain), without_body(&python));
     assert_eq!(late["headers"]["task"], "tasks.count_primes_late");
+}
+
+#[test]
+fn what_is_missing_is_named_with_its_install_command() {
+    let _serial = serial();
+    let missing = ClusterLab::open(ClusterSettings {
+        redis_server: "/nonexistent/redis-server".into(),
+        ..ClusterSettings::default()
+    });
+    let Err(ClusterError::Missing { missing, command }) = missing else {
+        panic!("opened without redis-server");
+    };
+    assert_eq!(missing, "redis-server");
+    assert_eq!(command, "sudo apt-get install -y redis-server");
+
+    // With a broker given, redis-server is not needed; one that does not
+    // answer is reported as down, and nothing waits on it.
+    let port = proclab::lab::cluster::broker::free_port().unwrap();
+    let mut lab = open(ClusterSettings {
+        redis_server: "/nonexistent/redis-server".into(),
+        broker: BrokerChoice::External(BrokerUrl::localhost(port)),
+        nodes: 0,
+        ..ClusterSettings::default()
+    });
+    let seen = wait_for(&mut lab, "the broker reported down", START, |_, seen| {
+        seen.iter()
+            .any(|e| matches!(e, ClusterEvent::BrokerDown { .. }))
+    });
+    assert!(!seen.contains(&ClusterEvent::BrokerUp));
+    let batch = lab.send_batch();
+    wait_for(&mut lab, "the batch refused", START, |_, seen| {
+        seen.iter()
+            .any(|e| matches!(e, ClusterEvent::BatchNotSent { batch: b, .. } if *b == batch))
+    });
+    let t = std::time::Instant::now();
+    lab.shutdown(Duration::from_secs(1));
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "shutdown took {:?}",
+        t.elapsed()
+    );
 }
