@@ -168,14 +168,10 @@ impl TaskKind {
     }
 }
 
-/// Python's `repr` of a float for the values the lab uses: `2.0`, `0.5`.
+/// Python's `repr` of a float, for the values the lab uses: Rust's
+/// shortest round-trip form is the same (`2.0`, `0.25`), exponents aside.
 fn python_float(x: f64) -> String {
-    let text = format!("{x:?}");
-    if text.contains(['.', 'e', 'i', 'N']) {
-        text
-    } else {
-        format!("{text}.0")
-    }
+    format!("{x:?}")
 }
 
 /// How the lab is opened.
