@@ -21,9 +21,13 @@
 
 #[path = "common/mod.rs"]
 mod common;
+// The tests' probe of what other programs use of the CPU.
+#[path = "../tests/cluster_common/mod.rs"]
+mod cluster_common;
 
 use std::time::{Duration, Instant};
 
+use cluster_common::CpuProbe;
 use common::{Stats, rounds};
 use proclab::lab::cluster::producer::{Producer, specs};
 use proclab::lab::cluster::{ClusterEvent, ClusterLab, ClusterSettings, SpeedupPlan, TaskKind};
@@ -142,7 +146,21 @@ fn main() {
         noop_tasks: 200,
     })
     .unwrap();
-    wait(&mut lab, "the speedup run", |lab, _| !lab.speedup_running());
+    let (mut start, mut foreign, mut looked) = (None, Vec::new(), 0);
+    wait(&mut lab, "the speedup run", |lab, seen| {
+        for e in &seen[looked..] {
+            match e {
+                ClusterEvent::BatchSent { .. } => start = Some(CpuProbe::take(lab)),
+                ClusterEvent::SpeedupMeasured { .. } => {
+                    let from: CpuProbe = start.take().expect("a batch before its end");
+                    foreign.push(from.foreign_cores(&CpuProbe::take(lab)));
+                }
+                _ => {}
+            }
+        }
+        looked = seen.len();
+        !lab.speedup_running()
+    });
     let view = lab.view();
     let overhead = view.speedup.overhead.expect("measured");
     println!(
