@@ -139,6 +139,10 @@ pub enum ClusterEvent {
         /// Over the run's first row.
         speedup: Option<f64>,
     },
+    /// A speedup run gave up (its nodes would not stay up).
+    SpeedupStopped {
+        reason: String,
+    },
     /// A message on the events channel could not be read.
     Garbled {
         why: String,

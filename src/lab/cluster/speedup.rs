@@ -73,6 +73,9 @@ pub struct Speedup {
     plan: Option<SpeedupPlan>,
     phase: Option<Phase>,
     settle_since: Option<Instant>,
+    /// Nodes the run has started: a node that keeps dying is not
+    /// replaced for ever.
+    started: usize,
     pub rows: Vec<SpeedupRow>,
     pub overhead: Option<Overhead>,
 }
@@ -122,6 +125,7 @@ impl ClusterLab {
             plan: Some(plan),
             phase: Some(Phase::Settle(first)),
             settle_since: Some(Instant::now()),
+            started: 0,
             rows: Vec::new(),
             overhead: None,
         };
@@ -219,9 +223,26 @@ impl ClusterLab {
             .filter_map(|n| (!n.end_told && n.stop.is_none() && n.is_running()).then_some(()))
             .count();
         if serving < target {
+            let most = self
+                .speedup
+                .plan
+                .as_ref()
+                .map_or(0, |p| p.nodes.iter().sum::<usize>() + 2);
             for _ in serving..target {
-                if self.add_node().is_err() {
-                    break;
+                if self.speedup.started >= most {
+                    self.speedup.phase = None;
+                    self.pending.push(ClusterEvent::SpeedupStopped {
+                        reason: format!("{most} nodes started and still not {target} running"),
+                    });
+                    return false;
+                }
+                self.speedup.started += 1;
+                if let Err(e) = self.add_node() {
+                    self.speedup.phase = None;
+                    self.pending.push(ClusterEvent::SpeedupStopped {
+                        reason: e.to_string(),
+                    });
+                    return false;
                 }
             }
             return false;
