@@ -8,6 +8,7 @@
 //! subcommand; see [`worker`].
 
 pub mod clock;
+pub mod cluster;
 pub mod comms;
 pub mod controller;
 pub mod engine;
