@@ -369,7 +369,7 @@ fn a_lab_is_named_in_few_files_outside_its_folders() {
             let text = std::fs::read_to_string(file).unwrap();
             // Production code only: a file's tests may name any lab.
             let text = text.split("#[cfg(test)]\nmod tests {").next().unwrap_or("");
-            let cx = Context::of(file, &text);
+            let cx = Context::of(file, text);
             let named: Vec<String> = text
                 .lines()
                 .flat_map(|l| names(&code(l), lab, &types, &cx))
