@@ -396,7 +396,7 @@ mod tests {
             if let Action::GotoLab(_) = action {
                 continue;
             }
-            let general = super::super::action::GENERAL
+            let general = crate::app::action::GENERAL
                 .iter()
                 .any(|i| i.action == action);
             assert!(

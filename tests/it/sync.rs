@@ -85,12 +85,15 @@ fn each_worker_says_what_it_waits_on() {
         states(&mut engine) == ["waiting at barrier 2/3", "waiting at barrier 2/3"]
     });
     assert_eq!(engine.sync.view().rounds, 0);
+    // Cleared before the barrier lets them go: cleared after, one worker
+    // could pass the event before it and the other not, and the first
+    // would wait at the barrier for ever.
+    engine.sync.set_event(&engine.lab, false).unwrap();
     engine.sync.set_parties(&engine.lab, 2).unwrap();
     wait_until("the barrier to release them", || {
         engine.poll();
         engine.sync.view().rounds == 1
     });
-    engine.sync.set_event(&engine.lab, false).unwrap();
     wait_until("both stopped at the cleared event", || {
         states(&mut engine) == ["waiting for event", "waiting for event"]
     });
