@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod draw;
+pub mod procs;
 pub mod pty;
 
 use std::sync::{Mutex, MutexGuard};

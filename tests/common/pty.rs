@@ -118,6 +118,24 @@ impl Screen {
         self.writer.flush().unwrap();
     }
 
+    /// Resizes the terminal, as a window drag does (the program gets
+    /// SIGWINCH).
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        let mut parser = self.parser.lock();
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("the terminal resizes");
+        parser.set_size(
+            rows.try_into().expect("rows > 0"),
+            cols.try_into().expect("cols > 0"),
+        );
+    }
+
     /// The screen's text once drawn: at a quiet moment (see [`QUIET`]), or
     /// as it stands if the program never stops writing for [`SETTLE`].
     pub fn text(&self) -> String {
