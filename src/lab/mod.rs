@@ -615,8 +615,11 @@ impl Lab {
     pub fn poll(&mut self) -> Vec<LabEvent> {
         let mut events = Vec::new();
         let mut to_reap = Vec::new();
+        // Most ticks, nothing has ended: one look for any ended child
+        // spares a look at each worker.
+        let any_ended = process::any_child_ended();
         for w in &mut self.workers {
-            if w.exit_reported {
+            if w.exit_reported || (!any_ended && w.process.seen_ended().is_none()) {
                 continue;
             }
             if let Some(exitcode) = w.process.poll_exit() {
