@@ -142,7 +142,12 @@ impl Widget for &WorkerTable<'_> {
         )
         .style(self.theme.dim);
 
-        let rows = self.rows.iter().map(|r| {
+        // Only the rows in view are built: with a thousand workers, making
+        // every row's cells took most of a frame.
+        let visible = visible_rows(area);
+        let first = offset(self.selected, self.rows.len(), visible);
+        let shown = &self.rows[first.min(self.rows.len())..(first + visible).min(self.rows.len())];
+        let rows = shown.iter().map(|r| {
             let state_style = self.theme.state(r.kind);
             let id = if r.daemon {
                 format!("{} d", r.id)
@@ -194,8 +199,8 @@ impl Widget for &WorkerTable<'_> {
             .column_spacing(1)
             .row_highlight_style(self.theme.selected);
         let mut state = TableState::default()
-            .with_selected(self.selected)
-            .with_offset(offset(self.selected, self.rows.len(), visible_rows(area)));
+            .with_selected(self.selected.and_then(|i| i.checked_sub(first)))
+            .with_offset(0);
         StatefulWidget::render(table, inner, buf, &mut state);
     }
 }
