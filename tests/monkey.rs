@@ -7,7 +7,7 @@
 //! and leave no process behind.
 //!
 //! ```text
-//! cargo test --test monkey -- --nocapture                # 400 keys a lab
+//! cargo test --test monkey -- --nocapture                # 150 keys a lab
 //! PROCLAB_MONKEY_KEYS=3000 PROCLAB_MONKEY_SEED=7 cargo test --test monkey -- --nocapture
 //! PROCLAB_MONKEY_LAB=queue PROCLAB_MONKEY_SEED=9 cargo test --test monkey  # one lab
 //! ```
@@ -25,7 +25,7 @@ use common::pty::{ESC, Screen, workers_of};
 use proclab::app::keymap::Scope;
 use proclab::app::{Action, Keymap, LabId};
 
-const DEFAULT_KEYS: usize = 400;
+const DEFAULT_KEYS: usize = 150;
 
 /// splitmix64: a seeded sequence, so a failing run can be played again.
 struct Rng(u64);

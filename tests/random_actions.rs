@@ -38,7 +38,7 @@ use ratatui::layout::Rect;
 /// Actions in one case: one session or a few, ended by `Quit`.
 const STEPS: usize = 400;
 /// Actions in a plain `cargo test` run.
-const DEFAULT_ACTIONS: usize = 2_400;
+const DEFAULT_ACTIONS: usize = 1_000;
 /// A cap low enough that random spawning keeps the machine usable.
 const MAX_WORKERS: &str = "10";
 /// How often (in steps) the children of this process are counted.

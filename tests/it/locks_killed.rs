@@ -166,7 +166,7 @@ impl Session {
             while word.load(Ordering::SeqCst) & TID_MASK != pid {
                 std::hint::spin_loop();
                 spins += 1;
-                if spins % 4096 == 0 {
+                if spins.is_multiple_of(4096) {
                     assert!(
                         start.elapsed() < PATIENCE,
                         "worker {id} never held the lock ({tries} stops too late)"
