@@ -184,6 +184,10 @@ fn note_workers(pid: u32, seen: &mut Vec<Proc>) {
 /// Closes whatever overlay is open, then presses `q`. A key may be taken
 /// into what the noise left unfinished (an escape sequence cut short), so
 /// `q` is pressed again while proclab runs, a few times.
+///
+/// No terminal sends a mouse report cut short, but the noise does, and the
+/// input parser then takes every byte into it until an `M` or `m` ends
+/// it: a mouse move (which does nothing) ends it first.
 fn quit(s: &mut Screen, lab: LabId, seed: u64) {
     let start = Instant::now();
     while procs::read(s.pid()).is_some_and(|p| p.state != 'Z') {
@@ -193,6 +197,7 @@ fn quit(s: &mut Screen, lab: LabId, seed: u64) {
             lab.name(),
             s.text()
         );
+        s.press("\x1b[<35;1;1M");
         s.press(ESC);
         std::thread::sleep(Duration::from_millis(200));
         s.press("q");
