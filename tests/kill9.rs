@@ -124,10 +124,19 @@ fn kill_9_of_proclab_takes_every_worker_in_every_lab() {
                 WITHIN * 5
             )
         });
-        // Reaped: not even a zombie is left of them.
+        // Reaped: not even a zombie is left of them. A dead worker may
+        // reach this subreaper a moment after it died (its reparenting
+        // waits on the busy machine), so each is given a second.
         for p in &workers {
             let raw = Pid::from_raw(p.pid as i32).unwrap();
-            let _ = waitpid(Some(raw), WaitOptions::NOHANG);
+            let deadline = Instant::now() + WITHIN;
+            loop {
+                let _ = waitpid(Some(raw), WaitOptions::NOHANG);
+                if !procs::still_there(p) || Instant::now() > deadline {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
             assert!(!procs::still_there(p), "{}: {p:?} is left", lab.name());
         }
         println!(
