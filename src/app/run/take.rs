@@ -265,7 +265,11 @@ fn gone(app: &mut App, sample: &TreeSample) {
             });
         let owned = s.watching.as_ref().is_some_and(|w| w.owned);
         let reaped_by = m
-            .and_then(|m| m.reaped_by.clone())
+            .and_then(|m| {
+                m.reaped_by
+                    .clone()
+                    .or_else(|| m.joined.then(|| "join".to_string()))
+            })
             .map(|via| format!("{via}()"))
             .or_else(|| {
                 s.orphans_reaped

@@ -58,7 +58,8 @@ pub enum RunNews {
         owned: bool,
         instrumented: bool,
         note: Option<String>,
-        /// The folder it runs in, where known.
+        /// The program's own folder (its script's, or where it runs),
+        /// where known.
         cwd: Option<PathBuf>,
     },
     /// What the instrumentation of run `run` reported.
@@ -316,9 +317,19 @@ impl RunLab {
     }
 }
 
-/// Where a program proclab starts runs.
+/// The program's own folder: its script's (the first argument ending in
+/// `.py`), else the folder it runs in. Its events name the files there by
+/// their name alone.
 fn cwd_of(spec: &RunSpec) -> Option<PathBuf> {
-    spec.cwd.clone().or_else(|| std::env::current_dir().ok())
+    let cwd = spec.cwd.clone().or_else(|| std::env::current_dir().ok())?;
+    let script = std::iter::once(&spec.program)
+        .chain(&spec.args)
+        .map(std::path::Path::new)
+        .find(|p| p.extension().is_some_and(|e| e == "py"));
+    match script.and_then(|p| cwd.join(p).parent().map(PathBuf::from)) {
+        Some(dir) => Some(dir.canonicalize().unwrap_or(dir)),
+        None => Some(cwd),
+    }
 }
 
 /// The attached program's command line, or its pid.

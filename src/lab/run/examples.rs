@@ -18,7 +18,8 @@ pub struct Example {
     /// Arguments that make it run for a few seconds, so it can be watched
     /// (run with none, each finishes in well under a second).
     pub args: &'static [&'static str],
-    /// What it shows, in a few words.
+    /// What the program is, in a few words (its docstring's title; what
+    /// Python does in it is for the view and the claims to say).
     pub about: &'static str,
 }
 
@@ -38,42 +39,42 @@ pub const EXAMPLES: &[Example] = &[
     example!(
         "forgotten_join.py",
         [],
-        "a child that ended and is not joined: a zombie"
+        "a forgotten join"
     ),
     example!(
         "cpu_threads.py",
         ["1000000"],
-        "threads on a CPU-bound task: one GIL"
+        "threads on a CPU-bound task"
     ),
     example!(
         "cpu_processes.py",
         ["1000000"],
-        "processes on a CPU-bound task: a GIL each"
+        "processes on the same task"
     ),
     example!(
         "producer_consumer.py",
         ["5000"],
-        "producers and consumers around one bounded Queue"
+        "producers and consumers around one Queue"
     ),
     example!(
         "unclosed_pipe.py",
         [],
-        "a pipe end left open: recv() never sees EOF"
+        "an unclosed pipe end"
     ),
     example!(
         "pipeline.py",
         ["300"],
-        "fetch, process, save: three processes, two Queues"
+        "fetch, process, save: three stages"
     ),
     example!(
         "racy_counter.py",
         ["1000000"],
-        "a shared Value, racy and then locked"
+        "a racy and a locked shared Value"
     ),
     example!(
         "pool_map.py",
         [],
-        "Pool.map and imap_unordered: chunks and order"
+        "Pool.map and Pool.imap_unordered"
     ),
 ];
 

@@ -25,7 +25,7 @@ use self::panels::ObjectKinds;
 /// Width and height of the panel from which every part is shown at once.
 pub const WIDE: (u16, u16) = (120, 18);
 /// Width of the right-hand column on a wide terminal.
-const SIDE: u16 = 50;
+const SIDE: u16 = 44;
 
 impl LabPanel for RunState {
     const PLACE: Place = Place::Instead;

@@ -49,7 +49,7 @@ pub fn threads(s: &RunState, hint: &str, area: Rect, theme: &Theme, buf: &mut Bu
     }
     let width = inner.width as usize;
     for (i, t) in rows.iter().enumerate().take(inner.height as usize) {
-        let (filled, empty) = bar::horizontal(f64::from(t.cpu) / 100.0, 8);
+        let (filled, empty) = bar::horizontal(f64::from(t.cpu) / 100.0, 6);
         let mut spans = vec![
             Span::raw(format!("{:>7} {:<5}", t.tid, if t.main { "main" } else { "" })),
             Span::styled(
@@ -65,7 +65,7 @@ pub fn threads(s: &RunState, hint: &str, area: Rect, theme: &Theme, buf: &mut Bu
             Span::styled(empty, theme.bar_empty),
         ];
         if t.gil {
-            spans.push(Span::styled(" GIL turns", theme.note));
+            spans.push(Span::styled(" GIL", theme.note));
         }
         if let Some(w) = &t.waits {
             spans.push(Span::styled(format!(" in {w}"), theme.dim));
@@ -155,8 +155,8 @@ pub fn objects(s: &RunState, which: ObjectKinds, hint: &str, area: Rect, theme: 
         for v in view::values(s) {
             lines.push(Line::from(vec![
                 Span::styled(format!("{} ", v.python), theme.python),
-                Span::styled(format!("{} ", v.site), theme.dim),
-                Span::raw(format!("= {}", v.value)),
+                Span::raw(format!("= {}  ", v.value)),
+                Span::styled(v.site, theme.dim),
             ]));
         }
     }

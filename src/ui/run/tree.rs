@@ -65,7 +65,7 @@ impl Widget for &TreePanel<'_> {
         let width = inner.width as usize;
         let fixed = PID + LETTER + CPU + RSS + THREADS + EXIT + 1;
         let rest = width.saturating_sub(fixed);
-        let what_w = (rest * 3 / 5).max(8);
+        let what_w = (rest * 11 / 20).max(8);
         let words_w = rest.saturating_sub(what_w + 1);
         let header = format!(
             "{:>w_pid$} {:<what_w$} {:<3}{:<words_w$} {:>5} {:>6} {:>3} {:>4}",
