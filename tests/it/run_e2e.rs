@@ -190,6 +190,8 @@ fn quitting_attach_leaves_the_program_running_and_says_whose_it_is() {
     let pid = sleeper.id();
     let mut s = Screen::start(&["attach", &pid.to_string()], 100, 30);
     s.wait_for(&format!("attached to {pid}"));
+    // Its output goes where it was started, and the panel says so.
+    s.wait_for("not captured: it writes where it was started");
     s.press("p");
     s.wait_for("the process is yours");
     s.wait_for("T  stopped");

@@ -78,7 +78,12 @@ pub fn threads(s: &RunState, hint: &str, area: Rect, theme: &Theme, buf: &mut Bu
 
 /// The program's output, newest at the bottom.
 pub fn output(s: &RunState, hint: &str, area: Rect, theme: &Theme, buf: &mut Buffer) {
-    let more = if s.output.is_empty() {
+    let attached = s.watching.as_ref().is_some_and(|w| !w.owned);
+    let more = if s.output.is_empty() && attached {
+        // An attached program's stdout and stderr are where it was
+        // started; proclab cannot take them over.
+        format!("not captured: it writes where it was started{hint} ")
+    } else if s.output.is_empty() {
         format!("nothing yet{hint} ")
     } else {
         format!("pid│ stdout, pid! stderr{hint} ")
