@@ -73,7 +73,9 @@ fn cpu_over_window(pid: u32) -> f64 {
     std::thread::sleep(WARM_UP);
     let before = procstat::read_process(pid).expect("it runs").cpu_ticks;
     std::thread::sleep(window());
-    let after = procstat::read_process(pid).expect("it still runs").cpu_ticks;
+    let after = procstat::read_process(pid)
+        .expect("it still runs")
+        .cpu_ticks;
     let secs = (after - before) as f64 / procstat::ticks_per_second() as f64;
     secs / window().as_secs_f64() * 100.0
 }
@@ -124,7 +126,16 @@ fn main() {
 
     let life = lifetime();
     let mut screen = pty::Screen::start(
-        &["--refresh-ms", "100", "run", "--", "python3", "-c", BUSY, &life],
+        &[
+            "--refresh-ms",
+            "100",
+            "run",
+            "--",
+            "python3",
+            "-c",
+            BUSY,
+            &life,
+        ],
         120,
         36,
     );
