@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 use proclab::lab::engine::{Engine, EngineEvent};
 use proclab::lab::pipe::{EndState, PipeError, PipeEvent, PipeMode};
-use proclab::lab::pipeline::{PipelineEvent, StageEnd};
+use proclab::lab::pipeline::{PipelineEvent, StageEnd, Stopping};
 use proclab::lab::{Status, WorkerId};
 
 fn engine() -> Engine {
@@ -227,7 +227,7 @@ fn the_backlog_grows_in_front_of_the_slowest_stage_and_stop_drains_it() {
         s.queue.depth() == s.queue.capacity
     });
     e.pipeline.set_stage_ms(&e.lab, 2, 0);
-    assert!(e.pipeline.stop(&mut e.lab));
+    assert_eq!(e.pipeline.stop(&mut e.lab), Some(Stopping::Fetch));
     until(&mut e, "the pipeline to stop", |e| {
         [fetch, process, save]
             .iter()
@@ -271,7 +271,11 @@ fn with_process_killed_stop_still_lets_save_finish() {
         exited(e, fetch).is_some()
     });
     assert_eq!(e.pipeline.stats(&e.lab).ended[0], StageEnd::Broken);
-    assert!(e.pipeline.stop(&mut e.lab), "save still runs");
+    assert_eq!(
+        e.pipeline.stop(&mut e.lab),
+        Some(Stopping::ForSave),
+        "save still runs"
+    );
     until(&mut e, "save to stop", |e| exited(e, save).is_some());
     assert_eq!(
         exited(&e, save),

@@ -93,6 +93,26 @@ claims! {
             &[w("queues", "sentinel_shutdown", r#"{"every_item_once": true}"#)],
             Lab::Nothing,
         ),
+        /// A consumer's work on each item, a sleep.
+        Work => py(
+            "time.sleep(1/{rate})  # the work on each item, in consumers",
+            "a consumer that works 1/rate on each item gets at most rate items a second, however many wait",
+            &[w("queues", "paced_consumer", r#"{"at_most_the_rate": true}"#)],
+            Lab::Nothing,
+        ),
+        NoWork => py(
+            "# no work on an item: consumers get flat out",
+            "with no work a consumer gets items as fast as they come",
+            &[w("queues", "sentinel_shutdown", r#"{"every_item_once": true}"#)],
+            Lab::Nothing,
+        ),
+        /// The panel's line while the main program waits on the queue.
+        Join => py(
+            "q.join()",
+            "join() waits until every item put has had its task_done()",
+            &[w("queues", "join_returns_when_done", r#"{"blocks_while_unfinished": true, "returns_when_all_done": true}"#)],
+            Lab::Nothing,
+        ),
         JoinAtOnce => py(
             "q.join()  # returns at once",
             "with nothing unfinished, join() returns at once",
@@ -149,7 +169,8 @@ claims! {
 }
 
 claims! {
-    /// The pipe lab's lines and its panel's.
+    /// The pipe lab's lines and its panel's. `{end}` is the end a process
+    /// uses (`r`, `w`, `a` or `b`), `{other}` the end at the other side.
     Pipe {
         Duplex => py(
             "a, b = Pipe()",
@@ -169,28 +190,38 @@ claims! {
             &both!("pipe", "sender_closes", r#"{"received": 100, "sender_exit": 0}"#),
             Lab::Nothing,
         ),
-        /// The ends a process does not use, closed by the parent.
+        /// The ends no process of the parent's uses, closed by the parent.
         CloseInParent => py(
-            "r.close(); w.close()  # in the parent, after start()",
+            "{end}.close(); {other}.close()  # in the parent, after start()",
             "the parent's copies would keep the pipe open: closed, only the processes' ends are left",
-            &both!("pipe", "oneway_recv_ends_closed", r#"{"recv": "EOFError"}"#),
+            &[
+                w("pipe", "oneway_recv_ends_closed_fork", r#"{"recv": "EOFError", "held_by": []}"#),
+                w("pipe", "oneway_recv_ends_closed_spawn", r#"{"recv": "EOFError", "held_by": []}"#),
+                w("pipe", "duplex_recv_ends_closed_fork", r#"{"recv": "EOFError", "held_by": []}"#),
+            ],
             Lab::Same(LabCheck::PipeEof),
         ),
-        /// The end the receiver does not use, closed in the receiver.
-        CloseInReceiver => py(
-            "w.close()  # first thing in the receiver",
-            "the receiver holds w too (inherited under fork, or passed in): until it closes it, recv() never sees EOF",
+        /// The end a process does not use, closed first thing in it.
+        CloseUnused => py(
+            "{other}.close()  # first thing in {p}, which uses {end}",
+            "each process holds both ends (inherited under fork, or passed in): until it closes the one it does not use, the other side never sees EOFError or BrokenPipeError",
             &[
-                w("pipe", "oneway_recv_parent_closes_fork", r#"{"recv": "hang"}"#),
+                w("pipe", "oneway_recv_parent_closes_fork", r#"{"recv": "hang", "held_by": ["receiver"]}"#),
                 w("pipe", "oneway_recv_ends_closed_fork", r#"{"recv": "EOFError"}"#),
+                w("pipe", "oneway_send_ends_closed_fork", r#"{"send": "BrokenPipeError"}"#),
             ],
             Lab::Nothing,
         ),
-        CloseInSender => py(
-            "r.close()  # first thing in the sender",
-            "the sender holds r too: until it closes it, send() to a dead reader never fails",
-            &both!("pipe", "oneway_send_ends_closed", r#"{"send": "BrokenPipeError"}"#),
-            Lab::Nothing,
+        /// The classic bug: no end closed anywhere.
+        LeftOpen => py(
+            "# no close() anywhere: every process keeps {end} and {other}",
+            "with every end left open, an end whose other side dies waits for ever: the parent and the survivor itself still hold the other end",
+            &[
+                w("pipe", "oneway_recv_ends_open_fork", r#"{"recv": "hang", "held_by": ["parent", "receiver"]}"#),
+                w("pipe", "oneway_send_ends_open_fork", r#"{"send": "hang", "held_by": ["parent", "sender"]}"#),
+                w("pipe", "duplex_recv_ends_open_spawn", r#"{"recv": "hang", "held_by": ["parent", "receiver"]}"#),
+            ],
+            Lab::Same(LabCheck::PipeEofOpen),
         ),
         /// The parent closed its ends; the receiver was handed only r.
         ParentCloseOnly => py(
@@ -198,59 +229,59 @@ claims! {
             "not enough under fork: the receiver inherited w and recv() blocks; under spawn it holds only what it was handed, and gets EOFError",
             &[
                 w("pipe", "oneway_recv_parent_closes_fork", r#"{"recv": "hang"}"#),
-                w("pipe", "oneway_recv_parent_closes_spawn", r#"{"recv": "EOFError"}"#),
+                w("pipe", "oneway_recv_parent_closes_spawn", r#"{"recv": "EOFError", "held_by": []}"#),
             ],
             Lab::Nothing,
         ),
         /// recv() once the other end is gone and every copy of it closed.
         Eof => py(
-            "r.recv()  # in {p}: EOFError, every copy of w is closed",
+            "{end}.recv()  # in {p}: EOFError, every copy of {other} is closed",
             "recv() raises EOFError only once every copy of the other end is closed",
             &[
-                w("pipe", "oneway_recv_ends_closed_fork", r#"{"recv": "EOFError"}"#),
-                w("pipe", "oneway_recv_ends_closed_spawn", r#"{"recv": "EOFError"}"#),
-                w("pipe", "duplex_recv_ends_closed_fork", r#"{"recv": "EOFError"}"#),
-                w("pipe", "duplex_recv_ends_closed_spawn", r#"{"recv": "EOFError"}"#),
+                w("pipe", "oneway_recv_ends_closed_fork", r#"{"recv": "EOFError", "held_by": []}"#),
+                w("pipe", "oneway_recv_ends_closed_spawn", r#"{"recv": "EOFError", "held_by": []}"#),
+                w("pipe", "duplex_recv_ends_closed_fork", r#"{"recv": "EOFError", "held_by": []}"#),
+                w("pipe", "duplex_recv_ends_closed_spawn", r#"{"recv": "EOFError", "held_by": []}"#),
             ],
             Lab::Same(LabCheck::PipeEof),
         ),
         /// recv() once the sender is gone, with ends left open.
         EofNever => py(
-            "r.recv()  # in {p}: blocks forever, w is still open elsewhere",
+            "{end}.recv()  # in {p}: blocks forever, {other} is still open in {names}",
             "with a copy of the other end still open (the parent's, or its own), recv() blocks forever after the sender dies",
             &[
-                w("pipe", "oneway_recv_ends_open_fork", r#"{"recv": "hang"}"#),
-                w("pipe", "oneway_recv_ends_open_spawn", r#"{"recv": "hang"}"#),
-                w("pipe", "duplex_recv_ends_open_fork", r#"{"recv": "hang"}"#),
-                w("pipe", "duplex_recv_ends_open_spawn", r#"{"recv": "hang"}"#),
+                w("pipe", "oneway_recv_ends_open_fork", r#"{"recv": "hang", "held_by": ["parent", "receiver"]}"#),
+                w("pipe", "oneway_recv_ends_open_spawn", r#"{"recv": "hang", "held_by": ["parent", "receiver"]}"#),
+                w("pipe", "duplex_recv_ends_open_fork", r#"{"recv": "hang", "held_by": ["parent", "receiver"]}"#),
+                w("pipe", "duplex_recv_ends_open_spawn", r#"{"recv": "hang", "held_by": ["parent", "receiver"]}"#),
             ],
-            Lab::Differs(LabCheck::PipeEof, "the lab has no 'ends left open' mode: its ends always meet EOFError"),
+            Lab::Same(LabCheck::PipeEofOpen),
         ),
         Broken => py(
-            "w.send(item)  # in {p}: BrokenPipeError, every copy of r is closed",
+            "{end}.send(item)  # in {p}: BrokenPipeError, every copy of {other} is closed",
             "send() raises BrokenPipeError once every copy of the reading end is closed",
             &[
-                w("pipe", "oneway_send_ends_closed_fork", r#"{"send": "BrokenPipeError"}"#),
-                w("pipe", "oneway_send_ends_closed_spawn", r#"{"send": "BrokenPipeError"}"#),
-                w("pipe", "duplex_send_ends_closed_fork", r#"{"send": "BrokenPipeError"}"#),
-                w("pipe", "duplex_send_ends_closed_spawn", r#"{"send": "BrokenPipeError"}"#),
+                w("pipe", "oneway_send_ends_closed_fork", r#"{"send": "BrokenPipeError", "held_by": []}"#),
+                w("pipe", "oneway_send_ends_closed_spawn", r#"{"send": "BrokenPipeError", "held_by": []}"#),
+                w("pipe", "duplex_send_ends_closed_fork", r#"{"send": "BrokenPipeError", "held_by": []}"#),
+                w("pipe", "duplex_send_ends_closed_spawn", r#"{"send": "BrokenPipeError", "held_by": []}"#),
             ],
             Lab::Same(LabCheck::PipeBroken),
         ),
         BrokenNever => py(
-            "w.send(item)  # in {p}: blocks once the pipe is full, r is still open elsewhere",
+            "{end}.send(item)  # in {p}: blocks once the pipe is full, {other} is still open in {names}",
             "with a copy of the reading end still open, send() after the reader dies fills the pipe and then blocks forever",
             &[
-                w("pipe", "oneway_send_ends_open_fork", r#"{"send": "hang"}"#),
-                w("pipe", "oneway_send_ends_open_spawn", r#"{"send": "hang"}"#),
-                w("pipe", "duplex_send_ends_open_fork", r#"{"send": "hang"}"#),
-                w("pipe", "duplex_send_ends_open_spawn", r#"{"send": "hang"}"#),
+                w("pipe", "oneway_send_ends_open_fork", r#"{"send": "hang", "held_by": ["parent", "sender"]}"#),
+                w("pipe", "oneway_send_ends_open_spawn", r#"{"send": "hang", "held_by": ["parent", "sender"]}"#),
+                w("pipe", "duplex_send_ends_open_fork", r#"{"send": "hang", "held_by": ["parent", "sender"]}"#),
+                w("pipe", "duplex_send_ends_open_spawn", r#"{"send": "hang", "held_by": ["parent", "sender"]}"#),
             ],
-            Lab::Differs(LabCheck::PipeBroken, "the lab has no 'ends left open' mode: its writer always meets BrokenPipeError"),
+            Lab::Same(LabCheck::PipeBrokenOpen),
         ),
         /// The sender is done and closes its end.
         SenderCloses => py(
-            "w.close()  # in {p}: all sent",
+            "{end}.close()  # in {p}: all sent",
             "the receiver reads every item, then recv() raises EOFError",
             &both!("pipe", "sender_closes", r#"{"received": 100, "then": "EOFError", "sender_exit": 0}"#),
             Lab::Nothing,
@@ -259,6 +290,12 @@ claims! {
             "time.sleep(1/{rate})  # between sends",
             "a sleep of 1/rate between sends: at most rate messages a second",
             &[w("queues", "paced_producer", r#"{"at_most_the_rate": true}"#)],
+            Lab::Nothing,
+        ),
+        NoPace => py(
+            "# no sleep between sends: flat out",
+            "with no sleep an end sends as fast as the pipe takes messages",
+            &both!("pipe", "sender_closes", r#"{"received": 100}"#),
             Lab::Nothing,
         ),
     }
@@ -284,8 +321,8 @@ claims! {
             "r.close(); w.close()  # in save too: forked after Pipe(), it holds both",
             "under fork every child holds both ends of a Pipe made before it: a bystander that keeps them keeps the pipe open",
             &[
-                w("pipeline", "bystander_keeps_the_pipe_open", r#"{"process": "hang"}"#),
-                w("pipeline", "fetch_killed_ends_closed", r#"{"process": "EOFError", "save": 0}"#),
+                w("pipeline", "bystander_keeps_the_pipe_open", r#"{"process": "hang", "held_by": ["save"]}"#),
+                w("pipeline", "fetch_killed_ends_closed", r#"{"process": "EOFError", "save": 0, "held_by": []}"#),
             ],
             Lab::Nothing,
         ),
@@ -294,6 +331,13 @@ claims! {
             "the sentinel goes down the line behind the backlog: every stage returns 0, every item saved in order",
             &[w("pipeline", "sentinel_drains_the_line", r#"{"exitcodes": [0, 0, 0], "in_order": true}"#)],
             Lab::Same(LabCheck::PipelineSentinel),
+        ),
+        /// process is gone: the parent puts save's sentinel itself.
+        SentinelForSave => py(
+            "q.put(None)  # in the parent: process is gone",
+            "with process dead, save waits on the queue for ever unless someone puts the sentinel: the parent can, and save returns 0",
+            &[w("pipeline", "process_killed_parent_puts_the_sentinel", r#"{"save": 0}"#)],
+            Lab::Nothing,
         ),
         FetchDone => py(
             "w.send(None); return",
@@ -317,20 +361,26 @@ claims! {
         Eof => py(
             "item = r.recv()  # EOFError in process: q.put(None)",
             "with every copy of w closed, process meets EOFError when fetch dies, and a sentinel it passes on lets save return",
-            &[w("pipeline", "fetch_killed_ends_closed", r#"{"process": "EOFError", "save": 0}"#)],
+            &[w("pipeline", "fetch_killed_ends_closed", r#"{"process": "EOFError", "save": 0, "held_by": []}"#)],
             Lab::Same(LabCheck::PipelineEof),
         ),
         EofNever => py(
-            "item = r.recv()  # blocks forever in process: w is still open elsewhere",
-            "with the ends left open, process never learns that fetch died",
-            &[w("pipeline", "fetch_killed_ends_open", r#"{"process": "hang"}"#)],
-            Lab::Differs(LabCheck::PipelineEof, "the lab has no 'ends left open' mode"),
+            "item = r.recv()  # blocks forever in process: w is still open in {names}",
+            "with the ends left open, process never learns that fetch died: the parent, process itself and save still hold w",
+            &[w("pipeline", "fetch_killed_ends_open", r#"{"process": "hang", "held_by": ["parent", "process", "save"]}"#)],
+            Lab::Same(LabCheck::PipelineEofOpen),
         ),
         Broken => py(
             "w.send(item)  # BrokenPipeError in fetch: nobody reads",
             "with every copy of r closed, fetch meets BrokenPipeError when process dies",
-            &[w("pipeline", "process_killed_ends_closed", r#"{"fetch": "BrokenPipeError"}"#)],
-            Lab::Nothing,
+            &[w("pipeline", "process_killed_ends_closed", r#"{"fetch": "BrokenPipeError", "held_by": []}"#)],
+            Lab::Same(LabCheck::PipelineBroken),
+        ),
+        BrokenNever => py(
+            "w.send(item)  # blocks in fetch once the pipe is full: r is still open in {names}",
+            "with the ends left open, fetch never learns that process died: it fills the pipe and then waits for ever, as the parent, fetch itself and save still hold r",
+            &[w("pipeline", "process_killed_ends_open", r#"{"fetch": "hang", "held_by": ["parent", "fetch", "save"]}"#)],
+            Lab::Same(LabCheck::PipelineBrokenOpen),
         ),
         StageWork => py(
             "time.sleep({s})  # in {stage}",
