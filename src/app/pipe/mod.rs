@@ -6,6 +6,7 @@
 //!
 //! [`PipeLab`]: crate::lab::pipe::PipeLab
 
+pub mod claims;
 pub mod narrate;
 pub mod perform;
 pub mod view;

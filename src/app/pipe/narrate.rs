@@ -1,7 +1,7 @@
 //! The pipe lab's log lines, each with the Python that does the same,
 //! taken from the claims table (`claims::Pipe`).
 
-use crate::app::claims::Pipe;
+use super::claims::Pipe;
 use crate::app::comms::{HeldOpen, rate_words};
 use crate::app::narrate::{Line, line, note};
 use crate::lab::comms::Ends;

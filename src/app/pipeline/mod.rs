@@ -7,6 +7,7 @@
 //!
 //! [`PipelineLab`]: crate::lab::pipeline::PipelineLab
 
+pub mod claims;
 pub mod narrate;
 pub mod perform;
 pub mod view;

@@ -6,6 +6,7 @@
 //!
 //! [`QueueLab`]: crate::lab::queue::QueueLab
 
+pub mod claims;
 pub mod narrate;
 pub mod perform;
 pub mod view;

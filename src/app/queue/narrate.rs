@@ -2,7 +2,7 @@
 //! taken from the claims table (`claims::Queue`). Workers are `p1`, `p2`,
 //! ... by their number, whatever their role, as everywhere in proclab.
 
-use crate::app::claims::Queue;
+use super::claims::Queue;
 use crate::app::comms::{error, rate_words};
 use crate::app::narrate::{Line, line, note};
 use crate::lab::WorkerId;
