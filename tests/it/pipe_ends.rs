@@ -214,6 +214,47 @@ fn a_duplex_pipe_gives_eof_with_its_ends_closed_and_waits_for_ever_with_them_ope
     );
 }
 
+/// A duplex pipe whose answerer is stopped while a ping waits for it in
+/// the socket, and whose pinger is then killed: once continued, the
+/// answerer reads the ping and answers a dead end.
+fn duplex_answering_the_dead(ends: Ends) -> (Engine, WorkerId, Vec<EngineEvent>) {
+    let mut e = engine();
+    e.pipe.set_ends(ends);
+    e.pipe.set_rate(&e.lab, 20);
+    let [ping, pong] = e.pipe.start(&mut e.lab, None).unwrap();
+    until(&mut e, "round trips", |e| e.pipe.stats(&e.lab).count >= 2);
+    e.lab.pause(pong).unwrap();
+    wait_state(e.lab.pid(pong).unwrap(), "T");
+    until(&mut e, "a ping left unanswered", |e| {
+        let s = e.pipe.stats(&e.lab);
+        s.sent > s.count
+    });
+    e.lab.kill(ping).unwrap();
+    let mut events = until(&mut e, "ping to end", |e| exited(e, ping).is_some());
+    e.lab.resume(pong).unwrap();
+    events.extend(poll_for(&mut e, Duration::from_millis(100)));
+    (e, pong, events)
+}
+
+#[test]
+fn a_duplex_answer_to_a_dead_end_breaks_with_the_ends_closed_and_waits_with_them_open() {
+    let (mut e, pong, _) = duplex_answering_the_dead(Ends::Closed);
+    until(&mut e, "pong to end", |e| exited(e, pong).is_some());
+    assert_eq!(exited(&e, pong), Some(0), "BrokenPipeError caught");
+    assert_eq!(e.pipe.stats(&e.lab).ends[1], EndState::Broken);
+
+    // Left open, the answer goes into a, which proclab and pong still
+    // hold; pong then waits in recv() for the next ping, for ever.
+    let (mut e, pong, mut events) = duplex_answering_the_dead(Ends::Open);
+    events.extend(poll_for(&mut e, HANG));
+    waits_for_ever(&e, pong, wait::RECV);
+    assert_eq!(e.pipe.stats(&e.lab).ends[1], EndState::Running);
+    assert_eq!(
+        pipe_holders(&events),
+        Some(vec![holder(&e, None), holder(&e, Some(pong))])
+    );
+}
+
 fn pipeline_holders(events: &[EngineEvent]) -> Option<(usize, Vec<Holder>)> {
     events.iter().find_map(|ev| match ev {
         EngineEvent::Pipeline(PipelineEvent::HeldOpen { stage, holders, .. }) => {
