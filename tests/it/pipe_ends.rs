@@ -216,8 +216,9 @@ fn a_duplex_pipe_gives_eof_with_its_ends_closed_and_waits_for_ever_with_them_ope
 
 /// A duplex pipe whose answerer is stopped while a ping waits for it in
 /// the socket, and whose pinger is then killed: once continued, the
-/// answerer reads the ping and answers a dead end.
-fn duplex_answering_the_dead(ends: Ends) -> (Engine, WorkerId, Vec<EngineEvent>) {
+/// answerer reads the ping and answers a dead end. The events until it
+/// is continued, then after.
+fn duplex_answering_the_dead(ends: Ends) -> (Engine, WorkerId, Vec<EngineEvent>, Vec<EngineEvent>) {
     let mut e = engine();
     e.pipe.set_ends(ends);
     e.pipe.set_rate(&e.lab, 20);
@@ -230,22 +231,28 @@ fn duplex_answering_the_dead(ends: Ends) -> (Engine, WorkerId, Vec<EngineEvent>)
         s.sent > s.count
     });
     e.lab.kill(ping).unwrap();
-    let mut events = until(&mut e, "ping to end", |e| exited(e, ping).is_some());
+    let mut stopped = until(&mut e, "ping to end", |e| exited(e, ping).is_some());
+    stopped.extend(poll_for(&mut e, Duration::from_millis(100)));
     e.lab.resume(pong).unwrap();
-    events.extend(poll_for(&mut e, Duration::from_millis(100)));
-    (e, pong, events)
+    let events = poll_for(&mut e, Duration::from_millis(100));
+    (e, pong, stopped, events)
 }
 
 #[test]
 fn a_duplex_answer_to_a_dead_end_breaks_with_the_ends_closed_and_waits_with_them_open() {
-    let (mut e, pong, _) = duplex_answering_the_dead(Ends::Closed);
+    let (mut e, pong, _, _) = duplex_answering_the_dead(Ends::Closed);
     until(&mut e, "pong to end", |e| exited(e, pong).is_some());
     assert_eq!(exited(&e, pong), Some(0), "BrokenPipeError caught");
     assert_eq!(e.pipe.stats(&e.lab).ends[1], EndState::Broken);
 
     // Left open, the answer goes into a, which proclab and pong still
     // hold; pong then waits in recv() for the next ping, for ever.
-    let (mut e, pong, mut events) = duplex_answering_the_dead(Ends::Open);
+    let (mut e, pong, stopped, mut events) = duplex_answering_the_dead(Ends::Open);
+    assert_eq!(
+        pipe_holders(&stopped),
+        None,
+        "not said to wait for ever while stopped with a ping to read"
+    );
     events.extend(poll_for(&mut e, HANG));
     waits_for_ever(&e, pong, wait::RECV);
     assert_eq!(e.pipe.stats(&e.lab).ends[1], EndState::Running);
@@ -351,4 +358,48 @@ fn the_pipelines_ends_closed_a_dead_process_breaks_fetchs_pipe_and_open_it_waits
         )),
         "r is open in the parent, in fetch itself, and in save"
     );
+}
+
+#[test]
+fn the_pipelines_process_is_said_to_wait_for_ever_only_once_it_has_read_the_backlog() {
+    let mut e = engine();
+    e.pipeline.set_ends(Ends::Open);
+    for (stage, ms) in [(0, 5), (1, 50), (2, 5)] {
+        e.pipeline.set_stage_ms(&e.lab, stage, ms);
+    }
+    let [fetch, process, _] = e.pipeline.start(&mut e.lab, None).unwrap();
+    until(&mut e, "a backlog in the pipe", |e| {
+        e.pipeline.stats(&e.lab).pipe_items >= 5
+    });
+    e.lab.kill(fetch).unwrap();
+    let done = |e: &Engine| {
+        e.lab
+            .snapshot()
+            .iter()
+            .find(|w| w.id == process)
+            .map_or(0, |w| w.tasks_done)
+    };
+    let at_kill = done(&e);
+    // process reads on through what fetch left in the pipe; only then
+    // does it wait in recv() for ever, and only then is it said to.
+    let start = Instant::now();
+    let (left, read) = loop {
+        let told = e.poll().iter().any(|ev| {
+            matches!(
+                ev,
+                EngineEvent::Pipeline(PipelineEvent::HeldOpen { stage: 1, .. })
+            )
+        });
+        if told {
+            break (e.pipeline.stats(&e.lab).pipe_items, done(&e));
+        }
+        assert!(start.elapsed() < PATIENCE, "process never said to wait");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert_eq!(left, 0, "said while items were left in the pipe");
+    assert!(
+        read >= at_kill + 3,
+        "read {read}, {at_kill} when fetch died"
+    );
+    waits_for_ever(&e, process, wait::RECV);
 }

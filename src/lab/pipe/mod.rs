@@ -18,10 +18,10 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 
 use super::comms::holders::{EndOf, Holder};
-use super::comms::{Ends, EndsCell};
+use super::comms::{Ends, EndsCell, wait};
 use super::shm::{Region, SectionId, Shared};
 use super::slot::Phase;
-use super::{Lab, LabError, Role, StartOptions, WorkerId, Workload};
+use super::{Lab, LabError, Role, StartOptions, Status, WorkerId, Workload};
 
 /// What travels over the pipe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,8 +204,9 @@ pub enum PipeEvent {
     /// The sending end sent all it was asked to and closed.
     Finished { id: WorkerId, role: Role },
     /// The other end died, and the end it used is still open in these
-    /// processes (proclab first): worker `id` waits in `recv()` for ever,
-    /// or, sending, fills the pipe and then waits for ever.
+    /// processes (proclab first): worker `id` waits in `recv()` for ever
+    /// (told once it waits there, all read), or, sending, fills the pipe
+    /// and then waits for ever.
     HeldOpen {
         id: WorkerId,
         role: Role,
@@ -405,13 +406,21 @@ impl PipeLab {
         }
         let survivor = 1 - dead;
         let id = pair.ids[survivor];
+        let role = pair.mode.roles()[survivor];
         // Until the survivor has closed what it does not use (it then
-        // leaves Starting), what it holds says nothing yet.
-        let started = lab
-            .snapshot()
-            .iter()
-            .any(|w| w.id == id && w.phase != Phase::Starting);
-        if !started {
+        // leaves Starting), what it holds says nothing yet. A receiving
+        // survivor first reads what is left in the pipe: it waits for ever
+        // only once it waits in recv() with nothing left (where EOFError
+        // comes with the ends closed), and running (paused in recv(), it
+        // may have something to read yet); a sender's line says "fills
+        // the pipe, then".
+        let ready = lab.snapshot().iter().any(|w| {
+            w.id == id
+                && w.phase != Phase::Starting
+                && (role == Role::Sender
+                    || (w.wait == wait::RECV && w.status == Status::Alive { paused: false }))
+        });
+        if !ready {
             return Vec::new();
         }
         pair.looked = true;

@@ -21,11 +21,11 @@ use serde::{Deserialize, Serialize};
 
 use super::comms::holders::{EndOf, Holder};
 use super::comms::message::Message;
-use super::comms::{Ends, EndsCell};
+use super::comms::{Ends, EndsCell, wait};
 use super::slot::Phase;
 use super::comms::ring::{Block, Ring, Totals};
 use super::shm::{Region, SectionId, Shared};
-use super::{Lab, LabError, Role, StartOptions, WorkerId, Workload};
+use super::{Lab, LabError, Role, StartOptions, Status, WorkerId, Workload};
 
 /// The three stages, in order.
 pub const STAGES: [Role; 3] = [Role::Fetch, Role::Process, Role::Save];
@@ -165,7 +165,8 @@ pub enum PipelineEvent {
     Lost { id: WorkerId, count: u64 },
     /// Fetch (or process) died and its end of the pipe is still open in
     /// these processes (proclab first): process waits in `recv()` for
-    /// ever (or fetch fills the pipe and then waits for ever).
+    /// ever (told once it waits there, the pipe drained), or fetch fills
+    /// the pipe and then waits for ever.
     HeldOpen {
         stage: usize,
         id: WorkerId,
@@ -460,6 +461,17 @@ impl PipelineLab {
                 .any(|w| w.id == id && (w.phase != Phase::Starting || !w.status.is_alive()))
         });
         if !started {
+            return Vec::new();
+        }
+        // process first reads what is left in the pipe: it waits for ever
+        // only once it waits in recv() with nothing left (where EOFError
+        // comes with the ends closed), and running (paused in recv(), it
+        // may have something to read yet); fetch's line says "fills the
+        // pipe, then".
+        let in_recv = snapshot.iter().any(|w| {
+            w.id == ids[1] && w.wait == wait::RECV && w.status == Status::Alive { paused: false }
+        });
+        if survivor == 1 && !in_recv {
             return Vec::new();
         }
         self.looked[survivor] = true;
