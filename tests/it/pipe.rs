@@ -283,3 +283,49 @@ fn with_process_killed_stop_still_lets_save_finish() {
         "save got a sentinel from proclab"
     );
 }
+
+#[test]
+fn a_new_pipe_shows_its_own_figures_at_once_not_the_last_ones() {
+    use proclab::app::pipe::{PipeEffect, perform};
+    use proclab::app::{App, LabId, Machine, Settings};
+    use proclab::lab::StartOptions;
+    use proclab::lab::comms::Ends;
+
+    let mut e = engine();
+    let mut app = App::new(
+        LabId::Pipe,
+        Settings {
+            start: StartOptions::default(),
+            auto_join: false,
+            max_workers: 8,
+        },
+        Machine { cores: 2 },
+    );
+    let start = PipeEffect::Start(PipeMode::PingPong, Ends::Closed);
+    perform::perform(&mut app, &mut e.lab, &mut e.pipe, start);
+    let old = e.pipe.ids().unwrap();
+    until(&mut e, "round trips", |e| e.pipe.stats(&e.lab).count > 5);
+    perform::sample(&mut app, &e.lab, &e.pipe);
+    assert!(app.pipe.view(&[]).count > 5);
+    for id in old {
+        e.lab.kill(id).unwrap();
+    }
+    until(&mut e, "both ends to die", |e| {
+        old.iter().all(|&id| exited(e, id).is_some())
+    });
+    perform::perform(&mut app, &mut e.lab, &mut e.pipe, start);
+    let new = e.pipe.ids().unwrap();
+    assert_ne!(new, old);
+    let stats = app.pipe.stats.unwrap();
+    assert_eq!(stats.ids, Some(new), "the panel shows the new pair");
+    assert!(
+        app.pipe.view(&[]).count < 5,
+        "the new pair's count, not the last one's"
+    );
+    for id in new {
+        e.lab.kill(id).unwrap();
+    }
+    until(&mut e, "the new ends to die", |e| {
+        new.iter().all(|&id| exited(e, id).is_some())
+    });
+}

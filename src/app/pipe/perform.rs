@@ -19,6 +19,10 @@ pub fn perform(app: &mut App, lab: &mut Lab, pipe: &mut PipeLab, effect: PipeEff
             match pipe.start(lab, None) {
                 Ok(ids) => {
                     app.pipe.held = None;
+                    // The new pair's figures at once, not the last one's
+                    // until the next look (a scenario waiting for its
+                    // messages would otherwise see the old count).
+                    app.pipe.sample(app.now, pipe.stats(lab));
                     for line in narrate::pipe_started(mode, ends, ids) {
                         app.say(line);
                     }
