@@ -17,6 +17,7 @@ mod gil;
 mod lessons;
 mod lifecycle;
 mod pool;
+mod run;
 mod sync;
 
 // The queue, pipe and pipeline labs keep their claims in their folders.
@@ -25,6 +26,7 @@ pub use self::gil::Gil;
 pub use self::lessons::Lesson;
 pub use self::lifecycle::Lifecycle;
 pub use self::pool::Pool;
+pub use self::run::Run;
 pub use self::sync::Sync;
 pub use super::pipe::claims::Pipe;
 pub use super::pipeline::claims::Pipeline;
@@ -205,6 +207,11 @@ pub const PLACEHOLDERS: &[(&str, &str, &str)] = &[
         "results = pool.map(work, range(2000))",
         "a pool call",
     ),
+    ("api", "map", "a Pool method the program called"),
+    ("func", "square", "a function the program passed"),
+    ("tc", "'i'", "a shared value's type code"),
+    ("value", "0", "a shared value's first value"),
+    ("conn", "w", "a Connection end"),
 ];
 
 /// Fills a template's holes: `fill("{p}.start()", &[("p", "p3")])`.
@@ -356,6 +363,7 @@ pub fn all() -> Vec<Named> {
     area(&mut out, "Gil", Gil::ALL, Gil::name, Gil::entry);
     area(&mut out, "Pool", Pool::ALL, Pool::name, Pool::entry);
     area(&mut out, "Sync", Sync::ALL, Sync::name, Sync::entry);
+    area(&mut out, "Run", Run::ALL, Run::name, Run::entry);
     area(&mut out, "Lesson", Lesson::ALL, Lesson::name, Lesson::entry);
     out
 }
