@@ -12,6 +12,7 @@
 //! Templates name their holes in braces: `{p}` is a process's variable
 //! (`p3`); [`PLACEHOLDERS`] lists them all with a sample value.
 
+mod cluster;
 mod comms;
 mod counter;
 mod gil;
@@ -20,6 +21,7 @@ mod lifecycle;
 mod pool;
 mod sync;
 
+pub use self::cluster::Cluster;
 pub use self::comms::{Pipe, Pipeline, Queue};
 pub use self::counter::Counter;
 pub use self::gil::Gil;
@@ -185,6 +187,10 @@ pub const PLACEHOLDERS: &[(&str, &str, &str)] = &[
         "results = pool.map(work, range(2000))",
         "a pool call",
     ),
+    ("node", "node2", "a Celery node's name, before the @"),
+    ("task", "count_primes", "a Celery task's function"),
+    ("arg", "300000", "a task's argument, as Python writes it"),
+    ("port", "6379", "a TCP port"),
 ];
 
 /// Fills a template's holes: `fill("{p}.start()", &[("p", "p3")])`.
@@ -337,6 +343,13 @@ pub fn all() -> Vec<Named> {
     area(&mut out, "Pool", Pool::ALL, Pool::name, Pool::entry);
     area(&mut out, "Sync", Sync::ALL, Sync::name, Sync::entry);
     area(&mut out, "Lesson", Lesson::ALL, Lesson::name, Lesson::entry);
+    area(
+        &mut out,
+        "Cluster",
+        Cluster::ALL,
+        Cluster::name,
+        Cluster::entry,
+    );
     out
 }
 
@@ -354,6 +367,18 @@ pub const UNWITNESSED: &[(&str, &str)] = &[
     (
         "Lesson::FreeThreads",
         "needs a free-threaded CPython (3.13t or later), which this machine does not have",
+    ),
+    (
+        "Cluster::DaskMap",
+        "Dask is not installed here: the cluster lab and its lesson say how Dask would do the job, and do not run it",
+    ),
+    (
+        "Cluster::RayRemote",
+        "Ray is not installed here: the cluster lab and its lesson say how Ray would do the job, and do not run it",
+    ),
+    (
+        "Cluster::KubernetesScale",
+        "no Kubernetes cluster here: the cluster lab and its lesson say how it would run the nodes, and do not run it",
     ),
 ];
 

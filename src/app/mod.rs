@@ -470,9 +470,18 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 app.selected = Some(w.id);
             }
         }
-        Action::NextLab => app.lab = labs::step(&app.tabs(), app.lab, true),
-        Action::PrevLab => app.lab = labs::step(&app.tabs(), app.lab, false),
-        Action::GotoLab(lab) => app.show(lab),
+        Action::NextLab => {
+            app.lab = labs::step(&app.tabs(), app.lab, true);
+            return labs::shown(app);
+        }
+        Action::PrevLab => {
+            app.lab = labs::step(&app.tabs(), app.lab, false);
+            return labs::shown(app);
+        }
+        Action::GotoLab(lab) => {
+            app.show(lab);
+            return labs::shown(app);
+        }
         Action::ToggleHelp => {
             app.help = match app.help {
                 Some(_) => None,

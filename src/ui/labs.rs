@@ -35,6 +35,10 @@ pub trait LabPanel: AppLab {
     const PLACE: Place;
     /// What gives way to a lesson on a short terminal.
     const YIELDS: Yields = Yields::Cores;
+    /// Whether the worker table is drawn in the stacked layout. A lab
+    /// whose processes are not the engine's workers (Celery nodes) shows
+    /// its own in its panel, which takes the table's rows.
+    const TABLE: bool = true;
 
     /// Rows the panel wants in the stacked layout, out of a body of `body`
     /// rows.
@@ -57,6 +61,13 @@ macro_rules! panels {
         pub fn place(lab: LabId) -> Place {
             match lab {
                 $( LabId::$Lab => <crate::app::$m::$State as LabPanel>::PLACE, )*
+            }
+        }
+
+        /// Whether the lab shows the worker table.
+        pub fn table(lab: LabId) -> bool {
+            match lab {
+                $( LabId::$Lab => <crate::app::$m::$State as LabPanel>::TABLE, )*
             }
         }
 

@@ -1,0 +1,1 @@
+//! The cluster lab's state without an engine: keys, words, figures.
