@@ -37,10 +37,10 @@ def free_port():
 
 
 class Cluster:
-    """A redis-server and nodes, in a private folder holding the tasks
-    module; everything stopped by ``close``."""
+    """A redis-server (unless ``broker`` is false) and nodes, in a private
+    folder holding the tasks module; everything stopped by ``close``."""
 
-    def __init__(self, visibility=VISIBILITY):
+    def __init__(self, visibility=VISIBILITY, broker=True):
         self.dir = tempfile.mkdtemp(prefix="proclab-witness-")
         for name in ("tasks.py", "pool_run.py"):
             shutil.copy(os.path.join(SHIPPED, name), self.dir)
@@ -49,7 +49,8 @@ class Cluster:
         self.visibility = visibility
         self.redis = None
         self.nodes = {}
-        self.start_redis()
+        if broker:
+            self.start_redis()
         os.environ["PROCLAB_BROKER"] = self.url
         os.environ["PROCLAB_VISIBILITY_TIMEOUT"] = str(visibility)
         sys.path.insert(0, self.dir)
@@ -78,8 +79,21 @@ class Cluster:
         assert wait_for(answers, START), "redis-server did not answer"
 
     def start_node(self, name, concurrency=1):
-        """The lab's line: celery -A tasks worker -c C -n NAME@%h -E
-        --without-gossip --without-mingle"""
+        """Starts a node and waits until it answers."""
+        return self.start_nodes([name], concurrency)[0]
+
+    def start_nodes(self, names, concurrency=1):
+        """The lab's line for each, all at once: celery -A tasks worker
+        -c C -n NAME@%h -E --without-gossip --without-mingle; waits until
+        every one answers."""
+        started = [self.spawn_node(n, concurrency) for n in names]
+        for full, p in started:
+            ok = wait_for(lambda: self.ping(full), START)
+            log = os.path.join(self.dir, f"{full.split('@')[0]}.log")
+            assert ok, f"{full} did not answer; its log:\n" + open(log).read()[-2000:]
+        return started
+
+    def spawn_node(self, name, concurrency):
         env = dict(os.environ, PYTHONPATH=self.dir, PYTHONDONTWRITEBYTECODE="1")
         log = open(os.path.join(self.dir, f"{name}.log"), "w")
         p = subprocess.Popen(
@@ -89,8 +103,6 @@ class Cluster:
             cwd=self.dir, env=env, stdout=log, stderr=subprocess.STDOUT)
         full = f"{name}@{HOST}"
         self.nodes[full] = p
-        ok = wait_for(lambda: self.ping(full), START)
-        assert ok, f"{full} did not answer; its log:\n" + open(log.name).read()[-2000:]
         return full, p
 
     def ping(self, full):
@@ -103,8 +115,24 @@ class Cluster:
         except Exception:
             return False
 
-    def inspect(self, full):
-        return self.tasks.app.control.inspect(destination=[full], timeout=1.0)
+    def ask(self, full, method):
+        """An inspect request (`active`, `reserved`, `stats`) to one node,
+        over a connection of its own; its reply, or {} without one."""
+        app = self.tasks.app
+        try:
+            with app.connection_for_write() as conn:
+                i = app.control.inspect(destination=[full], timeout=1.0, connection=conn)
+                return (getattr(i, method)() or {}).get(full, {})
+        except Exception:
+            return {}
+
+    def consume(self, full, on):
+        """Tells a node to stop taking tasks from the queue, or to start
+        again (remote control's cancel_consumer and add_consumer)."""
+        app = self.tasks.app
+        with app.connection_for_write() as conn:
+            call = app.control.add_consumer if on else app.control.cancel_consumer
+            return call("celery", destination=[full], reply=True, connection=conn)
 
     def ids_in_queue(self):
         return [json.loads(m)["headers"]["id"] for m in self.r.lrange("celery", 0, -1)]
@@ -117,20 +145,18 @@ class Cluster:
     def running_and_reserved(self, full, running, reserved):
         """Waits until the node runs `running` tasks and holds `reserved`
         more taken but not started; returns their ids."""
-        i = self.inspect(full)
         state = {}
 
         def look():
-            active = (i.active() or {}).get(full, [])
-            held = (i.reserved() or {}).get(full, [])
+            active = self.ask(full, "active") or []
+            held = self.ask(full, "reserved") or []
             state["ids"] = ([t["id"] for t in active], [t["id"] for t in held])
             return len(active) == running and len(held) == reserved
         assert wait_for(look, START), f"{full} holds {state}"
         return state["ids"]
 
     def total(self, full):
-        stats = (self.inspect(full).stats() or {}).get(full, {})
-        return stats.get("total", {})
+        return self.ask(full, "stats").get("total", {})
 
     def close(self):
         for p in self.nodes.values():
@@ -192,8 +218,13 @@ class Events:
 
 
 @case
-def delay_and_a_node():
-    c = Cluster()
+def one_node():
+    """A node started with the lab's line runs what delay() sent; the
+    broker killed and started again comes back empty and the node finds it
+    again; then SIGTERM (a warm shutdown): the node finishes the task it
+    runs and puts the one it had taken but not started back on the queue
+    at once, well before the visibility timeout (here 30 s)."""
+    c = Cluster(visibility=30.0)
     try:
         events = Events(c.tasks.app, "task-succeeded", 4)
         # Sent with no node up: each delay() is one message on the list.
@@ -201,8 +232,8 @@ def delay_and_a_node():
         queued = c.r.llen("celery")
         full, p = c.start_node("node1")
         assert wait_for(lambda: c.total(full).get("tasks.count_primes") == 4, START)
-        stats = c.inspect(full).stats()[full]
-        return {
+        stats = c.ask(full, "stats")
+        out = {
             "queued_by_delay": queued,
             "node_name": full == f"node1@{HOST}",
             "pool_processes": stats["pool"]["max-concurrency"],
@@ -213,113 +244,89 @@ def delay_and_a_node():
             "redis_save": c.r.config_get("save")["save"],
             "redis_appendonly": c.r.config_get("appendonly")["appendonly"],
         }
+        c.r.lpush("probe", "x")
+        c.redis.kill()
+        c.redis.wait()
+        c.start_redis()
+        out["kept_after_restart"] = c.r.llen("probe")
+        out["node_back"] = wait_for(lambda: c.ping(full), START)
+        # This process's pooled connections died with the broker: these
+        # two go out over a new one.
+        import kombu
+        with c.tasks.app.connection_for_write() as conn:
+            producer = kombu.Producer(conn)
+            for _ in range(2):
+                c.tasks.sleep.apply_async((1.5,), producer=producer)
+        (running,), (held,) = c.running_and_reserved(full, 1, 1)
+        t = time.time()
+        os.kill(p.pid, signal.SIGTERM)
+        out["warm_exitcode"] = p.wait(timeout=START)
+        out["warm_took_less_than_the_timeout"] = time.time() - t < 30.0
+        out["reserved_back_in_queue"] = c.ids_in_queue() == [held]
+        out["unacked_after_warm_stop"] = c.ids_unacked()
+        return out
     finally:
         c.close()
 
 
 @case
-def kill_with_acks_late_off():
-    """A node runs one task and has taken a second; SIGKILL. The running
-    one was acknowledged when it started: it is gone from the broker. The
-    second is unacknowledged: once the visibility timeout has passed, a
-    live node takes it."""
+def killed_nodes():
+    """A node runs one task and has taken a second; SIGKILL. acks_late off:
+    the running one was acknowledged when it started and is gone from the
+    broker; the second is unacknowledged and goes to a live node once the
+    visibility timeout has passed. Then acks_late on: a node acknowledges
+    after the task returns and takes nothing more meanwhile (prefetch 1);
+    killed mid-task, the task goes to another node after the timeout."""
     c = Cluster()
     try:
-        full, p = c.start_node("node1")
+        out = {}
+        # Three nodes start together; each takes tasks only when let.
+        (full, p), (full2, _), (full3, p3) = c.start_nodes(["node1", "node2", "node3"])
+        c.consume(full2, False)
+        c.consume(full3, False)
         for _ in range(2):
             c.tasks.sleep.delay(3.0)
         (running,), (held,) = c.running_and_reserved(full, 1, 1)
         unacked_at_kill = c.ids_unacked()
         delivered = float(c.r.zscore("unacked_index", c.r.hkeys("unacked")[0]))
-        pool_gone = killed(p)
+        out["off_pool_died_with_node"] = killed(p)
         after_kill = c.ids_in_queue() + c.ids_unacked()
-        full2, _ = c.start_node("node2")
+        c.consume(full2, True)
         assert wait_for(lambda: c.total(full2).get("tasks.sleep") == 1, START)
-        ran_at = time.time()
-        # The lost one never comes back: it is nowhere in the broker.
-        return {
-            "running_unacked_at_kill": running in unacked_at_kill,
-            "reserved_unacked_at_kill": held in unacked_at_kill,
-            "pool_died_with_node": pool_gone,
-            "running_in_broker_after_kill": running in after_kill,
-            "reserved_in_broker_after_kill": held in after_kill,
-            "reserved_ran_on_another_node": True,
-            "after_visibility_timeout": ran_at - delivered >= VISIBILITY,
-            "left_in_broker": c.ids_in_queue() + c.ids_unacked(),
-        }
-    finally:
-        c.close()
+        out.update({
+            "off_running_unacked_at_kill": running in unacked_at_kill,
+            "off_reserved_unacked_at_kill": held in unacked_at_kill,
+            "off_running_in_broker_after_kill": running in after_kill,
+            "off_reserved_in_broker_after_kill": held in after_kill,
+            "off_reserved_ran_on_another_node": True,
+            "off_after_visibility_timeout": time.time() - delivered >= VISIBILITY,
+        })
+        # The lost one never comes back: once node2 runs the other (and so
+        # has acknowledged it), the broker holds nothing.
+        assert wait_for(lambda: c.ask(full2, "active"), START)
+        out["off_left_in_broker"] = c.ids_in_queue() + c.ids_unacked()
 
-
-@case
-def kill_with_acks_late_on():
-    """With acks_late a node acknowledges after the task returns, and
-    holds nothing more (prefetch 1): SIGKILL mid-task, and the task comes
-    back to another node once the visibility timeout has passed."""
-    c = Cluster()
-    try:
-        full, p = c.start_node("node1")
-        first = c.tasks.sleep_late.delay(3.0).id
-        (running,), () = c.running_and_reserved(full, 1, 0)
+        # Now node3 alone takes tasks: acks_late ones.
+        c.consume(full2, False)
+        c.consume(full3, True)
+        first = c.tasks.sleep_late.delay(2.0).id
+        (running,), () = c.running_and_reserved(full3, 1, 0)
         second = c.tasks.sleep_late.delay(0.1).id
         time.sleep(0.5)
         unacked_at_kill = c.ids_unacked()
         queued_at_kill = c.ids_in_queue()
-        delivered = float(c.r.zscore("unacked_index", c.r.hkeys("unacked")[0]))
-        pool_gone = killed(p)
-        full2, _ = c.start_node("node2")
+        delivered = max(float(s) for _, s in c.r.zrange("unacked_index", 0, -1, withscores=True))
+        out["on_pool_died_with_node"] = killed(p3)
+        c.consume(full2, True)
         assert wait_for(lambda: c.total(full2).get("tasks.sleep_late") == 2, START)
-        return {
-            "running_is_first": running == first,
-            "running_unacked_at_kill": first in unacked_at_kill,
-            "nothing_more_taken": queued_at_kill == [second],
-            "pool_died_with_node": pool_gone,
-            "running_ran_again_on_another_node": True,
-            "after_visibility_timeout": time.time() - delivered >= VISIBILITY,
-            "left_in_broker": c.ids_in_queue() + c.ids_unacked(),
-        }
-    finally:
-        c.close()
-
-
-@case
-def warm_shutdown():
-    """SIGTERM: the node finishes the task it runs and puts the one it had
-    taken but not started back on the queue at once, well before the
-    visibility timeout (here 30 s)."""
-    c = Cluster(visibility=30.0)
-    try:
-        full, p = c.start_node("node1")
-        for _ in range(2):
-            c.tasks.sleep.delay(1.5)
-        (running,), (held,) = c.running_and_reserved(full, 1, 1)
-        t = time.time()
-        os.kill(p.pid, signal.SIGTERM)
-        code = p.wait(timeout=START)
-        return {
-            "exitcode": code,
-            "took_less_than_the_timeout": time.time() - t < 30.0,
-            "reserved_back_in_queue": c.ids_in_queue() == [held],
-            "unacked_after": c.ids_unacked(),
-        }
-    finally:
-        c.close()
-
-
-@case
-def broker_restarted():
-    """redis-server with `--save "" --appendonly no` keeps nothing: killed
-    and started again on its port, its queue is empty; a node that lost it
-    finds it again by itself."""
-    c = Cluster()
-    try:
-        full, _ = c.start_node("node1")
-        c.r.lpush("probe", "x")
-        c.redis.kill()
-        c.redis.wait()
-        c.start_redis()
-        back = wait_for(lambda: c.ping(full), START)
-        return {"kept_after_restart": c.r.llen("probe"), "node_back": back}
+        out.update({
+            "on_running_is_first": running == first,
+            "on_running_unacked_at_kill": first in unacked_at_kill,
+            "on_nothing_more_taken": second in queued_at_kill,
+            "on_running_ran_again_on_another_node": True,
+            "on_after_visibility_timeout": time.time() - delivered >= VISIBILITY,
+        })
+        return out
     finally:
         c.close()
 
@@ -328,7 +335,7 @@ def broker_restarted():
 def pool_peer():
     """The speedup's one-machine peer: Pool.map of the same function, one
     item per task, and the script the lab runs for it."""
-    c = Cluster()
+    c = Cluster(broker=False)
     try:
         from multiprocessing import Pool
         with Pool(2) as pool:

@@ -17,49 +17,43 @@ claims! {
         NodeLine => shell(
             "celery -A tasks worker -c {n} -n {node}@%h -E --without-gossip --without-mingle",
             "a Celery node named {node}@host, with n prefork pool processes, sending task events (-E)",
-            &[w("celery_cluster", "delay_and_a_node", r#"{"node_name": true, "pool_processes": 1, "pool_is_prefork": true, "task_events": ["task-received", "task-started", "task-succeeded"]}"#)],
+            &[w("celery_cluster", "one_node", r#"{"node_name": true, "pool_processes": 1, "pool_is_prefork": true, "task_events": ["task-received", "task-started", "task-succeeded"]}"#)],
             Lab::Nothing,
         ),
         BrokerLine => shell(
             "redis-server --port {port} --bind 127.0.0.1 --save \"\" --appendonly no",
             "a Redis that keeps nothing on disk: killed and started again it is empty, and the nodes find it again by themselves",
-            &[
-                w("celery_cluster", "delay_and_a_node", r#"{"redis_save": "", "redis_appendonly": "no"}"#),
-                w("celery_cluster", "broker_restarted", r#"{"kept_after_restart": 0, "node_back": true}"#),
-            ],
+            &[w("celery_cluster", "one_node", r#"{"redis_save": "", "redis_appendonly": "no", "kept_after_restart": 0, "node_back": true}"#)],
             Lab::Nothing,
         ),
         Batch => py(
             "[{task}.delay({arg}) for _ in range({n})]",
             "each delay() puts one task message on the broker's list; a node takes them and runs them",
-            &[w("celery_cluster", "delay_and_a_node", r#"{"queued_by_delay": 4, "ran": {"tasks.count_primes": 4}, "queue_after": 0}"#)],
+            &[w("celery_cluster", "one_node", r#"{"queued_by_delay": 4, "ran": {"tasks.count_primes": 4}, "queue_after": 0}"#)],
             Lab::Nothing,
         ),
         AcksEarly => py(
             "{task}.delay({arg})  # @app.task: acknowledged as it starts",
             "without acks_late a node acknowledges a task as it starts it: killed running it, the task is gone from the broker (lost); one it had taken but not started is unacknowledged and goes to another node once the visibility timeout has passed",
-            &[w("celery_cluster", "kill_with_acks_late_off", r#"{"running_unacked_at_kill": false, "reserved_unacked_at_kill": true, "running_in_broker_after_kill": false, "reserved_in_broker_after_kill": true, "reserved_ran_on_another_node": true, "after_visibility_timeout": true, "left_in_broker": []}"#)],
+            &[w("celery_cluster", "killed_nodes", r#"{"off_running_unacked_at_kill": false, "off_reserved_unacked_at_kill": true, "off_running_in_broker_after_kill": false, "off_reserved_in_broker_after_kill": true, "off_reserved_ran_on_another_node": true, "off_after_visibility_timeout": true, "off_left_in_broker": []}"#)],
             Lab::Nothing,
         ),
         AcksLate => py(
             "{task}.delay({arg})  # @app.task(acks_late=True): acknowledged after it runs",
             "with acks_late a node acknowledges a task after it returns and takes nothing more meanwhile (prefetch 1): killed running it, the task goes to another node once the visibility timeout has passed",
-            &[w("celery_cluster", "kill_with_acks_late_on", r#"{"running_is_first": true, "running_unacked_at_kill": true, "nothing_more_taken": true, "running_ran_again_on_another_node": true, "after_visibility_timeout": true}"#)],
+            &[w("celery_cluster", "killed_nodes", r#"{"on_running_is_first": true, "on_running_unacked_at_kill": true, "on_nothing_more_taken": true, "on_running_ran_again_on_another_node": true, "on_after_visibility_timeout": true}"#)],
             Lab::Nothing,
         ),
         Kill => py(
             "os.kill({pid}, signal.SIGKILL)  # {node}",
             "SIGKILL ends a node at once, and its pool processes with it; what it held is lost or comes back, as acks_late decides",
-            &[
-                w("celery_cluster", "kill_with_acks_late_off", r#"{"pool_died_with_node": true}"#),
-                w("celery_cluster", "kill_with_acks_late_on", r#"{"pool_died_with_node": true}"#),
-            ],
+            &[w("celery_cluster", "killed_nodes", r#"{"off_pool_died_with_node": true, "on_pool_died_with_node": true}"#)],
             Lab::Nothing,
         ),
         WarmStop => py(
             "os.kill({pid}, signal.SIGTERM)  # {node}: warm shutdown",
             "SIGTERM is Celery's warm shutdown: the node finishes the task it runs, puts back on the queue at once the ones it had taken, and exits 0",
-            &[w("celery_cluster", "warm_shutdown", r#"{"exitcode": 0, "took_less_than_the_timeout": true, "reserved_back_in_queue": true, "unacked_after": []}"#)],
+            &[w("celery_cluster", "one_node", r#"{"warm_exitcode": 0, "warm_took_less_than_the_timeout": true, "reserved_back_in_queue": true, "unacked_after_warm_stop": []}"#)],
             Lab::Nothing,
         ),
         PoolPeer => py(
