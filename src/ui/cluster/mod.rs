@@ -221,8 +221,8 @@ impl ClusterPanel<'_> {
         vec![
             section(4, 2, self.batch_lines(v, wide), false),
             section(5, 3, tasks::fates(s, v, t, wide), true),
-            section(6, 3, tasks::last_end(s, t), false),
-            section(7, 4, speedup::table(v, t, width), true),
+            section(6, 5, tasks::last_end(s, t), false),
+            section(7, 3, speedup::table(v, t, width, wide), true),
             section(8, 7, tasks::paths(v, t, width), true),
         ]
     }

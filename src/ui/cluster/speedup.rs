@@ -2,6 +2,8 @@
 //! the same batch with a `multiprocessing.Pool` of as many processes on
 //! this machine, and what the broker and Celery cost per task, measured.
 
+use std::time::Duration;
+
 use ratatui::text::{Line, Span};
 
 use crate::app::numbers::duration;
@@ -9,11 +11,15 @@ use crate::lab::cluster::ClusterView;
 use crate::lab::cluster::pool_run::python_line;
 use crate::ui::theme::Theme;
 
-/// The table, once a run has started (what it is doing while it runs).
-pub fn table(v: &ClusterView, t: &Theme, width: usize) -> Vec<Line<'static>> {
+/// The table, once a run has started (what it is doing while it runs);
+/// on a narrow panel, the same figures in two lines.
+pub fn table(v: &ClusterView, t: &Theme, width: usize, wide: bool) -> Vec<Line<'static>> {
     let sp = &v.speedup;
     if sp.rows.is_empty() && sp.running.is_none() && sp.overhead.is_none() {
         return Vec::new();
+    }
+    if !wide {
+        return compact(v, t);
     }
     let job = v.task.python_call(false).replace(".delay", "");
     let mut lines = vec![Line::from(vec![
@@ -28,7 +34,7 @@ pub fn table(v: &ClusterView, t: &Theme, width: usize) -> Vec<Line<'static>> {
     if let Some(o) = &sp.overhead {
         lines.push(Line::from(Span::styled(
             format!(
-                "broker + Celery: {} a task ({} no-op tasks on 1 node in {})",
+                "broker + Celery: {} a task ({} no-op tasks, 1 node, {})",
                 duration(o.per_task),
                 o.tasks,
                 duration(o.wall)
@@ -42,7 +48,7 @@ pub fn table(v: &ClusterView, t: &Theme, width: usize) -> Vec<Line<'static>> {
     lines.push(Line::from(Span::styled(
         format!(
             "{:<5} {:>8} {:>5} │ {:<8} {:>8} {:>5} │ {}",
-            "nodes", "wall", "x", "one box", "wall", "x", "more a task"
+            "nodes", "wall", "x", "one box", "wall", "x", "vs Pool, a task"
         ),
         t.dim,
     )));
@@ -88,6 +94,62 @@ pub fn table(v: &ClusterView, t: &Theme, width: usize) -> Vec<Line<'static>> {
             Span::styled(">>> ", t.dim),
             Span::styled(python_line(v.task, p.processes, p.tasks), t.python),
         ]));
+    }
+    lines
+}
+
+/// `a, b, c` of each row's wall time, and the last row's speedup.
+fn walls(walls: &[Duration]) -> String {
+    let all: Vec<String> = walls.iter().map(|w| duration(*w)).collect();
+    let x = match (walls.first(), walls.last()) {
+        (Some(a), Some(b)) if walls.len() > 1 => {
+            format!(" ({:.2}x)", a.as_secs_f64() / b.as_secs_f64().max(1e-9))
+        }
+        _ => String::new(),
+    };
+    format!("{}{x}", all.join(", "))
+}
+
+/// The run in two lines: the nodes' times, then Pool's and the broker's
+/// cost per task.
+fn compact(v: &ClusterView, t: &Theme) -> Vec<Line<'static>> {
+    let sp = &v.speedup;
+    let job = v.task.python_call(false).replace(".delay", "");
+    let counts: Vec<String> = sp.rows.iter().map(|r| r.nodes.to_string()).collect();
+    let doing = sp
+        .running
+        .as_ref()
+        .map_or(String::new(), |r| format!(" · {r}…"));
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("speedup {} x {job}", v.batch), t.title),
+        Span::raw(if sp.rows.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ": {} node(s) {}",
+                counts.join(", "),
+                walls(&sp.rows.iter().map(|r| r.wall).collect::<Vec<_>>())
+            )
+        }),
+        Span::styled(doing, t.dim),
+    ])];
+    let mut second = Vec::new();
+    if !sp.pool.is_empty() {
+        let procs: Vec<String> = sp.pool.iter().map(|p| p.processes.to_string()).collect();
+        second.push(format!(
+            "Pool({}) {}",
+            procs.join(", "),
+            walls(&sp.pool.iter().map(|p| p.wall).collect::<Vec<_>>())
+        ));
+    }
+    if let Some(o) = &sp.overhead {
+        second.push(format!("broker {} a task", duration(o.per_task)));
+    }
+    if !second.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!("  {}", second.join(" · ")),
+            t.dim,
+        )));
     }
     lines
 }
