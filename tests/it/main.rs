@@ -12,6 +12,8 @@ mod common;
 
 mod architecture;
 mod bad_files;
+mod cluster_app;
+mod cluster_e2e;
 mod cluster_ui;
 mod comms_e2e;
 mod comms_snapshots;
