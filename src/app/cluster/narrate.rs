@@ -224,7 +224,10 @@ fn event(app: &mut App, e: ClusterEvent) -> Vec<Line> {
         }
         ClusterEvent::NodeOffline { name } => vec![info(
             None,
-            format!("{name} said worker-offline: a warm shutdown"),
+            // Celery's heart says it as the node stops, and also as its
+            // consumer restarts after the broker was lost (it is then
+            // back online at once).
+            format!("{name} said worker-offline: stopping, or its broker connection restarting"),
         )],
         ClusterEvent::NodeSilent { name, held } => {
             let held_text = if held.is_empty() {
