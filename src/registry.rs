@@ -48,6 +48,8 @@ macro_rules! for_each_lab {
                 [Pool "pool"]),
             (Cluster, cluster, ClusterController, ClusterState, "cluster", "Cluster", "Nodes", Numbered,
                 []),
+            (Program, run, RunLab, RunState, "run", "Run", "Run", WhenOpen,
+                []),
         }
     };
 }

@@ -19,6 +19,7 @@ mod gil;
 mod lessons;
 mod lifecycle;
 mod pool;
+mod run;
 mod sync;
 
 pub use self::cluster::Cluster;
@@ -28,6 +29,7 @@ pub use self::gil::Gil;
 pub use self::lessons::Lesson;
 pub use self::lifecycle::Lifecycle;
 pub use self::pool::Pool;
+pub use self::run::Run;
 pub use self::sync::Sync;
 
 /// One claim: the code shown and everything that backs it.
@@ -191,6 +193,11 @@ pub const PLACEHOLDERS: &[(&str, &str, &str)] = &[
     ("task", "count_primes", "a Celery task's function"),
     ("arg", "300000", "a task's argument, as Python writes it"),
     ("port", "6379", "a TCP port"),
+    ("api", "map", "a Pool method the program called"),
+    ("func", "square", "a function the program passed"),
+    ("tc", "'i'", "a shared value's type code"),
+    ("value", "0", "a shared value's first value"),
+    ("conn", "w", "a Connection end"),
 ];
 
 /// Fills a template's holes: `fill("{p}.start()", &[("p", "p3")])`.
@@ -342,6 +349,7 @@ pub fn all() -> Vec<Named> {
     area(&mut out, "Gil", Gil::ALL, Gil::name, Gil::entry);
     area(&mut out, "Pool", Pool::ALL, Pool::name, Pool::entry);
     area(&mut out, "Sync", Sync::ALL, Sync::name, Sync::entry);
+    area(&mut out, "Run", Run::ALL, Run::name, Run::entry);
     area(&mut out, "Lesson", Lesson::ALL, Lesson::name, Lesson::entry);
     area(
         &mut out,

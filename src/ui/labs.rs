@@ -18,6 +18,9 @@ pub enum Place {
     Beside,
     /// Across the width, below them.
     Below,
+    /// Across the width in the worker table's place, at every size: a
+    /// view with its own list of processes instead of the workers.
+    Instead,
 }
 
 /// What gives way when a lesson leaves the worker table too few rows.
@@ -35,10 +38,6 @@ pub trait LabPanel: AppLab {
     const PLACE: Place;
     /// What gives way to a lesson on a short terminal.
     const YIELDS: Yields = Yields::Cores;
-    /// Whether the worker table is drawn in the stacked layout. A lab
-    /// whose processes are not the engine's workers (Celery nodes) shows
-    /// its own in its panel, which takes the table's rows.
-    const TABLE: bool = true;
 
     /// Rows the panel wants in the stacked layout, out of a body of `body`
     /// rows.
@@ -61,13 +60,6 @@ macro_rules! panels {
         pub fn place(lab: LabId) -> Place {
             match lab {
                 $( LabId::$Lab => <crate::app::$m::$State as LabPanel>::PLACE, )*
-            }
-        }
-
-        /// Whether the lab shows the worker table.
-        pub fn table(lab: LabId) -> bool {
-            match lab {
-                $( LabId::$Lab => <crate::app::$m::$State as LabPanel>::TABLE, )*
             }
         }
 

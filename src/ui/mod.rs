@@ -104,7 +104,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
             Constraint::Length(focus_rows),
             Constraint::Fill(2),
         ];
-        if !labs::table(app.lab) {
+        if labs::place(app.lab) == labs::Place::Instead {
             rows[1] = Constraint::Length(0);
         }
         // A lesson takes the log's place, as many rows as it needs. Where

@@ -183,7 +183,7 @@ fn the_lessons_menu_starts_a_lesson_afresh() {
         assert!(gone(pid), "worker {pid} outlived the switch to the lesson");
     }
     s.press("s");
-    s.wait_for("step 2 of 8");
+    s.wait_for("step 2 of 9");
     s.press("q");
     assert_eq!(s.wait_exit(), 0);
 }

@@ -220,6 +220,7 @@ impl AppLab for GilState {
 
     const ABOUT: &'static str =
         "Threads under a simulated GIL, processes and free threads, and a race";
+    const EXAMPLE: Option<&'static str> = Some("cpu_threads.py");
     const ACTIONS: &'static [ActionInfo<GilAction>] = &[
         ActionInfo::new(
             GilAction::Add,

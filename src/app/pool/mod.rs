@@ -120,6 +120,7 @@ impl AppLab for PoolState {
 
     const ABOUT: &'static str =
         "A pool of workers: map, imap, apply_async, futures, chunks, recycling";
+    const EXAMPLE: Option<&'static str> = Some("pool_map.py");
     const ACTIONS: &'static [ActionInfo<PoolAction>] = &[
         ActionInfo::new(
             PoolAction::Run,

@@ -290,8 +290,7 @@ impl Widget for &ClusterPanel<'_> {
 }
 
 impl LabPanel for ClusterState {
-    const PLACE: Place = Place::Below;
-    const TABLE: bool = false;
+    const PLACE: Place = Place::Instead;
 
     /// Three fifths of the body: the event log keeps the rest.
     fn height(body: u16) -> u16 {
