@@ -71,6 +71,9 @@ pub trait AppLab: Default + Sized {
     const ACTIONS: &'static [ActionInfo<Self::Action>];
     /// Its figures, for the conditions of scenarios and lessons.
     const METRICS: &'static [Metric] = &[];
+    /// Every Python line it can show, its panel's and its lessons', with
+    /// what backs each (its `claims.rs`, see [`super::claims`]).
+    const CLAIMS: &'static [super::claims::Table] = &[];
 
     /// Its key bindings: (key, action, listed in the footer). The keys that
     /// act on the selected worker (`Action::Terminate`...) are bound here

@@ -1,6 +1,7 @@
 //! The pool lab's UI state: the settings of the next run, the latest view
 //! of the pool, and the actions that change them.
 
+pub mod claims;
 pub mod narrate;
 pub mod python;
 pub mod view;
@@ -120,6 +121,7 @@ impl AppLab for PoolState {
 
     const ABOUT: &'static str =
         "A pool of workers: map, imap, apply_async, futures, chunks, recycling";
+    const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Pool::TABLE];
     const ACTIONS: &'static [ActionInfo<PoolAction>] = &[
         ActionInfo::new(
             PoolAction::Run,

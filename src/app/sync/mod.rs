@@ -2,6 +2,8 @@
 //! set or clear the event, change the semaphore's k and the barrier's
 //! parties, each with the Python that does it.
 
+pub mod claims;
+
 use crate::app::keymap::Key;
 use crate::app::labs::{ActionInfo, AppLab};
 use crate::app::log::Level;
@@ -69,6 +71,7 @@ impl AppLab for SyncState {
     type Opening = SyncOpening;
 
     const ABOUT: &'static str = "An Event, a Semaphore(k) and a Barrier between processes";
+    const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Sync::TABLE];
     const ACTIONS: &'static [ActionInfo<SyncAction>] = &[
         ActionInfo::new(
             SyncAction::Start,

@@ -1,7 +1,7 @@
 //! The counter lab's lines: a Value with and without its lock, the
 //! manager's proxy, and a lock whose holder was terminated.
 
-use super::{Lab, LabCheck, claims, py, w};
+use crate::app::claims::{Lab, LabCheck, claims, py, w};
 
 const RACY: &str = r#"{"every_run_lost": true, "losses_vary": true}"#;
 
@@ -155,6 +155,42 @@ claims! {
             "a multiprocessing lock has no owner-died state: the next acquire() waits forever",
             &[w("counter", "lock_holder_terminated", r#"{"next_locker": "hang"}"#)],
             Lab::Nothing,
+        ),
+        // The lessons' lines.
+        /// A lesson's step.
+        RacySlowLoop => py(
+            "v = Value('i', 0, lock=False)\n# in each worker, 10 times:\nt = v.value; time.sleep(0.3)\nv.value = t + 1",
+            "with a pause between the read and the write, both workers read the same value nearly every time",
+            &[w("counter", "slow_motion", r#"{"racy_lost": true}"#)],
+            Lab::Nothing,
+        ),
+        /// A lesson's step.
+        LockedOneLine => py(
+            "with v.get_lock(): v.value += 1",
+            "the lock held around read and write: exact",
+            &[w("counter", "locked_value_exact", r#"{"lost": 0}"#)],
+            Lab::Same(LabCheck::CounterLocked),
+        ),
+        /// A lesson's step.
+        LockedLoop => py(
+            "for _ in range(1_000_000):\n    with v.get_lock():\n        v.value += 1",
+            "a million locked increments each: exact",
+            &[w("counter", "locked_value_exact", r#"{"lost": 0}"#)],
+            Lab::Same(LabCheck::CounterLocked),
+        ),
+        /// A lesson's step.
+        NoAtomicAdd => py(
+            "# no Python equivalent: one atomic fetch-and-add",
+            "a Value has no atomic add",
+            &[w("counter", "no_atomic_add", r#"{"methods": ["acquire", "get_lock", "get_obj", "release", "value"]}"#)],
+            Lab::Nothing,
+        ),
+        /// A lesson's step.
+        ManagerUse => py(
+            "manager = CounterManager(); manager.start()\nc = manager.Counter()\nc.increment()  # a request to the server, a reply",
+            "the server applies each increment: exact, a round trip each",
+            &[w("counter", "manager_counter_exact", r#"{"lost": 0, "server_exitcode": 0}"#)],
+            Lab::Same(LabCheck::CounterManager),
         ),
     }
 }

@@ -1,7 +1,7 @@
 //! A Process's life: start, signals, exit codes, zombies and who reaps
 //! them, the daemon flag and what a parent does at its end.
 
-use super::{Lab, LabCheck, claims, py, w};
+use crate::app::claims::{Lab, LabCheck, claims, py, w};
 
 claims! {
     /// The lifecycle lab's lines, and the worker table's.
@@ -167,6 +167,24 @@ claims! {
             "a parent whose non-daemon child runs forever never exits",
             &[w("at_exit", "nondaemon_forever_at_exit", r#"{"parent_exit": "hang", "daemon_got_sigterm": true, "worker_state_while_parent_waits": "S"}"#)],
             Lab::Differs(LabCheck::AtExit, "quit does not wait for non-daemon workers: it terminates them"),
+        ),
+        // The lessons' lines.
+        /// A lesson's step.
+        StartProcess => py(
+            "{p} = Process(target={target})\n{p}.start()",
+            "a Process runs its target in a new process once started",
+            &[w("lifecycle", "alive_while_running", r#"{"is_alive": true, "exitcode": null}"#)],
+            Lab::Same(LabCheck::Start),
+        ),
+        /// A lesson's step.
+        JoinExitcode => py(
+            "{p}.join()\n{p}.exitcode # {code}",
+            "join() reaps the child; exitcode is -N after death by signal N",
+            &[
+                w("lifecycle", "exitcode_terminate", r#"{"exitcode": -15}"#),
+                w("lifecycle", "exitcode_kill", r#"{"exitcode": -9}"#),
+            ],
+            Lab::Same(LabCheck::Terminate),
         ),
     }
 }
