@@ -25,7 +25,7 @@ macro_rules! actions {
             JoinAll,
             /// Make the selected worker raise an uncaught exception.
             Raise,
-            /// Make the selected worker call `sys.exit(3)`.
+            /// Make the selected worker exit with status 3.
             Exit,
             /// Whether new workers are daemons.
             ToggleDaemon,
@@ -57,6 +57,9 @@ macro_rules! actions {
             Choose,
             /// Go on from a lesson step that asks to watch.
             LessonNext,
+            /// The first press begins Python's exit (daemons terminated);
+            /// with workers a Python parent would wait for, a second press
+            /// terminates them and leaves.
             Quit,
             $(
                 #[doc = concat!("The ", stringify!($m), " lab's own actions.")]
@@ -80,6 +83,10 @@ macro_rules! actions {
             Screenshot,
             /// Leave this session and start the named lesson afresh.
             StartLesson(&'static str),
+            /// Begin Python's exit: each lab's exit handlers, SIGTERM to
+            /// the daemons; then leave, or wait for the workers a Python
+            /// parent would wait for.
+            BeginExit,
             Quit,
             $(
                 #[doc = concat!("The ", stringify!($m), " lab's own effects.")]
@@ -112,7 +119,7 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         Action::Terminate,
         "terminate",
         "terminate",
-        "terminate: SIGTERM, exitcode -15 (SIGCONT too if paused)",
+        "terminate: SIGTERM, -15 (a paused one waits until resumed)",
     ),
     ActionInfo::new(Action::Kill, "kill", "kill", "kill: SIGKILL, exitcode -9"),
     ActionInfo::new(
@@ -137,13 +144,13 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         Action::Exit,
         "exit",
         "sys.exit",
-        "make the worker call sys.exit(3)",
+        "make the worker exit with status 3, as sys.exit does",
     ),
     ActionInfo::new(
         Action::ToggleDaemon,
         "daemon",
         "daemon",
-        "new workers: daemon or not (killed or joined at quit)",
+        "new workers: daemons (SIGTERM at quit) or not (waited for)",
     ),
     ActionInfo::new(
         Action::ToggleWorkload,
@@ -203,7 +210,7 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         Action::Quit,
         "quit",
         "quit",
-        "quit: terminate every worker, join them all, restore the terminal",
+        "quit: SIGTERM to daemons; Python waits for others: q again",
     ),
     ActionInfo::new(Action::CloseOverlay, "close", "close", "close this"),
     ActionInfo::new(Action::ScrollUp, "scroll-up", "scroll", "up"),
@@ -283,7 +290,20 @@ mod tests {
         assert!(
             Action::Exit
                 .describe()
-                .contains(&format!("sys.exit({EXIT_CODE})"))
+                .contains(&format!("status {EXIT_CODE}"))
         );
+    }
+
+    #[test]
+    fn every_sentence_fits_the_help_at_80_columns() {
+        // The help is 76 wide at 80 columns: borders, then 14 for the keys.
+        for i in GENERAL {
+            assert!(
+                i.describe.chars().count() <= 60,
+                "{}: {}",
+                i.name,
+                i.describe
+            );
+        }
     }
 }

@@ -54,8 +54,7 @@ fn producers_and_consumers_started_by_key_move_the_depth() {
     assert!(text.contains("for _ in consumers: q.put(None)"), "{text}");
     s.wait_for("for c in consumers: c.join()");
 
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     for pid in pids {
         assert!(gone(pid), "worker {pid} outlived proclab");
     }
@@ -70,8 +69,7 @@ fn a_pipe_end_terminated_by_key_leaves_the_other_at_eof() {
     s.press("t");
     let text = s.wait_until("the other end at EOF", |t| t.contains("pong: EOFError"));
     assert!(text.contains("except EOFError"), "{text}");
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     for pid in pids {
         assert!(gone(pid), "worker {pid} outlived proclab");
     }

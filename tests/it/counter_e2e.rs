@@ -36,8 +36,7 @@ fn within(s: &Screen, limit: Duration, cond: impl Fn(&str) -> bool) -> bool {
 
 fn quit(mut s: Screen) {
     let pid = s.pid();
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     assert!(!s.alternate_screen(), "the terminal is restored");
     assert!(workers_of(pid).is_empty(), "no worker outlives proclab");
 }

@@ -180,6 +180,7 @@ fn worker(id: u32, role: Role, wait: u32, aux: u64, progress: f64) -> WorkerSnap
         progress,
         join_pending: false,
         heartbeat_age: None,
+        sigterm_sent: false,
         wait,
         aux,
     }

@@ -118,6 +118,7 @@ fn worker(id: u32, role: Role, phase: Phase, aux: u64) -> WorkerSnapshot {
         progress: 0.5,
         join_pending: false,
         heartbeat_age: None,
+        sigterm_sent: false,
         wait: 0,
         aux,
     }

@@ -26,8 +26,11 @@ pub enum LabCheck {
     JoinTimeout,
     /// `is_alive()` on a zombie reaps it.
     IsAliveReaps,
-    /// Quit with a daemon and a non-daemon worker alive.
+    /// Quit with a daemon and a non-daemon worker alive, which ends by
+    /// itself a little later.
     AtExit,
+    /// Quit with a daemon and a non-daemon worker that never ends.
+    AtExitForever,
     /// A duplex pipe: one end terminated, the other's `recv()`.
     PipeEof,
     /// A one-way pipe: the reader killed, the writer's `send()`.
