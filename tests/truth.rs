@@ -268,23 +268,7 @@ fn fits(rest: &str, pieces: &[&str]) -> bool {
 
 /// Lessons' steps whose Python is wrong today, with what is wrong: fixed
 /// with the narration, when this list empties.
-const LESSON_LINES_WRONG_TODAY: &[(&str, usize, &str)] = &[
-    (
-        "counter",
-        1,
-        "ten plain v.value += 1 each rarely lose anything in CPython; the lab pauses between read and write (Lesson::CounterRacySlow)",
-    ),
-    (
-        "counter",
-        6,
-        "a Manager's m.Value and m.Lock, where the lab's manager applies each increment itself (Lesson::CounterManager)",
-    ),
-    (
-        "queue",
-        4,
-        "producer.join() alone waits forever for a producer that loops: stop it first (Lesson::QueueShutdown)",
-    ),
-];
+const LESSON_LINES_WRONG_TODAY: &[(&str, usize, &str)] = &[];
 
 #[test]
 fn every_lessons_python_is_a_claim() {

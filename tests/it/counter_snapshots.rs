@@ -1,7 +1,7 @@
 //! Snapshots of the counter and sync panels and of their whole screens,
 //! drawn from fixed state (never live samples).
 
-use crate::common::draw::{panel, screen};
+use crate::common::draw::{not_python, panel, screen, styled_blocks};
 
 use std::time::Duration;
 
@@ -164,6 +164,52 @@ fn lost_updates_are_marked_not_only_coloured() {
     assert!(
         text.contains("✗ 412,339 updates lost: two workers read"),
         "{text}"
+    );
+}
+
+#[test]
+fn the_code_shown_is_python_at_every_size_in_every_mode() {
+    let python = Theme::standard().python;
+    let mut shown = Vec::new();
+    for mode in CounterMode::ALL {
+        for slow in [false, true] {
+            let state = CounterState {
+                settings: CounterSettings {
+                    mode,
+                    slow,
+                    ..CounterSettings::default()
+                },
+                ..CounterState::default()
+            };
+            for (w, h) in [(80, 8), (44, 22), (60, 8), (100, 8), (36, 22)] {
+                let t = counter_panel(&state, w, h);
+                let blocks = styled_blocks(t.backend().buffer(), python);
+                assert!(
+                    !blocks.is_empty(),
+                    "{mode:?} slow {slow} at {w}x{h}: no code"
+                );
+                shown.extend(blocks);
+            }
+            let mut app = counter_app();
+            app.counter = state;
+            for (w, h) in [(80, 24), (120, 36)] {
+                let t = screen(&app, w, h);
+                // The log and the worker table have no Python here: the
+                // panel's is all there is in that style.
+                shown.extend(styled_blocks(t.backend().buffer(), python));
+            }
+        }
+    }
+    // The slow locked step on one line, at 80 columns.
+    assert!(
+        shown.iter().any(|b| b.contains("with v.get_lock(): t = v.value; time.sleep(0.3); v.value = t + 1")),
+        "{shown:#?}"
+    );
+    let bad = not_python(&shown);
+    assert!(
+        bad.is_empty(),
+        "code on screen that is not Python:\n{}",
+        bad.join("\n")
     );
 }
 
