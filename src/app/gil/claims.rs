@@ -92,11 +92,18 @@ claims! {
             &[w("gil", "cpu_threads_share_one_core", ONE_CORE)],
             Lab::Nothing,
         ),
-        /// One run of the race has ended.
-        RaceRun => py(
-            "for w in workers: w.join()  # {n} x Thread",
-            "the run ends when its last worker is joined",
+        /// One run of the race has ended: its threads joined.
+        RaceRunThreads => py(
+            "for t in threads: t.join()  # {n} threads",
+            "the run ends when its last thread is joined; CPU-bound threads under one GIL took turns",
             &[w("gil", "cpu_threads_share_one_core", ONE_CORE)],
+            Lab::Nothing,
+        ),
+        /// One run of the race has ended: its processes joined.
+        RaceRunProcesses => py(
+            "for p in ps: p.join()  # {n} processes",
+            "the run ends when its last process is joined; processes ran at the same time",
+            &[w("gil", "same_time_processes_not_threads", AT_ONCE)],
             Lab::Nothing,
         ),
         InterpreterPaused => py(
