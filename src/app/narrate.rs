@@ -50,6 +50,23 @@ pub fn why_exited(code: i32) -> String {
     }
 }
 
+/// How a worker ended, as the Python that ends it says it, and in a word:
+/// `("p3.terminate()", "terminated")`.
+pub fn ended(id: WorkerId, exitcode: i32) -> (String, String) {
+    let var = p(id);
+    match exitcode {
+        -15 => (
+            Lifecycle::Terminate.fill(&[("p", &var)]),
+            "terminated".into(),
+        ),
+        -9 => (Lifecycle::Kill.fill(&[("p", &var)]), "killed".into()),
+        c => (
+            Lifecycle::ExitcodeIs.fill(&[("p", &var), ("code", &c.to_string())]),
+            format!("ended ({})", describe_exitcode(c)),
+        ),
+    }
+}
+
 /// What the worker table says while it has no worker.
 pub fn start_hint() -> String {
     Lifecycle::StartHint.fill(&[])

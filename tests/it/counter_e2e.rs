@@ -143,7 +143,7 @@ fn the_sync_lab_by_key() {
     assert!(text.contains("e.set()"), "{text}");
     s.press("+");
     s.wait_for("sem.release()  # one more permit");
-    s.wait_for("Semaphore(2)");
+    s.wait_for("Semaphore k=2");
     quit(s);
 }
 

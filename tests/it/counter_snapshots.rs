@@ -326,6 +326,7 @@ fn sync_state() -> SyncState {
             parties: 4,
             arrived: 1,
             rounds: 7,
+            barrier_hung: false,
             alive: 4,
             at_event: vec![],
             at_semaphore: vec![3],
@@ -400,5 +401,35 @@ fn sync_rows_say_what_each_worker_waits_on() {
             "waiting on semaphore (2/2 held)",
             "waiting at barrier 1/4",
         ]
+    );
+}
+
+#[test]
+fn a_barrier_that_hangs_says_so() {
+    let mut state = sync_state();
+    state.view.barrier_hung = true;
+    state.view.arrived = 3;
+    state.view.parties = 3;
+    let draw = |w, h| {
+        panel(w, h, |area, buf| {
+            (&SyncPanel {
+                state: &state,
+                theme: &Theme::standard(),
+            })
+                .render(area, buf)
+        })
+    };
+    let tall = draw(44, 18);
+    assert_snapshot!("sync_tall_hung_barrier", tall.backend());
+    let short: String = draw(80, 6)
+        .backend()
+        .buffer()
+        .content
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        short.contains("a party died waiting at it: it hangs"),
+        "{short}"
     );
 }

@@ -705,6 +705,10 @@ fn barrier_dead_waiter() -> Value {
         e.sync.view().at_barrier == [first]
     });
     e.lab.kill(first).unwrap();
+    // The witness joins it before starting the others.
+    until(&mut e, "the dead party seen", |e| {
+        e.sync.view().barrier_hung
+    });
     let rounds = e.sync.view().rounds;
     let others: Vec<WorkerId> = (0..2)
         .map(|_| e.sync.start_worker(&mut e.lab, 0).unwrap())
