@@ -362,16 +362,69 @@ const PYTHON_CALLS: &[&str] = &[
     ".submit(",
 ];
 
+/// Folders whose lines do not come from their lab's claims yet, each
+/// emptied of Python (and taken off this list) when they do.
+const FOLDERS_NOT_WIRED_YET: &[&str] = &[
+    "app/queue",
+    "ui/queue",
+    "app/pipe",
+    "ui/pipe",
+    "app/pipeline",
+    "ui/pipeline",
+];
+
 #[test]
-#[ignore = "the narration does not take its lines from claims yet: switched on when it does"]
 fn no_python_is_written_outside_the_claims_table() {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut found = Vec::new();
     scan(&src, &mut found);
+    let unwired = |f: &str| {
+        FOLDERS_NOT_WIRED_YET
+            .iter()
+            .find(|d| f.contains(&format!("/src/{d}/")))
+    };
+    let mut still = BTreeSet::new();
+    let mut outside = Vec::new();
+    for f in found {
+        match unwired(&f) {
+            Some(d) => {
+                still.insert(*d);
+            }
+            None => outside.push(f),
+        }
+    }
+    let found = outside;
+    let clean: Vec<&&str> = FOLDERS_NOT_WIRED_YET
+        .iter()
+        .filter(|d| !still.contains(*d))
+        .collect();
+    assert!(
+        clean.is_empty(),
+        "no Python literal left in {clean:?}: take them off FOLDERS_NOT_WIRED_YET"
+    );
     assert!(
         found.is_empty(),
-        "Python outside src/app/claims:\n{}",
+        "Python written outside the claims table (take it from the lab's claims.rs):\n{}",
         found.join("\n")
+    );
+}
+
+#[test]
+fn the_source_scan_finds_python_in_a_literal() {
+    let mut found = Vec::new();
+    let dir = std::env::temp_dir().join(format!("proclab-scan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("lab.rs"),
+        "// p1.join() in a comment is fine\nlet s = format!(\"p{id}.terminate()\");\n",
+    )
+    .unwrap();
+    scan(&dir, &mut found);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].ends_with("lab.rs:2: p{id}.terminate()"),
+        "{found:?}"
     );
 }
 
