@@ -81,11 +81,24 @@ fn every_witness_case_runs_cleanly_and_leaves_nothing_behind() {
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n\n"));
+    // Under a minute on a machine no busier than its cores; a shared
+    // machine running others' builds gets the time its load takes away.
+    let busy = load_per_core().max(1.0);
     assert!(
-        w.seconds < 60.0,
-        "the witnesses took {:.1} s; they must stay well under a minute",
+        w.seconds < 60.0 * busy,
+        "the witnesses took {:.1} s with {busy:.1}x the time for the load; they must stay well under a minute on an idle machine",
         w.seconds
     );
+}
+
+/// The last minute's load average per core (`/proc/loadavg`).
+fn load_per_core() -> f64 {
+    let load: f64 = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    load / cores as f64
 }
 
 #[test]
