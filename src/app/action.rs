@@ -57,6 +57,11 @@ macro_rules! actions {
             Choose,
             /// Go on from a lesson step that asks to watch.
             LessonNext,
+            /// Run the lab's real counterpart, a course example, under the
+            /// run view.
+            RunExample,
+            /// Run a named course example (a lesson's step).
+            RunExampleNamed(&'static str),
             /// The first press begins Python's exit (daemons terminated);
             /// with workers a Python parent would wait for, a second press
             /// terminates them and leaves.
@@ -204,6 +209,12 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         "lesson-next",
         "go on",
         "in a lesson, go on from a step that asks you to watch",
+    ),
+    ActionInfo::new(
+        Action::RunExample,
+        "run-example",
+        "real program",
+        "run this lab's real counterpart, a Python example, and watch it",
     ),
     ActionInfo::new(Action::ToggleHelp, "help", "help", "show or hide this help"),
     ActionInfo::new(

@@ -23,15 +23,23 @@
 // lines shorter, until both are gone.
 mod comms;
 mod lessons;
+mod run;
 
 mod checks;
 
 pub use self::checks::LabCheck;
 pub use self::comms::{Pipe, Pipeline, Queue};
 pub use self::lessons::Lesson;
+pub use self::run::Run;
 
-/// The tables not yet in a lab's folder.
-const NOT_IN_A_LAB: &[Table] = &[Queue::TABLE, Pipe::TABLE, Pipeline::TABLE, Lesson::TABLE];
+/// The tables not yet in a lab's folder, and the run view's (not a lab).
+const NOT_IN_A_LAB: &[Table] = &[
+    Queue::TABLE,
+    Pipe::TABLE,
+    Pipeline::TABLE,
+    Lesson::TABLE,
+    Run::TABLE,
+];
 
 /// One claim: the code shown and everything that backs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +153,11 @@ pub const PLACEHOLDERS: &[(&str, &str, &str)] = &[
         "results = pool.map(work, range(2000))",
         "a pool call",
     ),
+    ("api", "map", "a Pool method the program called"),
+    ("func", "square", "a function the program passed"),
+    ("tc", "'i'", "a shared value's type code"),
+    ("value", "0", "a shared value's first value"),
+    ("conn", "w", "a Connection end"),
 ];
 
 /// Fills a template's holes: `fill("{p}.start()", &[("p", "p3")])`.

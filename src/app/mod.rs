@@ -344,6 +344,7 @@ impl App {
             Action::JoinAll => self.counts().zombies > 0,
             Action::NextLab | Action::PrevLab => self.tabs().len() > 1,
             Action::LessonNext => self.lesson.as_ref().is_some_and(|l| l.watch && !l.finished),
+            Action::RunExample => labs::example(self.lab).is_some(),
             other => labs::applies(self, other).unwrap_or(true),
         }
     }
@@ -442,6 +443,18 @@ pub struct Counts {
 
 /// Applies an action to the UI state and says what the loop must do.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    // A view with a list of its own (a program's processes) selects in it.
+    let selects = matches!(
+        action,
+        Action::SelectPrev
+            | Action::SelectNext
+            | Action::SelectFirst
+            | Action::SelectLast
+            | Action::SelectRow(_)
+    );
+    if selects && labs::select(app, action) {
+        return Vec::new();
+    }
     match action {
         Action::Spawn => return vec![Effect::Start(app.settings.start)],
         Action::TogglePause => {
@@ -520,6 +533,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::LessonNext => app.lesson_ack = true,
+        Action::RunExample => match labs::example(app.lab) {
+            Some(example) => return labs::run_example(app, example),
+            None => app.say(narrate::no_example(app.lab.title())),
+        },
+        Action::RunExampleNamed(example) => return labs::run_example(app, example),
         Action::Lessons if app.lessons_menu.is_some() => app.lessons_menu = None,
         Action::Lessons => {
             app.help = None;

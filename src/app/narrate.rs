@@ -262,6 +262,14 @@ pub fn no_selection(what: &str) -> Line {
     )
 }
 
+/// `R` in a lab that has no example program.
+pub fn no_example(lab: &str) -> Line {
+    note(
+        None,
+        format!("the {lab} lab has no example program to run: proclab run script.py runs yours"),
+    )
+}
+
 /// An engine error, said so that it names what was wrong.
 pub fn error(err: &LabError) -> Line {
     let text = match err {

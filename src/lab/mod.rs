@@ -15,7 +15,6 @@ pub mod engine;
 pub mod locks;
 pub mod process;
 pub mod role;
-pub mod run;
 pub mod shm;
 pub mod slot;
 mod supervisor;

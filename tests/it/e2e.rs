@@ -189,6 +189,6 @@ fn the_lessons_menu_starts_a_lesson_afresh() {
         assert!(gone(pid), "worker {pid} outlived the switch to the lesson");
     }
     s.press("s");
-    s.wait_for("step 2 of 8");
+    s.wait_for("step 2 of 9");
     assert_eq!(s.quit(), 0);
 }

@@ -29,5 +29,7 @@ mod pool_e2e;
 mod pool_ui;
 mod queue;
 mod record;
+mod run_e2e;
+mod run_snapshots;
 mod sync;
 mod ui_snapshots;

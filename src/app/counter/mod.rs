@@ -121,6 +121,7 @@ impl AppLab for CounterState {
     const ABOUT: &'static str =
         "A counter shared by every worker: racy, locked, atomic, or behind a manager";
     const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Counter::TABLE];
+    const EXAMPLE: Option<&'static str> = Some("racy_counter.py");
     const ACTIONS: &'static [ActionInfo<CounterAction>] = &[
         ActionInfo::new(
             CounterAction::Run,

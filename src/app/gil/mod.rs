@@ -222,6 +222,7 @@ impl AppLab for GilState {
     const ABOUT: &'static str =
         "Threads under a simulated GIL, processes and free threads, and a race";
     const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Gil::TABLE];
+    const EXAMPLE: Option<&'static str> = Some("cpu_threads.py");
     const ACTIONS: &'static [ActionInfo<GilAction>] = &[
         ActionInfo::new(
             GilAction::Add,

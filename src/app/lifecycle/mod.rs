@@ -28,6 +28,7 @@ impl AppLab for LifecycleState {
     const ABOUT: &'static str =
         "Spawn, pause, resume, terminate, kill and join real worker processes";
     const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Lifecycle::TABLE];
+    const EXAMPLE: Option<&'static str> = Some("forgotten_join.py");
     const ACTIONS: &'static [ActionInfo<Infallible>] = &[];
 
     fn keys() -> Vec<(Key, Action, bool)> {

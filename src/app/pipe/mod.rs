@@ -85,6 +85,7 @@ impl AppLab for PipeState {
     type Opening = ();
 
     const ABOUT: &'static str = "Two workers and a Pipe: ping-pong or a one-way stream";
+    const EXAMPLE: Option<&'static str> = Some("unclosed_pipe.py");
     const ACTIONS: &'static [ActionInfo<PipeAction>] = &[
         ActionInfo::new(
             PipeAction::Start,

@@ -102,6 +102,7 @@ impl AppLab for PipelineState {
     type Opening = ();
 
     const ABOUT: &'static str = "fetch -> process -> save, joined by a pipe and a queue";
+    const EXAMPLE: Option<&'static str> = Some("pipeline.py");
     const ACTIONS: &'static [ActionInfo<PipelineAction>] = &[
         ActionInfo::new(
             PipelineAction::Start,

@@ -122,6 +122,7 @@ impl AppLab for PoolState {
     const ABOUT: &'static str =
         "A pool of workers: map, imap, apply_async, futures, chunks, recycling";
     const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Pool::TABLE];
+    const EXAMPLE: Option<&'static str> = Some("pool_map.py");
     const ACTIONS: &'static [ActionInfo<PoolAction>] = &[
         ActionInfo::new(
             PoolAction::Run,
