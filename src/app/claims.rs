@@ -17,29 +17,21 @@
 //! Templates name their holes in braces: `{p}` is a process's variable
 //! (`p3`); [`PLACEHOLDERS`] lists them all with a sample value.
 
-// The queue, pipe and pipeline labs' claims, and the queue lesson's, are
-// still here: each moves to its lab's folder (`src/app/<lab>/claims.rs`,
-// named by the lab's `AppLab::CLAIMS`), leaving [`NOT_IN_A_LAB`] and these
-// lines shorter, until both are gone.
-mod comms;
 mod lessons;
 mod run;
 
 mod checks;
 
 pub use self::checks::LabCheck;
-pub use self::comms::{Pipe, Pipeline, Queue};
 pub use self::lessons::Lesson;
 pub use self::run::Run;
+// The queue, pipe and pipeline labs keep their claims in their folders.
+pub use super::pipe::claims::Pipe;
+pub use super::pipeline::claims::Pipeline;
+pub use super::queue::claims::Queue;
 
-/// The tables not yet in a lab's folder, and the run view's (not a lab).
-const NOT_IN_A_LAB: &[Table] = &[
-    Queue::TABLE,
-    Pipe::TABLE,
-    Pipeline::TABLE,
-    Lesson::TABLE,
-    Run::TABLE,
-];
+/// The tables not in a lab's folder: the lessons' and the run view's.
+const NOT_IN_A_LAB: &[Table] = &[Lesson::TABLE, Run::TABLE];
 
 /// One claim: the code shown and everything that backs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,8 +126,14 @@ pub const PLACEHOLDERS: &[(&str, &str, &str)] = &[
     ),
     ("letter", "B", "a pool worker's letter"),
     ("stage", "fetch", "a pipeline stage: fetch, process or save"),
+    ("end", "r", "the end of a pipe a process uses: r, w, a or b"),
+    ("other", "w", "the end at the other side of the pipe"),
     ("bool", "True", "True or False"),
-    ("names", "p1, p2", "processes named in a comment"),
+    (
+        "names",
+        "p1, p2",
+        "processes named in a comment (the parent, p2, ...)",
+    ),
     (
         "ended",
         "p3.terminate()",

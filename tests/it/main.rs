@@ -24,6 +24,7 @@ mod gil_e2e;
 mod gil_snapshots;
 mod lifecycle;
 mod pipe;
+mod pipe_ends;
 mod pool;
 mod pool_e2e;
 mod pool_ui;

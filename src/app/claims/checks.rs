@@ -31,14 +31,26 @@ pub enum LabCheck {
     AtExit,
     /// Quit with a daemon and a non-daemon worker that never ends.
     AtExitForever,
-    /// A duplex pipe: one end terminated, the other's `recv()`.
+    /// A one-way pipe, its ends closed: the sender terminated, the
+    /// receiver's `recv()`, and who held the sender's end then.
     PipeEof,
-    /// A one-way pipe: the reader killed, the writer's `send()`.
+    /// The same with the ends left open.
+    PipeEofOpen,
+    /// A one-way pipe, its ends closed: the reader killed, the writer's
+    /// `send()`, and who held the reader's end then.
     PipeBroken,
+    /// The same with the ends left open.
+    PipeBrokenOpen,
     /// The pipeline's sentinel: every stage returns 0.
     PipelineSentinel,
     /// The pipeline's fetch terminated: process meets EOF, save returns.
     PipelineEof,
+    /// The same with the ends left open: process waits for ever.
+    PipelineEofOpen,
+    /// The pipeline's process killed: fetch meets BrokenPipeError.
+    PipelineBroken,
+    /// The same with the ends left open: fetch waits for ever.
+    PipelineBrokenOpen,
     /// Producers stopped, a sentinel per consumer: all return 0.
     QueueShutdown,
     /// A consumer terminated holding an item: `q.join()` never returns.
