@@ -377,14 +377,7 @@ const PYTHON_CALLS: &[&str] = &[
 
 /// Folders whose lines do not come from their lab's claims yet, each
 /// emptied of Python (and taken off this list) when they do.
-const FOLDERS_NOT_WIRED_YET: &[&str] = &[
-    "app/queue",
-    "ui/queue",
-    "app/pipe",
-    "ui/pipe",
-    "app/pipeline",
-    "ui/pipeline",
-];
+const FOLDERS_NOT_WIRED_YET: &[&str] = &[];
 
 #[test]
 fn no_python_is_written_outside_the_claims_table() {

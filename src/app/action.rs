@@ -214,7 +214,7 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         Action::RunExample,
         "run-example",
         "real program",
-        "run this lab's real counterpart, a Python example, and watch it",
+        "run this lab's counterpart, a real Python example",
     ),
     ActionInfo::new(Action::ToggleHelp, "help", "help", "show or hide this help"),
     ActionInfo::new(

@@ -25,9 +25,13 @@ mod checks;
 pub use self::checks::LabCheck;
 pub use self::lessons::Lesson;
 pub use self::run::Run;
-// The queue, pipe and pipeline labs keep their claims in their folders.
+// Each lab keeps its claims in its folder; the run view and the shared
+// narration show some of them, and take them from here.
+pub use super::gil::claims::Gil;
+pub use super::lifecycle::claims::Lifecycle;
 pub use super::pipe::claims::Pipe;
 pub use super::pipeline::claims::Pipeline;
+pub use super::pool::claims::Pool;
 pub use super::queue::claims::Queue;
 
 /// The tables not in a lab's folder: the lessons' and the run view's.

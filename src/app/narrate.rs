@@ -5,7 +5,7 @@
 
 use crate::lab::{LabError, WorkerId, describe_exitcode};
 
-use super::lifecycle::claims::Lifecycle;
+use super::claims::Lifecycle;
 use super::log::Level;
 
 /// A log line before it is timestamped.

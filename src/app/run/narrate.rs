@@ -6,9 +6,7 @@
 use std::path::Path;
 
 use crate::app::claims::Run;
-use crate::app::gil::claims::Gil;
-use crate::app::lifecycle::claims::Lifecycle;
-use crate::app::pool::claims::Pool;
+use crate::app::claims::{Gil, Lifecycle, Pool};
 use crate::app::narrate::{Line, line, note, why_exited};
 use crate::lab::describe_exitcode;
 use crate::lab::run::instrument::state::Role;

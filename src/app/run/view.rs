@@ -541,7 +541,7 @@ pub fn pools(s: &RunState) -> Vec<PoolRow> {
                 })
                 .collect();
             PoolRow {
-                python: crate::app::pool::claims::Pool::MakePool.fill(&[
+                python: crate::app::claims::Pool::MakePool.fill(&[
                     ("n", &pool.made.processes.map_or(String::new(), |p| p.to_string())),
                     ("options", ""),
                 ]),
