@@ -6,6 +6,7 @@
 //! tick, is what the panel draws, with the queue's depth over time and
 //! what the events told ([`view`]).
 
+pub mod claims;
 pub mod narrate;
 pub mod update;
 pub mod view;
@@ -157,6 +158,7 @@ impl AppLab for ClusterState {
 
     const ABOUT: &'static str =
         "Celery worker nodes on a Redis broker: tasks sent, lost, redelivered; the speedup";
+    const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Cluster::TABLE];
     const ACTIONS: &'static [ActionInfo<ClusterAction>] = &[
         ActionInfo::new(
             ClusterAction::AddNode,

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::app::App;
-use crate::app::claims::Cluster;
+use super::claims::Cluster;
 use crate::app::log::Level;
 use crate::app::narrate::{Line, why_exited};
 use crate::app::numbers::duration;

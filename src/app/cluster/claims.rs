@@ -9,7 +9,7 @@
 //! Also what Dask, Ray and Kubernetes would do with the same job, which
 //! the lab says but does not run.
 
-use super::{Lab, claims, py, shell, w};
+use crate::app::claims::{Lab, claims, py, shell, w};
 
 claims! {
     /// The cluster lab's lines and the scale-out lesson's.
@@ -67,18 +67,27 @@ claims! {
             "Dask's scheduler hands each task to a worker and moves the tasks of a worker that dies to the others; a task whose workers die three times fails with KilledWorker",
             &[],
             Lab::Nothing,
+        )
+        .unwitnessed(
+            "Dask is not installed here: the cluster lab and its lesson say how Dask would do the job, and do not run it",
         ),
         RayRemote => py(
             "refs = [{task}.remote({arg}) for _ in range({n})]\nresults = ray.get(refs)",
             "with the function declared @ray.remote, each .remote() call is a task; a task whose worker process dies is run again, three times by default (max_retries)",
             &[],
             Lab::Nothing,
+        )
+        .unwitnessed(
+            "Ray is not installed here: the cluster lab and its lesson say how Ray would do the job, and do not run it",
         ),
         KubernetesScale => shell(
             "kubectl scale deployment celery-worker --replicas={n}",
             "a Deployment keeps n worker pods running and starts a new pod for one that dies; on a broker its pods are Celery nodes like the lab's",
             &[],
             Lab::Nothing,
+        )
+        .unwitnessed(
+            "no Kubernetes cluster here: the cluster lab and its lesson say how it would run the nodes, and do not run it",
         ),
     }
 }
