@@ -12,8 +12,9 @@ pub const CELERY_VERSION: &str = "5.7.0";
 pub const INSTALL_REDIS: &str = "apt-get install -y redis-server";
 /// Installs pip for Debian's python3, run as root.
 pub const INSTALL_PIP: &str = "apt-get install -y python3-pip";
-/// How long a probe may take (Python importing celery takes a few tenths).
-const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a probe may take: Python importing celery takes a few tenths
+/// on a quiet machine, many seconds on one busy compiling.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Installs the Python side into the Python that runs the nodes. A Python
 /// its distribution manages (PEP 668: Debian 12's own python3) refuses
