@@ -11,6 +11,7 @@ use clap::{CommandFactory, Parser, Subcommand, error::ErrorKind};
 use clap::Args;
 use clap::builder::PossibleValue;
 
+use crate::app::comms::PipeOpening;
 use crate::app::counter::CounterOpening;
 use crate::app::gil::GilOpening;
 use crate::app::pool::{DEFAULT_INIT_MS, DEFAULT_ITEM_US, PoolSettings};
@@ -18,6 +19,7 @@ use crate::app::queue::QueueOpening;
 use crate::app::run::RunOpening;
 use crate::app::sync::SyncOpening;
 use crate::app::{LabId, Startup, ThemeName};
+use crate::lab::comms::Ends;
 use crate::lab::counter::{CounterMode, DEFAULT_INCREMENTS};
 use crate::lab::gil::Mode;
 use crate::lab::gil::area::MAX_THREADS;
@@ -526,6 +528,12 @@ pub struct CommsArgs {
     /// Items per second each consumer works through: 1 to 100000, or max.
     #[arg(long, default_value = "8", value_parser = parse_rate)]
     pub consumer_rate: u32,
+
+    /// Pipe and pipeline labs: whether each process closes the pipe ends it
+    /// does not use (closed: an end whose other side dies meets EOFError or
+    /// BrokenPipeError), or nobody closes any (open: it waits for ever).
+    #[arg(long, value_enum, default_value_t = Ends::Closed)]
+    pub pipe_ends: Ends,
 }
 
 /// A rate flag's value: a number of items per second, or `max` (0).
@@ -624,6 +632,12 @@ impl Cli {
                 race_workers: self.race_workers.map(|n| n as usize),
             },
             queue: self.comms.opening(),
+            pipe: PipeOpening {
+                ends: self.comms.pipe_ends,
+            },
+            pipeline: PipeOpening {
+                ends: self.comms.pipe_ends,
+            },
             counter: CounterOpening {
                 mode: self.counter,
                 increments: self.increments,

@@ -12,7 +12,6 @@
 //! Templates name their holes in braces: `{p}` is a process's variable
 //! (`p3`); [`PLACEHOLDERS`] lists them all with a sample value.
 
-mod comms;
 mod counter;
 mod gil;
 mod lessons;
@@ -21,7 +20,7 @@ mod pool;
 mod run;
 mod sync;
 
-pub use self::comms::{Pipe, Pipeline, Queue};
+// The queue, pipe and pipeline labs keep their claims in their folders.
 pub use self::counter::Counter;
 pub use self::gil::Gil;
 pub use self::lessons::Lesson;
@@ -29,6 +28,9 @@ pub use self::lifecycle::Lifecycle;
 pub use self::pool::Pool;
 pub use self::run::Run;
 pub use self::sync::Sync;
+pub use super::pipe::claims::Pipe;
+pub use super::pipeline::claims::Pipeline;
+pub use super::queue::claims::Queue;
 
 /// One claim: the code shown and everything that backs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,14 +105,26 @@ pub enum LabCheck {
     IsAliveReaps,
     /// Quit with a daemon and a non-daemon worker alive.
     AtExit,
-    /// A duplex pipe: one end terminated, the other's `recv()`.
+    /// A one-way pipe, its ends closed: the sender terminated, the
+    /// receiver's `recv()`, and who held the sender's end then.
     PipeEof,
-    /// A one-way pipe: the reader killed, the writer's `send()`.
+    /// The same with the ends left open.
+    PipeEofOpen,
+    /// A one-way pipe, its ends closed: the reader killed, the writer's
+    /// `send()`, and who held the reader's end then.
     PipeBroken,
+    /// The same with the ends left open.
+    PipeBrokenOpen,
     /// The pipeline's sentinel: every stage returns 0.
     PipelineSentinel,
     /// The pipeline's fetch terminated: process meets EOF, save returns.
     PipelineEof,
+    /// The same with the ends left open: process waits for ever.
+    PipelineEofOpen,
+    /// The pipeline's process killed: fetch meets BrokenPipeError.
+    PipelineBroken,
+    /// The same with the ends left open: fetch waits for ever.
+    PipelineBrokenOpen,
     /// Producers stopped, a sentinel per consumer: all return 0.
     QueueShutdown,
     /// A consumer terminated holding an item: `q.join()` never returns.
@@ -168,8 +182,14 @@ pub const PLACEHOLDERS: &[(&str, &str, &str)] = &[
     ),
     ("letter", "B", "a pool worker's letter"),
     ("stage", "fetch", "a pipeline stage: fetch, process or save"),
+    ("end", "r", "the end of a pipe a process uses: r, w, a or b"),
+    ("other", "w", "the end at the other side of the pipe"),
     ("bool", "True", "True or False"),
-    ("names", "p1, p2", "processes named in a comment"),
+    (
+        "names",
+        "p1, p2",
+        "processes named in a comment (the parent, p2, ...)",
+    ),
     (
         "ended",
         "p3.terminate()",

@@ -23,6 +23,7 @@ mod gil;
 mod gil_e2e;
 mod gil_snapshots;
 mod pipe;
+mod pipe_ends;
 mod pool;
 mod pool_e2e;
 mod pool_ui;

@@ -8,10 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use proclab::app::claims::LabCheck;
+use proclab::lab::comms::Ends;
 use proclab::lab::counter::{CounterEvent, CounterMode, RunResult, RunSpec};
 use proclab::lab::engine::{Engine, EngineEvent};
-use proclab::lab::pipe::{EndState, PipeMode};
-use proclab::lab::pipeline::PipelineEvent;
 use proclab::lab::pool::{ChunkChoice, Cost, JobSpec, Method, Outcome, PoolEvent};
 use proclab::lab::queue::wait;
 use proclab::lab::slot::Control;
@@ -20,8 +19,11 @@ use serde_json::{Value, json};
 
 use super::common::*;
 
+#[path = "pipe_checks.rs"]
+mod pipe_checks;
+
 /// What CPython's witness calls a hang: blocked this long.
-const HANG: Duration = Duration::from_millis(1500);
+pub(super) const HANG: Duration = Duration::from_millis(1500);
 
 /// Runs the checks, a few at once; the racy counter alone at the end, as
 /// its verdict is about workers that overlap.
@@ -64,10 +66,15 @@ fn check(c: LabCheck) -> Value {
         LabCheck::JoinTimeout => join_timeout(),
         LabCheck::IsAliveReaps => is_alive_reaps(),
         LabCheck::AtExit => at_exit(),
-        LabCheck::PipeEof => pipe_eof(),
-        LabCheck::PipeBroken => pipe_broken(),
+        LabCheck::PipeEof => pipe_checks::pipe_eof(Ends::Closed),
+        LabCheck::PipeEofOpen => pipe_checks::pipe_eof(Ends::Open),
+        LabCheck::PipeBroken => pipe_checks::pipe_broken(Ends::Closed),
+        LabCheck::PipeBrokenOpen => pipe_checks::pipe_broken(Ends::Open),
         LabCheck::PipelineSentinel => pipeline_sentinel(),
-        LabCheck::PipelineEof => pipeline_eof(),
+        LabCheck::PipelineEof => pipe_checks::pipeline_eof(Ends::Closed),
+        LabCheck::PipelineEofOpen => pipe_checks::pipeline_eof(Ends::Open),
+        LabCheck::PipelineBroken => pipe_checks::pipeline_broken(Ends::Closed),
+        LabCheck::PipelineBrokenOpen => pipe_checks::pipeline_broken(Ends::Open),
         LabCheck::QueueShutdown => queue_shutdown(),
         LabCheck::QueueLost => queue_lost(),
         LabCheck::PoolChunks => pool_chunks(),
@@ -88,11 +95,11 @@ fn check(c: LabCheck) -> Value {
 }
 
 /// An engine whose busy loop is measured, so a task of N ms takes N ms.
-fn engine() -> Engine {
+pub(super) fn engine() -> Engine {
     Engine::new(lab_with(|c| c.pool_items = 5_000))
 }
 
-fn exitcode(e: &Engine, id: WorkerId) -> Option<i32> {
+pub(super) fn exitcode(e: &Engine, id: WorkerId) -> Option<i32> {
     e.lab.status(id).ok().and_then(Status::exitcode)
 }
 
@@ -105,7 +112,7 @@ fn state_of(e: &Engine, id: WorkerId) -> Value {
 }
 
 /// Polls the engine until `cond` holds, collecting its events.
-fn until(
+pub(super) fn until(
     e: &mut Engine,
     what: &str,
     mut cond: impl FnMut(&mut Engine) -> bool,
@@ -126,7 +133,7 @@ fn until(
 }
 
 /// Polls for `d`, collecting events.
-fn watch(e: &mut Engine, d: Duration) -> Vec<EngineEvent> {
+pub(super) fn watch(e: &mut Engine, d: Duration) -> Vec<EngineEvent> {
     let end = Instant::now() + d;
     let mut events = Vec::new();
     while Instant::now() < end {
@@ -292,39 +299,6 @@ fn at_exit() -> Value {
         "parent_waited_for_the_worker": exitcode(&e, worker) == Some(0)})
 }
 
-/// A one-way pipe: the sender terminated, what the receiver met.
-fn pipe_eof() -> Value {
-    let mut e = engine();
-    e.pipe.set_mode(PipeMode::Stream);
-    e.pipe.set_rate(&e.lab, 20);
-    let [sender, receiver] = e.pipe.start(&mut e.lab, None).unwrap();
-    until(&mut e, "messages", |e| e.pipe.stats(&e.lab).count > 2);
-    e.lab.terminate(sender).unwrap();
-    watch(&mut e, HANG);
-    let recv = match (exitcode(&e, receiver), e.pipe.stats(&e.lab).ends[1]) {
-        (Some(0), EndState::Eof) => json!("EOFError"),
-        (None, _) => json!("hang"),
-        (code, end) => json!(format!("{code:?} {end:?}")),
-    };
-    json!({"recv": recv})
-}
-
-fn pipe_broken() -> Value {
-    let mut e = engine();
-    e.pipe.set_mode(PipeMode::Stream);
-    e.pipe.set_rate(&e.lab, 1000);
-    let [sender, receiver] = e.pipe.start(&mut e.lab, None).unwrap();
-    until(&mut e, "messages", |e| e.pipe.stats(&e.lab).count > 5);
-    e.lab.kill(receiver).unwrap();
-    watch(&mut e, HANG);
-    let send = match (exitcode(&e, sender), e.pipe.stats(&e.lab).ends[0]) {
-        (Some(0), EndState::Broken) => json!("BrokenPipeError"),
-        (None, _) => json!("hang"),
-        (code, end) => json!(format!("{code:?} {end:?}")),
-    };
-    json!({"send": send})
-}
-
 fn pipeline_sentinel() -> Value {
     let mut e = engine();
     let ids = e.pipeline.start(&mut e.lab, Some(40)).unwrap();
@@ -332,27 +306,6 @@ fn pipeline_sentinel() -> Value {
         ids.iter().all(|&id| exitcode(e, id).is_some())
     });
     json!({"exitcodes": ids.iter().map(|&id| exitcode(&e, id)).collect::<Vec<_>>()})
-}
-
-fn pipeline_eof() -> Value {
-    let mut e = engine();
-    for stage in 0..3 {
-        e.pipeline.set_stage_ms(&e.lab, stage, 5);
-    }
-    let [fetch, process, save] = e.pipeline.start(&mut e.lab, None).unwrap();
-    until(&mut e, "items to reach save", |e| {
-        e.lab
-            .snapshot()
-            .iter()
-            .any(|w| w.id == save && w.tasks_done > 3)
-    });
-    e.lab.terminate(fetch).unwrap();
-    let mut events = watch(&mut e, HANG);
-    events.extend(until(&mut e, "process and save to end", |e| {
-        exitcode(e, process).is_some() && exitcode(e, save).is_some()
-    }));
-    let eof = events.contains(&EngineEvent::Pipeline(PipelineEvent::Eof { id: process }));
-    json!({"process": if eof { json!("EOFError") } else { json!(exitcode(&e, process)) }, "save": exitcode(&e, save)})
 }
 
 fn queue_shutdown() -> Value {
