@@ -71,6 +71,9 @@ pub trait AppLab: Default + Sized {
     const ACTIONS: &'static [ActionInfo<Self::Action>];
     /// Its figures, for the conditions of scenarios and lessons.
     const METRICS: &'static [Metric] = &[];
+    /// Every Python line it can show, its panel's and its lessons', with
+    /// what backs each (its `claims.rs`, see [`super::claims`]).
+    const CLAIMS: &'static [super::claims::Table] = &[];
     /// The course's example program that is this lab's real counterpart
     /// (`examples/python/`), run under the run view by `R`; None if none.
     const EXAMPLE: Option<&'static str> = None;

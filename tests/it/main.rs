@@ -22,6 +22,7 @@ mod engine;
 mod gil;
 mod gil_e2e;
 mod gil_snapshots;
+mod lifecycle;
 mod pipe;
 mod pipe_ends;
 mod pool;

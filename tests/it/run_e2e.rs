@@ -138,7 +138,7 @@ fn keys_pause_terminate_and_resume_the_selected_child_and_q_ends_the_tree() {
     s.wait_for(&format!("os.kill({child}, signal.SIGSTOP)"));
     s.press("t");
     s.wait_for("stopped with SIGTERM pending: it ends once resumed");
-    s.wait_for("p.terminate()  # SIGTERM pending");
+    s.wait_for("p.terminate()  # SIGTERM waits");
     // Still stopped: the program has not seen its end.
     std::thread::sleep(Duration::from_millis(300));
     assert!(!s.text().contains("exitcode -15"));
