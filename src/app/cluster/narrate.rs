@@ -188,7 +188,7 @@ fn event(app: &mut App, e: ClusterEvent) -> Vec<Line> {
         ClusterEvent::BrokerExited { code, lost, log } => {
             tally.lost += lost.len();
             let mut lines = vec![error(format!(
-                "redis-server ended ({}): the broker is gone; R starts it again",
+                "redis-server ended ({}): the broker is gone; r starts it again",
                 why_exited(code)
             ))];
             if !lost.is_empty() {
