@@ -315,3 +315,14 @@ fn the_help_says_how_dask_ray_and_kubernetes_would_do_the_job() {
     }
     assert!(help.lines().all(|l| l.chars().count() <= 76), "{help}");
 }
+
+#[test]
+fn the_pool_peers_python_line_is_the_pools_map() {
+    use crate::app::cluster::narrate::{pool_line, pool_name};
+    use crate::lab::cluster::TaskKind;
+    assert_eq!(
+        pool_line(TaskKind::CountPrimes { n: 300_000 }, 2, 20),
+        "with Pool(2) as pool: pool.map(count_primes, [300000] * 20, chunksize=1)"
+    );
+    assert_eq!(pool_name(3), "Pool(3)");
+}
