@@ -16,7 +16,8 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-use proclab::app::claims::{Lifecycle, Run};
+use proclab::app::claims::Run;
+use proclab::app::lifecycle::claims::Lifecycle;
 use proclab::app::run::RunOpening;
 use proclab::app::run::view;
 use proclab::app::{self, Action, App, LabId, Machine, Settings, Startup};

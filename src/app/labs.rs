@@ -71,6 +71,9 @@ pub trait AppLab: Default + Sized {
     const ACTIONS: &'static [ActionInfo<Self::Action>];
     /// Its figures, for the conditions of scenarios and lessons.
     const METRICS: &'static [Metric] = &[];
+    /// Every Python line it can show, its panel's and its lessons', with
+    /// what backs each (its `claims.rs`, see [`super::claims`]).
+    const CLAIMS: &'static [super::claims::Table] = &[];
     /// The course's example program that is this lab's real counterpart
     /// (`examples/python/`), run under the run view by `R`; None if none.
     const EXAMPLE: Option<&'static str> = None;
@@ -123,6 +126,18 @@ pub trait AppLab: Default + Sized {
 
     /// Follows a fresh snapshot of the workers, while the lab is shown.
     fn on_workers(_app: &mut App) {}
+
+    /// The lab has just come on screen (a tab or number key, or a
+    /// script's): what the loop must do then. A lab that starts programs
+    /// of its own only when first shown opens here.
+    fn shown(_app: &mut App) -> Vec<Effect> {
+        Vec::new()
+    }
+
+    /// Lines the help shows under the lab's keys.
+    fn help() -> Vec<String> {
+        Vec::new()
+    }
 
     /// Its settings, for the right of the header.
     fn header(app: &App) -> String;
@@ -337,6 +352,20 @@ macro_rules! labs {
             let mut changed = false;
             $( changed |= <super::$m::$State as AppLab>::refresh(app, &engine.lab, &engine.$m); )*
             changed
+        }
+
+        /// The lab just shown says what it needs done.
+        pub(crate) fn shown(app: &mut App) -> Vec<Effect> {
+            match app.lab {
+                $( LabId::$Lab => <super::$m::$State as AppLab>::shown(app), )*
+            }
+        }
+
+        /// The lab's lines for the help, under its keys.
+        pub fn help(lab: LabId) -> Vec<String> {
+            match lab {
+                $( LabId::$Lab => <super::$m::$State as AppLab>::help(), )*
+            }
         }
 
         /// The lab shown follows a fresh snapshot of the workers.

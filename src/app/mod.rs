@@ -106,6 +106,10 @@ macro_rules! app {
             /// Time since start, set by the loop before each event.
             pub now: Duration,
             pub quitting: bool,
+            /// After a first `q`: the workers a Python parent would wait
+            /// for at its exit; proclab leaves when they have all ended, or
+            /// at a second `q`.
+            pub exit_wait: Option<Vec<WorkerId>>,
             /// Draw the last keys pressed in a corner.
             pub show_keys: bool,
             /// The last keys pressed, newest last.
@@ -145,6 +149,7 @@ macro_rules! app {
                     help: None,
                     now: Duration::ZERO,
                     quitting: false,
+                    exit_wait: None,
                     show_keys: false,
                     recent_keys: VecDeque::new(),
                     caption: None,
@@ -298,6 +303,25 @@ impl App {
             }
         }
         c
+    }
+
+    /// After a first `q` that waits for workers, what the header says
+    /// instead of the lab's settings.
+    pub fn exit_words(&self) -> Option<String> {
+        let waited = self.exit_wait.as_ref()?;
+        let alive: Vec<String> = waited
+            .iter()
+            .filter(|&&id| {
+                self.workers
+                    .iter()
+                    .any(|w| w.id == id && w.status.is_alive())
+            })
+            .map(|id| format!("p{id}"))
+            .collect();
+        Some(format!(
+            "quitting: Python waits for {} · q again ends them ",
+            alive.join(", ")
+        ))
     }
 
     /// The Python target name of the current workload.
@@ -483,9 +507,18 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 app.selected = Some(w.id);
             }
         }
-        Action::NextLab => app.lab = labs::step(&app.tabs(), app.lab, true),
-        Action::PrevLab => app.lab = labs::step(&app.tabs(), app.lab, false),
-        Action::GotoLab(lab) => app.show(lab),
+        Action::NextLab => {
+            app.lab = labs::step(&app.tabs(), app.lab, true);
+            return labs::shown(app);
+        }
+        Action::PrevLab => {
+            app.lab = labs::step(&app.tabs(), app.lab, false);
+            return labs::shown(app);
+        }
+        Action::GotoLab(lab) => {
+            app.show(lab);
+            return labs::shown(app);
+        }
         Action::ToggleHelp => {
             app.help = match app.help {
                 Some(_) => None,
@@ -542,6 +575,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Screenshot => return vec![Effect::Screenshot],
         Action::ToggleKeys => app.show_keys = !app.show_keys,
+        // The first q is Python's exit; the second leaves whatever runs.
+        Action::Quit if app.exit_wait.is_none() => return vec![Effect::BeginExit],
         Action::Quit => {
             app.quitting = true;
             return vec![Effect::Quit];

@@ -8,7 +8,6 @@
 //! subcommand; see [`worker`].
 
 pub mod clock;
-pub mod cluster;
 pub mod comms;
 pub mod controller;
 pub mod engine;
@@ -44,6 +43,7 @@ use self::process::ChildProcess;
 pub use self::role::Role;
 use self::shm::{Region, RegionError, WORKER_SHM_FD};
 use self::slot::{Control, Phase};
+pub use self::supervisor::Spawner;
 use self::supervisor::Supervisor;
 pub use self::work::Workload;
 use self::worker::WorkerArgs;
@@ -182,8 +182,9 @@ impl LabEvent {
 /// What `terminate` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Terminated {
-    /// The worker was paused, so SIGCONT followed SIGTERM to let it act on it.
-    pub continued: bool,
+    /// The worker is stopped (paused, or stopped from outside): SIGTERM
+    /// stays pending until it is continued, as in Python.
+    pub pending: bool,
 }
 
 /// What a non-blocking join found.
@@ -212,10 +213,22 @@ pub struct WorkerSnapshot {
     pub join_pending: bool,
     /// Time since the worker last reported, while alive.
     pub heartbeat_age: Option<Duration>,
+    /// SIGTERM was sent to it while it lived (`terminate()`): while it is
+    /// stopped, the signal waits.
+    pub sigterm_sent: bool,
     /// What it waits on, in its role's terms (0: nothing).
     pub wait: u32,
     /// Its role's own count.
     pub aux: u64,
+}
+
+/// What the start of a quit did ([`Lab::begin_exit`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExitBegun {
+    /// The daemons sent SIGTERM.
+    pub daemons: Vec<WorkerId>,
+    /// The workers a Python parent would now wait for.
+    pub waited: Vec<WorkerId>,
 }
 
 /// What shutting down did.
@@ -262,6 +275,8 @@ struct Worker {
     process: ChildProcess,
     paused: bool,
     join_pending: bool,
+    /// SIGTERM was sent to it (see [`WorkerSnapshot::sigterm_sent`]).
+    sigterm_sent: bool,
     /// Set once `Exited` has been reported by `poll`.
     exit_reported: bool,
     /// Slot figures kept at join, when the slot is handed back.
@@ -374,6 +389,7 @@ impl Lab {
                     process,
                     paused: false,
                     join_pending: false,
+                    sigterm_sent: false,
                     exit_reported: false,
                     final_tasks: 0,
                     final_phase: Phase::Starting,
@@ -435,27 +451,16 @@ impl Lab {
         self.spawn_tied(command)
     }
 
-    /// Spawns any command as a child tied to proclab as every worker is:
-    /// from the supervisor thread, with a parent-death signal (SIGKILL) and
-    /// a check that the parent is still there, held by its pidfd. A program
-    /// that is not proclab's own worker (a Python program, a server) is
-    /// started this way so that even `kill -9` of proclab takes it along.
-    pub fn spawn_tied(&self, mut command: Command) -> std::io::Result<ChildProcess> {
-        let parent = std::process::id();
-        // Safety: between fork and exec this calls only prctl and getppid,
-        // both async-signal-safe system calls, and allocates nothing.
-        unsafe {
-            command.pre_exec(move || {
-                rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
-                let ppid = rustix::process::getppid().map(|p| p.as_raw_nonzero().get() as u32);
-                if ppid != Some(parent) {
-                    return Err(std::io::ErrorKind::BrokenPipe.into());
-                }
-                Ok(())
-            });
-        }
-        let child = self.supervisor.spawn(command)?;
-        ChildProcess::adopt(child)
+    /// Spawns any command as a child tied to proclab as every worker is
+    /// (see [`Spawner::spawn_tied`]).
+    pub fn spawn_tied(&self, command: Command) -> std::io::Result<ChildProcess> {
+        self.spawner().spawn_tied(command)
+    }
+
+    /// A handle that spawns tied children from this engine's supervisor
+    /// thread, for a controller that starts programs of its own.
+    pub fn spawner(&self) -> Spawner {
+        self.supervisor.spawner()
     }
 
     fn worker(&self, id: WorkerId) -> Result<&Worker, LabError> {
@@ -505,17 +510,23 @@ impl Lab {
         Ok(())
     }
 
-    /// `p.terminate()`: SIGTERM. A stopped process would not act on it until
-    /// continued, so a paused worker also gets SIGCONT.
+    /// `p.terminate()`: SIGTERM, and nothing more, as in Python. A stopped
+    /// worker (paused here, or stopped from outside) does not act on it
+    /// until it is continued: it stays alive, state T, with the signal
+    /// pending, and ends with -15 once resumed.
     pub fn terminate(&mut self, id: WorkerId) -> Result<Terminated, LabError> {
         let w = self.alive_mut(id)?;
         Self::send(w, Signal::TERM)?;
-        let continued = w.paused;
-        if continued {
-            Self::send(w, Signal::CONT)?;
-            w.paused = false;
-        }
-        Ok(Terminated { continued })
+        w.sigterm_sent = true;
+        let pending = w.paused || stopped(w.process.pid());
+        Ok(Terminated { pending })
+    }
+
+    /// Whether a live worker is stopped (state T), paused here or by
+    /// someone else.
+    pub fn is_stopped(&self, id: WorkerId) -> Result<bool, LabError> {
+        let w = self.worker(id)?;
+        Ok(w.process.exitcode().is_none() && (w.paused || stopped(w.process.pid())))
     }
 
     /// `p.kill()`: SIGKILL, which even a stopped process cannot ignore.
@@ -712,6 +723,7 @@ impl Lab {
                     progress,
                     join_pending: w.join_pending,
                     heartbeat_age,
+                    sigterm_sent: w.sigterm_sent && status.is_alive(),
                     wait,
                     aux,
                 }
@@ -758,9 +770,36 @@ impl Lab {
         });
     }
 
-    /// Stops every worker as Python does at exit: daemon workers are killed,
-    /// the others terminated and joined; any still running after `grace` is
-    /// killed. Every worker is reaped before this returns.
+    /// The first half of Python's exit, `multiprocessing.util._exit_function`:
+    /// SIGTERM to every live daemon (`terminate()`). Returns them, and the
+    /// workers a Python parent would then wait for in `join()`: every live
+    /// non-daemon, and any daemon that is stopped (its SIGTERM waits).
+    pub fn begin_exit(&mut self) -> ExitBegun {
+        let mut daemons = Vec::new();
+        for w in &mut self.workers {
+            if w.options.daemon
+                && w.process.poll_exit().is_none()
+                && w.process.signal(Signal::TERM).is_ok()
+            {
+                w.sigterm_sent = true;
+                daemons.push(w.id);
+            }
+        }
+        let mut waited = Vec::new();
+        for w in &mut self.workers {
+            let alive = w.process.poll_exit().is_none();
+            if alive && (!w.options.daemon || w.paused || stopped(w.process.pid())) {
+                waited.push(w.id);
+            }
+        }
+        ExitBegun { daemons, waited }
+    }
+
+    /// Stops every worker at quit: SIGTERM to each (daemons as Python's
+    /// exit does; the others because the user quit rather than wait for
+    /// them), and SIGCONT to the stopped ones so they act on it; any still
+    /// running after `grace` is killed. Every worker is reaped before this
+    /// returns.
     pub fn shutdown(&mut self, grace: Duration) -> ShutdownReport {
         let mut report = ShutdownReport::default();
         // Who got SIGTERM, so that the report counts each worker once.
@@ -769,12 +808,10 @@ impl Lab {
             if w.process.is_reaped() || w.process.poll_exit().is_some() {
                 continue;
             }
-            if w.options.daemon {
-                if w.process.signal(Signal::KILL).is_ok() {
-                    report.killed += 1;
-                }
-            } else if w.process.signal(Signal::TERM).is_ok() {
-                if w.paused {
+            if w.process.signal(Signal::TERM).is_ok() {
+                // Python would wait for ever on a stopped child; proclab
+                // is leaving, and takes it along.
+                if w.paused || stopped(w.process.pid()) {
                     let _ = w.process.signal(Signal::CONT);
                 }
                 terminated.push(w.id);
@@ -808,6 +845,17 @@ impl Lab {
         self.shut_down = true;
         report
     }
+}
+
+/// Whether the kernel reports process `pid` stopped (state T).
+fn stopped(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rfind(')')
+                .map(|i| s[i + 1..].trim_start().starts_with('T'))
+        })
+        .unwrap_or(false)
 }
 
 impl Drop for Lab {

@@ -41,6 +41,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("queue", include_str!("../../assets/lessons/queue.toml")),
     ("counter", include_str!("../../assets/lessons/counter.toml")),
     ("locks", include_str!("../../assets/lessons/locks.toml")),
+    (
+        "scale-out",
+        include_str!("../../assets/lessons/scale-out.toml"),
+    ),
 ];
 
 /// How long a passed step stays on screen before the next one.

@@ -18,7 +18,11 @@ pub struct Header<'a> {
 impl Widget for &Header<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.app;
-        let right = status(app);
+        // While a quit waits for workers, the header says so on every lab.
+        let (right, right_style) = match app.exit_words() {
+            Some(words) => (words, self.theme.note),
+            None => (status(app), self.theme.dim),
+        };
         let right_width = right.chars().count();
         // Every lab by name if that leaves room for the status; otherwise
         // the other labs by their number only.
@@ -59,7 +63,7 @@ impl Widget for &Header<'_> {
         Line::from(left).render(area, buf);
         if left_width + right_width < area.width as usize {
             let x = area.x + area.width - right_width as u16;
-            Line::from(Span::styled(right, self.theme.dim))
+            Line::from(Span::styled(right, right_style))
                 .render(Rect::new(x, area.y, right_width as u16, 1), buf);
         }
     }

@@ -56,8 +56,7 @@ fn producers_and_consumers_started_by_key_move_the_depth() {
     assert!(text.contains("for _ in consumers: q.put(None)"), "{text}");
     s.wait_for("for c in consumers: c.join()");
 
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     for pid in pids {
         assert!(gone(pid), "worker {pid} outlived proclab");
     }
@@ -76,8 +75,7 @@ fn a_pipe_end_terminated_by_key_leaves_the_other_at_eof() {
         text.contains("a.close(); b.close()  # in the parent"),
         "{text}"
     );
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     for pid in pids {
         assert!(gone(pid), "worker {pid} outlived proclab");
     }
@@ -100,8 +98,7 @@ fn with_the_ends_left_open_the_other_end_waits_for_ever_and_the_panel_says_why()
     // The next pipe may close its ends: the key says so in Python.
     s.press("e");
     s.wait_for("a.close(); b.close()  # in the parent");
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     for pid in pids {
         assert!(gone(pid), "worker {pid} outlived proclab");
     }
@@ -123,8 +120,7 @@ fn the_pipelines_t_terminates_the_stage_marked_and_the_footer_names_it() {
         text.contains("exit -15 (SIGTERM)"),
         "fetch, marked, was terminated: {text}"
     );
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     for pid in pids {
         assert!(gone(pid), "worker {pid} outlived proclab");
     }

@@ -298,6 +298,7 @@ fn worker(id: u32, role: Role, wait: u32, tasks: u64) -> WorkerSnapshot {
         progress: 0.5,
         join_pending: false,
         heartbeat_age: None,
+        sigterm_sent: false,
         wait,
         aux: 0,
     }

@@ -12,6 +12,9 @@ mod common;
 
 mod architecture;
 mod bad_files;
+mod cluster_app;
+mod cluster_e2e;
+mod cluster_ui;
 mod comms_e2e;
 mod comms_snapshots;
 mod counter;
@@ -23,6 +26,7 @@ mod gil;
 mod gil_e2e;
 mod gil_snapshots;
 mod locks_killed;
+mod lifecycle;
 mod pipe;
 mod pipe_ends;
 mod pool;

@@ -58,7 +58,8 @@ fn ping_pong_times_round_trips_and_a_dead_end_gives_eof() {
     // Ping is stopped first (and seen stopped: SIGSTOP lands a moment after
     // it is sent), so that it cannot send one more ping that pong would
     // answer into a closed pipe (BrokenPipeError, not EOFError); a stopped
-    // process handed SIGTERM and SIGCONT dies before running again.
+    // process handed SIGTERM (pending while it is stopped, as with Python's
+    // terminate()) and then SIGCONT dies before running again.
     e.pipe.set_rate(&e.lab, 5);
     e.lab.pause(ping).unwrap();
     let ping_pid = e.lab.pid(ping).unwrap();
@@ -72,6 +73,7 @@ fn ping_pong_times_round_trips_and_a_dead_end_gives_eof() {
             .any(|w| w.id == pong && w.wait == proclab::lab::queue::wait::RECV)
     });
     e.lab.terminate(ping).unwrap();
+    e.lab.resume(ping).unwrap();
     let events = until(&mut e, "pong to end", |e| exited(e, pong).is_some());
     assert_eq!(exited(&e, ping), Some(-15));
     assert_eq!(

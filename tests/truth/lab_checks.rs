@@ -66,6 +66,7 @@ fn check(c: LabCheck) -> Value {
         LabCheck::JoinTimeout => join_timeout(),
         LabCheck::IsAliveReaps => is_alive_reaps(),
         LabCheck::AtExit => at_exit(),
+        LabCheck::AtExitForever => at_exit_forever(),
         LabCheck::PipeEof => pipe_checks::pipe_eof(Ends::Closed),
         LabCheck::PipeEofOpen => pipe_checks::pipe_eof(Ends::Open),
         LabCheck::PipeBroken => pipe_checks::pipe_broken(Ends::Closed),
@@ -273,10 +274,9 @@ fn is_alive_reaps() -> Value {
     json!({"before": before, "returns": r, "after": state_of(&e, id)})
 }
 
-/// Quit with a daemon and a non-daemon (that would end by itself in
-/// 0.8 s) alive.
-fn at_exit() -> Value {
-    let mut e = engine();
+/// A daemon and a non-daemon worker (a sleeper that ends by itself in
+/// 0.8 s, or never).
+fn exit_pair(e: &mut Engine, worker_tasks: Option<u64>) -> (WorkerId, WorkerId) {
     let daemon = e
         .lab
         .start_with(StartOptions {
@@ -287,16 +287,49 @@ fn at_exit() -> Value {
     let worker = e
         .lab
         .start_with(StartOptions {
-            tasks: Some(1),
+            tasks: worker_tasks,
             task_ms: 800,
             workload: Workload::Io,
             ..forever()
         })
         .unwrap();
-    std::thread::sleep(Duration::from_millis(100));
+    wait_state(e.lab.pid(worker).unwrap(), "S");
+    (daemon, worker)
+}
+
+/// Quit as the app does: the exit begins (daemons get SIGTERM), the app
+/// waits for the workers it names, then shuts down.
+fn at_exit() -> Value {
+    let mut e = engine();
+    let (daemon, worker) = exit_pair(&mut e, Some(1));
+    let begun = e.begin_exit();
+    let mut order = Vec::new();
+    until(&mut e, "the waited-for workers to end", |e| {
+        for id in [daemon, worker] {
+            if exitcode(e, id).is_some() && !order.contains(&id) {
+                order.push(id);
+            }
+        }
+        begun.waited.iter().all(|&id| exitcode(e, id).is_some())
+    });
     e.shutdown(proclab::lab::SHUTDOWN_GRACE);
     json!({"parent_exit": 0, "daemon_got_sigterm": exitcode(&e, daemon) == Some(-15),
-        "parent_waited_for_the_worker": exitcode(&e, worker) == Some(0)})
+        "sigterm_at_the_end": begun.daemons == [daemon],
+        "parent_waited_for_the_worker": begun.waited == [worker] && exitcode(&e, worker) == Some(0),
+        "daemon_ended_before_the_worker": order == [daemon, worker]})
+}
+
+/// The same with a worker that never ends: the exit waits for it.
+fn at_exit_forever() -> Value {
+    let mut e = engine();
+    let (daemon, worker) = exit_pair(&mut e, None);
+    let begun = e.begin_exit();
+    watch(&mut e, HANG);
+    let v = json!({"parent_exit": if begun.waited.is_empty() { json!(0) } else { json!("hang") },
+        "daemon_got_sigterm": exitcode(&e, daemon) == Some(-15),
+        "worker_state_while_parent_waits": state_of(&e, worker)});
+    e.shutdown(proclab::lab::SHUTDOWN_GRACE);
+    v
 }
 
 fn pipeline_sentinel() -> Value {
@@ -625,6 +658,10 @@ fn barrier_dead_waiter() -> Value {
         e.sync.view().at_barrier == [first]
     });
     e.lab.kill(first).unwrap();
+    // The witness joins it before starting the others.
+    until(&mut e, "the dead party seen", |e| {
+        e.sync.view().barrier_hung
+    });
     let rounds = e.sync.view().rounds;
     let others: Vec<WorkerId> = (0..2)
         .map(|_| e.sync.start_worker(&mut e.lab, 0).unwrap())

@@ -5,7 +5,8 @@
 
 use std::path::Path;
 
-use crate::app::claims::{Gil, Lifecycle, Pool, Run};
+use crate::app::claims::Run;
+use crate::app::claims::{Gil, Lifecycle, Pool};
 use crate::app::narrate::{Line, line, note, why_exited};
 use crate::lab::describe_exitcode;
 use crate::lab::run::instrument::state::Role;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::link::BatchId;
 use super::node::NodeId;
+use super::settings::TaskKind;
 
 /// How a local node came to end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +139,15 @@ pub enum ClusterEvent {
         wall: Duration,
         /// Over the run's first row.
         speedup: Option<f64>,
+    },
+    /// A speedup run's Pool peer ended: the same batch with
+    /// `multiprocessing.Pool(processes)` on this machine.
+    PoolMeasured {
+        processes: usize,
+        tasks: usize,
+        wall: Duration,
+        /// The task it ran, for its Python line.
+        task: TaskKind,
     },
     /// A speedup run gave up (its nodes would not stay up).
     SpeedupStopped {

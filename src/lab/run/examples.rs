@@ -74,7 +74,7 @@ pub const EXAMPLES: &[Example] = &[
     example!(
         "pool_map.py",
         [],
-        "Pool.map and Pool.imap_unordered"
+        "a Pool: map, then imap_unordered"
     ),
 ];
 

@@ -1,7 +1,7 @@
 //! The pool lab's lines: a Pool or a ProcessPoolExecutor, the methods that
 //! submit a job, chunks, maxtasksperchild, and a worker killed mid-job.
 
-use super::{Lab, LabCheck, claims, py, w};
+use crate::app::claims::{Lab, LabCheck, claims, py, w};
 
 const ORDER: &str = r#"{"map": [0, 1, 4, 9, 16, 25], "imap": [0, 1, 4, 9, 16, 25], "imap_waits_for_item_0": true, "imap_unordered_item_0_last": true, "apply_async_callback_item_0_last": true, "as_completed_item_0_last": true, "same_results": true}"#;
 const CHUNKS: &str = r#"{"chunks": {"10x2": [2, 2, 2, 2, 2], "100x2": [13, 13, 13, 13, 13, 13, 13, 9], "400x2": [50, 50, 50, 50, 50, 50, 50, 50], "2000x2": [250, 250, 250, 250, 250, 250, 250, 250], "2000x3": [167, 167, 167, 167, 167, 167, 167, 167, 167, 167, 167, 163], "7x4": [1, 1, 1, 1, 1, 1, 1]}}"#;
