@@ -2,7 +2,9 @@
 //! clean up, and every worker it had must still be dead within a second
 //! (the parent-death signal each worker holds), whatever the lab started:
 //! producers and consumers, pipe ends, pipeline stages, a manager server,
-//! a pool, an interpreter's threads, a paused worker.
+//! a pool, an interpreter's threads, a paused worker; in the cluster lab,
+//! its redis-server, its Celery nodes and their pool processes; in the run
+//! lab, the program it started.
 //!
 //! This process makes itself a subreaper, so the orphaned workers become
 //! its children: it sees each die and reaps it, leaving nothing behind.
@@ -13,7 +15,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::procs::{self, Proc};
-use common::pty::{Screen, workers_of};
+use common::pty::Screen;
 use proclab::app::{Action, Keymap, LabId};
 use rustix::process::{
     Pid, Signal, WaitOptions, getpid, kill_process, set_child_subreaper, waitpid,
@@ -25,31 +27,69 @@ const WITHIN: Duration = Duration::from_secs(1);
 /// What makes a lab start workers that stay alive until proclab dies:
 /// every lab opens with `--workers 3`; the counter's run is slowed down so
 /// that it is still running, and served by a manager process.
-fn args(lab: LabId) -> Vec<&'static str> {
+/// The run lab watches a program proclab starts: a Python script that
+/// sleeps on, at `script`.
+fn args(lab: LabId, script: &str) -> Vec<String> {
+    if lab == LabId::Program {
+        return vec!["run".into(), script.into()];
+    }
     let mut args = vec!["--lab", lab.name(), "--workers", "3", "--workload", "io"];
     if lab == LabId::Counter {
         args.extend(["--slow", "--counter", "manager"]);
     }
-    args
+    args.into_iter().map(String::from).collect()
 }
 
-/// Waits until proclab's workers stop changing for a moment, and returns
-/// them.
+/// Every process below `pid`, however deep, that has not ended: a lab's
+/// workers, and in the cluster lab its redis-server, its Celery nodes and
+/// their pool processes.
+fn descendants(pid: u32) -> Vec<Proc> {
+    let mut found = Vec::new();
+    let mut parents = vec![pid];
+    while let Some(parent) = parents.pop() {
+        for p in procs::children_of(parent) {
+            if !matches!(p.state, 'Z' | 'X') {
+                parents.push(p.pid);
+                found.push(p);
+            }
+        }
+    }
+    found
+}
+
+/// A Celery node (`python -m celery ... worker`, a child of proclab)
+/// without its pool process yet.
+fn node_without_pool(p: &Proc, proclab: u32, all: &[Proc]) -> bool {
+    if p.ppid != proclab {
+        return false;
+    }
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", p.pid)).unwrap_or_default();
+    let cmdline = String::from_utf8_lossy(&cmdline);
+    cmdline.contains("\0celery\0") && !all.iter().any(|c| c.ppid == p.pid)
+}
+
+/// Waits until proclab's processes stop changing for a moment (and every
+/// Celery node has its pool), and returns them.
 fn settled_workers(s: &Screen, lab: LabId) -> Vec<Proc> {
     let start = Instant::now();
     let mut last = Vec::new();
     let mut steady_since = Instant::now();
     loop {
-        let mut now: Vec<u32> = workers_of(s.pid());
-        now.sort_unstable();
-        if now != last {
-            last = now;
+        let now = descendants(s.pid());
+        let mut pids: Vec<(u32, u64)> = now.iter().map(|p| (p.pid, p.start)).collect();
+        pids.sort_unstable();
+        let complete = !now.iter().any(|p| node_without_pool(p, s.pid(), &now));
+        if pids != last {
+            last = pids;
             steady_since = Instant::now();
-        } else if !last.is_empty() && steady_since.elapsed() > Duration::from_millis(300) {
-            return last.iter().filter_map(|&p| procs::read(p)).collect();
+        } else if !last.is_empty()
+            && complete
+            && steady_since.elapsed() > Duration::from_millis(300)
+        {
+            return now;
         }
         assert!(
-            start.elapsed() < common::PATIENCE,
+            start.elapsed() < common::PATIENCE * 3,
             "{}: no workers came up; the screen shows:\n{}",
             lab.name(),
             s.text()
@@ -102,8 +142,15 @@ fn watch_them_die(workers: &[Proc], killed_at: Instant) -> Result<Duration, Vec<
 #[test]
 fn kill_9_of_proclab_takes_every_worker_in_every_lab() {
     set_child_subreaper(Some(getpid())).unwrap();
+    let dir = std::env::temp_dir().join(format!("proclab-kill9-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("sleeper.py");
+    std::fs::write(&script, "import time\nwhile True:\n    time.sleep(0.05)\n").unwrap();
+    let script = script.to_string_lossy().into_owned();
     for &lab in LabId::ALL {
-        let mut s = Screen::start(&args(lab), 120, 36);
+        let args = args(lab, &script);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut s = Screen::start(&args, 120, 36);
         let first = settled_workers(&s, lab);
         let paused = pause_one(&mut s, lab);
         let mut workers = settled_workers(&s, lab);
@@ -153,6 +200,7 @@ fn kill_9_of_proclab_takes_every_worker_in_every_lab() {
         );
         drop(s);
     }
+    let _ = std::fs::remove_dir_all(&dir);
     // Nothing at all is left of this test's processes.
     let me = std::process::id();
     let deadline = Instant::now() + common::PATIENCE;
