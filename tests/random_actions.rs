@@ -1,7 +1,8 @@
 //! Random actions through `update` against a real engine, in every lab:
 //! no panic, and after every step the invariants hold (the selection names
 //! a worker shown, the counts add up and match the engine, every worker
-//! not joined is a child of this process and every child is one of them,
+//! not joined is a child of this process and every child is one of them
+//! or a process of the program or the cluster the engine runs,
 //! no more workers than the cap); after each session, nothing is left.
 //!
 //! The actions are every action with a name (`Action::names()`: the
@@ -245,9 +246,13 @@ impl Session {
             .map(|w| w.pid)
             .collect();
         for child in &children {
-            if !not_joined.contains(&child.pid) {
+            if !not_joined.contains(&child.pid) && !self.lab_process(child) {
+                let comm = std::fs::read_to_string(format!("/proc/{}/comm", child.pid))
+                    .unwrap_or_default();
                 return Err(format!(
-                    "step {at}: child {child:?} is no worker the engine holds ({workers:?})"
+                    "step {at}: child {child:?} ({}) is no worker the engine holds ({workers:?}), \
+                     nor a process of the program it runs or of its cluster",
+                    comm.trim()
                 ));
             }
             self.seen.entry(child.pid).or_insert(*child);
@@ -264,11 +269,54 @@ impl Session {
         Ok(())
     }
 
+    /// Whether `child`, not a worker, is one the engine holds otherwise: a
+    /// process of the program the run lab started (in its process group),
+    /// or, while the cluster lab is open or checking what it needs, its
+    /// redis-server, its nodes or a probe. Each must be gone after the
+    /// shutdown as a worker must.
+    fn lab_process(&self, child: &Proc) -> bool {
+        let group = self
+            .engine
+            .run
+            .program()
+            .filter(|p| p.is_owned())
+            .and_then(|p| p.scope().group);
+        let pgid = rustix::process::getpgid(rustix::process::Pid::from_raw(child.pid as i32))
+            .ok()
+            .map(|g| g.as_raw_nonzero().get() as u32);
+        let in_program = group.is_some_and(|g| pgid == Some(g));
+        let cluster = self.engine.cluster.lab().is_some() || self.engine.cluster.checking();
+        in_program || cluster
+    }
+
     /// Shuts the engine down, as quitting does; nothing may be left.
     fn close(mut self) -> Result<usize, String> {
         self.count_children(usize::MAX)?;
+        // The run lab makes this process the subreaper of what it starts,
+        // so a process of a program or of a cluster that ends a moment
+        // after the shutdown (a Celery node's pool, forked as the node was
+        // stopped) comes to it as a zombie. Proclab exits then, and init
+        // reaps it; here this process does, once it is dead. One still
+        // running is left behind.
+        let adopting = self.engine.run.is_watching()
+            || self.engine.cluster.lab().is_some()
+            || self.engine.cluster.checking();
         self.engine.shutdown(proclab::lab::SHUTDOWN_GRACE);
-        let left = procs::children_of(std::process::id());
+        let me = std::process::id();
+        if adopting {
+            let deadline = Instant::now() + common::PATIENCE;
+            let mut quiet_since = Instant::now();
+            while quiet_since.elapsed() < Duration::from_millis(500) && Instant::now() < deadline {
+                for dead in procs::children_of(me).iter().filter(|c| c.state == 'Z') {
+                    let pid = rustix::process::Pid::from_raw(dead.pid as i32).unwrap();
+                    let _ =
+                        rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::NOHANG);
+                    quiet_since = Instant::now();
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        let left = procs::children_of(me);
         if !left.is_empty() {
             return Err(format!("left behind after shutdown: {left:?}"));
         }
