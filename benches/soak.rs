@@ -9,8 +9,9 @@
 //! ```
 //!
 //! Each tick (100 ms) starts one worker and ends the oldest of those still
-//! alive, by `kill()`, `terminate()`, or `terminate()` of a paused worker in
-//! turn, then asks for its join; the engine reaps it at the next poll, as
+//! alive, by `kill()`, `terminate()`, or `terminate()` of a paused worker
+//! then its resume (a stopped process acts on SIGTERM only once continued)
+//! in turn, then asks for its join; the engine reaps it at the next poll, as
 //! the UI's `j` does. Joined workers are forgotten beyond the last 16, as
 //! the worker table keeps them. A figure is flat when the least-squares
 //! line through its samples (after a warm-up) rises by less than its
@@ -193,8 +194,10 @@ fn end_one(lab: &mut Lab, id: WorkerId, n: u64) {
             let _ = lab.terminate(id);
         }
         _ => {
+            // SIGTERM stays pending while it is stopped; SIGCONT lets it act.
             let _ = lab.pause(id);
             let _ = lab.terminate(id);
+            let _ = lab.resume(id);
         }
     }
     let _ = lab.join_nowait(id);
