@@ -3,19 +3,20 @@
 //! then it becomes the plain start-up settings every lab opens with
 //! ([`Startup`]).
 
-use std::path::PathBuf;
+mod session;
 
 use clap::{CommandFactory, Parser, Subcommand, error::ErrorKind};
 
 use clap::Args;
 use clap::builder::PossibleValue;
 
+pub use self::session::{CompletionsArgs, SessionArgs};
 use crate::app::counter::CounterOpening;
 use crate::app::gil::GilOpening;
 use crate::app::pool::{DEFAULT_INIT_MS, DEFAULT_ITEM_US, PoolSettings};
 use crate::app::queue::QueueOpening;
 use crate::app::sync::SyncOpening;
-use crate::app::{LabId, Startup, ThemeName};
+use crate::app::{LabId, Startup};
 use crate::lab::counter::{CounterMode, DEFAULT_INCREMENTS};
 use crate::lab::gil::Mode;
 use crate::lab::gil::area::MAX_THREADS;
@@ -53,7 +54,7 @@ pub struct Cli {
     pub tasks: Option<u64>,
 
     /// Wall time of one task, in milliseconds.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=600_000))]
+    #[arg(long, default_value_t = 1000, value_parser = whole(10, 600_000))]
     pub task_ms: u64,
 
     /// Start workers as daemons (killed, not terminated, when proclab quits).
@@ -70,11 +71,11 @@ pub struct Cli {
     pub max_workers: u32,
 
     /// Screen refresh period in milliseconds (100 = 10 Hz).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(20..=5000))]
+    #[arg(long, default_value_t = 100, value_parser = whole(20, 5000))]
     pub refresh_ms: u64,
 
     /// How often cores and workers are sampled, in milliseconds (200 at least).
-    #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u64).range(200..=10_000))]
+    #[arg(long, default_value_t = 250, value_parser = whole(200, 10_000))]
     pub sample_ms: u64,
 
     /// Counter lab: how workers increment the shared counter.
@@ -136,40 +137,17 @@ pub struct Cli {
     pub switch_interval_us: u32,
 
     /// GIL lab: tasks in the race's job (default: 2 x cores).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(long, value_parser = whole(1, 1024))]
     pub race_tasks: Option<u64>,
 
     /// GIL lab: the race runs 1 to N workers in each mode (default: 2 x cores).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS as u64))]
+    #[arg(long, value_parser = whole(1, MAX_THREADS as u64))]
     pub race_workers: Option<u64>,
 
-    /// The look: standard, or projector (high contrast, thick bars, large digits).
-    #[arg(long, global = true, value_enum, default_value_t = ThemeName::Standard)]
-    pub theme: ThemeName,
-
-    /// Record the session to FILE as asciicast v2 (asciinema play, agg).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub record: Option<PathBuf>,
-
-    /// Also record the keys pressed (as "i" events).
-    #[arg(long, global = true, requires = "record")]
-    pub record_input: bool,
-
-    /// Let --record overwrite FILE if it exists (never through a symbolic link).
-    #[arg(long, global = true, requires = "record")]
-    pub force: bool,
-
-    /// Show the last keys pressed in a corner (K toggles it).
-    #[arg(long, global = true)]
-    pub show_keys: bool,
-
-    /// Where S saves screenshots.
-    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
-    pub screenshot_dir: PathBuf,
-
-    /// Read settings from FILE instead of the XDG config file.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    /// The look, the recording, screenshots and settings: the lab's, and
+    /// `play`'s and `lesson`'s, where a session runs.
+    #[command(flatten)]
+    pub session: SessionArgs,
 
     // Last: its help heading holds for every flag declared after it.
     #[command(flatten)]
@@ -181,12 +159,18 @@ pub enum Command {
     /// Run the GIL race with no terminal UI and print the results, beside
     /// real CPython threads and processes with --compare-python.
     Race(RaceArgs),
-    /// Run a scripted demo from a scenario file (TOML).
+    /// Play a scripted demo: a built-in scenario by name, or a scenario
+    /// file (TOML); without one, list them.
     Play(PlayArgs),
     /// Walk through a lesson, step by step; without a name, list them.
     Lesson(LessonArgs),
     /// Show or write the configuration.
     Config(ConfigArgs),
+    /// Print a shell's completion script (bash, zsh, fish, elvish,
+    /// powershell) to standard output.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to standard output.
+    Man,
 }
 
 /// Arguments of `proclab race`.
@@ -202,15 +186,15 @@ pub struct RaceArgs {
     pub modes: Vec<Mode>,
 
     /// Race with 1 to N workers in each mode (default: 2 x cores).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS as u64))]
+    #[arg(long, value_parser = whole(1, MAX_THREADS as u64))]
     pub workers: Option<u64>,
 
     /// Tasks in the job, shared out between the workers (default: 2 x cores).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(long, value_parser = whole(1, 1024))]
     pub tasks: Option<u64>,
 
     /// Wall time of one task run alone, in milliseconds.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=600_000))]
+    #[arg(long, default_value_t = 1000, value_parser = whole(10, 600_000))]
     pub task_ms: u64,
 
     /// CPU-bound tasks (a counting loop) or I/O-bound ones (a sleep).
@@ -260,8 +244,9 @@ pub fn switch_interval_us(value: &str) -> Result<u32, String> {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct PlayArgs {
-    /// The scenario file.
-    pub file: PathBuf,
+    /// A built-in scenario (lifecycle, gil, queue, ...) or a scenario file:
+    /// a name with a / or ending in .toml is a file.
+    pub scenario: Option<String>,
     /// Run with no terminal, on a virtual screen of the scenario's size
     /// (with --record, writes the recording).
     #[arg(long)]
@@ -269,6 +254,8 @@ pub struct PlayArgs {
     /// Play every wait this many times faster than the scenario says.
     #[arg(long, default_value_t = 1.0, value_parser = speed)]
     pub speed: f64,
+    #[command(flatten)]
+    pub session: SessionArgs,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -282,6 +269,8 @@ pub struct LessonArgs {
     /// With --headless, play the lesson this many times faster.
     #[arg(long, default_value_t = 1.0, value_parser = speed)]
     pub speed: f64,
+    #[command(flatten)]
+    pub session: SessionArgs,
 }
 
 /// `--items`: 1 up to what fits the pool's share of shared memory.
@@ -310,6 +299,16 @@ fn parse_increments(s: &str) -> Result<u64, String> {
             Err(format!("{s} is too many: at most {}", u64::MAX))
         }
         Err(_) => Err(format!("{s:?} is not a whole number, 1 or more")),
+    }
+}
+
+/// A whole number from `lo` to `hi`. Anything else, a negative number as
+/// much as one too large, is named with the range (clap's own parser
+/// would call `-1` an "invalid digit").
+fn whole(lo: u64, hi: u64) -> impl Fn(&str) -> Result<u64, String> + Clone + Send + Sync + 'static {
+    move |s: &str| match s.trim().parse::<u64>() {
+        Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+        _ => Err(format!("{s} is not in {lo}..={hi}")),
     }
 }
 
@@ -449,7 +448,7 @@ pub struct CommsArgs {
     pub consumers: Option<u32>,
 
     /// The queue's capacity: JoinableQueue(maxsize=C).
-    #[arg(long, default_value_t = DEFAULT_CAPACITY, value_parser = clap::value_parser!(u64).range(1..=MAX_CAPACITY))]
+    #[arg(long, default_value_t = DEFAULT_CAPACITY, value_parser = whole(1, MAX_CAPACITY))]
     pub capacity: u64,
 
     /// Items per second each producer puts: 1 to 100000, or max.

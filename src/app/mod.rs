@@ -11,6 +11,7 @@ pub mod key;
 pub mod keymap;
 pub mod labs;
 pub mod log;
+pub mod look;
 pub mod metrics;
 pub mod narrate;
 pub mod numbers;
@@ -68,8 +69,12 @@ pub enum ThemeName {
     /// The terminal's own colours.
     #[default]
     Standard,
-    /// High contrast, thick bars, large digits, a colour-blind-safe palette.
+    /// High contrast, thick bars, large digits, a colour-blind-safe palette,
+    /// on a black background of its own.
     Projector,
+    /// Dark colours on a white background of its own, for a light room or
+    /// a terminal with a light background.
+    Light,
 }
 
 /// The machine, as measured at start.
@@ -89,6 +94,8 @@ macro_rules! app {
             /// they follow the numbered labs in the tab bar.
             pub opened: Vec<LabId>,
             pub theme: ThemeName,
+            /// What the terminal shows: its colours, and ASCII only or not.
+            pub look: self::look::Look,
             pub keymap: Keymap,
             pub settings: Settings,
             pub machine: Machine,
@@ -133,6 +140,7 @@ macro_rules! app {
                     lab,
                     opened: Vec::new(),
                     theme: ThemeName::Standard,
+                    look: self::look::Look::default(),
                     keymap: Keymap::standard(),
                     settings,
                     machine,

@@ -95,9 +95,7 @@ impl Recorder {
     /// a symbolic link, before anything else starts.
     pub fn create(
         path: &Path,
-        width: u16,
-        height: u16,
-        title: Option<String>,
+        header: Header,
         record_input: bool,
         overwrite: bool,
     ) -> Result<Recorder, RecordError> {
@@ -106,13 +104,8 @@ impl Recorder {
             reason,
         };
         let file = open_cast(path, overwrite).map_err(err)?;
-        Recorder::to_writer(
-            Box::new(file),
-            path,
-            Header::new(width, height, title),
-            record_input,
-        )
-        .map_err(|e| err(e.to_string()))
+        Recorder::to_writer(Box::new(file), path, header, record_input)
+            .map_err(|e| err(e.to_string()))
     }
 
     /// Records into any storage; `path` is only used in messages.
@@ -271,7 +264,7 @@ mod tests {
 
     /// Creates a recording; its error as the user reads it.
     fn create(path: &Path, overwrite: bool) -> Result<(), String> {
-        Recorder::create(path, 80, 24, None, false, overwrite)
+        Recorder::create(path, Header::new(80, 24, None), false, overwrite)
             .map(drop)
             .map_err(|e| e.to_string())
     }

@@ -20,9 +20,10 @@ impl Footer<'_> {
     fn spans(&self, bindings: &[&Binding]) -> (Vec<Span<'static>>, Vec<usize>) {
         let mut spans = Vec::new();
         let mut widths = Vec::new();
+        let g = self.theme.glyphs;
         for b in bindings {
-            let key = format!(" {} ", b.key);
-            let label = format!(" {}  ", self.app.action_label(b.action));
+            let key = format!(" {} ", g.text(b.key.to_string()));
+            let label = format!(" {}  ", g.text(self.app.action_label(b.action)));
             widths.push(key.chars().count() + label.chars().count());
             spans.push(Span::styled(key, self.theme.key));
             spans.push(Span::raw(label));

@@ -18,7 +18,8 @@ pub struct Header<'a> {
 impl Widget for &Header<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.app;
-        let right = status(app);
+        let g = self.theme.glyphs;
+        let right = g.text(status(app)).into_owned();
         let right_width = right.chars().count();
         // Every lab by name if that leaves room for the status; otherwise
         // the other labs by their number only.
@@ -32,18 +33,18 @@ impl Widget for &Header<'_> {
                 };
                 if lab == app.lab {
                     spans.push(Span::styled(
-                        format!(" {number}{} ", lab.title()),
+                        format!(" {number}{} ", g.text(lab.title())),
                         self.theme.tab_active,
                     ));
                 } else if compact {
                     let short = match lab.tab() {
                         Tab::Numbered => format!(" {}", i + 1),
-                        Tab::WhenOpen => format!(" {}", lab.short()),
+                        Tab::WhenOpen => format!(" {}", g.text(lab.short())),
                     };
                     spans.push(Span::styled(short, self.theme.dim));
                 } else {
                     spans.push(Span::styled(
-                        format!(" {number}{} ", lab.title()),
+                        format!(" {number}{} ", g.text(lab.title())),
                         self.theme.dim,
                     ));
                 }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Widget};
 
 use crate::app::KeyStroke;
 
-use super::theme::Theme;
+use super::theme::{Border, Theme};
 
 pub struct KeysOverlay<'a> {
     pub keys: &'a [&'a KeyStroke],
@@ -20,9 +20,10 @@ impl KeysOverlay<'_> {
         self.keys
             .iter()
             .map(|k| {
+                let g = self.theme.glyphs;
                 Line::from(vec![
-                    Span::styled(format!(" {} ", k.key), self.theme.key),
-                    Span::raw(format!(" {}", k.what)),
+                    Span::styled(format!(" {} ", g.text(k.key.as_str())), self.theme.key),
+                    Span::raw(format!(" {}", g.text(k.what.as_str()))),
                 ])
             })
             .collect()
@@ -62,7 +63,10 @@ impl Widget for &KeysOverlay<'_> {
         Clear.render(popup, buf);
         let inner = super::framed(
             Span::styled(" keys ", self.theme.title),
-            self.theme.title,
+            Border {
+                style: self.theme.title,
+                ..self.theme.border
+            },
             popup,
             buf,
         );

@@ -25,22 +25,23 @@ fn python_width<'a>(inner: u16, shown: impl Iterator<Item = &'a LogEntry>) -> us
     widest.clamp(12, (inner as usize * 45 / 100).max(12))
 }
 
-/// Cuts `s` to at most `width` characters, marking the cut with `…`.
+/// Cuts `s` to at most `width` characters, marking the cut with an
+/// ellipsis (box-drawing glyphs; a panel drawn for any terminal calls
+/// `theme.glyphs.fit`).
 pub fn fit(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    super::glyphs::UNICODE.fit(s, width)
 }
 
 impl Widget for &LogPanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        let g = self.theme.glyphs;
         let inner = super::framed(
             Line::from(vec![
                 Span::styled(" Log ", self.theme.title),
-                Span::styled("what happened · the Python that does it ", self.theme.dim),
+                Span::styled(
+                    format!("what happened {} the Python that does it ", g.sep),
+                    self.theme.dim,
+                ),
             ]),
             self.theme.border,
             area,
@@ -56,17 +57,17 @@ impl Widget for &LogPanel<'_> {
             match &entry.python {
                 Some(py) => {
                     spans.push(Span::styled(
-                        format!("{:<py_width$} ", fit(py, py_width)),
+                        format!("{:<py_width$} ", g.fit(&g.text(py.as_str()), py_width)),
                         self.theme.python,
                     ));
                     let text_width = rest.saturating_sub(py_width + 1);
                     spans.push(Span::styled(
-                        fit(&entry.text, text_width),
+                        g.fit(&g.text(entry.text.as_str()), text_width),
                         self.theme.level(entry.level),
                     ));
                 }
                 None => spans.push(Span::styled(
-                    fit(&entry.text, rest),
+                    g.fit(&g.text(entry.text.as_str()), rest),
                     self.theme.level(entry.level),
                 )),
             }

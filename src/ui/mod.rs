@@ -8,6 +8,7 @@ pub mod bar;
 pub mod big_number;
 pub mod cores;
 pub mod footer;
+pub mod glyphs;
 pub mod header;
 pub mod help;
 pub mod keys;
@@ -29,13 +30,12 @@ crate::registry::for_each_lab!(ui_modules);
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use crate::app::{Action, App};
 
-use self::theme::Theme;
+use self::theme::{Border, Theme};
 
 /// The smallest terminal proclab draws its dashboard in.
 pub const MIN_WIDTH: u16 = 70;
@@ -77,7 +77,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
     }
     let cores_height = cores::height(
         app.machine.cores.max(app.cores.cores.len()),
-        &Theme::of(app.theme),
+        &Theme::for_app(app),
         area.height,
     );
     let [header, body, footer] = Layout::vertical([
@@ -163,17 +163,22 @@ fn start_hint(app: &App) -> Option<(String, String)> {
 
 /// Draws the whole screen into a buffer.
 pub fn render_buffer(app: &App, layout: &AppLayout, buf: &mut Buffer) {
-    let theme = Theme::of(app.theme);
+    let theme = Theme::for_app(app);
+    draw(app, layout, &theme, buf);
+    theme.finish(buf);
+}
+
+fn draw(app: &App, layout: &AppLayout, theme: &Theme, buf: &mut Buffer) {
     if layout.too_small {
-        render_too_small(layout.area, &theme, buf);
+        render_too_small(layout.area, theme, buf);
         return;
     }
-    header::Header { app, theme: &theme }.render(layout.header, buf);
+    header::Header { app, theme }.render(layout.header, buf);
     if layout.cores.height > 0 {
         cores::CoresPanel {
             history: &app.cores,
             cores: app.machine.cores,
-            theme: &theme,
+            theme,
         }
         .render(layout.cores, buf);
     }
@@ -186,7 +191,7 @@ pub fn render_buffer(app: &App, layout: &AppLayout, buf: &mut Buffer) {
             counts: app.counts(),
             max_workers: app.settings.max_workers,
             start: start_hint(app),
-            theme: &theme,
+            theme,
         }
         .render(layout.table, buf);
     }
@@ -194,52 +199,48 @@ pub fn render_buffer(app: &App, layout: &AppLayout, buf: &mut Buffer) {
         app,
         selected.and_then(|i| rows.get(i)),
         layout.focus,
-        &theme,
+        theme,
         buf,
     );
     if layout.log.height > 0 {
         log::LogPanel {
             log: &app.log,
-            theme: &theme,
+            theme,
         }
         .render(layout.log, buf);
     }
     if let (Some(area), Some(view)) = (layout.lesson, &app.lesson) {
         lesson::LessonPanel {
             lesson: view,
-            theme: &theme,
+            theme,
         }
         .render(area, buf);
     }
-    footer::Footer { app, theme: &theme }.render(layout.footer, buf);
+    footer::Footer { app, theme }.render(layout.footer, buf);
     if let Some(scroll) = app.help {
         help::Help {
             keymap: &app.keymap,
             lab: app.lab,
             scroll,
-            theme: &theme,
+            theme,
         }
         .render(layout.area, buf);
     }
     let keys: Vec<_> = app.visible_keys().collect();
     let keys = keys::KeysOverlay {
         keys: if app.show_keys { &keys } else { &[] },
-        theme: &theme,
+        theme,
     };
     if let Some(text) = &app.caption {
         lesson::Caption {
             text,
             right: keys.width(layout.area.width),
-            theme: &theme,
+            theme,
         }
         .render(layout.area, buf);
     }
     if let Some(menu) = &app.lessons_menu {
-        lesson::Menu {
-            menu,
-            theme: &theme,
-        }
-        .render(layout.area, buf);
+        lesson::Menu { menu, theme }.render(layout.area, buf);
     }
     keys.render(layout.area, buf);
 }
@@ -271,16 +272,27 @@ pub fn popup(area: Rect, width: u16, height: u16, buf: &mut Buffer) -> Rect {
     rect
 }
 
-/// Draws a panel's border in `border` with `title` on it, and returns the
-/// area inside.
-pub fn framed<'a>(title: impl Into<Line<'a>>, border: Style, area: Rect, buf: &mut Buffer) -> Rect {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(border)
-        .title(title);
+/// Draws a panel's border, in its style and glyphs, with `title` on it
+/// (its words as the glyphs write them), and returns the area inside.
+pub fn framed<'a>(
+    title: impl Into<Line<'a>>,
+    border: Border,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Rect {
+    let block = bordered(border).title(border.glyphs.line(title.into()));
     let inner = block.inner(area);
     block.render(area, buf);
     inner
+}
+
+/// A block framed all round in `border`'s style and glyphs, for a panel
+/// that lays out its own title or contents.
+pub fn bordered(border: Border) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_set(border.glyphs.border)
+        .border_style(border.style)
 }
 
 /// What a mouse click at (x, y) does, given the layout that was drawn.

@@ -79,7 +79,12 @@ fn help_lists_every_key_and_closes() {
 
 #[test]
 fn sigterm_and_sighup_quit_cleanly_and_take_the_workers() {
-    for signal in [rustix::process::Signal::TERM, rustix::process::Signal::HUP] {
+    // The exit status is what a shell reports for a program the signal
+    // ended: 128 + its number.
+    for (signal, status) in [
+        (rustix::process::Signal::TERM, 143),
+        (rustix::process::Signal::HUP, 129),
+    ] {
         let mut s = Screen::start(&["--workers", "2"], 80, 24);
         let pids = s.wait_workers(2);
         s.wait_for("p2.start()");
@@ -88,7 +93,7 @@ fn sigterm_and_sighup_quit_cleanly_and_take_the_workers() {
             signal,
         )
         .unwrap();
-        assert_eq!(s.wait_exit(), 0, "{signal:?}");
+        assert_eq!(s.wait_exit(), status, "{signal:?}");
         assert!(
             !s.alternate_screen(),
             "the terminal is restored after {signal:?}"
