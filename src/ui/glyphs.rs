@@ -19,6 +19,10 @@ pub struct Glyphs {
     /// A bar's filled and empty cells.
     pub full: char,
     pub empty: char,
+    /// A small mark for a place that is empty or waiting.
+    pub dot: char,
+    /// The ends of a lane, drawn close to what they enclose.
+    pub lane_ends: (char, char),
     /// A bar's last, partly filled cell, in eighths (none in ASCII).
     eighths: [char; 8],
     /// Sparkline levels, lowest first.
@@ -34,6 +38,12 @@ pub struct Glyphs {
     pub down: &'static str,
     pub left: &'static str,
     pub right: &'static str,
+    /// What points at the selected item, and an arrow between items.
+    pub pointer: &'static str,
+    /// The corner that hangs a detail under the line above it.
+    pub hook: &'static str,
+    /// A faint vertical rule, as a mark on a scale.
+    pub rule: &'static str,
 }
 
 /// Box drawing, block elements and arrows.
@@ -42,6 +52,8 @@ pub const UNICODE: Glyphs = Glyphs {
     border: border::PLAIN,
     full: '█',
     empty: '░',
+    dot: '·',
+    lane_ends: ('▕', '▏'),
     eighths: [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'],
     levels: ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'],
     sep: "·",
@@ -52,6 +64,9 @@ pub const UNICODE: Glyphs = Glyphs {
     down: "↓",
     left: "←",
     right: "→",
+    pointer: "▶",
+    hook: "╰",
+    rule: "┊",
 };
 
 /// ASCII only: borders of `+-|`, bars of `#` and `.`.
@@ -69,6 +84,8 @@ pub const ASCII: Glyphs = Glyphs {
     },
     full: '#',
     empty: '.',
+    dot: '.',
+    lane_ends: ('|', '|'),
     eighths: ['.'; 8],
     levels: ['_', '.', ':', '-', '=', '+', '*', '#'],
     sep: "|",
@@ -79,6 +96,9 @@ pub const ASCII: Glyphs = Glyphs {
     down: "Down",
     left: "Left",
     right: "Right",
+    pointer: ">",
+    hook: "`",
+    rule: ":",
 };
 
 /// The ASCII stand-in of a character the app's words may hold.
@@ -142,6 +162,11 @@ impl Glyphs {
             .map(|s| Span::styled(self.text(s.content), s.style))
             .collect();
         Line { spans, ..line }
+    }
+
+    /// The sparkline level of `eighths` (1..=8): how full one cell is.
+    pub fn level(&self, eighths: u8) -> char {
+        self.levels[usize::from(eighths.clamp(1, 8) - 1)]
     }
 
     /// A horizontal bar `width` cells wide, filled to `fraction` (0..=1):
@@ -228,10 +253,14 @@ mod tests {
             g.down,
             g.left,
             g.right,
+            g.pointer,
+            g.hook,
+            g.rule,
         ] {
             assert!(s.is_ascii(), "{s:?}");
         }
-        assert!(g.full.is_ascii() && g.empty.is_ascii());
+        assert!(g.full.is_ascii() && g.empty.is_ascii() && g.dot.is_ascii());
+        assert!(g.lane_ends.0.is_ascii() && g.lane_ends.1.is_ascii());
         assert!(g.levels.iter().chain(&g.eighths).all(char::is_ascii));
     }
 

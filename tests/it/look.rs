@@ -24,11 +24,6 @@ const NOT_YET_ASCII: &[&str] = &[
     "src/ui/gil/race.rs",
     "src/ui/lifecycle/mod.rs",
     "src/ui/pipe/mod.rs",
-    "src/ui/pipeline/mod.rs",
-    "src/ui/pool/grid.rs",
-    "src/ui/pool/lanes.rs",
-    "src/ui/pool/mod.rs",
-    "src/ui/pool/runs.rs",
     "src/ui/queue/mod.rs",
     "src/ui/sync/mod.rs",
 ];

@@ -26,7 +26,7 @@ pub fn glyph(cell: Cell, theme: &Theme) -> (char, Style) {
     let colour = theme.worker(cell.serial);
     let upper = letter(cell.serial);
     match cell.state {
-        CellState::Queued => ('·', theme.dim),
+        CellState::Queued => (theme.glyphs.dot, theme.dim),
         CellState::Taken => (
             upper.to_ascii_lowercase(),
             colour.add_modifier(Modifier::DIM),
@@ -37,7 +37,7 @@ pub fn glyph(cell: Cell, theme: &Theme) -> (char, Style) {
         ),
         CellState::Held => (upper, colour.add_modifier(Modifier::DIM)),
         CellState::Delivered => (upper, colour.add_modifier(Modifier::BOLD)),
-        CellState::Lost => ('✗', theme.error),
+        CellState::Lost => (theme.glyphs.cross.chars().next().unwrap_or('x'), theme.error),
         CellState::Failed => ('!', theme.error),
     }
 }

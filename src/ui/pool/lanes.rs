@@ -11,8 +11,6 @@ use crate::app::pool::view::{Lane, Mark};
 
 use crate::ui::theme::Theme;
 
-const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-
 /// The mark that stands for `marks` squeezed into one column.
 fn squeeze(marks: &[Mark]) -> Mark {
     let mut busy = 0u32;
@@ -40,9 +38,9 @@ fn squeeze(marks: &[Mark]) -> Mark {
 fn mark_glyph(mark: Mark, colour: Style, theme: &Theme) -> (char, Style) {
     match mark {
         Mark::Absent => (' ', theme.dim),
-        Mark::Idle => ('·', theme.dim),
+        Mark::Idle => (theme.glyphs.dot, theme.dim),
         Mark::Init => ('i', theme.note),
-        Mark::Busy(n) => (LEVELS[(n.clamp(1, 8) - 1) as usize], colour),
+        Mark::Busy(n) => (theme.glyphs.level(n), colour),
     }
 }
 
@@ -59,9 +57,9 @@ pub fn render(lanes: &[Lane], area: Rect, theme: &Theme, buf: &mut Buffer) {
         if width == 0 {
             continue;
         }
-        buf[(area.x + 1, y)].set_char('▕').set_style(theme.border);
+        buf[(area.x + 1, y)].set_char(theme.glyphs.lane_ends.0).set_style(theme.border);
         buf[(area.x + 2 + width as u16, y)]
-            .set_char('▏')
+            .set_char(theme.glyphs.lane_ends.1)
             .set_style(theme.border);
         let n = lane.marks.len();
         if n == 0 {
