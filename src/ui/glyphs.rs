@@ -38,8 +38,14 @@ pub struct Glyphs {
     pub down: &'static str,
     pub left: &'static str,
     pub right: &'static str,
-    /// What points at the selected item, and an arrow between items.
+    /// What points at the selected item, and an arrow between items;
+    /// pointing back and down.
     pub pointer: &'static str,
+    pub pointer_back: &'static str,
+    pub pointer_down: &'static str,
+    /// A long arrow from one state to the next, and one both ways.
+    pub arrow: &'static str,
+    pub swap: &'static str,
     /// The corner that hangs a detail under the line above it.
     pub hook: &'static str,
     /// A faint vertical rule, as a mark on a scale.
@@ -65,6 +71,10 @@ pub const UNICODE: Glyphs = Glyphs {
     left: "←",
     right: "→",
     pointer: "▶",
+    pointer_back: "◀",
+    pointer_down: "▼",
+    arrow: "─▶",
+    swap: "⇄",
     hook: "╰",
     rule: "┊",
 };
@@ -97,6 +107,10 @@ pub const ASCII: Glyphs = Glyphs {
     left: "Left",
     right: "Right",
     pointer: ">",
+    pointer_back: "<",
+    pointer_down: "v",
+    arrow: "->",
+    swap: "<->",
     hook: "`",
     rule: ":",
 };
@@ -254,6 +268,10 @@ mod tests {
             g.left,
             g.right,
             g.pointer,
+            g.pointer_back,
+            g.pointer_down,
+            g.arrow,
+            g.swap,
             g.hook,
             g.rule,
         ] {

@@ -63,16 +63,17 @@ impl LifecycleDiagram<'_> {
     }
 
     fn strip(&self) -> Line<'static> {
+        let g = self.theme.glyphs;
         let arrow = |s: &'static str| Span::styled(s, self.theme.dim);
         Line::from(vec![
             self.node(Node::Created, "created".into(), StateKind::Starting),
-            arrow("─▶"),
+            arrow(g.arrow),
             self.node(Node::Running, self.running_text(), StateKind::Running),
-            arrow("⇄"),
+            arrow(g.swap),
             self.node(Node::Paused, "paused (T)".into(), StateKind::Paused),
-            arrow("─▶"),
+            arrow(g.arrow),
             self.node(Node::Zombie, "zombie (Z)".into(), StateKind::Zombie),
-            arrow("─▶"),
+            arrow(g.arrow),
             self.node(Node::Joined, "joined".into(), StateKind::Joined),
         ])
     }
@@ -84,18 +85,24 @@ impl LifecycleDiagram<'_> {
         let dim = self.theme.dim;
         let py = self.theme.python;
         let exitcode = self.worker.and_then(|w| w.exitcode);
+        let g = self.theme.glyphs;
+        let (stem, dash) = (g.border.vertical_left, g.border.horizontal_top);
         let edge = |py_text: String| {
-            Line::from(vec![Span::styled("   │ ", dim), Span::styled(py_text, py)])
+            Line::from(vec![
+                Span::styled(format!("   {stem} "), dim),
+                Span::styled(py_text, py),
+            ])
         };
+        let down = || Line::from(Span::styled(format!("   {}", g.pointer_down), dim));
         vec![
             Line::from(self.node(Node::Created, "created".into(), StateKind::Starting)),
             edge(format!("{p}.start()")),
-            Line::from(Span::styled("   ▼", dim)),
+            down(),
             {
                 let line = |running: String| {
                     Line::from(vec![
                         self.node(Node::Running, running, StateKind::Running),
-                        Span::styled(" ─SIGSTOP▶ ", dim),
+                        Span::styled(format!(" {dash}SIGSTOP{} ", g.pointer), dim),
                         self.node(Node::Paused, "paused (T)".into(), StateKind::Paused),
                     ])
                 };
@@ -109,17 +116,17 @@ impl LifecycleDiagram<'_> {
                 }
             },
             Line::from(vec![
-                Span::styled("   │", dim),
-                Span::styled("          ◀SIGCONT─", dim),
+                Span::styled(format!("   {stem}"), dim),
+                Span::styled(format!("          {}SIGCONT{dash}", g.pointer_back), dim),
             ]),
             edge("ends: return, raise, exit, signal".into()),
-            Line::from(Span::styled("   ▼", dim)),
+            down(),
             Line::from(vec![
                 self.node(Node::Zombie, "zombie (Z)".into(), StateKind::Zombie),
                 Span::styled(" ended, not joined", dim),
             ]),
             edge(format!("{p}.join()")),
-            Line::from(Span::styled("   ▼", dim)),
+            down(),
             Line::from(vec![
                 self.node(Node::Joined, "joined".into(), StateKind::Joined),
                 Span::styled(
@@ -142,6 +149,8 @@ fn inner_is_tall(area: Rect) -> bool {
 impl Widget for &LifecycleDiagram<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let tall = inner_is_tall(area);
+        let g = self.theme.glyphs;
+        let sep = g.sep;
         let title = match self.worker {
             Some(w) => {
                 let alive = if w.exitcode.is_none() {
@@ -150,10 +159,13 @@ impl Widget for &LifecycleDiagram<'_> {
                     "False"
                 };
                 let facts = if tall {
-                    format!("pid {} · is_alive() {alive} ", w.pid)
+                    format!("pid {} {sep} is_alive() {alive} ", w.pid)
                 } else {
                     let exitcode = w.exitcode.map_or("None".to_string(), |c| c.to_string());
-                    format!("pid {} · is_alive() {alive} · exitcode {exitcode} ", w.pid)
+                    format!(
+                        "pid {} {sep} is_alive() {alive} {sep} exitcode {exitcode} ",
+                        w.pid
+                    )
                 };
                 Line::from(vec![
                     Span::styled(format!(" Worker {} ", w.id), self.theme.title),
@@ -165,7 +177,10 @@ impl Widget for &LifecycleDiagram<'_> {
         let inner = crate::ui::framed(title, self.theme.border, area, buf);
         if self.worker.is_none() {
             Line::from(Span::styled(
-                "select a worker (↑ ↓ or a click) to follow its lifecycle",
+                format!(
+                    "select a worker ({} {} or a click) to follow its lifecycle",
+                    g.up, g.down
+                ),
                 self.theme.dim,
             ))
             .render(
