@@ -32,6 +32,8 @@ pub struct Glyphs {
     /// A result that is right, and one that is wrong.
     pub check: &'static str,
     pub cross: &'static str,
+    /// The prefix of a millionth: "µs" for microseconds.
+    pub micro: &'static str,
     /// The mark of text cut short.
     pub ellipsis: &'static str,
     pub up: &'static str,
@@ -65,6 +67,7 @@ pub const UNICODE: Glyphs = Glyphs {
     sep: "·",
     check: "✓",
     cross: "✗",
+    micro: "µ",
     ellipsis: "…",
     up: "↑",
     down: "↓",
@@ -101,6 +104,7 @@ pub const ASCII: Glyphs = Glyphs {
     sep: "|",
     check: "+",
     cross: "x",
+    micro: "u",
     ellipsis: "~",
     up: "Up",
     down: "Down",
@@ -262,6 +266,7 @@ mod tests {
             g.sep,
             g.check,
             g.cross,
+            g.micro,
             g.ellipsis,
             g.up,
             g.down,

@@ -22,7 +22,6 @@ const NOT_YET_ASCII: &[&str] = &[
     "src/ui/counter/mod.rs",
     "src/ui/gil/mod.rs",
     "src/ui/gil/race.rs",
-    "src/ui/pipe/mod.rs",
     "src/ui/queue/mod.rs",
     "src/ui/sync/mod.rs",
 ];

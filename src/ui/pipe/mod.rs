@@ -25,10 +25,10 @@ pub struct PipePanel<'a> {
     pub theme: &'a Theme,
 }
 
-/// "41 µs", "1.2 ms".
-pub fn micros(us: f64) -> String {
+/// "41 µs", "1.2 ms" (`micro` is the glyph set's "µ").
+pub fn micros(us: f64, micro: &str) -> String {
     if us < 1000.0 {
-        format!("{us:.0} µs")
+        format!("{us:.0} {micro}s")
     } else {
         format!("{:.1} ms", us / 1000.0)
     }
@@ -69,9 +69,10 @@ impl PipePanel<'_> {
     }
 
     fn ends_line(&self, ends: &[EndView; 2], mode: PipeMode) -> Line<'static> {
+        let g = self.theme.glyphs;
         let link = match mode {
-            PipeMode::PingPong => " ⇄ ",
-            PipeMode::Stream => " ──▶ ",
+            PipeMode::PingPong => format!(" {} ", g.swap),
+            PipeMode::Stream => format!(" {}{} ", g.border.horizontal_top, g.arrow),
         };
         Line::from(vec![
             Span::styled(
@@ -102,19 +103,21 @@ impl PipePanel<'_> {
 
     fn latency_lines(&self, mode: PipeMode) -> Vec<Line<'static>> {
         let v = self.view;
+        let g = self.theme.glyphs;
+        let sep = g.sep;
         let what = match mode {
             PipeMode::PingPong => "round trip",
             PipeMode::Stream => "one way",
         };
         let a = format!(
-            "{what} last {} · mean {}",
-            micros(v.latency_last_us),
-            micros(v.latency_mean_us)
+            "{what} last {} {sep} mean {}",
+            micros(v.latency_last_us, g.micro),
+            micros(v.latency_mean_us, g.micro)
         );
         let b = format!(
-            "min {} · max {}",
-            micros(v.latency_min_us),
-            micros(v.latency_max_us)
+            "min {} {sep} max {}",
+            micros(v.latency_min_us, g.micro),
+            micros(v.latency_max_us, g.micro)
         );
         vec![
             Line::from(Span::raw(a)),
@@ -144,6 +147,8 @@ impl PipePanel<'_> {
 impl Widget for &PipePanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let v = self.view;
+        let g = self.theme.glyphs;
+        let sep = g.sep;
         let mode = v.pair_mode.unwrap_or(v.mode);
         let title = Line::from(vec![
             Span::styled(" Pipe ", self.theme.title),
@@ -188,30 +193,30 @@ impl Widget for &PipePanel<'_> {
                     lines.extend(self.target_lines());
                 } else {
                     let mut first = self.ends_line(ends, mode).spans;
-                    first.push(Span::styled(format!(" · {kind}"), self.theme.dim));
+                    first.push(Span::styled(format!(" {sep} {kind}"), self.theme.dim));
                     lines.push(Line::from(first));
                     let mut second = self.counts_line(mode).spans;
                     second.push(Span::styled(
                         format!(
-                            " · last {} · mean {} · min {}",
-                            micros(v.latency_last_us),
-                            micros(v.latency_mean_us),
-                            micros(v.latency_min_us)
+                            " {sep} last {} {sep} mean {} {sep} min {}",
+                            micros(v.latency_last_us, g.micro),
+                            micros(v.latency_mean_us, g.micro),
+                            micros(v.latency_min_us, g.micro)
                         ),
                         self.theme.dim,
                     ));
                     lines.push(Line::from(second));
                     lines.push(Line::from(vec![
                         self.end_state(&ends[0]),
-                        Span::styled(" · ", self.theme.dim),
+                        Span::styled(format!(" {sep} "), self.theme.dim),
                         self.end_state(&ends[1]),
-                        Span::styled(format!(" · sends {}", rate_words(v.rate)), self.theme.dim),
+                        Span::styled(format!(" {sep} sends {}", rate_words(v.rate)), self.theme.dim),
                     ]));
                 }
             }
         }
         for (i, line) in lines.into_iter().take(inner.height as usize).enumerate() {
-            line.render(Rect::new(inner.x, inner.y + i as u16, inner.width, 1), buf);
+            self.theme.glyphs.line(line).render(Rect::new(inner.x, inner.y + i as u16, inner.width, 1), buf);
         }
     }
 }
