@@ -19,6 +19,12 @@ pub struct Glyphs {
     /// A bar's filled and empty cells.
     pub full: char,
     pub empty: char,
+    /// A place taken and a place free, in a row of places: "■■□".
+    pub taken: char,
+    pub free: char,
+    /// A switch that is on, and one that is off.
+    pub on: &'static str,
+    pub off: &'static str,
     /// A small mark for a place that is empty or waiting.
     pub dot: char,
     /// The ends of a lane, drawn close to what they enclose.
@@ -45,6 +51,8 @@ pub struct Glyphs {
     pub pointer: &'static str,
     pub pointer_back: &'static str,
     pub pointer_down: &'static str,
+    /// An arrow in words: "fetch → save".
+    pub to: &'static str,
     /// A long arrow from one state to the next, and one both ways.
     pub arrow: &'static str,
     pub swap: &'static str,
@@ -60,6 +68,10 @@ pub const UNICODE: Glyphs = Glyphs {
     border: border::PLAIN,
     full: '█',
     empty: '░',
+    taken: '■',
+    free: '□',
+    on: "●",
+    off: "○",
     dot: '·',
     lane_ends: ('▕', '▏'),
     eighths: [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'],
@@ -76,6 +88,7 @@ pub const UNICODE: Glyphs = Glyphs {
     pointer: "▶",
     pointer_back: "◀",
     pointer_down: "▼",
+    to: "→",
     arrow: "─▶",
     swap: "⇄",
     hook: "╰",
@@ -97,6 +110,10 @@ pub const ASCII: Glyphs = Glyphs {
     },
     full: '#',
     empty: '.',
+    taken: '#',
+    free: '.',
+    on: "*",
+    off: "o",
     dot: '.',
     lane_ends: ('|', '|'),
     eighths: ['.'; 8],
@@ -113,6 +130,7 @@ pub const ASCII: Glyphs = Glyphs {
     pointer: ">",
     pointer_back: "<",
     pointer_down: "v",
+    to: "->",
     arrow: "->",
     swap: "<->",
     hook: "`",
@@ -267,6 +285,8 @@ mod tests {
             g.check,
             g.cross,
             g.micro,
+            g.on,
+            g.off,
             g.ellipsis,
             g.up,
             g.down,
@@ -275,6 +295,7 @@ mod tests {
             g.pointer,
             g.pointer_back,
             g.pointer_down,
+            g.to,
             g.arrow,
             g.swap,
             g.hook,
@@ -283,6 +304,7 @@ mod tests {
             assert!(s.is_ascii(), "{s:?}");
         }
         assert!(g.full.is_ascii() && g.empty.is_ascii() && g.dot.is_ascii());
+        assert!(g.taken.is_ascii() && g.free.is_ascii());
         assert!(g.lane_ends.0.is_ascii() && g.lane_ends.1.is_ascii());
         assert!(g.levels.iter().chain(&g.eighths).all(char::is_ascii));
     }

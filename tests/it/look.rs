@@ -23,7 +23,6 @@ const NOT_YET_ASCII: &[&str] = &[
     "src/ui/gil/mod.rs",
     "src/ui/gil/race.rs",
     "src/ui/queue/mod.rs",
-    "src/ui/sync/mod.rs",
 ];
 
 /// Where the glyphs are defined, and the Unicode forms kept for the
