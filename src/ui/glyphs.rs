@@ -51,6 +51,11 @@ pub struct Glyphs {
     pub pointer: &'static str,
     pub pointer_back: &'static str,
     pub pointer_down: &'static str,
+    pub pointer_up: &'static str,
+    /// Paused: "⏸ 2 blocked".
+    pub pause: &'static str,
+    /// Times, as in "2 × 5/s".
+    pub times: &'static str,
     /// An arrow in words: "fetch → save".
     pub to: &'static str,
     /// A long arrow from one state to the next, and one both ways.
@@ -88,6 +93,9 @@ pub const UNICODE: Glyphs = Glyphs {
     pointer: "▶",
     pointer_back: "◀",
     pointer_down: "▼",
+    pointer_up: "▲",
+    pause: "⏸",
+    times: "×",
     to: "→",
     arrow: "─▶",
     swap: "⇄",
@@ -130,6 +138,9 @@ pub const ASCII: Glyphs = Glyphs {
     pointer: ">",
     pointer_back: "<",
     pointer_down: "v",
+    pointer_up: "^",
+    pause: "||",
+    times: "x",
     to: "->",
     arrow: "->",
     swap: "<->",
@@ -295,6 +306,9 @@ mod tests {
             g.pointer,
             g.pointer_back,
             g.pointer_down,
+            g.pointer_up,
+            g.pause,
+            g.times,
             g.to,
             g.arrow,
             g.swap,

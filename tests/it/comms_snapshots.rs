@@ -367,3 +367,8 @@ fn in_ascii_the_pipe_and_pipeline_panels_are_ascii() {
         assert!(text.contains("+-"), "{name}: its frame is +-|");
     }
 }
+
+#[test]
+fn in_ascii_the_queue_lab_is_ascii() {
+    crate::common::draw::assert_all_ascii(&queue_app());
+}

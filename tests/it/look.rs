@@ -22,7 +22,6 @@ const NOT_YET_ASCII: &[&str] = &[
     "src/ui/counter/mod.rs",
     "src/ui/gil/mod.rs",
     "src/ui/gil/race.rs",
-    "src/ui/queue/mod.rs",
 ];
 
 /// Where the glyphs are defined, and the Unicode forms kept for the
