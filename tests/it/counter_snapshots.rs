@@ -365,3 +365,8 @@ fn in_ascii_the_sync_lab_is_ascii() {
     app.sync.view.event_set = true;
     crate::common::draw::assert_all_ascii(&app);
 }
+
+#[test]
+fn in_ascii_the_counter_lab_is_ascii() {
+    crate::common::draw::assert_all_ascii(&counter_app());
+}
