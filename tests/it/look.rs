@@ -13,15 +13,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 
-/// Files under `src/ui/` that still draw box-drawing, block or arrow
-/// characters whatever the terminal: their glyphs are literals rather
-/// than the theme's (`theme.glyphs`). Converting one takes it off this
-/// list, and the tests below fail until it is taken off: the list only
-/// shrinks.
-const NOT_YET_ASCII: &[&str] = &["src/ui/gil/mod.rs", "src/ui/gil/race.rs"];
-
-/// Where the glyphs are defined, and the Unicode forms kept for the
-/// panels above.
+/// Where the glyphs are defined: every other file under `src/ui/` takes
+/// its box-drawing, block and arrow characters from the theme
+/// (`theme.glyphs`), never from a literal.
 const GLYPH_FILES: &[&str] = &["src/ui/glyphs.rs", "src/ui/bar.rs"];
 
 fn worker(id: u32, status: Status, progress: f64) -> WorkerSnapshot {
@@ -81,18 +75,8 @@ fn draw(app: &App, width: u16, height: u16) -> (ui::AppLayout, Buffer) {
     (layout, buf)
 }
 
-fn inside(r: Rect, x: u16, y: u16) -> bool {
-    x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height
-}
-
-/// Whether the lab's panel is drawn from the theme's glyphs alone.
-fn panel_converted(lab: LabId) -> bool {
-    let folder = format!("src/ui/{}/", lab.name());
-    !NOT_YET_ASCII.iter().any(|f| f.starts_with(&folder))
-}
-
 #[test]
-fn in_ascii_every_character_on_screen_is_ascii_but_in_panels_not_yet_converted() {
+fn in_ascii_every_character_on_screen_is_ascii() {
     let ascii = Look {
         colours: Colours::TrueColour,
         ascii: true,
@@ -100,28 +84,16 @@ fn in_ascii_every_character_on_screen_is_ascii_but_in_panels_not_yet_converted()
     for &lab in LabId::ALL {
         for (w, h) in [(80, 24), (120, 36)] {
             let a = app(lab, ascii);
-            let (layout, buf) = draw(&a, w, h);
-            let mut in_panel = Vec::new();
+            let (_, buf) = draw(&a, w, h);
             for y in 0..h {
                 for x in 0..w {
                     let symbol = buf[(x, y)].symbol();
-                    if symbol.is_ascii() {
-                        continue;
-                    }
                     assert!(
-                        inside(layout.focus, x, y),
-                        "{lab:?} {w}x{h}: {symbol:?} at ({x}, {y}), outside the lab's panel:\n{}",
+                        symbol.is_ascii(),
+                        "{lab:?} {w}x{h}: {symbol:?} at ({x}, {y}):\n{}",
                         text(&buf)
                     );
-                    in_panel.push(symbol.to_string());
                 }
-            }
-            if panel_converted(lab) {
-                assert!(
-                    in_panel.is_empty(),
-                    "{lab:?}'s panel draws {in_panel:?} in ASCII:\n{}",
-                    text(&buf)
-                );
             }
         }
     }
@@ -153,7 +125,7 @@ fn glyph_literals(path: &Path) -> Vec<(usize, String)> {
 }
 
 #[test]
-fn glyphs_come_from_the_theme_but_in_the_files_not_yet_converted() {
+fn glyphs_come_from_the_theme() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     let mut dirs = vec![root.join("src/ui")];
@@ -173,17 +145,10 @@ fn glyphs_come_from_the_theme_but_in_the_files_not_yet_converted() {
             continue;
         }
         let literals = glyph_literals(&path);
-        if NOT_YET_ASCII.contains(&name) {
-            assert!(
-                !literals.is_empty(),
-                "{name} draws no glyph of its own any more: take it off NOT_YET_ASCII"
-            );
-        } else {
-            assert!(
-                literals.is_empty(),
-                "{name} draws characters outside ASCII; take them from theme.glyphs: {literals:?}"
-            );
-        }
+        assert!(
+            literals.is_empty(),
+            "{name} draws characters outside ASCII; take them from theme.glyphs: {literals:?}"
+        );
     }
 }
 
