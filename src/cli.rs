@@ -64,6 +64,11 @@ pub struct Cli {
     #[arg(long)]
     pub auto_join: bool,
 
+    /// Keep the labs not shown running; by default their workers are paused
+    /// (SIGSTOP) until their lab is shown again (B switches).
+    #[arg(long)]
+    pub keep_running: bool,
+
     /// Most workers not yet joined at once (by default 256, or what the
     /// open-file limit allows if that is fewer).
     #[arg(long, default_value_t = default_max_workers(), value_parser = clap::value_parser!(u32).range(1..=MAX_WORKERS_LIMIT as i64))]
@@ -543,6 +548,7 @@ impl Cli {
             lab: self.lab,
             workers: self.workers,
             start: self.start_options(),
+            keep_running: self.keep_running,
             gil: GilOpening {
                 mode: self.mode,
                 interval_us: self.switch_interval_us,

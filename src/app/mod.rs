@@ -5,6 +5,7 @@
 //! ([`perform`]). Tests drive all of it without a terminal.
 
 pub mod action;
+pub mod away;
 pub mod claims;
 pub mod comms;
 pub mod key;
@@ -121,6 +122,19 @@ macro_rules! app {
             /// The lessons menu, while it is open: (name, title, summary) of each
             /// lesson and the selected row.
             pub lessons_menu: Option<LessonsMenu>,
+            /// The lab each worker belongs to, as the engine said when it
+            /// was first seen.
+            pub owners: HashMap<WorkerId, LabId>,
+            /// Labs not shown keep running (else their workers are paused).
+            pub keep_running: bool,
+            /// Log entries scrolled past at the bottom: 0 shows the newest.
+            pub log_scroll: usize,
+            /// Rows the log showed in the last frame (the loop sets it): a
+            /// page for the keys that scroll it.
+            pub log_rows: u16,
+            /// The screen as it was when frozen, drawn while the workers
+            /// (and this state) go on.
+            pub frozen: Option<Box<App>>,
             $(
                 #[doc = concat!("The ", stringify!($m), " lab's state.")]
                 pub $m: self::$m::$State,
@@ -152,6 +166,11 @@ macro_rules! app {
                     lesson_ack: false,
                     catalogue: Vec::new(),
                     lessons_menu: None,
+                    owners: HashMap::new(),
+                    keep_running: false,
+                    log_scroll: 0,
+                    log_rows: 0,
+                    frozen: None,
                     $( $m: Default::default(), )*
                 }
                 .opening(lab)
@@ -223,14 +242,57 @@ impl App {
         labs::tabs(&self.opened)
     }
 
-    /// Adds a line to the event log, timestamped now.
+    /// Adds a line to the event log, timestamped now. A log scrolled back
+    /// stays on the lines it shows.
     pub fn say(&mut self, line: Line) {
+        if self.log_scroll > 0 {
+            self.log_scroll = (self.log_scroll + 1).min(log::LOG_CAPACITY - 1);
+        }
         self.log.push(LogEntry {
             at: self.now,
             python: line.python,
             text: line.text,
             level: line.level,
         });
+    }
+
+    /// What the screen shows: the state when frozen, else this one.
+    pub fn shown(&self) -> &App {
+        self.frozen.as_deref().unwrap_or(self)
+    }
+
+    /// The lab a worker belongs to: the one that started it, else the one
+    /// whose role it has.
+    pub fn lab_of(&self, w: &WorkerSnapshot) -> Option<LabId> {
+        self.owners
+            .get(&w.id)
+            .copied()
+            .or_else(|| labs::lab_of_role(w.role))
+    }
+
+    /// Learns the lab of each worker not seen before from the engine;
+    /// returns those workers.
+    pub fn note_owners(&mut self, lab: &crate::lab::Lab) -> Vec<WorkerId> {
+        let mut fresh = Vec::new();
+        for w in &self.workers {
+            if !self.owners.contains_key(&w.id) {
+                fresh.push(w.id);
+                // A worker nobody claimed is the role's lab's, else the
+                // lab shown when it started.
+                let owner = lab
+                    .owner(w.id)
+                    .and_then(LabId::from_name)
+                    .or_else(|| labs::lab_of_role(w.role))
+                    .unwrap_or(self.lab);
+                self.owners.insert(w.id, owner);
+            }
+        }
+        if self.owners.len() > self.workers.len() {
+            let ids: std::collections::HashSet<WorkerId> =
+                self.workers.iter().map(|w| w.id).collect();
+            self.owners.retain(|id, _| ids.contains(id));
+        }
+        fresh
     }
 
     /// The worker table's rows.
@@ -319,6 +381,9 @@ impl App {
             Action::Join => sel.is_some_and(|w| !matches!(w.status, Status::Joined(_))),
             Action::JoinAll => self.counts().zombies > 0,
             Action::NextLab | Action::PrevLab => self.tabs().len() > 1,
+            Action::ClearJoined => self.counts().joined > 0,
+            Action::LogOlder => self.shown().log_scroll + 1 < self.shown().log.len(),
+            Action::LogNewer => self.shown().log_scroll > 0,
             Action::LessonNext => self.lesson.as_ref().is_some_and(|l| l.watch && !l.finished),
             other => labs::applies(self, other).unwrap_or(true),
         }
@@ -382,6 +447,8 @@ impl App {
                     .is_some_and(|w| w.status == Status::Alive { paused: true });
                 if paused { "resume" } else { "pause" }
             }
+            Action::ToggleBackground if self.keep_running => "others: run",
+            Action::ToggleFreeze if self.frozen.is_some() => "go live",
             other => labs::label(self, other).unwrap_or_else(|| other.label()),
         }
     }
@@ -395,7 +462,12 @@ pub fn open(
     engine: &mut crate::lab::engine::Engine,
     start: &Startup,
 ) -> Result<(), String> {
+    app.keep_running = start.keep_running;
     labs::open(app, engine, start)?;
+    app.on_workers(engine.lab.snapshot());
+    // What other labs started as they opened waits for them to be shown.
+    let fresh = app.note_owners(&engine.lab);
+    away::hold_fresh(app, &mut engine.lab, &fresh);
     app.on_workers(engine.lab.snapshot());
     Ok(())
 }
@@ -470,9 +542,30 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 app.selected = Some(w.id);
             }
         }
-        Action::NextLab => app.lab = labs::step(&app.tabs(), app.lab, true),
-        Action::PrevLab => app.lab = labs::step(&app.tabs(), app.lab, false),
-        Action::GotoLab(lab) => app.show(lab),
+        Action::NextLab => return switch(app, labs::step(&app.tabs(), app.lab, true)),
+        Action::PrevLab => return switch(app, labs::step(&app.tabs(), app.lab, false)),
+        Action::GotoLab(lab) => return switch(app, lab),
+        Action::ToggleBackground => return vec![Effect::KeepRunning(!app.keep_running)],
+        Action::ClearJoined => return vec![Effect::ClearJoined],
+        Action::LogOlder | Action::LogNewer => {
+            let view = match &mut app.frozen {
+                Some(frozen) => frozen.as_mut(),
+                None => app,
+            };
+            let page = usize::from(view.log_rows.saturating_sub(1)).max(1);
+            let last = view.log.len().saturating_sub(1);
+            view.log_scroll = if action == Action::LogOlder {
+                (view.log_scroll + page).min(last)
+            } else {
+                view.log_scroll.saturating_sub(page)
+            };
+        }
+        Action::ToggleFreeze => {
+            app.frozen = match app.frozen.take() {
+                Some(_) => None,
+                None => Some(Box::new(app.clone())),
+            };
+        }
         Action::ToggleHelp => {
             app.help = match app.help {
                 Some(_) => None,
@@ -531,6 +624,18 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         lab_action => return labs::update(app, lab_action).unwrap_or_default(),
     }
     Vec::new()
+}
+
+/// Shows `lab`; if it was not shown, the loop pauses the others' workers
+/// and resumes its own.
+fn switch(app: &mut App, lab: LabId) -> Vec<Effect> {
+    let from = app.lab;
+    app.show(lab);
+    if from == lab {
+        Vec::new()
+    } else {
+        vec![Effect::Show(lab)]
+    }
 }
 
 /// An effect on the selected worker if it is alive; otherwise a log line

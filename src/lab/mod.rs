@@ -12,6 +12,7 @@ pub mod cluster;
 pub mod comms;
 pub mod controller;
 pub mod engine;
+pub mod hold;
 pub mod locks;
 pub mod process;
 pub mod role;
@@ -41,6 +42,7 @@ use std::time::{Duration, Instant};
 use command_fds::{CommandFdExt, FdMapping};
 use rustix::process::Signal;
 
+pub use self::hold::{Held, Hold};
 use self::process::ChildProcess;
 pub use self::role::Role;
 use self::shm::{Region, RegionError, WORKER_SHM_FD};
@@ -269,6 +271,11 @@ struct Worker {
     final_tasks: u64,
     final_phase: Phase,
     final_aux: u64,
+    /// Why proclab itself keeps it paused ([`Hold`] bits); 0 when the
+    /// user paused it, or nothing holds it.
+    holds: u8,
+    /// The lab whose code started it (see [`Lab::set_acting`]).
+    owner: Option<&'static str>,
 }
 
 impl Worker {
@@ -294,6 +301,8 @@ pub struct Lab {
     supervisor: Supervisor,
     region: Region,
     shut_down: bool,
+    /// The lab on whose behalf workers are started now.
+    acting: Option<&'static str>,
 }
 
 fn sig_name(sig: Signal) -> &'static str {
@@ -328,6 +337,7 @@ impl Lab {
             supervisor,
             region,
             shut_down: false,
+            acting: None,
         })
     }
 
@@ -379,6 +389,8 @@ impl Lab {
                     final_tasks: 0,
                     final_phase: Phase::Starting,
                     final_aux: 0,
+                    holds: 0,
+                    owner: self.acting,
                 });
                 Ok(id)
             }
@@ -495,6 +507,8 @@ impl Lab {
         let w = self.alive_mut(id)?;
         Self::send(w, Signal::STOP)?;
         w.paused = true;
+        // Paused by hand: nothing proclab holds it for may resume it.
+        w.holds = 0;
         Ok(())
     }
 
@@ -503,6 +517,7 @@ impl Lab {
         let w = self.alive_mut(id)?;
         Self::send(w, Signal::CONT)?;
         w.paused = false;
+        w.holds = 0;
         Ok(())
     }
 
@@ -516,6 +531,7 @@ impl Lab {
             Self::send(w, Signal::CONT)?;
             w.paused = false;
         }
+        w.holds = 0;
         Ok(Terminated { continued })
     }
 
@@ -524,6 +540,7 @@ impl Lab {
         let w = self.alive_mut(id)?;
         Self::send(w, Signal::KILL)?;
         w.paused = false;
+        w.holds = 0;
         Ok(())
     }
 
@@ -600,6 +617,7 @@ impl Lab {
         w.join_pending = false;
         w.exit_reported = true;
         w.paused = false;
+        w.holds = 0;
         if let Some(slot) = w.slot.take() {
             let s = self.region.slot(slot);
             w.final_tasks = s.tasks_done.load(Ordering::Relaxed);
@@ -622,6 +640,7 @@ impl Lab {
             if let Some(exitcode) = w.process.poll_exit() {
                 w.exit_reported = true;
                 w.paused = false;
+                w.holds = 0;
                 events.push(LabEvent::Exited {
                     id: w.id,
                     pid: w.process.pid(),

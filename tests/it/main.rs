@@ -22,6 +22,7 @@ mod engine;
 mod gil;
 mod gil_e2e;
 mod gil_snapshots;
+mod holds;
 mod pipe;
 mod pool;
 mod pool_e2e;
