@@ -160,8 +160,14 @@ pub struct Cli {
     #[arg(long, global = true, requires = "record")]
     pub record_input: bool,
 
-    /// Let --record overwrite FILE if it exists (never through a symbolic link).
-    #[arg(long, global = true, requires = "record")]
+    /// Write every log line (time, Python, what happened) to FILE as it
+    /// happens, for notes and screen readers.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+
+    /// Let --record and --log overwrite their FILE if it exists (never
+    /// through a symbolic link).
+    #[arg(long, global = true)]
     pub force: bool,
 
     /// Show the last keys pressed in a corner (K toggles it).
@@ -348,6 +354,11 @@ impl Cli {
     /// Checks what clap cannot check flag by flag.
     pub fn check(&self) -> Result<(), clap::Error> {
         let invalid = |msg: String| Err(Cli::command().error(ErrorKind::ValueValidation, msg));
+        if self.force && self.record.is_none() && self.log.is_none() {
+            return invalid(
+                "--force lets --record or --log write over their FILE: give one of them".into(),
+            );
+        }
         let workers = self.workers.unwrap_or(0);
         let open_files = crate::limits::open_files();
         if let Err(why) = crate::limits::check_max_workers(self.max_workers as usize, open_files) {

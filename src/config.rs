@@ -22,6 +22,7 @@ const NOT_IN_CONFIG: &[&str] = &[
     "config",
     "record",
     "record-input",
+    "log",
     "force",
     "help",
     "version",

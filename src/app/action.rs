@@ -181,7 +181,7 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         "select the first worker",
     ),
     ActionInfo::new(Action::SelectLast, "last", "last", "select the last worker"),
-    ActionInfo::new(Action::NextLab, "next-lab", "next lab", "next lab"),
+    ActionInfo::new(Action::NextLab, "next-lab", "labs", "next lab"),
     ActionInfo::new(Action::PrevLab, "prev-lab", "previous lab", "previous lab"),
     ActionInfo::new(
         Action::Screenshot,

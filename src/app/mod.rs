@@ -295,7 +295,7 @@ impl App {
         fresh
     }
 
-    /// The worker table's rows.
+    /// A row for every worker, in the order of `workers` (oldest first).
     pub fn rows(&self) -> Vec<WorkerRow> {
         self.workers
             .iter()
@@ -303,6 +303,45 @@ impl App {
             .collect()
     }
 
+    /// The worker table's order, as indices into `workers`: the shown
+    /// lab's workers first, then the other labs' (paused while not
+    /// shown); within each, the live ones, then those ended and still to
+    /// join, then the joined ones, oldest first. So the rows that matter
+    /// now are the first a short table shows, and ended rows never push
+    /// live ones out of view.
+    pub fn table_order(&self) -> Vec<usize> {
+        let rank = |w: &WorkerSnapshot| {
+            let other = usize::from(self.lab_of(w) != Some(self.lab));
+            let ended = match w.status {
+                Status::Alive { .. } => 0,
+                Status::Exited(_) => 1,
+                Status::Joined(_) => 2,
+            };
+            other * 3 + ended
+        };
+        let mut order: Vec<usize> = (0..self.workers.len()).collect();
+        order.sort_by_key(|&i| rank(&self.workers[i]));
+        order
+    }
+
+    /// The worker table's rows, in its order.
+    pub fn table_rows(&self) -> Vec<WorkerRow> {
+        self.table_order()
+            .into_iter()
+            .map(|i| {
+                let w = &self.workers[i];
+                WorkerRow::new(w, self.procs.get(&w.pid))
+            })
+            .collect()
+    }
+
+    /// The selected worker's row in the worker table.
+    pub fn selected_row(&self) -> Option<usize> {
+        let i = self.selected_index()?;
+        self.table_order().iter().position(|&j| j == i)
+    }
+
+    /// The selected worker's index in `workers`.
     pub fn selected_index(&self) -> Option<usize> {
         let id = self.selected?;
         self.workers.iter().position(|w| w.id == id)
@@ -434,6 +473,10 @@ impl App {
                 target.unwrap_or_default()
             ),
             Action::GotoLab(lab) => format!("open {}", lab.title()),
+            Action::NextLab => format!("open {}", labs::step(&self.tabs(), self.lab, true).title()),
+            Action::PrevLab => {
+                format!("open {}", labs::step(&self.tabs(), self.lab, false).title())
+            }
             other => other.label().to_string(),
         }
     }
@@ -538,8 +581,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::SelectFirst => select_by(app, |_, _| 0),
         Action::SelectLast => select_by(app, |_, n| n - 1),
         Action::SelectRow(row) => {
-            if let Some(w) = app.workers.get(row) {
-                app.selected = Some(w.id);
+            if let Some(&i) = app.table_order().get(row) {
+                app.selected = Some(app.workers[i].id);
             }
         }
         Action::NextLab => return switch(app, labs::step(&app.tabs(), app.lab, true)),
@@ -659,13 +702,15 @@ fn with_alive(
     }
 }
 
+/// Moves the selection along the worker table's rows.
 fn select_by(app: &mut App, pick: impl FnOnce(usize, usize) -> usize) {
-    let n = app.workers.len();
+    let order = app.table_order();
+    let n = order.len();
     if n == 0 {
         return;
     }
-    let current = app.selected_index().unwrap_or(0);
-    app.selected = Some(app.workers[pick(current, n)].id);
+    let current = app.selected_row().unwrap_or(0);
+    app.selected = Some(app.workers[order[pick(current, n)]].id);
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use crate::app::{App, Keymap, Machine, Settings};
 use crate::cli::Cli;
 use crate::lab::engine::Engine;
 use crate::lab::{Lab, LabConfig, SHUTDOWN_GRACE, ShutdownReport};
+use crate::record::notes::Notes;
 use crate::record::{Recorder, TeeWriter};
 use crate::script::driver::Driver;
 use crate::script::lesson::Tutor;
@@ -56,6 +57,11 @@ pub struct Outcome {
 /// Runs a session to its end and stops every worker.
 pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
     let cli = &setup.cli;
+    // The notes' file first: a bad path is said before anything starts.
+    let notes = match &cli.log {
+        Some(path) => Some(Notes::create(path, cli.force)?),
+        None => None,
+    };
     let size = match setup.headless {
         Some(size) => size,
         None => {
@@ -115,6 +121,7 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
         Duration::from_millis(cli.refresh_ms),
     );
     session.recorder = recorder.clone();
+    session.notes = notes;
     session.screenshot_dir = cli.screenshot_dir.clone();
     session.driver = setup.driver;
     session.tutor = setup.tutor;

@@ -12,6 +12,7 @@ mod common;
 
 mod architecture;
 mod bad_files;
+mod classroom_e2e;
 mod comms_e2e;
 mod comms_snapshots;
 mod counter;
