@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use clap::{CommandFactory, Parser, Subcommand, error::ErrorKind};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, error::ErrorKind};
 
 use clap::Args;
 use clap::builder::PossibleValue;
@@ -38,9 +38,10 @@ pub struct Cli {
     #[arg(long, value_enum, default_value = "lifecycle")]
     pub lab: LabId,
 
-    /// Workers to start right away: lifecycle workers (default 2), the
-    /// counter's or the sync lab's workers, or the pool's processes (default
-    /// one per core, 1 to 52); none by default on the queue labs.
+    /// Workers to start right away: lifecycle workers (default 2), the GIL
+    /// lab's, the counter's or the sync lab's workers, or the pool's
+    /// processes (default one per core, 1 to 52). The queue, pipe and
+    /// pipeline labs start their own and refuse it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..=MAX_WORKERS_LIMIT as i64))]
     pub workers: Option<u32>,
 
@@ -350,7 +351,30 @@ pub struct ConfigArgs {
     pub path: bool,
 }
 
+mod flags;
+
 impl Cli {
+    /// Parses a command line: every value checked, the lab settled from
+    /// `--lab` and the labs' flags given (see [`flags`]), then [`check`](Cli::check).
+    pub fn parse_checked<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Cli::command().try_get_matches_from(args)?;
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        cli.settle(&matches)?;
+        Ok(cli)
+    }
+
+    /// Settles the lab from the flags given on the command line (`matches`)
+    /// and checks the rest.
+    pub fn settle(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.lab = flags::settle(matches, self.lab)
+            .map_err(|m| Cli::command().error(ErrorKind::ArgumentConflict, m))?;
+        self.check()
+    }
+
     /// Checks what clap cannot check flag by flag.
     pub fn check(&self) -> Result<(), clap::Error> {
         let invalid = |msg: String| Err(Cli::command().error(ErrorKind::ValueValidation, msg));

@@ -163,13 +163,15 @@ pub fn load(args: &[OsString]) -> Result<Loaded, ConfigError> {
     let matches = Cli::command()
         .try_get_matches_from(args)
         .map_err(ConfigError::Cli)?;
+    let first_matches = matches.clone();
     let first = Cli::from_arg_matches(&matches).map_err(ConfigError::Cli)?;
     let path = match &first.config {
         Some(p) => Some(p.clone()),
         None => default_path().filter(|p| p.exists()),
     };
     let Some(path) = path else {
-        first.check().map_err(ConfigError::Cli)?;
+        let mut first = first;
+        first.settle(&matches).map_err(ConfigError::Cli)?;
         return Ok(Loaded {
             cli: first,
             path: None,
@@ -221,8 +223,10 @@ pub fn load(args: &[OsString]) -> Result<Loaded, ConfigError> {
     let matches = Cli::command()
         .try_get_matches_from(&all)
         .map_err(ConfigError::Cli)?;
-    let cli = Cli::from_arg_matches(&matches).map_err(ConfigError::Cli)?;
-    cli.check().map_err(ConfigError::Cli)?;
+    let mut cli = Cli::from_arg_matches(&matches).map_err(ConfigError::Cli)?;
+    // Only flags given on the command line settle the lab: a config
+    // file's `workers = 4` opens no lab.
+    cli.settle(&first_matches).map_err(ConfigError::Cli)?;
     Ok(Loaded {
         cli,
         path: Some(path),

@@ -119,6 +119,7 @@ impl AppLab for CounterState {
 
     const ABOUT: &'static str =
         "A counter shared by every worker: racy, locked, atomic, or behind a manager";
+    const FLAGS: &'static [&'static str] = &["workers", "counter", "increments", "slow"];
     const ACTIONS: &'static [ActionInfo<CounterAction>] = &[
         ActionInfo::new(
             CounterAction::Run,

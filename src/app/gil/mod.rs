@@ -220,6 +220,7 @@ impl AppLab for GilState {
 
     const ABOUT: &'static str =
         "Threads under a simulated GIL, processes and free threads, and a race";
+    const FLAGS: &'static [&'static str] = &["workers", "workload", "task-ms", "mode", "switch-interval-ms", "race-tasks", "race-workers"];
     const ACTIONS: &'static [ActionInfo<GilAction>] = &[
         ActionInfo::new(
             GilAction::Add,

@@ -25,6 +25,7 @@ impl AppLab for LifecycleState {
 
     const ABOUT: &'static str =
         "Spawn, pause, resume, terminate, kill and join real worker processes";
+    const FLAGS: &'static [&'static str] = &["workers", "workload", "tasks", "task-ms", "daemon"];
     const ACTIONS: &'static [ActionInfo<Infallible>] = &[];
 
     fn keys() -> Vec<(Key, Action, bool)> {

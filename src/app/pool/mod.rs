@@ -120,6 +120,7 @@ impl AppLab for PoolState {
 
     const ABOUT: &'static str =
         "A pool of workers: map, imap, apply_async, futures, chunks, recycling";
+    const FLAGS: &'static [&'static str] = &["workers", "items", "chunksize", "method", "maxtasksperchild", "cost", "item-us", "init-ms"];
     const ACTIONS: &'static [ActionInfo<PoolAction>] = &[
         ActionInfo::new(
             PoolAction::Run,

@@ -157,6 +157,7 @@ impl AppLab for QueueState {
     type Opening = QueueOpening;
 
     const ABOUT: &'static str = "Producers and consumers around a bounded queue in shared memory";
+    const FLAGS: &'static [&'static str] = &["producers", "consumers", "capacity", "producer-rate", "consumer-rate"];
     const ACTIONS: &'static [ActionInfo<QueueAction>] = &[
         ActionInfo::new(
             QueueAction::AddProducer,

@@ -69,6 +69,7 @@ impl AppLab for SyncState {
     type Opening = SyncOpening;
 
     const ABOUT: &'static str = "An Event, a Semaphore(k) and a Barrier between processes";
+    const FLAGS: &'static [&'static str] = &["workers", "task-ms", "permits", "parties"];
     const ACTIONS: &'static [ActionInfo<SyncAction>] = &[
         ActionInfo::new(
             SyncAction::Start,
