@@ -399,7 +399,7 @@ impl Cli {
             && !(1..=MAX_POOL_WORKERS as u32).contains(&w)
         {
             return invalid(format!(
-                "--workers {w}: a pool has 1 to {MAX_POOL_WORKERS} workers (one letter each)"
+                "--workers {w}: a pool has 1 to {MAX_POOL_WORKERS} workers"
             ));
         }
         if self.chunksize.is_some() && !self.method.chunked() {

@@ -423,7 +423,10 @@ impl App {
             Action::ClearJoined => self.counts().joined > 0,
             Action::LogOlder => self.shown().log_scroll + 1 < self.shown().log.len(),
             Action::LogNewer => self.shown().log_scroll > 0,
-            Action::LessonNext => self.lesson.as_ref().is_some_and(|l| l.watch && !l.finished),
+            Action::LessonNext => self
+                .lesson
+                .as_ref()
+                .is_some_and(|l| (l.watch || l.passed) && !l.finished),
             other => labs::applies(self, other).unwrap_or(true),
         }
     }
@@ -714,4 +717,4 @@ fn select_by(app: &mut App, pick: impl FnOnce(usize, usize) -> usize) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -104,6 +104,14 @@ impl Widget for &LessonPanel<'_> {
         }
         keys.push(Span::raw("  "));
         keys.push(status);
+        // Done by its keys: the step stays, with what it shows, until Enter.
+        if l.passed && !l.finished && !l.watch {
+            keys = vec![
+                Span::styled("✓ done: look, then ", self.theme.note),
+                Span::styled(" Enter ", self.theme.key),
+                Span::styled(" for the next step", self.theme.dim),
+            ];
+        }
         // The keys to press stay on the last row, whatever the caption
         // and the Python leave.
         let [text, last] =

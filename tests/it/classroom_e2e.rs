@@ -173,3 +173,53 @@ fn the_tab_bar_names_the_labs_and_the_footer_tab() {
     s.press("q");
     assert_eq!(s.wait_exit(), 0);
 }
+
+#[test]
+fn esc_terminates_a_pool_run_and_letters_go_on_past_z() {
+    // One item a task and a fresh worker each task: past Z quickly.
+    let mut s = Screen::start(
+        &[
+            "--lab",
+            "pool",
+            "--items",
+            "2000",
+            "--chunksize",
+            "1",
+            "--maxtasksperchild",
+            "1",
+            "--init-ms",
+            "0",
+            "--item-us",
+            "500",
+        ],
+        120,
+        36,
+    );
+    s.wait_for("▶");
+    // In the grid and the lanes (rows with a `·`), workers past Z by two
+    // capitals.
+    let two_letters = |l: &str| {
+        let c: Vec<char> = l.chars().collect();
+        c.windows(3).any(|w| {
+            w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase() && !w[2].is_alphanumeric()
+        })
+    };
+    let text = s.wait_until("a worker past Z", |t| {
+        t.lines()
+            .skip(1)
+            .any(|l| l.starts_with('│') && l.contains('·') && two_letters(l))
+    });
+    assert!(!text.contains("(a, pid"), "letters wrap round:\n{text}");
+    s.press("\x1b"); // Esc
+    let text = s.wait_for("■ terminated after");
+    assert!(text.contains("pool.terminate(); pool.join()"), "{text}");
+    wait_until("the pool's workers gone", || {
+        workers_of_proclab(&s).is_empty()
+    });
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+fn workers_of_proclab(s: &Screen) -> Vec<u32> {
+    crate::common::pty::workers_of(s.pid())
+}

@@ -57,6 +57,8 @@ fn allot(height: u16, width: u16, run: &RunView, history: usize) -> Rows {
     let mut free = left - lanes;
     // A few grid rows first, then the run table (the comparison is the
     // point of it), then the arrivals, then the rest of the grid.
+    // Cells past worker Z take two columns (or three past ZZ).
+    let width = width / grid::cell_width(&run.cells).max(1);
     let grid_first = grid::rows_used(cells, width, free).min(3);
     free -= grid_first;
     let runs = if history > 0 && free >= 2 {
@@ -211,6 +213,20 @@ impl PoolPanel<'_> {
                 }
                 spans.push(Span::raw(" · r starts a new executor"));
             }
+            Outcome::Terminated => {
+                let got = thousands(run.delivered_items.into());
+                spans.push(Span::styled(
+                    format!("■ terminated after {}", duration(s.wall)),
+                    t.error,
+                ));
+                spans.push(Span::raw(if compact {
+                    format!(" · the caller got {got}/{items} · r runs again")
+                } else {
+                    format!(
+                        " · pool.terminate(): the caller got {got} of {items}, the rest never comes · r starts a new pool"
+                    )
+                }));
+            }
         }
         Line::from(spans)
     }
@@ -223,7 +239,9 @@ impl PoolPanel<'_> {
                 (Method::Map, Outcome::Running) => {
                     "none yet: map hands back the whole list at once"
                 }
-                (Method::Map, Outcome::Hung) => "none: the list never comes back",
+                (Method::Map, Outcome::Hung | Outcome::Terminated) => {
+                    "none: the list never comes back"
+                }
                 _ => "none yet",
             };
             return Line::from(vec![Span::styled(label, t.dim), Span::styled(why, t.dim)]);

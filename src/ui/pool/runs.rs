@@ -61,6 +61,7 @@ pub fn outcome_words(r: &RunRecord) -> String {
         Outcome::Running => "running".into(),
         Outcome::Hung => format!("✗ hung: {} lost", thousands(r.lost_items.into())),
         Outcome::Broken => format!("✗ broken: {} failed", thousands(r.failed_items.into())),
+        Outcome::Terminated => "✗ terminated".into(),
     }
 }
 
