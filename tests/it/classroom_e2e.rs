@@ -157,7 +157,7 @@ fn the_tab_bar_names_the_labs_and_the_footer_tab() {
         header.contains("1 Lifecycle  2 GIL 3 Queue 4 Pipe 5 Line 6 Count 7 Sync 8 Pool"),
         "{header}"
     );
-    assert!(text.lines().last().unwrap().contains("Tab labs"), "{text}");
+    assert!(text.lines().last().unwrap().contains("Tab  labs"), "{text}");
     s.press("q");
     assert_eq!(s.wait_exit(), 0);
 

@@ -183,6 +183,10 @@ fn the_lessons_menu_starts_a_lesson_afresh() {
         assert!(gone(pid), "worker {pid} outlived the switch to the lesson");
     }
     s.press("s");
+    // Done by its key, the step stays until Enter.
+    let text = s.wait_for("Enter  for the next step");
+    assert!(text.contains("step 1 of 8"), "{text}");
+    s.press("\r");
     s.wait_for("step 2 of 8");
     s.press("q");
     assert_eq!(s.wait_exit(), 0);
