@@ -229,11 +229,21 @@ impl App {
         self
     }
 
-    /// Shows `lab`; a view without a number joins the tab bar.
+    /// Shows `lab`; a view without a number joins the tab bar. A
+    /// selection left on another lab's worker moves to the shown lab's
+    /// first row, so a short table does not scroll the lab's own workers
+    /// out of view to keep a paused one in sight.
     pub fn show(&mut self, lab: LabId) {
         self.lab = lab;
         if lab.tab() == labs::Tab::WhenOpen && !self.opened.contains(&lab) {
             self.opened.push(lab);
+        }
+        let elsewhere = self
+            .selected_worker()
+            .is_none_or(|w| self.lab_of(w) != Some(lab));
+        let first = self.table_order().first().map(|&i| &self.workers[i]);
+        if let Some(w) = first.filter(|w| elsewhere && self.lab_of(w) == Some(lab)) {
+            self.selected = Some(w.id);
         }
     }
 

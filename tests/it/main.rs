@@ -18,6 +18,7 @@ mod comms_snapshots;
 mod counter;
 mod counter_e2e;
 mod counter_snapshots;
+mod cuts;
 mod e2e;
 mod engine;
 mod gil;

@@ -162,7 +162,7 @@ impl CounterPanel<'_> {
                 (
                     "✗ ",
                     self.theme.bad,
-                    "updates are being lost: two workers read the same value and both write value+1"
+                    "updates lost: two workers read the same value and both write value+1"
                         .to_string(),
                 )
             } else {
@@ -178,7 +178,7 @@ impl CounterPanel<'_> {
             (mark, style, verdict(r))
         } else {
             return vec![Line::from(Span::styled(
-                "c picks the mode · m slow motion · +/- workers",
+                "c mode · m slow motion · +/- workers",
                 self.theme.dim,
             ))];
         };

@@ -157,7 +157,7 @@ impl GilPanel<'_> {
         match (mode, interp) {
             (_, None) if g.processes.is_empty() && race_run.is_none() => {
                 spans.push(Span::styled(
-                    "no worker of this lab yet: s starts one · m changes mode · r races every mode",
+                    "no worker here yet: s starts one · m changes mode · r races every mode",
                     dim,
                 ));
             }
