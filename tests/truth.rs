@@ -268,16 +268,6 @@ fn fits(rest: &str, pieces: &[&str]) -> bool {
 /// with the narration, when this list empties.
 const LESSON_LINES_WRONG_TODAY: &[(&str, usize, &str)] = &[
     (
-        "counter",
-        1,
-        "ten plain v.value += 1 each rarely lose anything in CPython; the lab pauses between read and write (Lesson::CounterRacySlow)",
-    ),
-    (
-        "counter",
-        6,
-        "a Manager's m.Value and m.Lock, where the lab's manager applies each increment itself (Lesson::CounterManager)",
-    ),
-    (
         "queue",
         4,
         "producer.join() alone waits forever for a producer that loops: stop it first (Lesson::QueueShutdown)",
