@@ -39,6 +39,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("queue", include_str!("../../assets/lessons/queue.toml")),
     ("counter", include_str!("../../assets/lessons/counter.toml")),
     ("locks", include_str!("../../assets/lessons/locks.toml")),
+    ("pool", include_str!("../../assets/lessons/pool.toml")),
 ];
 
 /// How long a passed step stays on screen before the next one, when it

@@ -97,6 +97,12 @@ claims! {
             &[w("queues", "sentinel_shutdown", r#"{"producer_exit": 0, "consumer_exits": [0, 0], "every_item_once": true, "join": "returned"}"#)],
             Lab::Same(LabCheck::QueueShutdown),
         ),
+        PoolMapDefault => py(
+            "results = pool.map(work, range({items}))",
+            "map with no chunksize cuts the items into chunks of divmod(len, 4 * workers), plus one if there is a remainder",
+            &[w("pool", "map_default_chunksize", super::pool::CHUNKS)],
+            Lab::Same(LabCheck::PoolChunks),
+        ),
         StartThreads => py(
             "t1 = Thread(target={target})\nt2 = Thread(target={target})\nt1.start(); t2.start()",
             "two CPU-bound threads of one interpreter take turns at the GIL: about one core",

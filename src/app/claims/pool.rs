@@ -4,7 +4,7 @@
 use super::{Lab, LabCheck, claims, py, w};
 
 const ORDER: &str = r#"{"map": [0, 1, 4, 9, 16, 25], "imap": [0, 1, 4, 9, 16, 25], "imap_waits_for_item_0": true, "imap_unordered_item_0_last": true, "apply_async_callback_item_0_last": true, "as_completed_item_0_last": true, "same_results": true}"#;
-const CHUNKS: &str = r#"{"chunks": {"10x2": [2, 2, 2, 2, 2], "100x2": [13, 13, 13, 13, 13, 13, 13, 9], "400x2": [50, 50, 50, 50, 50, 50, 50, 50], "2000x2": [250, 250, 250, 250, 250, 250, 250, 250], "2000x3": [167, 167, 167, 167, 167, 167, 167, 167, 167, 167, 167, 163], "7x4": [1, 1, 1, 1, 1, 1, 1]}}"#;
+pub(super) const CHUNKS: &str = r#"{"chunks": {"10x2": [2, 2, 2, 2, 2], "100x2": [13, 13, 13, 13, 13, 13, 13, 9], "400x2": [50, 50, 50, 50, 50, 50, 50, 50], "2000x2": [250, 250, 250, 250, 250, 250, 250, 250], "2000x3": [167, 167, 167, 167, 167, 167, 167, 167, 167, 167, 167, 163], "7x4": [1, 1, 1, 1, 1, 1, 1]}}"#;
 
 claims! {
     /// The pool lab's lines and its panel's.
