@@ -266,13 +266,11 @@ fn fits(rest: &str, pieces: &[&str]) -> bool {
 
 /// Lessons' steps whose Python is wrong today, with what is wrong: fixed
 /// with the narration, when this list empties.
-const LESSON_LINES_WRONG_TODAY: &[(&str, usize, &str)] = &[
-    (
-        "queue",
-        4,
-        "producer.join() alone waits forever for a producer that loops: stop it first (Lesson::QueueShutdown)",
-    ),
-];
+const LESSON_LINES_WRONG_TODAY: &[(&str, usize, &str)] = &[(
+    "queue",
+    4,
+    "producer.join() alone waits forever for a producer that loops: stop it first (Lesson::QueueShutdown)",
+)];
 
 #[test]
 fn every_lessons_python_is_a_claim() {
