@@ -178,10 +178,7 @@ mod tests {
         assert_eq!(flow, ControlFlow::Continue(()));
         // A slice is a millisecond's worth of calibrated turns; a loaded
         // machine runs them slower, so there are fewer, never a handful.
-        assert!(
-            seen.len() >= 10,
-            "slices of about a millisecond: {seen:?}"
-        );
+        assert!(seen.len() >= 10, "slices of about a millisecond: {seen:?}");
         assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
         assert_eq!(*seen.last().unwrap(), 1.0);
     }
