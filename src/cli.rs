@@ -3,6 +3,7 @@
 //! then it becomes the plain start-up settings every lab opens with
 //! ([`Startup`]).
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, error::ErrorKind};
@@ -10,18 +11,22 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, error::ErrorKind}
 use clap::Args;
 use clap::builder::PossibleValue;
 
+use crate::app::comms::PipeOpening;
 use crate::app::counter::CounterOpening;
 use crate::app::gil::GilOpening;
 use crate::app::pool::{DEFAULT_INIT_MS, DEFAULT_ITEM_US, PoolSettings};
 use crate::app::queue::QueueOpening;
+use crate::app::run::RunOpening;
 use crate::app::sync::SyncOpening;
 use crate::app::{LabId, Startup, ThemeName};
+use crate::lab::comms::Ends;
 use crate::lab::counter::{CounterMode, DEFAULT_INCREMENTS};
 use crate::lab::gil::Mode;
 use crate::lab::gil::area::MAX_THREADS;
 use crate::lab::pool::spec::{BYTES_PER_ITEM, MEMORY_BUDGET};
 use crate::lab::pool::{ChunkChoice, Cost, DEFAULT_ITEMS, MAX_ITEMS, MAX_POOL_WORKERS, Method};
 use crate::lab::queue::{DEFAULT_CAPACITY, MAX_CAPACITY};
+use crate::lab::run::{ProcId, RunError, RunSpec, Target};
 use crate::lab::sync::DEFAULT_PERMITS;
 use crate::lab::{DEFAULT_MAX_WORKERS, MAX_WORKERS_LIMIT, Role, StartOptions, Workload};
 
@@ -199,6 +204,70 @@ pub enum Command {
     Lesson(LessonArgs),
     /// Show or write the configuration.
     Config(ConfigArgs),
+    /// Run a Python program (or any command) and watch it live: its
+    /// processes, threads, output and multiprocessing events.
+    Run(RunArgs),
+    /// Watch a running process tree that proclab did not start; quitting
+    /// leaves it running.
+    Attach(AttachArgs),
+}
+
+/// Arguments of `proclab run`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(
+    after_help = "Examples:\n  proclab run demo.py 4          python3 demo.py 4\n  \
+    proclab run -- python3 -X dev demo.py\n  proclab run --no-instrument demo.py"
+)]
+pub struct RunArgs {
+    /// Run it without proclab's instrumentation: its processes and
+    /// threads from /proc only, no multiprocessing events.
+    #[arg(long)]
+    pub no_instrument: bool,
+
+    /// A Python script (run with python3) and its arguments.
+    #[arg(value_name = "SCRIPT", allow_hyphen_values = true)]
+    pub script: Vec<OsString>,
+
+    /// After --: a command and its arguments, run as given.
+    #[arg(value_name = "PROGRAM", last = true)]
+    pub command: Vec<OsString>,
+}
+
+/// Arguments of `proclab attach`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AttachArgs {
+    /// The process to watch, with every process below it.
+    pub pid: u32,
+}
+
+impl RunArgs {
+    /// What to run: a checked script, or the command after `--`.
+    pub fn target(&self) -> Result<Target, RunError> {
+        let spec = if self.command.is_empty() {
+            RunSpec::from_words(&self.script, false)?
+        } else if !self.script.is_empty() {
+            return Err(RunError::NothingToRun);
+        } else {
+            RunSpec::from_words(&self.command, true)?
+        };
+        Ok(Target::Run {
+            spec,
+            instrument: !self.no_instrument,
+        })
+    }
+}
+
+impl AttachArgs {
+    /// The process to attach to, checked: it exists and is not proclab.
+    pub fn target(&self) -> Result<Target, RunError> {
+        if self.pid == std::process::id() {
+            return Err(RunError::AttachSelf(self.pid));
+        }
+        if ProcId::of_pid(self.pid).is_none() {
+            return Err(RunError::NoProcess(self.pid));
+        }
+        Ok(Target::Attach(self.pid))
+    }
 }
 
 /// Arguments of `proclab race`.
@@ -499,6 +568,12 @@ pub struct CommsArgs {
     /// Items per second each consumer works through: 1 to 100000, or max.
     #[arg(long, default_value = "8", value_parser = parse_rate)]
     pub consumer_rate: u32,
+
+    /// Pipe and pipeline labs: whether each process closes the pipe ends it
+    /// does not use (closed: an end whose other side dies meets EOFError or
+    /// BrokenPipeError), or nobody closes any (open: it waits for ever).
+    #[arg(long, value_enum, default_value_t = Ends::Closed)]
+    pub pipe_ends: Ends,
 }
 
 /// A rate flag's value: a number of items per second, or `max` (0).
@@ -531,8 +606,15 @@ impl clap::ValueEnum for LabId {
         LabId::ALL
     }
 
+    /// A view without a number (the run view) opens by its own command
+    /// (`proclab run`): `--lab` does not offer it.
     fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.name()).help(self.about()))
+        let hidden = self.tab() == crate::app::labs::Tab::WhenOpen;
+        Some(
+            PossibleValue::new(self.name())
+                .help(self.about())
+                .hide(hidden),
+        )
     }
 }
 
@@ -591,6 +673,12 @@ impl Cli {
                 race_workers: self.race_workers.map(|n| n as usize),
             },
             queue: self.comms.opening(),
+            pipe: PipeOpening {
+                ends: self.comms.pipe_ends,
+            },
+            pipeline: PipeOpening {
+                ends: self.comms.pipe_ends,
+            },
             counter: CounterOpening {
                 mode: self.counter,
                 increments: self.increments,
@@ -601,8 +689,31 @@ impl Cli {
                 parties: self.parties,
             },
             pool: self.pool_settings(cores),
+            run: RunOpening {
+                target: self.watch_target().ok().flatten(),
+            },
             ..Startup::default()
         }
+    }
+
+    /// The program `proclab run` or `attach` watches, checked; None for
+    /// the labs.
+    pub fn watch_target(&self) -> Result<Option<Target>, RunError> {
+        match &self.command {
+            Some(Command::Run(args)) => args.target().map(Some),
+            Some(Command::Attach(args)) => args.target().map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// The command line of `proclab run` or `attach`, checked before the
+    /// terminal is touched, opening on the run view.
+    pub fn for_watching(&self) -> Result<Cli, RunError> {
+        self.watch_target()?;
+        Ok(Cli {
+            lab: LabId::Program,
+            ..self.clone()
+        })
     }
 }
 

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Some(Command::Play(play)) => play_scenario(&loaded, &play),
         Some(Command::Lesson(lesson)) => lesson_cmd(&loaded, &lesson),
         Some(Command::Config(c)) => config_cmd(&c),
+        Some(Command::Run(_) | Command::Attach(_)) => watch(&loaded),
     };
     match result {
         Ok(code) => code,
@@ -55,6 +56,16 @@ fn keymap(loaded: &Loaded) -> anyhow::Result<Keymap> {
 
 fn lab(loaded: &Loaded) -> anyhow::Result<ExitCode> {
     let mut setup = Setup::new(loaded.cli.clone());
+    setup.keymap = keymap(loaded)?;
+    setup.title = Some("proclab".into());
+    finish(loaded, launch::run(setup)?)
+}
+
+/// `proclab run` and `proclab attach`: the program is checked (a script
+/// that is not there, a pid that is not running) before the terminal is
+/// touched, and started or attached to as the session opens.
+fn watch(loaded: &Loaded) -> anyhow::Result<ExitCode> {
+    let mut setup = Setup::new(loaded.cli.for_watching()?);
     setup.keymap = keymap(loaded)?;
     setup.title = Some("proclab".into());
     finish(loaded, launch::run(setup)?)

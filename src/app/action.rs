@@ -25,7 +25,7 @@ macro_rules! actions {
             JoinAll,
             /// Make the selected worker raise an uncaught exception.
             Raise,
-            /// Make the selected worker call `sys.exit(3)`.
+            /// Make the selected worker exit with status 3.
             Exit,
             /// Whether new workers are daemons.
             ToggleDaemon,
@@ -66,6 +66,14 @@ macro_rules! actions {
             LogNewer,
             /// Stop redrawing the dashboard while the workers go on, or go live.
             ToggleFreeze,
+            /// Run the lab's real counterpart, a course example, under the
+            /// run view.
+            RunExample,
+            /// Run a named course example (a lesson's step).
+            RunExampleNamed(&'static str),
+            /// The first press begins Python's exit (daemons terminated);
+            /// with workers a Python parent would wait for, a second press
+            /// terminates them and leaves.
             Quit,
             $(
                 #[doc = concat!("The ", stringify!($m), " lab's own actions.")]
@@ -95,6 +103,10 @@ macro_rules! actions {
             KeepRunning(bool),
             /// Forget every joined worker.
             ClearJoined,
+            /// Begin Python's exit: each lab's exit handlers, SIGTERM to
+            /// the daemons; then leave, or wait for the workers a Python
+            /// parent would wait for.
+            BeginExit,
             Quit,
             $(
                 #[doc = concat!("The ", stringify!($m), " lab's own effects.")]
@@ -127,7 +139,7 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         Action::Terminate,
         "terminate",
         "terminate",
-        "terminate: SIGTERM, exitcode -15 (SIGCONT too if paused)",
+        "terminate: SIGTERM, -15 (a paused one waits until resumed)",
     ),
     ActionInfo::new(Action::Kill, "kill", "kill", "kill: SIGKILL, exitcode -9"),
     ActionInfo::new(
@@ -152,13 +164,13 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         Action::Exit,
         "exit",
         "sys.exit",
-        "make the worker call sys.exit(3)",
+        "make the worker exit with status 3, as sys.exit does",
     ),
     ActionInfo::new(
         Action::ToggleDaemon,
         "daemon",
         "daemon",
-        "new workers: daemon or not (killed or joined at quit)",
+        "new workers: daemons (SIGTERM at quit) or not (waited for)",
     ),
     ActionInfo::new(
         Action::ToggleWorkload,
@@ -243,12 +255,18 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         "freeze",
         "freeze the screen while the workers go on; again to go live",
     ),
+    ActionInfo::new(
+        Action::RunExample,
+        "run-example",
+        "real program",
+        "run this lab's counterpart, a real Python example",
+    ),
     ActionInfo::new(Action::ToggleHelp, "help", "help", "show or hide this help"),
     ActionInfo::new(
         Action::Quit,
         "quit",
         "quit",
-        "quit: terminate every worker, join them all, restore the terminal",
+        "quit: SIGTERM to daemons; Python waits for others: q again",
     ),
     ActionInfo::new(Action::CloseOverlay, "close", "close", "close this"),
     ActionInfo::new(Action::ScrollUp, "scroll-up", "scroll", "up"),
@@ -328,7 +346,20 @@ mod tests {
         assert!(
             Action::Exit
                 .describe()
-                .contains(&format!("sys.exit({EXIT_CODE})"))
+                .contains(&format!("status {EXIT_CODE}"))
         );
+    }
+
+    #[test]
+    fn every_sentence_fits_the_help_at_80_columns() {
+        // The help is 76 wide at 80 columns: borders, then 14 for the keys.
+        for i in GENERAL {
+            assert!(
+                i.describe.chars().count() <= 60,
+                "{}: {}",
+                i.name,
+                i.describe
+            );
+        }
     }
 }

@@ -102,6 +102,7 @@ impl Keymap {
         add(Key::char('S'), Screenshot, g, false);
         add(Key::char('K'), ToggleKeys, g, false);
         add(Key::char('L'), Lessons, g, false);
+        add(Key::char('R'), RunExample, g, false);
         add(Key::plain(KeyCode::Enter), LessonNext, g, true);
         add(Key::char('?'), ToggleHelp, g, true);
         add(Key::char('q'), Quit, g, true);

@@ -76,6 +76,12 @@ pub trait AppLab: Default + Sized {
     /// without `--lab` opens the lab it belongs to; with `--lab` naming a
     /// lab that does not take it, it is refused (`cli`).
     const FLAGS: &'static [&'static str] = &[];
+    /// Every Python line it can show, its panel's and its lessons', with
+    /// what backs each (its `claims.rs`, see [`super::claims`]).
+    const CLAIMS: &'static [super::claims::Table] = &[];
+    /// The course's example program that is this lab's real counterpart
+    /// (`examples/python/`), run under the run view by `R`; None if none.
+    const EXAMPLE: Option<&'static str> = None;
 
     /// Its key bindings: (key, action, listed in the footer). The keys that
     /// act on the selected worker (`Action::Terminate`...) are bound here
@@ -139,6 +145,19 @@ pub trait AppLab: Default + Sized {
     /// The count the worker table shows for a worker of one of its roles.
     fn count_shown(snap: &WorkerSnapshot) -> u64 {
         snap.tasks_done
+    }
+
+    /// Takes a selection action (the arrows, Home, End, the mouse) for a
+    /// list of its own, while it is shown; false leaves it to the worker
+    /// table.
+    fn select(_app: &mut App, _action: Action) -> bool {
+        false
+    }
+
+    /// Runs a course example (`EXAMPLE` of some lab, or a lesson's):
+    /// for a view that runs programs; the others do nothing.
+    fn run_example(_app: &mut App, _example: &'static str) -> Vec<Effect> {
+        Vec::new()
     }
 }
 
@@ -371,6 +390,27 @@ macro_rules! labs {
             vec![$( (LabId::$Lab, <super::$m::$State as AppLab>::FLAGS) ),*]
         }
 
+        /// The example program that is the lab's real counterpart.
+        pub fn example(lab: LabId) -> Option<&'static str> {
+            match lab {
+                $( LabId::$Lab => <super::$m::$State as AppLab>::EXAMPLE, )*
+            }
+        }
+
+        /// The lab shown takes a selection action for a list of its own.
+        pub(crate) fn select(app: &mut App, action: Action) -> bool {
+            match app.lab {
+                $( LabId::$Lab => <super::$m::$State as AppLab>::select(app, action), )*
+            }
+        }
+
+        /// Runs an example program in the view that runs programs.
+        pub(crate) fn run_example(app: &mut App, example: &'static str) -> Vec<Effect> {
+            let mut effects = Vec::new();
+            $( effects.extend(<super::$m::$State as AppLab>::run_example(app, example)); )*
+            effects
+        }
+
         /// The count the worker table shows for a worker, as the lab of its
         /// role says.
         pub(crate) fn count_shown(snap: &WorkerSnapshot) -> u64 {
@@ -401,7 +441,8 @@ mod tests {
     #[test]
     fn a_view_without_a_number_joins_the_tabs_once_opened() {
         let numbered = tabs(&[]);
-        assert_eq!(numbered.len(), LabId::ALL.len(), "every lab has a number");
+        let with_number = LabId::ALL.iter().filter(|l| l.tab() == Tab::Numbered);
+        assert_eq!(numbered.len(), with_number.count(), "every numbered lab");
         // A view without a number is appended once opened; the keys that
         // go round the tabs then pass through it.
         let some: Vec<LabId> = numbered[..3].to_vec();

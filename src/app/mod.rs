@@ -107,6 +107,10 @@ macro_rules! app {
             /// Time since start, set by the loop before each event.
             pub now: Duration,
             pub quitting: bool,
+            /// After a first `q`: the workers a Python parent would wait
+            /// for at its exit; proclab leaves when they have all ended, or
+            /// at a second `q`.
+            pub exit_wait: Option<Vec<WorkerId>>,
             /// Draw the last keys pressed in a corner.
             pub show_keys: bool,
             /// The last keys pressed, newest last.
@@ -159,6 +163,7 @@ macro_rules! app {
                     help: None,
                     now: Duration::ZERO,
                     quitting: false,
+                    exit_wait: None,
                     show_keys: false,
                     recent_keys: VecDeque::new(),
                     caption: None,
@@ -411,6 +416,25 @@ impl App {
         c
     }
 
+    /// After a first `q` that waits for workers, what the header says
+    /// instead of the lab's settings.
+    pub fn exit_words(&self) -> Option<String> {
+        let waited = self.exit_wait.as_ref()?;
+        let alive: Vec<String> = waited
+            .iter()
+            .filter(|&&id| {
+                self.workers
+                    .iter()
+                    .any(|w| w.id == id && w.status.is_alive())
+            })
+            .map(|id| format!("p{id}"))
+            .collect();
+        Some(format!(
+            "quitting: Python waits for {} · q again ends them ",
+            alive.join(", ")
+        ))
+    }
+
     /// The Python target name of the current workload.
     pub fn target(&self) -> &'static str {
         target_name(self.settings.start.workload)
@@ -437,6 +461,7 @@ impl App {
                 .lesson
                 .as_ref()
                 .is_some_and(|l| (l.watch || l.passed) && !l.finished),
+            Action::RunExample => labs::example(self.lab).is_some(),
             other => labs::applies(self, other).unwrap_or(true),
         }
     }
@@ -546,6 +571,18 @@ pub struct Counts {
 
 /// Applies an action to the UI state and says what the loop must do.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    // A view with a list of its own (a program's processes) selects in it.
+    let selects = matches!(
+        action,
+        Action::SelectPrev
+            | Action::SelectNext
+            | Action::SelectFirst
+            | Action::SelectLast
+            | Action::SelectRow(_)
+    );
+    if selects && labs::select(app, action) {
+        return Vec::new();
+    }
     match action {
         Action::Spawn => return vec![Effect::Start(app.settings.start)],
         Action::TogglePause => {
@@ -645,6 +682,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::LessonNext => app.lesson_ack = true,
+        Action::RunExample => match labs::example(app.lab) {
+            Some(example) => return labs::run_example(app, example),
+            None => app.say(narrate::no_example(app.lab.title())),
+        },
+        Action::RunExampleNamed(example) => return labs::run_example(app, example),
         Action::Lessons if app.lessons_menu.is_some() => app.lessons_menu = None,
         Action::Lessons => {
             app.help = None;
@@ -673,6 +715,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Screenshot => return vec![Effect::Screenshot],
         Action::ToggleKeys => app.show_keys = !app.show_keys,
+        // The first q is Python's exit; the second leaves whatever runs.
+        Action::Quit if app.exit_wait.is_none() => return vec![Effect::BeginExit],
         Action::Quit => {
             app.quitting = true;
             return vec![Effect::Quit];

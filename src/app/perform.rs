@@ -10,7 +10,9 @@ use super::{App, Effect, narrate, target_name};
 
 /// Carries out one effect and logs what happened.
 pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
-    if !super::labs::perform(app, engine, effect) {
+    if effect == Effect::BeginExit {
+        begin_exit(app, engine);
+    } else if !super::labs::perform(app, engine, effect) {
         // A worker started by the dashboard's keys is the shown lab's,
         // unless a lab opening asked for it.
         let acting = engine.lab.acting();
@@ -56,22 +58,24 @@ pub fn worker(app: &mut App, lab: &mut Lab, effect: Effect) {
             Ok(()) => app.say(narrate::paused(id)),
             Err(e) => app.say(narrate::error(&e)),
         },
-        Effect::Resume(id) => match lab.resume(id) {
-            Ok(()) => app.say(narrate::resumed(id)),
-            Err(e) => app.say(narrate::error(&e)),
-        },
-        Effect::Terminate(id) => match lab.terminate(id) {
-            Ok(t) => {
-                for line in narrate::terminated(id, t.continued) {
-                    app.say(line);
-                }
+        Effect::Resume(id) => {
+            let pending = lab.snapshot().iter().any(|w| w.id == id && w.sigterm_sent);
+            match lab.resume(id) {
+                Ok(()) => app.say(narrate::resumed(id, pending)),
+                Err(e) => app.say(narrate::error(&e)),
             }
+        }
+        Effect::Terminate(id) => match lab.terminate(id) {
+            Ok(t) => app.say(narrate::terminated(id, t.pending)),
             Err(e) => app.say(narrate::error(&e)),
         },
-        Effect::Kill(id) => match lab.kill(id) {
-            Ok(()) => app.say(narrate::killed(id)),
-            Err(e) => app.say(narrate::error(&e)),
-        },
+        Effect::Kill(id) => {
+            let stopped = lab.is_stopped(id).unwrap_or(false);
+            match lab.kill(id) {
+                Ok(()) => app.say(narrate::killed(id, stopped)),
+                Err(e) => app.say(narrate::error(&e)),
+            }
+        }
         Effect::Join(id) => {
             let paused = lab
                 .status(id)
@@ -139,6 +143,35 @@ pub fn worker(app: &mut App, lab: &mut Lab, effect: Effect) {
     }
 }
 
+/// The first `q`: Python's exit begins (each lab's exit handlers, SIGTERM
+/// to the daemons); proclab leaves at once unless a Python parent would now
+/// wait for some worker, in which case it waits too, until they end or a
+/// second `q`.
+fn begin_exit(app: &mut App, engine: &mut Engine) {
+    let begun = engine.begin_exit();
+    for line in narrate::exit_begun(begun.daemons.len(), &begun.waited) {
+        app.say(line);
+    }
+    if begun.waited.is_empty() {
+        app.quitting = true;
+    } else {
+        app.exit_wait = Some(begun.waited);
+    }
+}
+
+/// After a first `q`, once every worker a Python parent waited for has
+/// ended, the parent exits: so does proclab.
+fn follow_exit(app: &mut App, engine: &Engine) {
+    let Some(waited) = &app.exit_wait else {
+        return;
+    };
+    let ended = |id: &u32| engine.lab.status(*id).map_or(true, |s| !s.is_alive());
+    if !app.quitting && waited.iter().all(ended) {
+        app.say(narrate::exit_waited());
+        app.quitting = true;
+    }
+}
+
 /// A worker that ended and was joined before `poll` saw it end still gets
 /// its "ended" line, so the log tells the whole story.
 fn report_exit_if_new(app: &mut App, id: u32, code: i32) {
@@ -164,6 +197,7 @@ pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
             None => {}
         }
     }
+    follow_exit(app, engine);
     engine.lab.forget_joined(JOINED_KEPT);
     let changed = follow(app, engine) || had_events;
     // Every lab's figures are read each tick, shown or not, so its rates

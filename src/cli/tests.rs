@@ -106,6 +106,17 @@ fn the_defaults_need_no_flag() {
 }
 
 #[test]
+fn the_pipe_labs_close_their_ends_unless_told() {
+    use crate::lab::comms::Ends;
+    let s = parse(&["--lab", "pipe"]).unwrap().startup(2);
+    assert_eq!((s.pipe.ends, s.pipeline.ends), (Ends::Closed, Ends::Closed));
+    let s = parse(&["--lab", "pipeline", "--pipe-ends", "open"])
+        .unwrap()
+        .startup(2);
+    assert_eq!((s.pipe.ends, s.pipeline.ends), (Ends::Open, Ends::Open));
+}
+
+#[test]
 fn the_counter_lab_takes_its_flags() {
     let cli = parse(&[
         "--lab",
@@ -170,6 +181,7 @@ fn bad_values_name_the_flag() {
         (&["--producers", "300"], "--producers"),
         (&["--consumer-rate", "0"], "1 to 100000"),
         (&["--producer-rate", "fast"], "--producer-rate"),
+        (&["--pipe-ends", "half"], "closed, open"),
         (
             &["--lab", "queue", "--producers", "200", "--consumers", "100"],
             "more than --max-workers 256",

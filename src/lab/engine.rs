@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 pub use super::controller::{Controller, Sizing};
-use super::{Lab, LabEvent, ShutdownReport, WorkerId};
+use super::{ExitBegun, Lab, LabEvent, ShutdownReport, WorkerId};
 
 macro_rules! engine {
     ($( ($Lab:ident, $m:ident, $Ctl:ident, $State:ident, $name:literal, $($rest:tt)*) ),* $(,)?) => {
@@ -85,6 +85,14 @@ macro_rules! engine {
             /// workers are replaced when the engine next looks.
             pub fn busy(&self) -> bool {
                 false $( || self.$m.busy() )*
+            }
+
+            /// The start of a quit, as Python's exit does it: each lab's
+            /// exit handlers ([`Controller::at_exit`]), then SIGTERM to the
+            /// daemons (see [`Lab::begin_exit`]).
+            pub fn begin_exit(&mut self) -> ExitBegun {
+                $( Controller::at_exit(&mut self.$m, &mut self.lab); )*
+                self.lab.begin_exit()
             }
 
             /// Stops every controller, then every worker (see

@@ -16,7 +16,6 @@ pub mod hold;
 pub mod locks;
 pub mod process;
 pub mod role;
-pub mod run;
 pub mod shm;
 pub mod slot;
 mod supervisor;
@@ -185,8 +184,9 @@ impl LabEvent {
 /// What `terminate` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Terminated {
-    /// The worker was paused, so SIGCONT followed SIGTERM to let it act on it.
-    pub continued: bool,
+    /// The worker is stopped (paused, or stopped from outside): SIGTERM
+    /// stays pending until it is continued, as in Python.
+    pub pending: bool,
 }
 
 /// What a non-blocking join found.
@@ -215,10 +215,22 @@ pub struct WorkerSnapshot {
     pub join_pending: bool,
     /// Time since the worker last reported, while alive.
     pub heartbeat_age: Option<Duration>,
+    /// SIGTERM was sent to it while it lived (`terminate()`): while it is
+    /// stopped, the signal waits.
+    pub sigterm_sent: bool,
     /// What it waits on, in its role's terms (0: nothing).
     pub wait: u32,
     /// Its role's own count.
     pub aux: u64,
+}
+
+/// What the start of a quit did ([`Lab::begin_exit`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExitBegun {
+    /// The daemons sent SIGTERM.
+    pub daemons: Vec<WorkerId>,
+    /// The workers a Python parent would now wait for.
+    pub waited: Vec<WorkerId>,
 }
 
 /// What shutting down did.
@@ -265,6 +277,8 @@ struct Worker {
     process: ChildProcess,
     paused: bool,
     join_pending: bool,
+    /// SIGTERM was sent to it (see [`WorkerSnapshot::sigterm_sent`]).
+    sigterm_sent: bool,
     /// Set once `Exited` has been reported by `poll`.
     exit_reported: bool,
     /// Slot figures kept at join, when the slot is handed back.
@@ -385,6 +399,7 @@ impl Lab {
                     process,
                     paused: false,
                     join_pending: false,
+                    sigterm_sent: false,
                     exit_reported: false,
                     final_tasks: 0,
                     final_phase: Phase::Starting,
@@ -521,18 +536,31 @@ impl Lab {
         Ok(())
     }
 
-    /// `p.terminate()`: SIGTERM. A stopped process would not act on it until
-    /// continued, so a paused worker also gets SIGCONT.
+    /// `p.terminate()`: SIGTERM, and nothing more, as in Python. A stopped
+    /// worker (paused here, or stopped from outside) does not act on it
+    /// until it is continued: it stays alive, state T, with the signal
+    /// pending, and ends with -15 once resumed.
     pub fn terminate(&mut self, id: WorkerId) -> Result<Terminated, LabError> {
         let w = self.alive_mut(id)?;
         Self::send(w, Signal::TERM)?;
-        let continued = w.paused;
-        if continued {
+        w.sigterm_sent = true;
+        if w.paused && w.holds != 0 {
+            // Paused by proclab alone (a race, its lab not shown), not by
+            // the user: the program would be running, so it ends as a
+            // running process does.
             Self::send(w, Signal::CONT)?;
             w.paused = false;
         }
         w.holds = 0;
-        Ok(Terminated { continued })
+        let pending = w.paused || stopped(w.process.pid());
+        Ok(Terminated { pending })
+    }
+
+    /// Whether a live worker is stopped (state T), paused here or by
+    /// someone else.
+    pub fn is_stopped(&self, id: WorkerId) -> Result<bool, LabError> {
+        let w = self.worker(id)?;
+        Ok(w.process.exitcode().is_none() && (w.paused || stopped(w.process.pid())))
     }
 
     /// `p.kill()`: SIGKILL, which even a stopped process cannot ignore.
@@ -729,6 +757,7 @@ impl Lab {
                     progress,
                     join_pending: w.join_pending,
                     heartbeat_age,
+                    sigterm_sent: w.sigterm_sent && status.is_alive(),
                     wait,
                     aux,
                 }
@@ -775,9 +804,36 @@ impl Lab {
         });
     }
 
-    /// Stops every worker as Python does at exit: daemon workers are killed,
-    /// the others terminated and joined; any still running after `grace` is
-    /// killed. Every worker is reaped before this returns.
+    /// The first half of Python's exit, `multiprocessing.util._exit_function`:
+    /// SIGTERM to every live daemon (`terminate()`). Returns them, and the
+    /// workers a Python parent would then wait for in `join()`: every live
+    /// non-daemon, and any daemon that is stopped (its SIGTERM waits).
+    pub fn begin_exit(&mut self) -> ExitBegun {
+        let mut daemons = Vec::new();
+        for w in &mut self.workers {
+            if w.options.daemon
+                && w.process.poll_exit().is_none()
+                && w.process.signal(Signal::TERM).is_ok()
+            {
+                w.sigterm_sent = true;
+                daemons.push(w.id);
+            }
+        }
+        let mut waited = Vec::new();
+        for w in &mut self.workers {
+            let alive = w.process.poll_exit().is_none();
+            if alive && (!w.options.daemon || w.paused || stopped(w.process.pid())) {
+                waited.push(w.id);
+            }
+        }
+        ExitBegun { daemons, waited }
+    }
+
+    /// Stops every worker at quit: SIGTERM to each (daemons as Python's
+    /// exit does; the others because the user quit rather than wait for
+    /// them), and SIGCONT to the stopped ones so they act on it; any still
+    /// running after `grace` is killed. Every worker is reaped before this
+    /// returns.
     pub fn shutdown(&mut self, grace: Duration) -> ShutdownReport {
         let mut report = ShutdownReport::default();
         // Who got SIGTERM, so that the report counts each worker once.
@@ -786,12 +842,10 @@ impl Lab {
             if w.process.is_reaped() || w.process.poll_exit().is_some() {
                 continue;
             }
-            if w.options.daemon {
-                if w.process.signal(Signal::KILL).is_ok() {
-                    report.killed += 1;
-                }
-            } else if w.process.signal(Signal::TERM).is_ok() {
-                if w.paused {
+            if w.process.signal(Signal::TERM).is_ok() {
+                // Python would wait for ever on a stopped child; proclab
+                // is leaving, and takes it along.
+                if w.paused || stopped(w.process.pid()) {
                     let _ = w.process.signal(Signal::CONT);
                 }
                 terminated.push(w.id);
@@ -825,6 +879,17 @@ impl Lab {
         self.shut_down = true;
         report
     }
+}
+
+/// Whether the kernel reports process `pid` stopped (state T).
+fn stopped(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rfind(')')
+                .map(|i| s[i + 1..].trim_start().starts_with('T'))
+        })
+        .unwrap_or(false)
 }
 
 impl Drop for Lab {

@@ -14,6 +14,8 @@
 //! keys = "s"                       # what to press (shown, and pressed headless);
 //!                                  # leave it out for a step that only watches
 //! check = "workers >= 1"           # a condition, as in scenarios
+//! run = "forgotten_join.py"        # optional: a course example the step
+//!                                  # runs in the Run view as it begins
 //! ```
 
 use std::path::Path;
@@ -68,6 +70,9 @@ struct StepFile {
     #[serde(default)]
     keys: String,
     check: String,
+    /// A course example to run as the step begins.
+    #[serde(default)]
+    run: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +84,8 @@ pub struct LessonStep {
     pub keys_text: String,
     pub check: Condition,
     pub check_text: String,
+    /// The course example (`examples/python/`) the step runs as it begins.
+    pub run: Option<&'static str>,
     pub line: usize,
 }
 
@@ -149,6 +156,22 @@ impl Lesson {
                     format!("check {:?} can never hold: {why}", s.check),
                 ));
             }
+            let run = match &s.run {
+                None => None,
+                Some(name) => Some(
+                    crate::lab::run::examples::find(name)
+                        .map(|e| e.file)
+                        .ok_or_else(|| {
+                            err(
+                                line,
+                                format!(
+                                    "run: no example {name:?}; the examples are {}",
+                                    crate::lab::run::examples::names()
+                                ),
+                            )
+                        })?,
+                ),
+            };
             steps.push(LessonStep {
                 caption: s.caption.trim().to_string(),
                 python: s.python.trim().to_string(),
@@ -156,6 +179,7 @@ impl Lesson {
                 keys_text: s.keys,
                 check,
                 check_text: s.check,
+                run,
                 line,
             });
         }
@@ -203,6 +227,8 @@ pub struct Tutor {
     speed: f64,
     /// Enter was pressed on this (watch) step.
     acked: bool,
+    /// The step's example was started.
+    ran: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,6 +265,7 @@ impl Tutor {
             autoplay,
             speed: 1.0,
             acked: false,
+            ran: false,
         }
     }
 
@@ -295,6 +322,10 @@ impl Tutor {
                 return None;
             }
             let step = &self.lesson.steps[self.index];
+            if let (Some(example), false) = (step.run, self.ran) {
+                self.ran = true;
+                stage.run_example(example);
+            }
             match self.phase {
                 Phase::Reading(since) if self.autoplay && step.keys.is_empty() => {
                     // A watch step: read, then Enter, as a student would.
@@ -365,6 +396,7 @@ impl Tutor {
                         return None;
                     }
                     self.index += 1;
+                    self.ran = false;
                     self.phase = Phase::Reading(now);
                     if self.finished() {
                         return Some(TutorEvent::Finished);
@@ -413,6 +445,7 @@ mod tests {
         fn acknowledged(&mut self) -> bool {
             std::mem::take(&mut self.enter)
         }
+        fn run_example(&mut self, _: &'static str) {}
     }
 
     #[test]
@@ -462,5 +495,10 @@ mod tests {
         assert!(e.message.contains("expected a number"), "{e}");
         let e = Lesson::parse("x", "x.toml", "title = \"t\"\n").unwrap_err();
         assert!(e.message.contains("missing field"), "{e}");
+        let text = "title = \"t\"\nsummary = \"s\"\n\n[[step]]\ncaption = \"c\"\npython = \"p\"\nrun = \"nope.py\"\ncheck = \"workers >= 0\"\n";
+        let e = Lesson::parse("x", "x.toml", text).unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.message.contains("no example \"nope.py\""), "{e}");
+        assert!(e.message.contains("forgotten_join.py"), "{e}");
     }
 }

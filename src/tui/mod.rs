@@ -123,6 +123,10 @@ impl Stage for Session<'_> {
     fn acknowledged(&mut self) -> bool {
         std::mem::take(&mut self.app.lesson_ack)
     }
+
+    fn run_example(&mut self, example: &'static str) {
+        self.act(Action::RunExampleNamed(example));
+    }
 }
 
 impl<'a> Session<'a> {

@@ -97,7 +97,12 @@ impl Widget for &Header<'_> {
                 .unwrap_or_else(|| (self.tabs(Names::Number), FROZEN_SHORT));
             (mark.0, mark.1.to_string(), self.theme.tab_active)
         } else {
-            let status = status(self.app);
+            // While a quit waits for workers, the header says so on every
+            // lab, in place of the settings.
+            let (status, style) = match self.app.exit_words() {
+                Some(words) => (words, self.theme.note),
+                None => (status(self.app), self.theme.dim),
+            };
             // Names before settings: numbers alone only where even the
             // short names do not fit.
             let full = [Names::Full, Names::Short]
@@ -117,7 +122,7 @@ impl Widget for &Header<'_> {
                     (tabs, right)
                 }
             };
-            (tabs, right, self.theme.dim)
+            (tabs, right, style)
         };
         let left_width = width(&left);
         Line::from(left).render(area, buf);

@@ -140,6 +140,9 @@ pub fn layout(area: Rect, live: &App) -> AppLayout {
             Constraint::Length(focus_rows),
             Constraint::Fill(2),
         ];
+        if labs::place(app.lab) == labs::Place::Instead {
+            rows[1] = Constraint::Length(0);
+        }
         // A lesson takes the log's place, as many rows as it needs. Where
         // that leaves the worker table too few rows, the GIL lab gives the
         // table up (its lanes show each thread) and the others the cores.

@@ -205,6 +205,29 @@ impl Screen {
         }
     }
 
+    /// Quits as a user does: `q`, and `q` again when proclab says a
+    /// Python parent would wait there for its workers. Returns the exit
+    /// code, once everything proclab wrote is read.
+    pub fn quit(&mut self) -> u32 {
+        self.press("q");
+        let start = Instant::now();
+        loop {
+            if self.child.try_wait().unwrap().is_some() {
+                return self.wait_exit();
+            }
+            let text = self.parser.lock().screen().contents();
+            if text.contains("waits here for") || text.contains("q again") {
+                self.press("q");
+                return self.wait_exit();
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "proclab neither quit nor said what it waits for; the screen shows:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Waits for proclab to exit, and for everything it wrote to be read,
     /// and returns its exit code.
     pub fn wait_exit(&mut self) -> u32 {

@@ -1,6 +1,7 @@
 //! The pool lab's UI state: the settings of the next run, the latest view
 //! of the pool, and the actions that change them.
 
+pub mod claims;
 pub mod narrate;
 pub mod python;
 pub mod view;
@@ -126,6 +127,8 @@ impl AppLab for PoolState {
     const ABOUT: &'static str =
         "A pool of workers: map, imap, apply_async, futures, chunks, recycling";
     const FLAGS: &'static [&'static str] = &["workers", "items", "chunksize", "method", "maxtasksperchild", "cost", "item-us", "init-ms"];
+    const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Pool::TABLE];
+    const EXAMPLE: Option<&'static str> = Some("pool_map.py");
     const ACTIONS: &'static [ActionInfo<PoolAction>] = &[
         ActionInfo::new(
             PoolAction::Run,
@@ -354,14 +357,18 @@ pub fn update(app: &mut App, action: PoolAction) -> Vec<Effect> {
                 .position(|&m| m == s.maxtasks)
                 .unwrap_or(0);
             s.maxtasks = MAXTASKS_STEPS[(i + 1) % MAXTASKS_STEPS.len()];
+            let config = s.spec().pool();
             let text = match s.maxtasks {
                 None => "workers live as long as the pool".to_string(),
+                Some(_) if python::executor_deadlocks(&config) => {
+                    return narrate_executor(app, &config);
+                }
                 Some(m) => {
                     format!("a worker retires after {m} tasks and a fresh one takes its place")
                 }
             };
             narrate::info(
-                Some(python::constructor(&s.spec().pool())),
+                Some(python::constructor(&config)),
                 format!("{text} (a new pool at the next run)"),
             )
         }
@@ -388,6 +395,20 @@ pub fn update(app: &mut App, action: PoolAction) -> Vec<Effect> {
     app.say(line);
     Vec::new()
 }
+
+/// An executor with `max_tasks_per_child` above 1: what CPython 3.11
+/// does with it, and what proclab does instead.
+fn narrate_executor(app: &mut App, config: &crate::lab::pool::PoolConfig) -> Vec<Effect> {
+    app.say(narrate::note(
+        python::executor_recycles(config),
+        EXECUTOR_DEADLOCKS.into(),
+    ));
+    Vec::new()
+}
+
+/// Why the lab's executor with `max_tasks_per_child` above 1 is not
+/// CPython 3.11's.
+pub const EXECUTOR_DEADLOCKS: &str = "CPython 3.11 deadlocks here once the first workers retire (gh-115634: no fresh one is started); proclab starts fresh ones (a new pool at the next run)";
 
 fn chunk_line(spec: &JobSpec) -> crate::app::narrate::Line {
     let size = spec.chunksize();

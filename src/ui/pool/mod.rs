@@ -187,10 +187,8 @@ impl PoolPanel<'_> {
                     t.error,
                 ));
                 let call = match run.spec.method {
-                    Method::Map => "pool.map",
-                    Method::Imap => "pool.imap",
-                    Method::ImapUnordered => "pool.imap_unordered",
-                    _ => "result.get()",
+                    Method::Map | Method::Imap | Method::ImapUnordered => run.spec.method.name(),
+                    _ => "the result's get",
                 };
                 spans.push(Span::raw(if compact {
                     format!(" · {call} would hang · r runs again")
