@@ -11,6 +11,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, error::ErrorKind}
 use clap::Args;
 use clap::builder::PossibleValue;
 
+use crate::app::cluster::ClusterOpening;
 use crate::app::comms::PipeOpening;
 use crate::app::counter::CounterOpening;
 use crate::app::gil::GilOpening;
@@ -19,6 +20,10 @@ use crate::app::queue::QueueOpening;
 use crate::app::run::RunOpening;
 use crate::app::sync::SyncOpening;
 use crate::app::{LabId, Startup, ThemeName};
+use crate::lab::cluster::BrokerUrl;
+use crate::lab::cluster::settings::{
+    DEFAULT_BATCH, DEFAULT_CONCURRENCY, DEFAULT_NODES, MAX_BATCH, MAX_CONCURRENCY, MAX_NODES,
+};
 use crate::lab::comms::Ends;
 use crate::lab::counter::{CounterMode, DEFAULT_INCREMENTS};
 use crate::lab::gil::Mode;
@@ -191,6 +196,9 @@ pub struct Cli {
     // Last: its help heading holds for every flag declared after it.
     #[command(flatten)]
     pub comms: CommsArgs,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -204,6 +212,9 @@ pub enum Command {
     Lesson(LessonArgs),
     /// Show or write the configuration.
     Config(ConfigArgs),
+    /// Say what the cluster lab needs (redis-server, python3, celery), what
+    /// is installed, and the one command that installs the rest.
+    Doctor,
     /// Run a Python program (or any command) and watch it live: its
     /// processes, threads, output and multiprocessing events.
     Run(RunArgs),
@@ -600,6 +611,58 @@ impl CommsArgs {
     }
 }
 
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Cluster lab")]
+pub struct ClusterArgs {
+    /// Celery worker nodes started when the lab opens.
+    #[arg(long, default_value_t = DEFAULT_NODES as u32, value_parser = clap::value_parser!(u32).range(0..=MAX_NODES as i64))]
+    pub nodes: u32,
+
+    /// Pool processes of each node (Celery's -c).
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY as u32, value_parser = clap::value_parser!(u32).range(1..=MAX_CONCURRENCY as i64))]
+    pub concurrency: u32,
+
+    /// Tasks in a batch (b).
+    #[arg(long, default_value_t = DEFAULT_BATCH as u32, value_parser = clap::value_parser!(u32).range(1..=MAX_BATCH as i64))]
+    pub batch: u32,
+
+    /// A Redis already running, redis://HOST:PORT/DB: proclab starts no
+    /// redis-server and never stops this one.
+    #[arg(long, value_name = "URL", value_parser = parse_broker)]
+    pub broker: Option<BrokerUrl>,
+
+    /// Tasks acknowledged after they run (a killed node's come back).
+    #[arg(long)]
+    pub acks_late: bool,
+
+    /// Seconds before a task taken and never acknowledged goes to another
+    /// node (Redis's visibility timeout, an hour by default in Celery).
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub visibility_timeout: u64,
+}
+
+/// `--broker`: only a redis:// address, with its parts checked.
+fn parse_broker(s: &str) -> Result<BrokerUrl, String> {
+    s.parse::<BrokerUrl>().map_err(|e| {
+        e.trim_start_matches(&format!("--broker {s:?}: "))
+            .to_string()
+    })
+}
+
+impl ClusterArgs {
+    /// What the cluster lab opens with.
+    pub fn opening(&self) -> ClusterOpening {
+        ClusterOpening {
+            nodes: self.nodes as usize,
+            concurrency: self.concurrency as usize,
+            batch: self.batch as usize,
+            broker: self.broker.clone(),
+            acks_late: self.acks_late,
+            visibility_timeout: std::time::Duration::from_secs(self.visibility_timeout),
+        }
+    }
+}
+
 /// `--lab` takes the registry's names, in tab order, each with its line.
 impl clap::ValueEnum for LabId {
     fn value_variants<'a>() -> &'a [LabId] {
@@ -624,7 +687,7 @@ impl Cli {
     /// theirs) and on the pool lab (the pool starts its own).
     pub fn lifecycle_workers(&self) -> u32 {
         match self.lab {
-            LabId::Pool | LabId::Queue | LabId::Pipe | LabId::Pipeline => 0,
+            LabId::Pool | LabId::Queue | LabId::Pipe | LabId::Pipeline | LabId::Cluster => 0,
             _ => self.workers.unwrap_or(2),
         }
     }
@@ -689,6 +752,7 @@ impl Cli {
                 parties: self.parties,
             },
             pool: self.pool_settings(cores),
+            cluster: self.cluster.opening(),
             run: RunOpening {
                 target: self.watch_target().ok().flatten(),
             },

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Some(Command::Play(play)) => play_scenario(&loaded, &play),
         Some(Command::Lesson(lesson)) => lesson_cmd(&loaded, &lesson),
         Some(Command::Config(c)) => config_cmd(&c),
+        Some(Command::Doctor) => Ok(proclab::cmd::doctor::main()),
         Some(Command::Run(_) | Command::Attach(_)) => watch(&loaded),
     };
     match result {

@@ -132,6 +132,18 @@ pub trait AppLab: Default + Sized {
     /// Follows a fresh snapshot of the workers, while the lab is shown.
     fn on_workers(_app: &mut App) {}
 
+    /// The lab has just come on screen (a tab or number key, or a
+    /// script's): what the loop must do then. A lab that starts programs
+    /// of its own only when first shown opens here.
+    fn shown(_app: &mut App) -> Vec<Effect> {
+        Vec::new()
+    }
+
+    /// Lines the help shows under the lab's keys.
+    fn help() -> Vec<String> {
+        Vec::new()
+    }
+
     /// Its settings, for the right of the header.
     fn header(app: &App) -> String;
 
@@ -351,6 +363,20 @@ macro_rules! labs {
             let mut changed = false;
             $( changed |= <super::$m::$State as AppLab>::refresh(app, &engine.lab, &engine.$m); )*
             changed
+        }
+
+        /// The lab just shown says what it needs done.
+        pub(crate) fn shown(app: &mut App) -> Vec<Effect> {
+            match app.lab {
+                $( LabId::$Lab => <super::$m::$State as AppLab>::shown(app), )*
+            }
+        }
+
+        /// The lab's lines for the help, under its keys.
+        pub fn help(lab: LabId) -> Vec<String> {
+            match lab {
+                $( LabId::$Lab => <super::$m::$State as AppLab>::help(), )*
+            }
         }
 
         /// The lab shown follows a fresh snapshot of the workers.

@@ -731,11 +731,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
 fn switch(app: &mut App, lab: LabId) -> Vec<Effect> {
     let from = app.lab;
     app.show(lab);
-    if from == lab {
+    let mut effects = if from == lab {
         Vec::new()
     } else {
         vec![Effect::Show(lab)]
-    }
+    };
+    // A lab that starts programs of its own when first shown opens here.
+    effects.extend(labs::shown(app));
+    effects
 }
 
 /// An effect on the selected worker if it is alive; otherwise a log line

@@ -1,4 +1,6 @@
 //! proclab's subcommands that run without the terminal UI: `proclab race`
-//! ([`race`]), the GIL lab's race with CPython's beside it.
+//! ([`race`]), the GIL lab's race with CPython's beside it; `proclab
+//! doctor` ([`doctor`]), what the cluster lab needs and how to install it.
 
+pub mod doctor;
 pub mod race;

@@ -8,7 +8,6 @@
 //! subcommand; see [`worker`].
 
 pub mod clock;
-pub mod cluster;
 pub mod comms;
 pub mod controller;
 pub mod engine;
@@ -46,6 +45,7 @@ use self::process::ChildProcess;
 pub use self::role::Role;
 use self::shm::{Region, RegionError, WORKER_SHM_FD};
 use self::slot::{Control, Phase};
+pub use self::supervisor::Spawner;
 use self::supervisor::Supervisor;
 pub use self::work::Workload;
 use self::worker::WorkerArgs;
@@ -463,27 +463,16 @@ impl Lab {
         self.spawn_tied(command)
     }
 
-    /// Spawns any command as a child tied to proclab as every worker is:
-    /// from the supervisor thread, with a parent-death signal (SIGKILL) and
-    /// a check that the parent is still there, held by its pidfd. A program
-    /// that is not proclab's own worker (a Python program, a server) is
-    /// started this way so that even `kill -9` of proclab takes it along.
-    pub fn spawn_tied(&self, mut command: Command) -> std::io::Result<ChildProcess> {
-        let parent = std::process::id();
-        // Safety: between fork and exec this calls only prctl and getppid,
-        // both async-signal-safe system calls, and allocates nothing.
-        unsafe {
-            command.pre_exec(move || {
-                rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
-                let ppid = rustix::process::getppid().map(|p| p.as_raw_nonzero().get() as u32);
-                if ppid != Some(parent) {
-                    return Err(std::io::ErrorKind::BrokenPipe.into());
-                }
-                Ok(())
-            });
-        }
-        let child = self.supervisor.spawn(command)?;
-        ChildProcess::adopt(child)
+    /// Spawns any command as a child tied to proclab as every worker is
+    /// (see [`Spawner::spawn_tied`]).
+    pub fn spawn_tied(&self, command: Command) -> std::io::Result<ChildProcess> {
+        self.spawner().spawn_tied(command)
+    }
+
+    /// A handle that spawns tied children from this engine's supervisor
+    /// thread, for a controller that starts programs of its own.
+    pub fn spawner(&self) -> Spawner {
+        self.supervisor.spawner()
     }
 
     fn worker(&self, id: WorkerId) -> Result<&Worker, LabError> {

@@ -42,6 +42,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("counter", include_str!("../../assets/lessons/counter.toml")),
     ("locks", include_str!("../../assets/lessons/locks.toml")),
     ("pool", include_str!("../../assets/lessons/pool.toml")),
+    (
+        "scale-out",
+        include_str!("../../assets/lessons/scale-out.toml"),
+    ),
 ];
 
 /// How long a passed step stays on screen before the next one, when it

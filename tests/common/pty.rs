@@ -47,6 +47,18 @@ impl Screen {
 
     /// Starts any program in a terminal of `cols` x `rows`.
     pub fn start_program(program: &str, args: &[&str], cols: u16, rows: u16) -> Screen {
+        Screen::start_with_env(program, args, &[], cols, rows)
+    }
+
+    /// Starts a program with variables added to (or replacing) its
+    /// environment.
+    pub fn start_with_env(
+        program: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+        cols: u16,
+        rows: u16,
+    ) -> Screen {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -58,6 +70,9 @@ impl Screen {
         let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pty.slave.spawn_command(cmd).expect("proclab starts");
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().unwrap();
@@ -174,6 +189,17 @@ impl Screen {
     /// Waits until `cond` holds for the screen text, read only between
     /// frames.
     pub fn wait_until(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
+        self.wait_until_within(what, PATIENCE, cond)
+    }
+
+    /// [`Screen::wait_until`] with a limit of its own, for what takes
+    /// longer than a screen's change (Python programs starting).
+    pub fn wait_until_within(
+        &self,
+        what: &str,
+        limit: Duration,
+        cond: impl Fn(&str) -> bool,
+    ) -> String {
         let start = Instant::now();
         loop {
             let text = self.text();
@@ -181,7 +207,7 @@ impl Screen {
                 return text;
             }
             assert!(
-                start.elapsed() < PATIENCE,
+                start.elapsed() < limit,
                 "gave up waiting for {what:?}; the screen shows:\n{text}"
             );
             std::thread::sleep(Duration::from_millis(20));

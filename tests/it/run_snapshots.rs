@@ -356,3 +356,89 @@ fn before_anything_is_watched_the_view_says_how() {
     let app = app_with(Vec::new());
     assert_snapshot!(screen(&app, 80, 24).backend());
 }
+
+/// A launcher's helpers (a pyenv shim runs bash before it starts Python)
+/// that ended are counted in the tree's title, not listed; an ended
+/// Python child is listed.
+#[test]
+fn other_commands_that_ended_are_counted_not_listed() {
+    let cmd = "python3 demo.py";
+    let main = process(
+        MAIN,
+        None,
+        Kind::Main,
+        'S',
+        0.0,
+        cmd,
+        &[(MAIN, 0.1, 5, 'S')],
+        None,
+    );
+    let helper = process(
+        4101,
+        Some(MAIN),
+        Kind::Command,
+        'S',
+        0.0,
+        "bash /root/.pyenv/libexec/pyenv-exec python3",
+        &[(4101, 0.0, 1, 'S')],
+        None,
+    );
+    let subshell = process(
+        4102,
+        Some(4101),
+        Kind::Child,
+        'S',
+        0.0,
+        "bash /root/.pyenv/libexec/pyenv-exec python3",
+        &[(4102, 0.0, 1, 'S')],
+        None,
+    );
+    let child = process(
+        4103,
+        Some(MAIN),
+        Kind::Child,
+        'S',
+        0.0,
+        cmd,
+        &[(4103, 0.1, 1, 'S')],
+        None,
+    );
+    let news = vec![
+        watching(cmd),
+        RunNews::Program(RunEvent::Started { run: 1, pid: MAIN }),
+        RunNews::Sample {
+            run: 1,
+            sample: Box::new(sample(
+                0.0,
+                vec![
+                    main.clone(),
+                    helper.clone(),
+                    subshell.clone(),
+                    child.clone(),
+                ],
+                vec![],
+            )),
+        },
+        RunNews::Sample {
+            run: 1,
+            sample: Box::new(sample(
+                0.25,
+                vec![main.clone()],
+                vec![helper, subshell, child.clone()],
+            )),
+        },
+        // A later reading that still names them ended counts them once.
+        RunNews::Sample {
+            run: 1,
+            sample: Box::new(sample(0.5, vec![main], vec![child])),
+        },
+    ];
+    let app = app_with(news);
+    let text = screen(&app, 100, 30).backend().to_string();
+    assert!(
+        text.contains("run 1 · 1 live · 2 other commands ended"),
+        "{text}"
+    );
+    assert!(text.contains("4103"), "the Python child is listed: {text}");
+    assert!(!text.contains("4101") && !text.contains("4102"), "{text}");
+}

@@ -109,6 +109,10 @@ pub struct RunState {
     pub window: VecDeque<TreeSample>,
     /// Processes of this run that are gone, oldest first.
     pub gone: Vec<Gone>,
+    /// Other commands of this run that ended without running Python (a
+    /// launcher's helpers, as a pyenv shim's before it starts Python; a
+    /// `subprocess` command): counted in the tree's title, not listed.
+    pub commands_ended: HashSet<ProcId>,
     /// What the instrumentation told of this run.
     pub model: instrument::Program,
     pub output: VecDeque<OutputLine>,

@@ -250,10 +250,14 @@ fn sampled(app: &mut App, sample: TreeSample) {
 fn gone(app: &mut App, sample: &TreeSample) {
     let s = &mut app.run;
     for p in &sample.ended {
-        if s.gone.iter().any(|g| g.process.id == p.id) {
+        if s.gone.iter().any(|g| g.process.id == p.id) || s.commands_ended.contains(&p.id) {
             continue;
         }
         let m = s.model.processes.get(&p.id.pid);
+        if m.is_none() && ran_other_than_python(p) {
+            s.commands_ended.insert(p.id);
+            continue;
+        }
         let exitcode = m
             .and_then(|m| m.exitcode.or(m.exit_code))
             .or(p.exitcode)
@@ -286,6 +290,16 @@ fn gone(app: &mut App, sample: &TreeSample) {
             reaped_by,
         });
     }
+}
+
+/// A process other than the main one whose last command line runs no
+/// Python (a zombie's, empty, could be anything, and is listed).
+fn ran_other_than_python(p: &crate::lab::run::ProcessSample) -> bool {
+    let Some(first) = p.cmdline.first() else {
+        return false;
+    };
+    let base = first.rsplit('/').next().unwrap_or(first);
+    p.kind != crate::lab::run::Kind::Main && !base.starts_with("python")
 }
 
 /// Children that stay zombies: said once each, with the call that would

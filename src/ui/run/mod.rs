@@ -45,10 +45,15 @@ impl LabPanel for RunState {
         let selected = view::selected_index(s);
         let details = view::detail(s);
         let live = rows.iter().filter(|r| r.live).count();
-        let status = match &s.watching {
+        let mut status = match &s.watching {
             Some(w) if w.owned => format!("run {} · {live} live", s.run),
             _ => format!("attached · {live} live"),
         };
+        match s.commands_ended.len() {
+            0 => {}
+            1 => status.push_str(" · 1 other command ended"),
+            n => status.push_str(&format!(" · {n} other commands ended")),
+        }
         let wide = area.width >= WIDE.0 && area.height >= WIDE.1;
         let detail_rows =
             panels::details_height(&details, area.width).clamp(1, if wide { 3 } else { 2 });
