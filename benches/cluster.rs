@@ -144,6 +144,7 @@ fn main() {
         task: PRIMES,
         batch: 20,
         noop_tasks: 200,
+        pool: true,
     })
     .unwrap();
     let (mut start, mut foreign, mut looked) = (None, Vec::new(), 0);

@@ -18,7 +18,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{python3, rounds};
-use proclab::lab::counter::{CounterEvent, CounterMode, RunResult, RunSpec};
+use proclab::lab::counter::{CounterEvent, CounterMode, DEFAULT_INCREMENTS, RunResult, RunSpec};
 use proclab::lab::engine::{Engine, EngineEvent};
 use proclab::lab::{Lab, LabConfig};
 
@@ -63,18 +63,23 @@ fn rate(engine: &mut Engine, mode: CounterMode, increments: u64, n: usize) -> f6
     median(rates)
 }
 
-/// Updates lost in each of `n` racy runs, and in how many the workers met
-/// (one found the other's write between two of its own).
-fn lost(engine: &mut Engine, increments: u64, n: usize) -> (Vec<i64>, usize) {
-    let mut overlapped = 0;
-    let lost = (0..n)
-        .map(|_| {
-            let r = run(engine, CounterMode::Racy, increments);
-            overlapped += usize::from(r.interleaved > 0);
-            r.lost
-        })
+/// `n` racy runs: the updates each lost, and how long its workers ran at
+/// once (in ms).
+struct Racy {
+    lost: Vec<i64>,
+    overlap_ms: Vec<f64>,
+    elapsed_ms: Vec<f64>,
+}
+
+fn lost(engine: &mut Engine, increments: u64, n: usize) -> Racy {
+    let runs: Vec<RunResult> = (0..n)
+        .map(|_| run(engine, CounterMode::Racy, increments))
         .collect();
-    (lost, overlapped)
+    Racy {
+        lost: runs.iter().map(|r| r.lost).collect(),
+        overlap_ms: runs.iter().map(|r| r.overlap.as_secs_f64() * 1e3).collect(),
+        elapsed_ms: runs.iter().map(|r| r.elapsed.as_secs_f64() * 1e3).collect(),
+    }
 }
 
 fn per_sec(rate: f64) -> String {
@@ -97,9 +102,9 @@ fn main() {
     let locked = rate(&mut engine, CounterMode::Locked, 2_000_000, n);
     let atomic = rate(&mut engine, CounterMode::Atomic, 2_000_000, n);
     let manager = rate(&mut engine, CounterMode::Manager, 50_000, n.min(3));
-    let (racy_200k, overlap_200k) = lost(&mut engine, 200_000, 2 * n);
-    let (racy_1m, overlap_1m) = lost(&mut engine, 1_000_000, 2 * n);
-    let (racy_20m, overlap_20m) = lost(&mut engine, 20_000_000, n);
+    // The lab's default size, twenty times: every run must lose updates.
+    let racy_200k = lost(&mut engine, 200_000, 2 * n);
+    let racy_1m = lost(&mut engine, DEFAULT_INCREMENTS, 20);
     engine.shutdown(Duration::from_secs(1));
 
     let py = python3().and_then(|py| {
@@ -109,6 +114,15 @@ fn main() {
                 "/benches/python/counter.py"
             ))
             .arg(n.min(3).to_string())
+            // Its default sizes, but the racy one at the lab's default, as
+            // many times as proclab's.
+            .args([
+                "200000",
+                &DEFAULT_INCREMENTS.to_string(),
+                "2000",
+                "5000",
+                "20",
+            ])
             .output()
             .ok()?;
         serde_json::from_slice::<serde_json::Value>(&out.stdout).ok()
@@ -161,23 +175,23 @@ fn main() {
             .join(", ")
     };
     println!("\n## Racy mode: updates lost, {WORKERS} processes\n");
-    println!("| what | lost in each run | runs where a worker saw the other's writes |");
-    println!("| --- | --- | --- |");
     println!(
-        "| proclab racy, 2 x 200,000 | {} | {overlap_200k} of {} |",
-        show(&racy_200k),
-        racy_200k.len()
+        "| what | runs that lost | lost in each run | ms the workers ran at once: median, of median length |"
     );
-    println!(
-        "| proclab racy, 2 x 1,000,000 | {} | {overlap_1m} of {} |",
-        show(&racy_1m),
-        racy_1m.len()
-    );
-    println!(
-        "| proclab racy, 2 x 20,000,000 | {} | {overlap_20m} of {} |",
-        show(&racy_20m),
-        racy_20m.len()
-    );
+    println!("| --- | --- | --- | --- |");
+    for (what, r) in [
+        ("proclab racy, 2 x 200,000", &racy_200k),
+        ("proclab racy, 2 x 1,000,000 (the default)", &racy_1m),
+    ] {
+        println!(
+            "| {what} | {} of {} | {} | {:.0} of {:.0} |",
+            r.lost.iter().filter(|&&l| l > 0).count(),
+            r.lost.len(),
+            show(&r.lost),
+            median(r.overlap_ms.clone()),
+            median(r.elapsed_ms.clone()),
+        );
+    }
     match &py {
         Some(p) => {
             let lost: Vec<i64> = p["racy"]["lost"]
@@ -185,8 +199,10 @@ fn main() {
                 .map(|a| a.iter().filter_map(|v| v.as_i64()).collect())
                 .unwrap_or_default();
             println!(
-                "| CPython Value(lock=False), 2 x {} | {} | |",
+                "| CPython Value(lock=False), 2 x {} | {} of {} | {} | |",
                 p["racy"]["n"],
+                lost.iter().filter(|&&l| l > 0).count(),
+                lost.len(),
                 show(&lost)
             );
             println!(

@@ -63,10 +63,14 @@ fn main() -> anyhow::Result<()> {
     );
 
     let t = lab.terminate(second)?;
-    if t.continued {
+    if t.pending {
+        std::thread::sleep(Duration::from_millis(200));
         println!(
-            "p2.terminate()   # SIGTERM, then SIGCONT: a stopped process acts on nothing else"
+            "p2.terminate()   # SIGTERM waits while p2 is stopped: state {}",
+            state_of(&lab, second)
         );
+        lab.resume(second)?;
+        println!("os.kill(p2.pid, signal.SIGCONT)   # now the SIGTERM acts");
     } else {
         println!("p2.terminate()   # SIGTERM");
     }

@@ -4,25 +4,35 @@
 //! ([`Startup`]).
 
 mod session;
+use std::ffi::OsString;
 
-use clap::{CommandFactory, Parser, Subcommand, error::ErrorKind};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, error::ErrorKind};
 
 use clap::Args;
 use clap::builder::PossibleValue;
 
 pub use self::session::{CompletionsArgs, SessionArgs};
+use crate::app::cluster::ClusterOpening;
+use crate::app::comms::PipeOpening;
 use crate::app::counter::CounterOpening;
 use crate::app::gil::GilOpening;
 use crate::app::pool::{DEFAULT_INIT_MS, DEFAULT_ITEM_US, PoolSettings};
 use crate::app::queue::QueueOpening;
+use crate::app::run::RunOpening;
 use crate::app::sync::SyncOpening;
 use crate::app::{LabId, Startup};
+use crate::lab::cluster::BrokerUrl;
+use crate::lab::cluster::settings::{
+    DEFAULT_BATCH, DEFAULT_CONCURRENCY, DEFAULT_NODES, MAX_BATCH, MAX_CONCURRENCY, MAX_NODES,
+};
+use crate::lab::comms::Ends;
 use crate::lab::counter::{CounterMode, DEFAULT_INCREMENTS};
 use crate::lab::gil::Mode;
 use crate::lab::gil::area::MAX_THREADS;
 use crate::lab::pool::spec::{BYTES_PER_ITEM, MEMORY_BUDGET};
 use crate::lab::pool::{ChunkChoice, Cost, DEFAULT_ITEMS, MAX_ITEMS, MAX_POOL_WORKERS, Method};
 use crate::lab::queue::{DEFAULT_CAPACITY, MAX_CAPACITY};
+use crate::lab::run::{ProcId, RunError, RunSpec, Target};
 use crate::lab::sync::DEFAULT_PERMITS;
 use crate::lab::{DEFAULT_MAX_WORKERS, MAX_WORKERS_LIMIT, Role, StartOptions, Workload};
 
@@ -39,9 +49,10 @@ pub struct Cli {
     #[arg(long, value_enum, default_value = "lifecycle")]
     pub lab: LabId,
 
-    /// Workers to start right away: lifecycle workers (default 2), the
-    /// counter's or the sync lab's workers, or the pool's processes (default
-    /// one per core, 1 to 52); none by default on the queue labs.
+    /// Workers to start right away: lifecycle workers (default 2), the GIL
+    /// lab's, the counter's or the sync lab's workers, or the pool's
+    /// processes (default one per core, 1 to 52). The queue, pipe and
+    /// pipeline labs start their own and refuse it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..=MAX_WORKERS_LIMIT as i64))]
     pub workers: Option<u32>,
 
@@ -64,6 +75,11 @@ pub struct Cli {
     /// Join workers as soon as they end, so no zombie is ever seen.
     #[arg(long)]
     pub auto_join: bool,
+
+    /// Keep the labs not shown running; by default their workers are paused
+    /// (SIGSTOP) until their lab is shown again (B switches).
+    #[arg(long)]
+    pub keep_running: bool,
 
     /// Most workers not yet joined at once (by default 256, or what the
     /// open-file limit allows if that is fewer).
@@ -152,6 +168,9 @@ pub struct Cli {
     // Last: its help heading holds for every flag declared after it.
     #[command(flatten)]
     pub comms: CommsArgs,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -171,6 +190,79 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to standard output.
     Man,
+    /// Say what the cluster lab needs (redis-server, python3, celery), what
+    /// is installed, and the one command that installs the rest.
+    Doctor,
+    /// Run a Python program (or any command) and watch it live: its
+    /// processes, threads, output and multiprocessing events.
+    Run(RunArgs),
+    /// Watch a running process tree that proclab did not start; quitting
+    /// leaves it running.
+    Attach(AttachArgs),
+}
+
+/// Arguments of `proclab run`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(
+    after_help = "Examples:\n  proclab run demo.py 4          python3 demo.py 4\n  \
+    proclab run -- python3 -X dev demo.py\n  proclab run --no-instrument demo.py"
+)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    /// Run it without proclab's instrumentation: its processes and
+    /// threads from /proc only, no multiprocessing events.
+    #[arg(long)]
+    pub no_instrument: bool,
+
+    /// A Python script (run with python3) and its arguments.
+    #[arg(value_name = "SCRIPT", allow_hyphen_values = true)]
+    pub script: Vec<OsString>,
+
+    /// After --: a command and its arguments, run as given.
+    #[arg(value_name = "PROGRAM", last = true)]
+    pub command: Vec<OsString>,
+}
+
+/// Arguments of `proclab attach`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AttachArgs {
+    /// The process to watch, with every process below it.
+    pub pid: u32,
+
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+impl RunArgs {
+    /// What to run: a checked script, or the command after `--`.
+    pub fn target(&self) -> Result<Target, RunError> {
+        let spec = if self.command.is_empty() {
+            RunSpec::from_words(&self.script, false)?
+        } else if !self.script.is_empty() {
+            return Err(RunError::NothingToRun);
+        } else {
+            RunSpec::from_words(&self.command, true)?
+        };
+        Ok(Target::Run {
+            spec,
+            instrument: !self.no_instrument,
+        })
+    }
+}
+
+impl AttachArgs {
+    /// The process to attach to, checked: it exists and is not proclab.
+    pub fn target(&self) -> Result<Target, RunError> {
+        if self.pid == std::process::id() {
+            return Err(RunError::AttachSelf(self.pid));
+        }
+        if ProcId::of_pid(self.pid).is_none() {
+            return Err(RunError::NoProcess(self.pid));
+        }
+        Ok(Target::Attach(self.pid))
+    }
 }
 
 /// Arguments of `proclab race`.
@@ -338,10 +430,39 @@ pub struct ConfigArgs {
     pub path: bool,
 }
 
+mod flags;
+
 impl Cli {
+    /// Parses a command line: every value checked, the lab settled from
+    /// `--lab` and the labs' flags given (see [`flags`]), then [`check`](Cli::check).
+    pub fn parse_checked<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Cli::command().try_get_matches_from(args)?;
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        cli.settle(&matches)?;
+        Ok(cli)
+    }
+
+    /// Settles the lab from the flags given on the command line (`matches`)
+    /// and checks the rest.
+    pub fn settle(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.lab = flags::settle(matches, self.lab)
+            .map_err(|m| Cli::command().error(ErrorKind::ArgumentConflict, m))?;
+        self.check()
+    }
+
     /// Checks what clap cannot check flag by flag.
     pub fn check(&self) -> Result<(), clap::Error> {
         let invalid = |msg: String| Err(Cli::command().error(ErrorKind::ValueValidation, msg));
+        let session = &self.session;
+        if session.force && session.record.is_none() && session.log.is_none() {
+            return invalid(
+                "--force lets --record or --log write over their FILE: give one of them".into(),
+            );
+        }
         let workers = self.workers.unwrap_or(0);
         let open_files = crate::limits::open_files();
         if let Err(why) = crate::limits::check_max_workers(self.max_workers as usize, open_files) {
@@ -358,7 +479,7 @@ impl Cli {
             && !(1..=MAX_POOL_WORKERS as u32).contains(&w)
         {
             return invalid(format!(
-                "--workers {w}: a pool has 1 to {MAX_POOL_WORKERS} workers (one letter each)"
+                "--workers {w}: a pool has 1 to {MAX_POOL_WORKERS} workers"
             ));
         }
         if self.chunksize.is_some() && !self.method.chunked() {
@@ -458,6 +579,12 @@ pub struct CommsArgs {
     /// Items per second each consumer works through: 1 to 100000, or max.
     #[arg(long, default_value = "8", value_parser = parse_rate)]
     pub consumer_rate: u32,
+
+    /// Pipe and pipeline labs: whether each process closes the pipe ends it
+    /// does not use (closed: an end whose other side dies meets EOFError or
+    /// BrokenPipeError), or nobody closes any (open: it waits for ever).
+    #[arg(long, value_enum, default_value_t = Ends::Closed)]
+    pub pipe_ends: Ends,
 }
 
 /// A rate flag's value: a number of items per second, or `max` (0).
@@ -484,14 +611,73 @@ impl CommsArgs {
     }
 }
 
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Cluster lab")]
+pub struct ClusterArgs {
+    /// Celery worker nodes started when the lab opens.
+    #[arg(long, default_value_t = DEFAULT_NODES as u32, value_parser = clap::value_parser!(u32).range(0..=MAX_NODES as i64))]
+    pub nodes: u32,
+
+    /// Pool processes of each node (Celery's -c).
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY as u32, value_parser = clap::value_parser!(u32).range(1..=MAX_CONCURRENCY as i64))]
+    pub concurrency: u32,
+
+    /// Tasks in a batch (b).
+    #[arg(long, default_value_t = DEFAULT_BATCH as u32, value_parser = clap::value_parser!(u32).range(1..=MAX_BATCH as i64))]
+    pub batch: u32,
+
+    /// A Redis already running, redis://HOST:PORT/DB: proclab starts no
+    /// redis-server and never stops this one.
+    #[arg(long, value_name = "URL", value_parser = parse_broker)]
+    pub broker: Option<BrokerUrl>,
+
+    /// Tasks acknowledged after they run (a killed node's come back).
+    #[arg(long)]
+    pub acks_late: bool,
+
+    /// Seconds before a task taken and never acknowledged goes to another
+    /// node (Redis's visibility timeout, an hour by default in Celery).
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub visibility_timeout: u64,
+}
+
+/// `--broker`: only a redis:// address, with its parts checked.
+fn parse_broker(s: &str) -> Result<BrokerUrl, String> {
+    s.parse::<BrokerUrl>().map_err(|e| {
+        e.trim_start_matches(&format!("--broker {s:?}: "))
+            .to_string()
+    })
+}
+
+impl ClusterArgs {
+    /// What the cluster lab opens with.
+    pub fn opening(&self) -> ClusterOpening {
+        ClusterOpening {
+            nodes: self.nodes as usize,
+            concurrency: self.concurrency as usize,
+            batch: self.batch as usize,
+            broker: self.broker.clone(),
+            acks_late: self.acks_late,
+            visibility_timeout: std::time::Duration::from_secs(self.visibility_timeout),
+        }
+    }
+}
+
 /// `--lab` takes the registry's names, in tab order, each with its line.
 impl clap::ValueEnum for LabId {
     fn value_variants<'a>() -> &'a [LabId] {
         LabId::ALL
     }
 
+    /// A view without a number (the run view) opens by its own command
+    /// (`proclab run`): `--lab` does not offer it.
     fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.name()).help(self.about()))
+        let hidden = self.tab() == crate::app::labs::Tab::WhenOpen;
+        Some(
+            PossibleValue::new(self.name())
+                .help(self.about())
+                .hide(hidden),
+        )
     }
 }
 
@@ -501,7 +687,7 @@ impl Cli {
     /// theirs) and on the pool lab (the pool starts its own).
     pub fn lifecycle_workers(&self) -> u32 {
         match self.lab {
-            LabId::Pool | LabId::Queue | LabId::Pipe | LabId::Pipeline => 0,
+            LabId::Pool | LabId::Queue | LabId::Pipe | LabId::Pipeline | LabId::Cluster => 0,
             _ => self.workers.unwrap_or(2),
         }
     }
@@ -542,6 +728,7 @@ impl Cli {
             lab: self.lab,
             workers: self.workers,
             start: self.start_options(),
+            keep_running: self.keep_running,
             gil: GilOpening {
                 mode: self.mode,
                 interval_us: self.switch_interval_us,
@@ -549,6 +736,12 @@ impl Cli {
                 race_workers: self.race_workers.map(|n| n as usize),
             },
             queue: self.comms.opening(),
+            pipe: PipeOpening {
+                ends: self.comms.pipe_ends,
+            },
+            pipeline: PipeOpening {
+                ends: self.comms.pipe_ends,
+            },
             counter: CounterOpening {
                 mode: self.counter,
                 increments: self.increments,
@@ -559,8 +752,32 @@ impl Cli {
                 parties: self.parties,
             },
             pool: self.pool_settings(cores),
+            cluster: self.cluster.opening(),
+            run: RunOpening {
+                target: self.watch_target().ok().flatten(),
+            },
             ..Startup::default()
         }
+    }
+
+    /// The program `proclab run` or `attach` watches, checked; None for
+    /// the labs.
+    pub fn watch_target(&self) -> Result<Option<Target>, RunError> {
+        match &self.command {
+            Some(Command::Run(args)) => args.target().map(Some),
+            Some(Command::Attach(args)) => args.target().map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// The command line of `proclab run` or `attach`, checked before the
+    /// terminal is touched, opening on the run view.
+    pub fn for_watching(&self) -> Result<Cli, RunError> {
+        self.watch_target()?;
+        Ok(Cli {
+            lab: LabId::Program,
+            ..self.clone()
+        })
     }
 }
 

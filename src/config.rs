@@ -30,6 +30,7 @@ const NOT_IN_CONFIG: &[&str] = &[
     "config",
     "record",
     "record-input",
+    "log",
     "force",
     "help",
     "version",
@@ -127,7 +128,7 @@ pub fn load(args: &[OsString]) -> Result<Loaded, ConfigError> {
     load_in(args, &Places::current())
 }
 
-/// The session flags of `play` and `lesson` given after the subcommand
+/// The session flags of `play`, `lesson`, `run` and `attach` given after the subcommand
 /// win over those before it (and over the config files'); both end up in
 /// `cli.session`, which is what the session reads.
 fn with_session(mut cli: Cli, matches: &ArgMatches) -> Cli {
@@ -138,6 +139,8 @@ fn with_session(mut cli: Cli, matches: &ArgMatches) -> Cli {
     let after = match &mut cli.command {
         Some(Command::Play(play)) => &mut play.session,
         Some(Command::Lesson(lesson)) => &mut lesson.session,
+        Some(Command::Run(run)) => &mut run.session,
+        Some(Command::Attach(attach)) => &mut attach.session,
         _ => return cli,
     };
     let merged = cli.session.merged(after, given);
@@ -227,7 +230,8 @@ pub fn load_in(args: &[OsString], places: &Places) -> Result<Loaded, ConfigError
         None => paths.extend(places.user.clone().filter(|p| p.exists())),
     }
     if paths.is_empty() {
-        first.check().map_err(ConfigError::Cli)?;
+        let mut first = first;
+        first.settle(&matches).map_err(ConfigError::Cli)?;
         return Ok(Loaded {
             cli: first,
             paths,
@@ -257,8 +261,10 @@ pub fn load_in(args: &[OsString], places: &Places) -> Result<Loaded, ConfigError
             .map(OsString::from),
     );
     all.extend(args.iter().skip(1).cloned());
-    let (cli, _) = parse(&all)?;
-    cli.check().map_err(ConfigError::Cli)?;
+    let (mut cli, _) = parse(&all)?;
+    // Only flags given on the command line settle the lab: a config
+    // file's `workers = 4` opens no lab.
+    cli.settle(&matches).map_err(ConfigError::Cli)?;
     Ok(Loaded { cli, paths, keys })
 }
 

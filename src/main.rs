@@ -48,6 +48,8 @@ fn main() -> ExitCode {
         Some(Command::Man) => proclab::cmd::docs::man(&mut std::io::stdout())
             .map(|()| ExitCode::SUCCESS)
             .map_err(anyhow::Error::from),
+        Some(Command::Doctor) => Ok(proclab::cmd::doctor::main()),
+        Some(Command::Run(_) | Command::Attach(_)) => watch(&loaded),
     };
     match result {
         Ok(code) => code,
@@ -67,6 +69,16 @@ fn keymap(loaded: &Loaded) -> anyhow::Result<Keymap> {
 
 fn lab(loaded: &Loaded) -> anyhow::Result<ExitCode> {
     let mut setup = Setup::new(loaded.cli.clone());
+    setup.keymap = keymap(loaded)?;
+    setup.title = Some("proclab".into());
+    finish(loaded, launch::run(setup)?)
+}
+
+/// `proclab run` and `proclab attach`: the program is checked (a script
+/// that is not there, a pid that is not running) before the terminal is
+/// touched, and started or attached to as the session opens.
+fn watch(loaded: &Loaded) -> anyhow::Result<ExitCode> {
+    let mut setup = Setup::new(loaded.cli.for_watching()?);
     setup.keymap = keymap(loaded)?;
     setup.title = Some("proclab".into());
     finish(loaded, launch::run(setup)?)
@@ -147,28 +159,34 @@ fn restart_on_lesson(loaded: &Loaded, name: &str) -> anyhow::Error {
         args.push("--config".into());
         args.push(config.clone().into());
     }
-    if let Some(record) = &cli.record {
-        // A new file beside the first, so the first recording is kept; the
-        // name is proclab's choice, so a taken one gives way to the next.
-        let stem = record
+    // A new file beside the first, so the first is kept; the name is
+    // proclab's choice, so a taken one gives way to the next.
+    let beside = |first: &Path, ext: &str| {
+        let stem = first
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or("proclab");
-        let path = (1..)
+        (1..)
             .map(|n| match n {
-                1 => record.with_file_name(format!("{stem}-{name}.cast")),
-                n => record.with_file_name(format!("{stem}-{name}-{n}.cast")),
+                1 => first.with_file_name(format!("{stem}-{name}.{ext}")),
+                n => first.with_file_name(format!("{stem}-{name}-{n}.{ext}")),
             })
             .find(|p| cli.force || std::fs::symlink_metadata(p).is_err())
-            .unwrap_or_default();
+            .unwrap_or_default()
+    };
+    if let Some(record) = &cli.record {
         args.push("--record".into());
-        args.push(path.into());
+        args.push(beside(record, "cast").into());
         if cli.record_input {
             args.push("--record-input".into());
         }
-        if cli.force {
-            args.push("--force".into());
-        }
+    }
+    if let Some(log) = &cli.log {
+        args.push("--log".into());
+        args.push(beside(log, "log").into());
+    }
+    if cli.force && (cli.record.is_some() || cli.log.is_some()) {
+        args.push("--force".into());
     }
     let exe = std::env::current_exe().unwrap_or_else(|_| "proclab".into());
     let err = std::process::Command::new(exe).args(args).exec();

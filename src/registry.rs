@@ -46,6 +46,10 @@ macro_rules! for_each_lab {
                 [Sync "sync"]),
             (Pool, pool, PoolLab, PoolState, "pool", "Pool", "Pool", Numbered,
                 [Pool "pool"]),
+            (Cluster, cluster, ClusterController, ClusterState, "cluster", "Cluster", "Nodes", Numbered,
+                []),
+            (Program, run, RunLab, RunState, "run", "Run", "Run", WhenOpen,
+                []),
         }
     };
 }

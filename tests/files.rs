@@ -134,8 +134,7 @@ fn s_follows_no_planted_link_and_takes_a_fresh_name() {
     s.wait_for("p1.start()");
     s.press("S");
     s.wait_for("screenshot saved");
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     assert!(!dir.join("made-by-a-link").exists());
     let saved: Vec<PathBuf> = std::fs::read_dir(&dir)

@@ -186,10 +186,12 @@ if __name__ == "__main__":
     w.until("the child to stop again", |s| {
         s.get(id).unwrap().state == 'T'
     });
-    assert!(
-        w.program.terminate(id).unwrap(),
-        "a stopped child also gets SIGCONT"
-    );
+    assert!(w.program.terminate(id).unwrap(), "it was stopped");
+    // As with p.terminate(): SIGTERM alone stays pending while it is stopped.
+    std::thread::sleep(Duration::from_millis(100));
+    let s = w.sample();
+    assert_eq!(s.get(id).map(|p| p.state), Some('T'), "still stopped");
+    w.program.resume(id).unwrap();
     assert_eq!(w.until_line("exitcode"), "exitcode -15");
     assert_eq!(w.until_exit(), Some(0));
     let s = w.until("the child to be gone", |s| s.get(id).is_none());

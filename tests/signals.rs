@@ -113,8 +113,7 @@ fn sigpipe_does_not_end_proclab() {
     s.press("s");
     s.wait_for("p2.start()");
     assert!(s.alternate_screen() && s.mouse_captured());
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     assert!(s.cooked() && !s.mouse_captured());
     for pid in pids {
         assert!(gone(pid), "worker {pid} outlived proclab");

@@ -81,11 +81,24 @@ fn every_witness_case_runs_cleanly_and_leaves_nothing_behind() {
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n\n"));
+    // Under a minute on a machine no busier than its cores; a shared
+    // machine running others' builds gets the time its load takes away.
+    let busy = load_per_core().max(1.0);
     assert!(
-        w.seconds < 60.0,
-        "the witnesses took {:.1} s; they must stay well under a minute",
+        w.seconds < 60.0 * busy,
+        "the witnesses took {:.1} s with {busy:.1}x the time for the load; they must stay well under a minute on an idle machine",
         w.seconds
     );
+}
+
+/// The last minute's load average per core (`/proc/loadavg`).
+fn load_per_core() -> f64 {
+    let load: f64 = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    load / cores as f64
 }
 
 #[test]
@@ -129,20 +142,22 @@ fn cpython_does_what_every_claim_says() {
 #[test]
 fn every_claim_has_a_witness_and_every_witness_case_backs_a_claim() {
     let all = claims::all();
-    let unwitnessed: BTreeSet<String> = all
-        .iter()
-        .filter(|c| c.entry.witness.is_empty())
-        .map(id)
-        .collect();
-    let allowed: BTreeSet<String> = claims::UNWITNESSED
-        .iter()
-        .map(|(n, _)| n.to_string())
-        .collect();
-    assert_eq!(
-        unwitnessed, allowed,
-        "a claim without a witness: add a case to tests/python/ that shows it (or, if no CPython \
-         on this machine can, say why in claims::UNWITNESSED)"
-    );
+    let mut bad = Vec::new();
+    for c in &all {
+        match (c.entry.witness.is_empty(), c.entry.unwitnessed) {
+            (true, None) => bad.push(format!(
+                "{}: no witness: add a case to tests/python/ that shows it (or, if no CPython \
+                 on this machine can, say why with .unwitnessed(...))",
+                id(c)
+            )),
+            (false, Some(why)) => bad.push(format!(
+                "{}: has a witness, yet says none can be had: {why}",
+                id(c)
+            )),
+            _ => {}
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
     let used: BTreeSet<(String, String)> = all
         .iter()
         .flat_map(|c| c.entry.witness.iter())
@@ -266,23 +281,7 @@ fn fits(rest: &str, pieces: &[&str]) -> bool {
 
 /// Lessons' steps whose Python is wrong today, with what is wrong: fixed
 /// with the narration, when this list empties.
-const LESSON_LINES_WRONG_TODAY: &[(&str, usize, &str)] = &[
-    (
-        "counter",
-        1,
-        "ten plain v.value += 1 each rarely lose anything in CPython; the lab pauses between read and write (Lesson::CounterRacySlow)",
-    ),
-    (
-        "counter",
-        6,
-        "a Manager's m.Value and m.Lock, where the lab's manager applies each increment itself (Lesson::CounterManager)",
-    ),
-    (
-        "queue",
-        4,
-        "producer.join() alone waits forever for a producer that loops: stop it first (Lesson::QueueShutdown)",
-    ),
-];
+const LESSON_LINES_WRONG_TODAY: &[(&str, usize, &str)] = &[];
 
 #[test]
 fn every_lessons_python_is_a_claim() {
@@ -376,16 +375,62 @@ const PYTHON_CALLS: &[&str] = &[
     ".submit(",
 ];
 
+/// Folders whose lines do not come from their lab's claims yet, each
+/// emptied of Python (and taken off this list) when they do.
+const FOLDERS_NOT_WIRED_YET: &[&str] = &[];
+
 #[test]
-#[ignore = "the narration does not take its lines from claims yet: switched on when it does"]
 fn no_python_is_written_outside_the_claims_table() {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut found = Vec::new();
     scan(&src, &mut found);
+    let unwired = |f: &str| {
+        FOLDERS_NOT_WIRED_YET
+            .iter()
+            .find(|d| f.contains(&format!("/src/{d}/")))
+    };
+    let mut still = BTreeSet::new();
+    let mut outside = Vec::new();
+    for f in found {
+        match unwired(&f) {
+            Some(d) => {
+                still.insert(*d);
+            }
+            None => outside.push(f),
+        }
+    }
+    let found = outside;
+    let clean: Vec<&&str> = FOLDERS_NOT_WIRED_YET
+        .iter()
+        .filter(|d| !still.contains(*d))
+        .collect();
+    assert!(
+        clean.is_empty(),
+        "no Python literal left in {clean:?}: take them off FOLDERS_NOT_WIRED_YET"
+    );
     assert!(
         found.is_empty(),
-        "Python outside src/app/claims:\n{}",
+        "Python written outside the claims table (take it from the lab's claims.rs):\n{}",
         found.join("\n")
+    );
+}
+
+#[test]
+fn the_source_scan_finds_python_in_a_literal() {
+    let mut found = Vec::new();
+    let dir = std::env::temp_dir().join(format!("proclab-scan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("lab.rs"),
+        "// p1.join() in a comment is fine\nlet s = format!(\"p{id}.terminate()\");\n",
+    )
+    .unwrap();
+    scan(&dir, &mut found);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].ends_with("lab.rs:2: p{id}.terminate()"),
+        "{found:?}"
     );
 }
 

@@ -106,6 +106,7 @@ def main():
     n_racy = int(sys.argv[3]) if len(sys.argv) > 3 else 200_000
     n_manager = int(sys.argv[4]) if len(sys.argv) > 4 else 2_000
     n_proxy = int(sys.argv[5]) if len(sys.argv) > 5 else 5_000
+    racy_rounds = int(sys.argv[6]) if len(sys.argv) > 6 else rounds
     out = {"python": sys.version.split()[0], "start_method": mp.get_start_method()}
 
     rates = []
@@ -117,7 +118,7 @@ def main():
     out["value_lock"] = {"n": n_lock, "rate": statistics.median(rates), "rates": rates}
 
     lost = []
-    for _ in range(rounds):
+    for _ in range(racy_rounds):
         v = mp.Value("i", 0, lock=False)
         run(racy, (v,), n_racy)
         lost.append(WORKERS * n_racy - v.value)

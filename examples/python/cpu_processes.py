@@ -5,14 +5,15 @@ process has its own interpreter and its own GIL, so four processes can
 keep every core busy. Compare with cpu_threads.py, the same work in
 threads.
 
-    python3 cpu_processes.py            # MP_START=spawn to spawn instead
+    python3 cpu_processes.py [LIMIT]    # MP_START=spawn to spawn instead
 """
 
 import multiprocessing as mp
 import os
+import sys
 import time
 
-LIMIT = 200_000
+LIMIT = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
 TASKS = 4
 
 

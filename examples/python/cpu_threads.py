@@ -5,13 +5,14 @@ runs Python code, and it is handed over every 5 ms
 (sys.getswitchinterval()). Four threads of pure Python work take about
 as long as doing the four tasks one after the other, on one core.
 
-    python3 cpu_threads.py
+    python3 cpu_threads.py [LIMIT]
 """
 
+import sys
 import threading
 import time
 
-LIMIT = 200_000
+LIMIT = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
 TASKS = 4
 
 

@@ -3,14 +3,15 @@ Queues, each stage working on one page while the next stage works on the
 one before. A None travels down the pipeline behind the last page and
 stops each stage in turn.
 
-    python3 pipeline.py                 # MP_START=spawn to spawn instead
+    python3 pipeline.py [PAGES]         # MP_START=spawn to spawn instead
 """
 
 import multiprocessing as mp
 import os
+import sys
 import time
 
-PAGES = 8
+PAGES = int(sys.argv[1]) if len(sys.argv) > 1 else 8
 
 
 def fetch(pages):

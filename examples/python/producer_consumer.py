@@ -6,14 +6,15 @@ are done. The queue's depth is the puts not yet got: it climbs to its
 maxsize while the producers are ahead (then put() waits), and comes back
 to zero at the end.
 
-    python3 producer_consumer.py        # MP_START=spawn to spawn instead
+    python3 producer_consumer.py [ITEMS]  # MP_START=spawn to spawn instead
 """
 
 import multiprocessing as mp
 import os
+import sys
 import time
 
-ITEMS = 500  # per producer
+ITEMS = int(sys.argv[1]) if len(sys.argv) > 1 else 500  # per producer
 
 
 def producer(q, first):

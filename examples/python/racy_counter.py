@@ -5,13 +5,14 @@ taken for each of them, not around both, so two processes can read the
 same number and both write it plus one; one increment is lost. Taking
 the lock around the whole update (`with counter.get_lock():`) loses none.
 
-    python3 racy_counter.py             # MP_START=spawn to spawn instead
+    python3 racy_counter.py [INCREMENTS]  # MP_START=spawn to spawn instead
 """
 
 import multiprocessing as mp
 import os
+import sys
 
-INCREMENTS = 20_000  # per process
+INCREMENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000  # per process
 
 
 def racy(counter):

@@ -25,7 +25,7 @@ macro_rules! actions {
             JoinAll,
             /// Make the selected worker raise an uncaught exception.
             Raise,
-            /// Make the selected worker call `sys.exit(3)`.
+            /// Make the selected worker exit with status 3.
             Exit,
             /// Whether new workers are daemons.
             ToggleDaemon,
@@ -57,6 +57,23 @@ macro_rules! actions {
             Choose,
             /// Go on from a lesson step that asks to watch.
             LessonNext,
+            /// Pause the labs not shown (SIGSTOP), or keep them all running.
+            ToggleBackground,
+            /// Forget the joined workers' rows.
+            ClearJoined,
+            /// Scroll the log back a page, or towards the newest line.
+            LogOlder,
+            LogNewer,
+            /// Stop redrawing the dashboard while the workers go on, or go live.
+            ToggleFreeze,
+            /// Run the lab's real counterpart, a course example, under the
+            /// run view.
+            RunExample,
+            /// Run a named course example (a lesson's step).
+            RunExampleNamed(&'static str),
+            /// The first press begins Python's exit (daemons terminated);
+            /// with workers a Python parent would wait for, a second press
+            /// terminates them and leaves.
             Quit,
             $(
                 #[doc = concat!("The ", stringify!($m), " lab's own actions.")]
@@ -80,6 +97,16 @@ macro_rules! actions {
             Screenshot,
             /// Leave this session and start the named lesson afresh.
             StartLesson(&'static str),
+            /// A lab is shown: the others' workers pause, its own resume.
+            Show(LabId),
+            /// Every lab keeps running (true), or those not shown pause.
+            KeepRunning(bool),
+            /// Forget every joined worker.
+            ClearJoined,
+            /// Begin Python's exit: each lab's exit handlers, SIGTERM to
+            /// the daemons; then leave, or wait for the workers a Python
+            /// parent would wait for.
+            BeginExit,
             Quit,
             $(
                 #[doc = concat!("The ", stringify!($m), " lab's own effects.")]
@@ -112,7 +139,7 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         Action::Terminate,
         "terminate",
         "terminate",
-        "terminate: SIGTERM, exitcode -15 (SIGCONT too if paused)",
+        "terminate: SIGTERM, -15 (a paused one waits until resumed)",
     ),
     ActionInfo::new(Action::Kill, "kill", "kill", "kill: SIGKILL, exitcode -9"),
     ActionInfo::new(
@@ -137,13 +164,13 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         Action::Exit,
         "exit",
         "sys.exit",
-        "make the worker call sys.exit(3)",
+        "make the worker exit with status 3, as sys.exit does",
     ),
     ActionInfo::new(
         Action::ToggleDaemon,
         "daemon",
         "daemon",
-        "new workers: daemon or not (killed or joined at quit)",
+        "new workers: daemons (SIGTERM at quit) or not (waited for)",
     ),
     ActionInfo::new(
         Action::ToggleWorkload,
@@ -166,7 +193,7 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         "select the first worker",
     ),
     ActionInfo::new(Action::SelectLast, "last", "last", "select the last worker"),
-    ActionInfo::new(Action::NextLab, "next-lab", "next lab", "next lab"),
+    ActionInfo::new(Action::NextLab, "next-lab", "labs", "next lab"),
     ActionInfo::new(Action::PrevLab, "prev-lab", "previous lab", "previous lab"),
     ActionInfo::new(
         Action::Screenshot,
@@ -198,12 +225,48 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         "go on",
         "in a lesson, go on from a step that asks you to watch",
     ),
+    ActionInfo::new(
+        Action::ToggleBackground,
+        "keep-running",
+        "others: paused",
+        "labs not shown: paused (SIGSTOP) till you come back, or kept running",
+    ),
+    ActionInfo::new(
+        Action::ClearJoined,
+        "clear-joined",
+        "clear joined",
+        "clear the joined workers' rows from the table",
+    ),
+    ActionInfo::new(
+        Action::LogOlder,
+        "log-older",
+        "log ▲",
+        "scroll the log back a page (to older lines)",
+    ),
+    ActionInfo::new(
+        Action::LogNewer,
+        "log-newer",
+        "log ▼",
+        "scroll the log on a page (to the newest line)",
+    ),
+    ActionInfo::new(
+        Action::ToggleFreeze,
+        "freeze",
+        "freeze",
+        "freeze the screen while the workers go on; again to go live",
+    ),
+    ActionInfo::new(
+        Action::RunExample,
+        "run-example",
+        "real program",
+        "run this lab's counterpart, a real Python example",
+    ),
     ActionInfo::new(Action::ToggleHelp, "help", "help", "show or hide this help"),
     ActionInfo::new(
         Action::Quit,
         "quit",
         "quit",
-        "quit: terminate every worker, join them all, restore the terminal",
+        "quit: SIGTERM to daemons; Python waits for others: q again",
     ),
     ActionInfo::new(Action::CloseOverlay, "close", "close", "close this"),
     ActionInfo::new(Action::ScrollUp, "scroll-up", "scroll", "up"),
@@ -283,7 +346,20 @@ mod tests {
         assert!(
             Action::Exit
                 .describe()
-                .contains(&format!("sys.exit({EXIT_CODE})"))
+                .contains(&format!("status {EXIT_CODE}"))
         );
+    }
+
+    #[test]
+    fn every_sentence_fits_the_help_at_80_columns() {
+        // The help is 76 wide at 80 columns: borders, then 14 for the keys.
+        for i in GENERAL {
+            assert!(
+                i.describe.chars().count() <= 60,
+                "{}: {}",
+                i.name,
+                i.describe
+            );
+        }
     }
 }

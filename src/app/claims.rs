@@ -3,30 +3,39 @@
 //! (`tests/python/FILE.py`, one case of it, and what that case must
 //! report), and what the lab itself does for the same action.
 //!
-//! The table is data: `tests/truth.rs` runs every witness with `python3`,
-//! checks each claim's expected outcome, compares the lab with CPython
-//! where the lab acts, and parses every template filled with sample
-//! values. A Python line that is not here has no witness, so the narration
-//! takes its lines from here (`Lifecycle::Terminate.fill(&[("p", "p3")])`).
+//! The claims are data, one table per area, declared with [`claims!`]:
+//! each lab keeps its own in `src/app/<lab>/claims.rs` (its lines, its
+//! panel's and its lessons') and names them in its `AppLab::CLAIMS`;
+//! [`tables`] gathers every lab's from the registry. `tests/truth.rs` runs
+//! every witness with `python3`, checks each claim's expected outcome,
+//! compares the lab with CPython where the lab acts, parses every template
+//! filled with sample values, matches the lessons' Python against the
+//! templates, and fails on Python written anywhere else in `src/`: the
+//! screen takes its lines from here
+//! (`Lifecycle::Terminate.fill(&[("p", "p3")])`).
 //!
 //! Templates name their holes in braces: `{p}` is a process's variable
 //! (`p3`); [`PLACEHOLDERS`] lists them all with a sample value.
 
-mod comms;
-mod counter;
-mod gil;
 mod lessons;
-mod lifecycle;
-mod pool;
-mod sync;
+mod run;
 
-pub use self::comms::{Pipe, Pipeline, Queue};
-pub use self::counter::Counter;
-pub use self::gil::Gil;
+mod checks;
+
+pub use self::checks::LabCheck;
 pub use self::lessons::Lesson;
-pub use self::lifecycle::Lifecycle;
-pub use self::pool::Pool;
-pub use self::sync::Sync;
+pub use self::run::Run;
+// Each lab keeps its claims in its folder; the run view and the shared
+// narration show some of them, and take them from here.
+pub use super::gil::claims::Gil;
+pub use super::lifecycle::claims::Lifecycle;
+pub use super::pipe::claims::Pipe;
+pub use super::pipeline::claims::Pipeline;
+pub use super::pool::claims::Pool;
+pub use super::queue::claims::Queue;
+
+/// The tables not in a lab's folder: the lessons' and the run view's.
+const NOT_IN_A_LAB: &[Table] = &[Lesson::TABLE, Run::TABLE];
 
 /// One claim: the code shown and everything that backs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +49,28 @@ pub struct Entry {
     /// What the lab does for the same action.
     pub lab: Lab,
     pub lang: Lang,
+    /// Why no program on this machine can witness it, for the few claims
+    /// with no witness (a free-threaded CPython, say); None for the others.
+    pub unwitnessed: Option<&'static str>,
+}
+
+impl Entry {
+    /// The same claim, with why no program here can witness it.
+    pub const fn unwitnessed(self, why: &'static str) -> Entry {
+        Entry {
+            unwitnessed: Some(why),
+            ..self
+        }
+    }
+}
+
+/// One area's claims, as [`claims!`] declares them: its name (`Counter`),
+/// and its claims' names and entries, in order.
+#[derive(Debug, Clone, Copy)]
+pub struct Table {
+    pub area: &'static str,
+    pub names: &'static [&'static str],
+    pub entries: &'static [Entry],
 }
 
 /// A case of a witness program and the outcome the claim needs from it.
@@ -76,73 +107,6 @@ pub enum Lab {
     Differs(LabCheck, &'static str),
 }
 
-/// An action done with the engine (`proclab::lab`) and read back as the
-/// same JSON a witness case reports, so the two can be compared key by key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LabCheck {
-    /// A worker that is started: `{"is_alive": true, "exitcode": null}`.
-    Start,
-    /// Exit codes after return, raise, `sys.exit(3)`, SIGTERM, SIGKILL.
-    ExitReturn,
-    ExitRaise,
-    ExitSysExit,
-    Terminate,
-    Kill,
-    /// SIGSTOP (state T) and SIGCONT (runs again).
-    PauseResume,
-    /// SIGTERM to a stopped worker: pending until SIGCONT.
-    TerminateStopped,
-    KillStopped,
-    /// An ended worker stays Z until joined, and join reaps it.
-    Zombie,
-    /// `join(timeout)` on a running worker returns with it still alive.
-    JoinTimeout,
-    /// `is_alive()` on a zombie reaps it.
-    IsAliveReaps,
-    /// Quit with a daemon and a non-daemon worker alive.
-    AtExit,
-    /// A duplex pipe: one end terminated, the other's `recv()`.
-    PipeEof,
-    /// A one-way pipe: the reader killed, the writer's `send()`.
-    PipeBroken,
-    /// The pipeline's sentinel: every stage returns 0.
-    PipelineSentinel,
-    /// The pipeline's fetch terminated: process meets EOF, save returns.
-    PipelineEof,
-    /// Producers stopped, a sentinel per consumer: all return 0.
-    QueueShutdown,
-    /// A consumer terminated holding an item: `q.join()` never returns.
-    QueueLost,
-    /// `Pool.map`'s chunks for several sizes.
-    PoolChunks,
-    /// The order results reach the caller, per method.
-    PoolOrder,
-    /// A Pool worker killed mid-job: the job hangs.
-    PoolKilled,
-    /// A ProcessPoolExecutor worker killed mid-job: BrokenProcessPool.
-    ExecutorKilled,
-    /// `maxtasksperchild`: retired workers exit 0.
-    PoolRetire,
-    /// A ProcessPoolExecutor with `max_tasks_per_child=5`, 20 tasks.
-    ExecutorMaxTasks,
-    /// The racy counter's default runs lose updates, by varying amounts.
-    CounterRacy,
-    /// The locked counter is exact.
-    CounterLocked,
-    /// The manager's counter is exact.
-    CounterManager,
-    /// A worker whose manager dies ends with exitcode 1.
-    CounterManagerLost,
-    /// A Semaphore(k) never lets more than k in.
-    SemaphoreLimit,
-    /// A worker killed holding a permit takes it with it.
-    SemaphoreHolderKilled,
-    /// A barrier with a party missing holds everyone.
-    BarrierMissing,
-    /// A party killed inside `b.wait()`, then the others arrive.
-    BarrierDeadWaiter,
-}
-
 /// The holes a template may have, with a sample value and what fills it.
 pub const PLACEHOLDERS: &[(&str, &str, &str)] = &[
     ("p", "p3", "a process's variable: p and the worker's number"),
@@ -166,8 +130,14 @@ pub const PLACEHOLDERS: &[(&str, &str, &str)] = &[
     ),
     ("letter", "B", "a pool worker's letter"),
     ("stage", "fetch", "a pipeline stage: fetch, process or save"),
+    ("end", "r", "the end of a pipe a process uses: r, w, a or b"),
+    ("other", "w", "the end at the other side of the pipe"),
     ("bool", "True", "True or False"),
-    ("names", "p1, p2", "processes named in a comment"),
+    (
+        "names",
+        "p1, p2",
+        "processes named in a comment (the parent, p2, ...)",
+    ),
     (
         "ended",
         "p3.terminate()",
@@ -185,6 +155,15 @@ pub const PLACEHOLDERS: &[(&str, &str, &str)] = &[
         "results = pool.map(work, range(2000))",
         "a pool call",
     ),
+    ("node", "node2", "a Celery node's name, before the @"),
+    ("task", "count_primes", "a Celery task's function"),
+    ("arg", "300000", "a task's argument, as Python writes it"),
+    ("port", "6379", "a TCP port"),
+    ("api", "map", "a Pool method the program called"),
+    ("func", "square", "a function the program passed"),
+    ("tc", "'i'", "a shared value's type code"),
+    ("value", "0", "a shared value's first value"),
+    ("conn", "w", "a Connection end"),
 ];
 
 /// Fills a template's holes: `fill("{p}.start()", &[("p", "p3")])`.
@@ -237,6 +216,7 @@ pub(crate) const fn py(
         witness,
         lab,
         lang: Lang::Python,
+        unwitnessed: None,
     }
 }
 
@@ -263,6 +243,12 @@ macro_rules! claims {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$id),*];
             const ENTRIES: &'static [$crate::app::claims::Entry] = &[$($entry),*];
+            /// The area's table, for its lab's `AppLab::CLAIMS`.
+            pub const TABLE: $crate::app::claims::Table = $crate::app::claims::Table {
+                area: stringify!($name),
+                names: &[$(stringify!($id)),*],
+                entries: Self::ENTRIES,
+            };
 
             pub fn entry(self) -> &'static $crate::app::claims::Entry {
                 &Self::ENTRIES[self as usize]
@@ -294,68 +280,35 @@ pub struct Named {
     pub entry: &'static Entry,
 }
 
+// Every lab's tables, by the registry: `tables()` lists each lab's
+// `AppLab::CLAIMS` in the registry's order, then [`NOT_IN_A_LAB`].
+macro_rules! lab_tables {
+    ($( ($Lab:ident, $m:ident, $Ctl:ident, $State:ident, $($rest:tt)*) ),* $(,)?) => {
+        /// Every table: each lab's, in the registry's order, then those not
+        /// yet in a lab's folder.
+        pub fn tables() -> Vec<&'static Table> {
+            let mut out: Vec<&'static Table> = Vec::new();
+            $( out.extend(<super::$m::$State as super::labs::AppLab>::CLAIMS.iter()); )*
+            out.extend(NOT_IN_A_LAB.iter());
+            out
+        }
+    };
+}
+crate::registry::for_each_lab!(lab_tables);
+
 /// Every claim of every area.
 pub fn all() -> Vec<Named> {
-    fn area<T: Copy>(
-        out: &mut Vec<Named>,
-        area: &'static str,
-        all: &'static [T],
-        name: fn(T) -> &'static str,
-        entry: fn(T) -> &'static Entry,
-    ) {
-        out.extend(all.iter().map(|&c| Named {
-            area,
-            name: name(c),
-            entry: entry(c),
-        }));
-    }
-    let mut out = Vec::new();
-    area(
-        &mut out,
-        "Lifecycle",
-        Lifecycle::ALL,
-        Lifecycle::name,
-        Lifecycle::entry,
-    );
-    area(&mut out, "Queue", Queue::ALL, Queue::name, Queue::entry);
-    area(&mut out, "Pipe", Pipe::ALL, Pipe::name, Pipe::entry);
-    area(
-        &mut out,
-        "Pipeline",
-        Pipeline::ALL,
-        Pipeline::name,
-        Pipeline::entry,
-    );
-    area(
-        &mut out,
-        "Counter",
-        Counter::ALL,
-        Counter::name,
-        Counter::entry,
-    );
-    area(&mut out, "Gil", Gil::ALL, Gil::name, Gil::entry);
-    area(&mut out, "Pool", Pool::ALL, Pool::name, Pool::entry);
-    area(&mut out, "Sync", Sync::ALL, Sync::name, Sync::entry);
-    area(&mut out, "Lesson", Lesson::ALL, Lesson::name, Lesson::entry);
-    out
+    tables()
+        .into_iter()
+        .flat_map(|t| {
+            t.names.iter().zip(t.entries).map(|(&name, entry)| Named {
+                area: t.area,
+                name,
+                entry,
+            })
+        })
+        .collect()
 }
-
-/// Claims that no program on this machine can witness, and why. Kept to
-/// exactly these: the suite fails for any other claim without a witness.
-pub const UNWITNESSED: &[(&str, &str)] = &[
-    (
-        "Gil::FreeThreadedInterpreter",
-        "needs a free-threaded CPython (3.13t or later), which this machine does not have",
-    ),
-    (
-        "Gil::FreeThreadMode",
-        "needs a free-threaded CPython (3.13t or later), which this machine does not have",
-    ),
-    (
-        "Lesson::FreeThreads",
-        "needs a free-threaded CPython (3.13t or later), which this machine does not have",
-    ),
-];
 
 #[cfg(test)]
 mod tests {
@@ -371,7 +324,19 @@ mod tests {
             "p3.join()  # p3.exitcode == -15"
         );
         assert_eq!(holes("{p}.join()  # {p}.exitcode == {code}"), ["p", "code"]);
-        assert_eq!(Lifecycle::Terminate.fill(&[("p", "p2")]), "p2.terminate()");
+        assert_eq!(fill("{p}.terminate()", &[("p", "p2")]), "p2.terminate()");
+    }
+
+    #[test]
+    fn every_area_is_gathered_once() {
+        let areas: Vec<&str> = tables().iter().map(|t| t.area).collect();
+        for (i, a) in areas.iter().enumerate() {
+            assert!(!areas[i + 1..].contains(a), "{a} twice");
+        }
+        for t in tables() {
+            assert_eq!(t.names.len(), t.entries.len(), "{}", t.area);
+        }
+        assert!(areas.len() >= 9, "{areas:?}");
     }
 
     #[test]

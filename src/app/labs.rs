@@ -71,6 +71,17 @@ pub trait AppLab: Default + Sized {
     const ACTIONS: &'static [ActionInfo<Self::Action>];
     /// Its figures, for the conditions of scenarios and lessons.
     const METRICS: &'static [Metric] = &[];
+    /// The command line's flags (long names) that mean something for it:
+    /// its own, and the shared ones it reads (`workers`). A flag given
+    /// without `--lab` opens the lab it belongs to; with `--lab` naming a
+    /// lab that does not take it, it is refused (`cli`).
+    const FLAGS: &'static [&'static str] = &[];
+    /// Every Python line it can show, its panel's and its lessons', with
+    /// what backs each (its `claims.rs`, see [`super::claims`]).
+    const CLAIMS: &'static [super::claims::Table] = &[];
+    /// The course's example program that is this lab's real counterpart
+    /// (`examples/python/`), run under the run view by `R`; None if none.
+    const EXAMPLE: Option<&'static str> = None;
 
     /// Its key bindings: (key, action, listed in the footer). The keys that
     /// act on the selected worker (`Action::Terminate`...) are bound here
@@ -121,6 +132,18 @@ pub trait AppLab: Default + Sized {
     /// Follows a fresh snapshot of the workers, while the lab is shown.
     fn on_workers(_app: &mut App) {}
 
+    /// The lab has just come on screen (a tab or number key, or a
+    /// script's): what the loop must do then. A lab that starts programs
+    /// of its own only when first shown opens here.
+    fn shown(_app: &mut App) -> Vec<Effect> {
+        Vec::new()
+    }
+
+    /// Lines the help shows under the lab's keys.
+    fn help() -> Vec<String> {
+        Vec::new()
+    }
+
     /// Its settings, for the right of the header.
     fn header(app: &App) -> String;
 
@@ -134,6 +157,19 @@ pub trait AppLab: Default + Sized {
     /// The count the worker table shows for a worker of one of its roles.
     fn count_shown(snap: &WorkerSnapshot) -> u64 {
         snap.tasks_done
+    }
+
+    /// Takes a selection action (the arrows, Home, End, the mouse) for a
+    /// list of its own, while it is shown; false leaves it to the worker
+    /// table.
+    fn select(_app: &mut App, _action: Action) -> bool {
+        false
+    }
+
+    /// Runs a course example (`EXAMPLE` of some lab, or a lesson's):
+    /// for a view that runs programs; the others do nothing.
+    fn run_example(_app: &mut App, _example: &'static str) -> Vec<Effect> {
+        Vec::new()
     }
 }
 
@@ -256,9 +292,13 @@ macro_rules! labs {
         /// numbered from 1, then every other lab in registry order.
         pub(crate) fn open(app: &mut App, engine: &mut Engine, start: &Startup) -> Result<(), String> {
             fn one(app: &mut App, engine: &mut Engine, lab: LabId, start: &Startup) -> Result<(), String> {
-                match lab {
+                // What a lab starts as it opens is its own.
+                let acting = engine.lab.set_acting(Some(lab.name()));
+                let opened = match lab {
                     $( LabId::$Lab => <super::$m::$State as AppLab>::open(app, engine, start, &start.$m), )*
-                }
+                };
+                engine.lab.set_acting(acting);
+                opened
             }
             one(app, engine, start.lab, start)?;
             for &lab in LabId::ALL.iter().filter(|&&l| l != start.lab) {
@@ -297,7 +337,9 @@ macro_rules! labs {
             match effect {
                 $(
                     Effect::$Lab(e) => {
+                        let acting = engine.lab.set_acting(Some($name));
                         <super::$m::$State as AppLab>::perform(app, &mut engine.lab, &mut engine.$m, e);
+                        engine.lab.set_acting(acting);
                         true
                     }
                 )*
@@ -323,6 +365,20 @@ macro_rules! labs {
             changed
         }
 
+        /// The lab just shown says what it needs done.
+        pub(crate) fn shown(app: &mut App) -> Vec<Effect> {
+            match app.lab {
+                $( LabId::$Lab => <super::$m::$State as AppLab>::shown(app), )*
+            }
+        }
+
+        /// The lab's lines for the help, under its keys.
+        pub fn help(lab: LabId) -> Vec<String> {
+            match lab {
+                $( LabId::$Lab => <super::$m::$State as AppLab>::help(), )*
+            }
+        }
+
         /// The lab shown follows a fresh snapshot of the workers.
         pub(crate) fn on_workers(app: &mut App) {
             match app.lab {
@@ -344,6 +400,41 @@ macro_rules! labs {
                 Role::Tasks => None,
                 $($( Role::$Role => <super::$m::$State as AppLab>::wait_words(snap), )*)*
             }
+        }
+
+        /// The lab whose role a worker has; None for the plain worker,
+        /// which several labs start.
+        pub fn lab_of_role(role: Role) -> Option<LabId> {
+            match role {
+                Role::Tasks => None,
+                $($( Role::$Role => Some(LabId::$Lab), )*)*
+            }
+        }
+
+        /// Every lab's flags (long names, as `--lab` takes its own).
+        pub fn flags() -> Vec<(LabId, &'static [&'static str])> {
+            vec![$( (LabId::$Lab, <super::$m::$State as AppLab>::FLAGS) ),*]
+        }
+
+        /// The example program that is the lab's real counterpart.
+        pub fn example(lab: LabId) -> Option<&'static str> {
+            match lab {
+                $( LabId::$Lab => <super::$m::$State as AppLab>::EXAMPLE, )*
+            }
+        }
+
+        /// The lab shown takes a selection action for a list of its own.
+        pub(crate) fn select(app: &mut App, action: Action) -> bool {
+            match app.lab {
+                $( LabId::$Lab => <super::$m::$State as AppLab>::select(app, action), )*
+            }
+        }
+
+        /// Runs an example program in the view that runs programs.
+        pub(crate) fn run_example(app: &mut App, example: &'static str) -> Vec<Effect> {
+            let mut effects = Vec::new();
+            $( effects.extend(<super::$m::$State as AppLab>::run_example(app, example)); )*
+            effects
         }
 
         /// The count the worker table shows for a worker, as the lab of its
@@ -376,7 +467,8 @@ mod tests {
     #[test]
     fn a_view_without_a_number_joins_the_tabs_once_opened() {
         let numbered = tabs(&[]);
-        assert_eq!(numbered.len(), LabId::ALL.len(), "every lab has a number");
+        let with_number = LabId::ALL.iter().filter(|l| l.tab() == Tab::Numbered);
+        assert_eq!(numbered.len(), with_number.count(), "every numbered lab");
         // A view without a number is appended once opened; the keys that
         // go round the tabs then pass through it.
         let some: Vec<LabId> = numbered[..3].to_vec();

@@ -10,10 +10,31 @@ use super::{App, Effect, narrate, target_name};
 
 /// Carries out one effect and logs what happened.
 pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
-    if !super::labs::perform(app, engine, effect) {
+    if effect == Effect::BeginExit {
+        begin_exit(app, engine);
+    } else if !super::labs::perform(app, engine, effect) {
+        // A worker started by the dashboard's keys is the shown lab's,
+        // unless a lab opening asked for it.
+        let acting = engine.lab.acting();
+        if acting.is_none() {
+            engine.lab.set_acting(Some(app.lab.name()));
+        }
         worker(app, &mut engine.lab, effect);
+        engine.lab.set_acting(acting);
     }
-    app.on_workers(engine.lab.snapshot());
+    follow(app, engine);
+}
+
+/// Takes the engine's workers in, learning whose each new one is; one of
+/// a lab not shown is paused as the rest of its lab is.
+fn follow(app: &mut App, engine: &mut Engine) -> bool {
+    let changed = app.on_workers(engine.lab.snapshot());
+    let fresh = app.note_owners(&engine.lab);
+    if !fresh.is_empty() {
+        super::away::hold_fresh(app, &mut engine.lab, &fresh);
+        app.on_workers(engine.lab.snapshot());
+    }
+    changed
 }
 
 /// Carries out an effect on the workers themselves (start, signal, join),
@@ -37,22 +58,24 @@ pub fn worker(app: &mut App, lab: &mut Lab, effect: Effect) {
             Ok(()) => app.say(narrate::paused(id)),
             Err(e) => app.say(narrate::error(&e)),
         },
-        Effect::Resume(id) => match lab.resume(id) {
-            Ok(()) => app.say(narrate::resumed(id)),
-            Err(e) => app.say(narrate::error(&e)),
-        },
-        Effect::Terminate(id) => match lab.terminate(id) {
-            Ok(t) => {
-                for line in narrate::terminated(id, t.continued) {
-                    app.say(line);
-                }
+        Effect::Resume(id) => {
+            let pending = lab.snapshot().iter().any(|w| w.id == id && w.sigterm_sent);
+            match lab.resume(id) {
+                Ok(()) => app.say(narrate::resumed(id, pending)),
+                Err(e) => app.say(narrate::error(&e)),
             }
+        }
+        Effect::Terminate(id) => match lab.terminate(id) {
+            Ok(t) => app.say(narrate::terminated(id, t.pending)),
             Err(e) => app.say(narrate::error(&e)),
         },
-        Effect::Kill(id) => match lab.kill(id) {
-            Ok(()) => app.say(narrate::killed(id)),
-            Err(e) => app.say(narrate::error(&e)),
-        },
+        Effect::Kill(id) => {
+            let stopped = lab.is_stopped(id).unwrap_or(false);
+            match lab.kill(id) {
+                Ok(()) => app.say(narrate::killed(id, stopped)),
+                Err(e) => app.say(narrate::error(&e)),
+            }
+        }
         Effect::Join(id) => {
             let paused = lab
                 .status(id)
@@ -97,6 +120,13 @@ pub fn worker(app: &mut App, lab: &mut Lab, effect: Effect) {
                 Err(e) => app.say(narrate::error(&e)),
             }
         }
+        Effect::Show(shown) => super::away::show(app, lab, shown),
+        Effect::KeepRunning(keep) => super::away::set_keep_running(app, lab, keep),
+        Effect::ClearJoined => {
+            let joined = app.counts().joined;
+            lab.forget_joined(0);
+            app.say(narrate::cleared_joined(joined));
+        }
         Effect::SetAutoJoin(on) => {
             lab.set_auto_join(on);
             if on {
@@ -110,6 +140,35 @@ pub fn worker(app: &mut App, lab: &mut Lab, effect: Effect) {
         // The loop itself acts on these: it owns the terminal; a lab's
         // own effects go to the lab.
         _ => {}
+    }
+}
+
+/// The first `q`: Python's exit begins (each lab's exit handlers, SIGTERM
+/// to the daemons); proclab leaves at once unless a Python parent would now
+/// wait for some worker, in which case it waits too, until they end or a
+/// second `q`.
+fn begin_exit(app: &mut App, engine: &mut Engine) {
+    let begun = engine.begin_exit();
+    for line in narrate::exit_begun(begun.daemons.len(), &begun.waited) {
+        app.say(line);
+    }
+    if begun.waited.is_empty() {
+        app.quitting = true;
+    } else {
+        app.exit_wait = Some(begun.waited);
+    }
+}
+
+/// After a first `q`, once every worker a Python parent waited for has
+/// ended, the parent exits: so does proclab.
+fn follow_exit(app: &mut App, engine: &Engine) {
+    let Some(waited) = &app.exit_wait else {
+        return;
+    };
+    let ended = |id: &u32| engine.lab.status(*id).map_or(true, |s| !s.is_alive());
+    if !app.quitting && waited.iter().all(ended) {
+        app.say(narrate::exit_waited());
+        app.quitting = true;
     }
 }
 
@@ -138,8 +197,9 @@ pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
             None => {}
         }
     }
+    follow_exit(app, engine);
     engine.lab.forget_joined(JOINED_KEPT);
-    let changed = app.on_workers(engine.lab.snapshot()) || had_events;
+    let changed = follow(app, engine) || had_events;
     // Every lab's figures are read each tick, shown or not, so its rates
     // are right the moment it is shown.
     super::labs::refresh(app, engine) || changed

@@ -16,6 +16,7 @@ pub(crate) fn snap(id: WorkerId, status: Status) -> WorkerSnapshot {
         progress: 0.0,
         join_pending: false,
         heartbeat_age: None,
+        sigterm_sent: false,
         wait: 0,
         aux: 0,
     }
@@ -127,8 +128,11 @@ fn help_opens_scrolls_and_closes() {
 }
 
 #[test]
-fn quit_is_an_effect() {
+fn the_first_quit_begins_pythons_exit_and_the_second_leaves() {
     let mut a = app();
+    assert_eq!(update(&mut a, Action::Quit), vec![Effect::BeginExit]);
+    assert!(!a.quitting, "the exit is begun by the engine first");
+    a.exit_wait = Some(vec![1, 2]);
     assert_eq!(update(&mut a, Action::Quit), vec![Effect::Quit]);
     assert!(a.quitting);
 }

@@ -125,6 +125,10 @@ impl WorkerRow {
         if snap.join_pending && snap.status.is_alive() {
             state = format!("{} (joining)", kind.word());
         }
+        // terminate() on a stopped process: the signal waits for SIGCONT.
+        if snap.sigterm_sent && kind == StateKind::Paused {
+            state = "SIGTERM pending (stopped)".into();
+        }
         WorkerRow {
             id: snap.id,
             pid: snap.pid,

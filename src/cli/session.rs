@@ -40,8 +40,14 @@ pub struct SessionArgs {
     #[arg(long, requires = "record")]
     pub record_input: bool,
 
-    /// Let --record overwrite FILE if it exists (never through a symbolic link).
-    #[arg(long, requires = "record")]
+    /// Write every log line (time, Python, what happened) to FILE as it
+    /// happens, for notes and screen readers.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+
+    /// Let --record and --log overwrite their FILE if it exists (never
+    /// through a symbolic link).
+    #[arg(long)]
     pub force: bool,
 
     /// Where S saves screenshots.
@@ -62,6 +68,7 @@ impl Default for SessionArgs {
             show_keys: false,
             record: None,
             record_input: false,
+            log: None,
             force: false,
             screenshot_dir: PathBuf::from("."),
             config: None,
@@ -84,6 +91,7 @@ impl SessionArgs {
             show_keys: self.show_keys || after.show_keys,
             record: pick(given("record"), &after.record, &self.record),
             record_input: self.record_input || after.record_input,
+            log: pick(given("log"), &after.log, &self.log),
             force: self.force || after.force,
             screenshot_dir: pick(
                 given("screenshot_dir"),

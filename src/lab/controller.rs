@@ -94,6 +94,12 @@ pub trait Controller {
         false
     }
 
+    /// At the start of a quit, what Python's own exit handlers would do to
+    /// the lab's objects before the children are terminated and joined
+    /// (an idle pool or executor is closed, its workers return). Nothing
+    /// unless the lab has such objects.
+    fn at_exit(&mut self, _lab: &mut Lab) {}
+
     /// Stops what it runs besides the engine's workers (a race, a server
     /// and its nodes), at quit, giving programs that can stop cleanly up to
     /// `grace`; the workers themselves are stopped by [`Lab::shutdown`]

@@ -8,14 +8,13 @@
 //! subcommand; see [`worker`].
 
 pub mod clock;
-pub mod cluster;
 pub mod comms;
 pub mod controller;
 pub mod engine;
+pub mod hold;
 pub mod locks;
 pub mod process;
 pub mod role;
-pub mod run;
 pub mod shm;
 pub mod slot;
 mod supervisor;
@@ -41,10 +40,12 @@ use std::time::{Duration, Instant};
 use command_fds::{CommandFdExt, FdMapping};
 use rustix::process::Signal;
 
+pub use self::hold::{Held, Hold};
 use self::process::ChildProcess;
 pub use self::role::Role;
 use self::shm::{Region, RegionError, WORKER_SHM_FD};
 use self::slot::{Control, Phase};
+pub use self::supervisor::Spawner;
 use self::supervisor::Supervisor;
 pub use self::work::Workload;
 use self::worker::WorkerArgs;
@@ -183,8 +184,9 @@ impl LabEvent {
 /// What `terminate` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Terminated {
-    /// The worker was paused, so SIGCONT followed SIGTERM to let it act on it.
-    pub continued: bool,
+    /// The worker is stopped (paused, or stopped from outside): SIGTERM
+    /// stays pending until it is continued, as in Python.
+    pub pending: bool,
 }
 
 /// What a non-blocking join found.
@@ -213,10 +215,22 @@ pub struct WorkerSnapshot {
     pub join_pending: bool,
     /// Time since the worker last reported, while alive.
     pub heartbeat_age: Option<Duration>,
+    /// SIGTERM was sent to it while it lived (`terminate()`): while it is
+    /// stopped, the signal waits.
+    pub sigterm_sent: bool,
     /// What it waits on, in its role's terms (0: nothing).
     pub wait: u32,
     /// Its role's own count.
     pub aux: u64,
+}
+
+/// What the start of a quit did ([`Lab::begin_exit`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExitBegun {
+    /// The daemons sent SIGTERM.
+    pub daemons: Vec<WorkerId>,
+    /// The workers a Python parent would now wait for.
+    pub waited: Vec<WorkerId>,
 }
 
 /// What shutting down did.
@@ -263,12 +277,19 @@ struct Worker {
     process: ChildProcess,
     paused: bool,
     join_pending: bool,
+    /// SIGTERM was sent to it (see [`WorkerSnapshot::sigterm_sent`]).
+    sigterm_sent: bool,
     /// Set once `Exited` has been reported by `poll`.
     exit_reported: bool,
     /// Slot figures kept at join, when the slot is handed back.
     final_tasks: u64,
     final_phase: Phase,
     final_aux: u64,
+    /// Why proclab itself keeps it paused ([`Hold`] bits); 0 when the
+    /// user paused it, or nothing holds it.
+    holds: u8,
+    /// The lab whose code started it (see [`Lab::set_acting`]).
+    owner: Option<&'static str>,
 }
 
 impl Worker {
@@ -294,6 +315,8 @@ pub struct Lab {
     supervisor: Supervisor,
     region: Region,
     shut_down: bool,
+    /// The lab on whose behalf workers are started now.
+    acting: Option<&'static str>,
 }
 
 fn sig_name(sig: Signal) -> &'static str {
@@ -328,6 +351,7 @@ impl Lab {
             supervisor,
             region,
             shut_down: false,
+            acting: None,
         })
     }
 
@@ -375,10 +399,13 @@ impl Lab {
                     process,
                     paused: false,
                     join_pending: false,
+                    sigterm_sent: false,
                     exit_reported: false,
                     final_tasks: 0,
                     final_phase: Phase::Starting,
                     final_aux: 0,
+                    holds: 0,
+                    owner: self.acting,
                 });
                 Ok(id)
             }
@@ -436,27 +463,16 @@ impl Lab {
         self.spawn_tied(command)
     }
 
-    /// Spawns any command as a child tied to proclab as every worker is:
-    /// from the supervisor thread, with a parent-death signal (SIGKILL) and
-    /// a check that the parent is still there, held by its pidfd. A program
-    /// that is not proclab's own worker (a Python program, a server) is
-    /// started this way so that even `kill -9` of proclab takes it along.
-    pub fn spawn_tied(&self, mut command: Command) -> std::io::Result<ChildProcess> {
-        let parent = std::process::id();
-        // Safety: between fork and exec this calls only prctl and getppid,
-        // both async-signal-safe system calls, and allocates nothing.
-        unsafe {
-            command.pre_exec(move || {
-                rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
-                let ppid = rustix::process::getppid().map(|p| p.as_raw_nonzero().get() as u32);
-                if ppid != Some(parent) {
-                    return Err(std::io::ErrorKind::BrokenPipe.into());
-                }
-                Ok(())
-            });
-        }
-        let child = self.supervisor.spawn(command)?;
-        ChildProcess::adopt(child)
+    /// Spawns any command as a child tied to proclab as every worker is
+    /// (see [`Spawner::spawn_tied`]).
+    pub fn spawn_tied(&self, command: Command) -> std::io::Result<ChildProcess> {
+        self.spawner().spawn_tied(command)
+    }
+
+    /// A handle that spawns tied children from this engine's supervisor
+    /// thread, for a controller that starts programs of its own.
+    pub fn spawner(&self) -> Spawner {
+        self.supervisor.spawner()
     }
 
     fn worker(&self, id: WorkerId) -> Result<&Worker, LabError> {
@@ -495,6 +511,8 @@ impl Lab {
         let w = self.alive_mut(id)?;
         Self::send(w, Signal::STOP)?;
         w.paused = true;
+        // Paused by hand: nothing proclab holds it for may resume it.
+        w.holds = 0;
         Ok(())
     }
 
@@ -503,20 +521,35 @@ impl Lab {
         let w = self.alive_mut(id)?;
         Self::send(w, Signal::CONT)?;
         w.paused = false;
+        w.holds = 0;
         Ok(())
     }
 
-    /// `p.terminate()`: SIGTERM. A stopped process would not act on it until
-    /// continued, so a paused worker also gets SIGCONT.
+    /// `p.terminate()`: SIGTERM, and nothing more, as in Python. A stopped
+    /// worker (paused here, or stopped from outside) does not act on it
+    /// until it is continued: it stays alive, state T, with the signal
+    /// pending, and ends with -15 once resumed.
     pub fn terminate(&mut self, id: WorkerId) -> Result<Terminated, LabError> {
         let w = self.alive_mut(id)?;
         Self::send(w, Signal::TERM)?;
-        let continued = w.paused;
-        if continued {
+        w.sigterm_sent = true;
+        if w.paused && w.holds != 0 {
+            // Paused by proclab alone (a race, its lab not shown), not by
+            // the user: the program would be running, so it ends as a
+            // running process does.
             Self::send(w, Signal::CONT)?;
             w.paused = false;
         }
-        Ok(Terminated { continued })
+        w.holds = 0;
+        let pending = w.paused || stopped(w.process.pid());
+        Ok(Terminated { pending })
+    }
+
+    /// Whether a live worker is stopped (state T), paused here or by
+    /// someone else.
+    pub fn is_stopped(&self, id: WorkerId) -> Result<bool, LabError> {
+        let w = self.worker(id)?;
+        Ok(w.process.exitcode().is_none() && (w.paused || stopped(w.process.pid())))
     }
 
     /// `p.kill()`: SIGKILL, which even a stopped process cannot ignore.
@@ -524,6 +557,7 @@ impl Lab {
         let w = self.alive_mut(id)?;
         Self::send(w, Signal::KILL)?;
         w.paused = false;
+        w.holds = 0;
         Ok(())
     }
 
@@ -600,6 +634,7 @@ impl Lab {
         w.join_pending = false;
         w.exit_reported = true;
         w.paused = false;
+        w.holds = 0;
         if let Some(slot) = w.slot.take() {
             let s = self.region.slot(slot);
             w.final_tasks = s.tasks_done.load(Ordering::Relaxed);
@@ -622,6 +657,7 @@ impl Lab {
             if let Some(exitcode) = w.process.poll_exit() {
                 w.exit_reported = true;
                 w.paused = false;
+                w.holds = 0;
                 events.push(LabEvent::Exited {
                     id: w.id,
                     pid: w.process.pid(),
@@ -710,6 +746,7 @@ impl Lab {
                     progress,
                     join_pending: w.join_pending,
                     heartbeat_age,
+                    sigterm_sent: w.sigterm_sent && status.is_alive(),
                     wait,
                     aux,
                 }
@@ -756,9 +793,36 @@ impl Lab {
         });
     }
 
-    /// Stops every worker as Python does at exit: daemon workers are killed,
-    /// the others terminated and joined; any still running after `grace` is
-    /// killed. Every worker is reaped before this returns.
+    /// The first half of Python's exit, `multiprocessing.util._exit_function`:
+    /// SIGTERM to every live daemon (`terminate()`). Returns them, and the
+    /// workers a Python parent would then wait for in `join()`: every live
+    /// non-daemon, and any daemon that is stopped (its SIGTERM waits).
+    pub fn begin_exit(&mut self) -> ExitBegun {
+        let mut daemons = Vec::new();
+        for w in &mut self.workers {
+            if w.options.daemon
+                && w.process.poll_exit().is_none()
+                && w.process.signal(Signal::TERM).is_ok()
+            {
+                w.sigterm_sent = true;
+                daemons.push(w.id);
+            }
+        }
+        let mut waited = Vec::new();
+        for w in &mut self.workers {
+            let alive = w.process.poll_exit().is_none();
+            if alive && (!w.options.daemon || w.paused || stopped(w.process.pid())) {
+                waited.push(w.id);
+            }
+        }
+        ExitBegun { daemons, waited }
+    }
+
+    /// Stops every worker at quit: SIGTERM to each (daemons as Python's
+    /// exit does; the others because the user quit rather than wait for
+    /// them), and SIGCONT to the stopped ones so they act on it; any still
+    /// running after `grace` is killed. Every worker is reaped before this
+    /// returns.
     pub fn shutdown(&mut self, grace: Duration) -> ShutdownReport {
         let mut report = ShutdownReport::default();
         // Who got SIGTERM, so that the report counts each worker once.
@@ -767,12 +831,10 @@ impl Lab {
             if w.process.is_reaped() || w.process.poll_exit().is_some() {
                 continue;
             }
-            if w.options.daemon {
-                if w.process.signal(Signal::KILL).is_ok() {
-                    report.killed += 1;
-                }
-            } else if w.process.signal(Signal::TERM).is_ok() {
-                if w.paused {
+            if w.process.signal(Signal::TERM).is_ok() {
+                // Python would wait for ever on a stopped child; proclab
+                // is leaving, and takes it along.
+                if w.paused || stopped(w.process.pid()) {
                     let _ = w.process.signal(Signal::CONT);
                 }
                 terminated.push(w.id);
@@ -806,6 +868,17 @@ impl Lab {
         self.shut_down = true;
         report
     }
+}
+
+/// Whether the kernel reports process `pid` stopped (state T).
+fn stopped(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rfind(')')
+                .map(|i| s[i + 1..].trim_start().starts_with('T'))
+        })
+        .unwrap_or(false)
 }
 
 impl Drop for Lab {

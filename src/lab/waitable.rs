@@ -211,6 +211,12 @@ impl SharedEvent {
 
 /// `multiprocessing.Barrier(parties)`: waiters block until `parties` of
 /// them have arrived, then all go on together; it can be used again.
+///
+/// As in CPython, a party that dies inside `wait()` hangs the barrier for
+/// good ([`SharedBarrier::hang`]): its arrival counts, but the last party
+/// to arrive waits in `notify_all()` for the dead one to wake, holding the
+/// barrier's lock, so nobody ever passes again. Only a new barrier
+/// ([`SharedBarrier::renew`]) lets workers through.
 #[repr(C)]
 pub struct SharedBarrier {
     mutex: RobustMutex,
@@ -219,6 +225,8 @@ pub struct SharedBarrier {
     arrived: AtomicU32,
     /// How many times the barrier has released its parties.
     generation: AtomicU32,
+    /// Non-zero once a party died inside `wait()`.
+    hung: AtomicU32,
 }
 
 unsafe impl Shared for SharedBarrier {}
@@ -229,6 +237,8 @@ pub struct BarrierState {
     pub arrived: u32,
     pub parties: u32,
     pub generation: u32,
+    /// A party died inside `wait()`: nobody passes again.
+    pub hung: bool,
 }
 
 impl SharedBarrier {
@@ -245,6 +255,7 @@ impl SharedBarrier {
     pub fn reset(&self, parties: u32) {
         self.parties.store(parties.max(1), Ordering::Relaxed);
         self.arrived.store(0, Ordering::Relaxed);
+        self.hung.store(0, Ordering::Relaxed);
         self.generation.store(0, Ordering::Release);
     }
 
@@ -253,7 +264,30 @@ impl SharedBarrier {
             arrived: self.arrived.load(Ordering::Relaxed),
             parties: self.parties.load(Ordering::Relaxed),
             generation: self.generation.load(Ordering::Acquire),
+            hung: self.hung.load(Ordering::Acquire) != 0,
         }
+    }
+
+    /// A party died inside `wait()`: from now on nobody passes, as in
+    /// CPython (see the type's comment). Waiters stay where they are.
+    pub fn hang(&self) {
+        self.hung.store(1, Ordering::Release);
+        self.cond.notify_all();
+    }
+
+    /// `b = Barrier(parties)` in place of one that hangs, once no live
+    /// worker waits at it: arrivals forgotten, a new generation. Returns
+    /// false if the lock was not free within `timeout`.
+    pub fn renew(&self, parties: u32, timeout: Duration) -> Result<bool, LockError> {
+        let Some(_guard) = lock_within(&self.mutex, timeout)? else {
+            return Ok(false);
+        };
+        self.parties.store(parties.max(1), Ordering::Relaxed);
+        self.arrived.store(0, Ordering::Relaxed);
+        self.hung.store(0, Ordering::Release);
+        self.generation.fetch_add(1, Ordering::Release);
+        self.cond.notify_all();
+        Ok(true)
     }
 
     /// Releases everyone waiting now and starts a new generation.
@@ -274,12 +308,13 @@ impl SharedBarrier {
         let generation = self.generation.load(Ordering::Acquire);
         let index = self.arrived.load(Ordering::Relaxed);
         self.arrived.store(index + 1, Ordering::Relaxed);
-        if index + 1 >= self.parties.load(Ordering::Relaxed) {
+        let hung = || self.hung.load(Ordering::Acquire) != 0;
+        if !hung() && index + 1 >= self.parties.load(Ordering::Relaxed) {
             self.open();
             return Ok(Some(index));
         }
         self.cond.notify_all(); // the others' "3/4" changes
-        while self.generation.load(Ordering::Acquire) == generation {
+        while hung() || self.generation.load(Ordering::Acquire) == generation {
             if waiting(self.state()).is_break() {
                 return Ok(None);
             }
@@ -296,7 +331,8 @@ impl SharedBarrier {
         };
         let parties = parties.max(1);
         self.parties.store(parties, Ordering::Relaxed);
-        if self.arrived.load(Ordering::Relaxed) >= parties {
+        if self.hung.load(Ordering::Acquire) == 0 && self.arrived.load(Ordering::Relaxed) >= parties
+        {
             self.open();
         } else {
             self.cond.notify_all();
@@ -437,5 +473,46 @@ mod tests {
         assert!(b.set_parties(1, WAIT_SLICE).unwrap());
         assert_eq!(waiter.join().unwrap(), Some(0));
         assert_eq!(b.state().generation, 1);
+    }
+
+    #[test]
+    fn a_hung_barrier_lets_nobody_pass_until_it_is_renewed() {
+        let b: &'static SharedBarrier = leak();
+        b.init(2).unwrap();
+        // The first party "died" inside wait(): its arrival counts.
+        let dead = std::thread::spawn(move || {
+            let mut once = false;
+            b.wait(|_| {
+                let stop = once;
+                once = true;
+                if stop {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .unwrap()
+        });
+        assert_eq!(dead.join().unwrap(), None);
+        b.hang();
+        // The second fills the barrier, and still waits.
+        let tries: &'static AtomicU32 = Box::leak(Box::new(AtomicU32::new(0)));
+        let second = std::thread::spawn(move || {
+            b.wait(|_| {
+                if tries.fetch_add(1, Ordering::SeqCst) >= 3 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .unwrap()
+        });
+        assert_eq!(second.join().unwrap(), None, "it never passed");
+        assert_eq!(b.state().generation, 0);
+        assert!(b.state().hung);
+        assert!(b.set_parties(1, WAIT_SLICE).is_ok());
+        assert_eq!(b.state().generation, 0, "fewer parties release nobody");
+        assert!(b.renew(1, WAIT_SLICE).unwrap());
+        assert_eq!(b.wait(go_on).unwrap(), Some(0), "a new barrier works");
     }
 }

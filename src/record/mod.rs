@@ -14,6 +14,7 @@
 //! overwritten only with `--force`, and a symbolic link is never followed.
 
 pub mod asciicast;
+pub mod notes;
 pub mod screenshot;
 pub mod tee;
 
@@ -64,6 +65,13 @@ pub struct Recorder {
 pub struct RecordError {
     pub path: String,
     pub reason: String,
+}
+
+/// Opens a file proclab writes (a recording, the log's notes): a new one,
+/// or with `overwrite` an existing regular file cut to nothing; never
+/// through a symbolic link. The error says why, for a one-line message.
+pub fn open_output(path: &Path, overwrite: bool) -> Result<File, String> {
+    open_cast(path, overwrite)
 }
 
 /// Opens the recording's file: a new one, or with `overwrite` an existing

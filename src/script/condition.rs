@@ -188,7 +188,7 @@ impl Condition {
                 let quoted = rest
                     .strip_prefix('"')
                     .and_then(|r| r.strip_suffix('"'))
-                    .ok_or("log contains takes a quoted text: log contains \"p1.join()\"")?;
+                    .ok_or("log contains takes a quoted text: log contains \"worker 1 joined\"")?;
                 Ok(Condition::LogContains(quoted.to_string()))
             }
             ["lab", "is", name] => LabId::from_name(name).map(Condition::LabIs).ok_or_else(|| {

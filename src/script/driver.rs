@@ -23,6 +23,8 @@ pub trait Stage {
     fn acknowledged(&mut self) -> bool {
         false
     }
+    /// Runs a course example (a lesson step's `run`) in the Run view.
+    fn run_example(&mut self, example: &'static str);
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,6 +14,8 @@
 //! keys = "s"                       # what to press (shown, and pressed headless);
 //!                                  # leave it out for a step that only watches
 //! check = "workers >= 1"           # a condition, as in scenarios
+//! run = "forgotten_join.py"        # optional: a course example the step
+//!                                  # runs in the Run view as it begins
 //! ```
 
 use std::path::Path;
@@ -39,9 +41,15 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("queue", include_str!("../../assets/lessons/queue.toml")),
     ("counter", include_str!("../../assets/lessons/counter.toml")),
     ("locks", include_str!("../../assets/lessons/locks.toml")),
+    ("pool", include_str!("../../assets/lessons/pool.toml")),
+    (
+        "scale-out",
+        include_str!("../../assets/lessons/scale-out.toml"),
+    ),
 ];
 
-/// How long a passed step stays on screen before the next one.
+/// How long a passed step stays on screen before the next one, when it
+/// does not wait for Enter (autoplay, and steps that only watch).
 pub const PASSED_FOR: Duration = Duration::from_millis(1500);
 /// How long a headless run waits for a step's check: long enough for a
 /// race on a busy machine (a race is CPU-bound work, slowed by whatever
@@ -66,6 +74,9 @@ struct StepFile {
     #[serde(default)]
     keys: String,
     check: String,
+    /// A course example to run as the step begins.
+    #[serde(default)]
+    run: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +88,8 @@ pub struct LessonStep {
     pub keys_text: String,
     pub check: Condition,
     pub check_text: String,
+    /// The course example (`examples/python/`) the step runs as it begins.
+    pub run: Option<&'static str>,
     pub line: usize,
 }
 
@@ -147,6 +160,22 @@ impl Lesson {
                     format!("check {:?} can never hold: {why}", s.check),
                 ));
             }
+            let run = match &s.run {
+                None => None,
+                Some(name) => Some(
+                    crate::lab::run::examples::find(name)
+                        .map(|e| e.file)
+                        .ok_or_else(|| {
+                            err(
+                                line,
+                                format!(
+                                    "run: no example {name:?}; the examples are {}",
+                                    crate::lab::run::examples::names()
+                                ),
+                            )
+                        })?,
+                ),
+            };
             steps.push(LessonStep {
                 caption: s.caption.trim().to_string(),
                 python: s.python.trim().to_string(),
@@ -154,6 +183,7 @@ impl Lesson {
                 keys_text: s.keys,
                 check,
                 check_text: s.check,
+                run,
                 line,
             });
         }
@@ -201,6 +231,8 @@ pub struct Tutor {
     speed: f64,
     /// Enter was pressed on this (watch) step.
     acked: bool,
+    /// The step's example was started.
+    ran: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,6 +269,7 @@ impl Tutor {
             autoplay,
             speed: 1.0,
             acked: false,
+            ran: false,
         }
     }
 
@@ -293,6 +326,10 @@ impl Tutor {
                 return None;
             }
             let step = &self.lesson.steps[self.index];
+            if let (Some(example), false) = (step.run, self.ran) {
+                self.ran = true;
+                stage.run_example(example);
+            }
             match self.phase {
                 Phase::Reading(since) if self.autoplay && step.keys.is_empty() => {
                     // A watch step: read, then Enter, as a student would.
@@ -352,10 +389,18 @@ impl Tutor {
                     return None;
                 }
                 Phase::Passed(at) => {
-                    if now.duration_since(at) < self.paced(PASSED_FOR) {
+                    // A step done by a key stays, with what it showed, until
+                    // Enter (autoplay waits a moment, as a reader would); a
+                    // step that only watched was already ended by Enter.
+                    let held = self.autoplay || step.keys.is_empty();
+                    if held && now.duration_since(at) < self.paced(PASSED_FOR) {
+                        return None;
+                    }
+                    if !held && !stage.acknowledged() {
                         return None;
                     }
                     self.index += 1;
+                    self.ran = false;
                     self.phase = Phase::Reading(now);
                     if self.finished() {
                         return Some(TutorEvent::Finished);
@@ -379,6 +424,67 @@ mod tests {
         }
     }
 
+    /// A stage whose `s` starts a worker, as far as the lesson can see.
+    struct Desk {
+        app: crate::app::App,
+        enter: bool,
+    }
+
+    impl Stage for Desk {
+        fn app(&self) -> &crate::app::App {
+            &self.app
+        }
+        fn press(&mut self, key: Key) {
+            if key == Key::char('s') {
+                let mut w = self.app.workers.clone();
+                w.push(crate::app::tests::snap(
+                    w.len() as u32 + 1,
+                    crate::lab::Status::Alive { paused: false },
+                ));
+                self.app.on_workers(w);
+            }
+        }
+        fn caption(&mut self, _: Option<String>) {}
+        fn marker(&mut self, _: &str) {}
+        fn acknowledged(&mut self) -> bool {
+            std::mem::take(&mut self.enter)
+        }
+        fn run_example(&mut self, _: &'static str) {}
+    }
+
+    #[test]
+    fn a_step_done_by_its_keys_stays_until_enter() {
+        let text = "title = \"t\"\nsummary = \"s\"\n\n[[step]]\ncaption = \"one\"\npython = \"p.start()\"\nkeys = \"s\"\ncheck = \"workers >= 1\"\n\n[[step]]\ncaption = \"two\"\npython = \"p.start()\"\nkeys = \"s\"\ncheck = \"workers >= 2\"\n";
+        let lesson = Lesson::parse("t", "t.toml", text).unwrap();
+        let app = crate::app::App::new(
+            crate::app::LabId::Lifecycle,
+            crate::app::Settings {
+                start: crate::lab::StartOptions::default(),
+                auto_join: false,
+                max_workers: 8,
+            },
+            crate::app::Machine { cores: 2 },
+        );
+        let mut desk = Desk { app, enter: false };
+        let mut tutor = Tutor::new(lesson, false);
+        let t0 = Instant::now();
+        assert_eq!(tutor.poll(&mut desk, t0), None);
+        desk.press(Key::char('s'));
+        assert_eq!(tutor.poll(&mut desk, t0), Some(TutorEvent::Passed(1)));
+        // Long after, the step and what it showed are still there.
+        let later = t0 + PASSED_FOR * 20;
+        assert_eq!(tutor.poll(&mut desk, later), None);
+        let view = tutor.view();
+        assert_eq!(
+            (view.step, view.passed, view.caption.as_str()),
+            (1, true, "one")
+        );
+        desk.enter = true;
+        assert_eq!(tutor.poll(&mut desk, later), None);
+        assert_eq!(tutor.view().step, 2, "Enter goes on");
+        assert!(!tutor.view().passed);
+    }
+
     #[test]
     fn an_unknown_lesson_lists_the_others() {
         let err = Lesson::find("nope").unwrap_err();
@@ -393,5 +499,10 @@ mod tests {
         assert!(e.message.contains("expected a number"), "{e}");
         let e = Lesson::parse("x", "x.toml", "title = \"t\"\n").unwrap_err();
         assert!(e.message.contains("missing field"), "{e}");
+        let text = "title = \"t\"\nsummary = \"s\"\n\n[[step]]\ncaption = \"c\"\npython = \"p\"\nrun = \"nope.py\"\ncheck = \"workers >= 0\"\n";
+        let e = Lesson::parse("x", "x.toml", text).unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.message.contains("no example \"nope.py\""), "{e}");
+        assert!(e.message.contains("forgotten_join.py"), "{e}");
     }
 }

@@ -29,7 +29,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::Parser;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -158,13 +157,11 @@ pub fn line_at(text: &str, offset: usize) -> usize {
 /// Checks a list of flags as proclab's command line would, returning the
 /// parsed command line.
 pub fn check_args(args: &[String]) -> Result<Cli, String> {
-    let cli =
-        Cli::try_parse_from(std::iter::once("proclab").chain(args.iter().map(String::as_str)))
-            .map_err(|e| crate::config::clap_message(&e))?;
+    let cli = Cli::parse_checked(std::iter::once("proclab").chain(args.iter().map(String::as_str)))
+        .map_err(|e| crate::config::clap_message(&e))?;
     if cli.command.is_some() {
         return Err("args are flags only, not a subcommand".into());
     }
-    cli.check().map_err(|e| crate::config::clap_message(&e))?;
     Ok(cli)
 }
 

@@ -17,6 +17,7 @@ use crate::cli::Cli;
 use crate::lab::engine::Engine;
 use crate::lab::{Lab, LabConfig, SHUTDOWN_GRACE, ShutdownReport};
 use crate::record::asciicast::Header;
+use crate::record::notes::Notes;
 use crate::record::{Recorder, TeeWriter};
 use crate::script::driver::Driver;
 use crate::script::lesson::Tutor;
@@ -59,6 +60,11 @@ pub struct Outcome {
 /// Runs a session to its end and stops every worker.
 pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
     let cli = &setup.cli;
+    // The notes' file first: a bad path is said before anything starts.
+    let notes = match &cli.session.log {
+        Some(path) => Some(Notes::create(path, cli.session.force)?),
+        None => None,
+    };
     let size = match setup.headless {
         Some(size) => size,
         None => {
@@ -127,6 +133,7 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
         Duration::from_millis(cli.refresh_ms),
     );
     session.recorder = recorder.clone();
+    session.notes = notes;
     session.screenshot_dir = flags.screenshot_dir.clone();
     session.driver = setup.driver;
     session.tutor = setup.tutor;

@@ -63,6 +63,13 @@ impl Help<'_> {
                     Span::raw(g.text(action.describe())),
                 ]));
             }
+            if scope == Scope::Lab(self.lab) {
+                let notes = crate::app::labs::help(self.lab);
+                if !notes.is_empty() {
+                    lines.push(Line::default());
+                }
+                lines.extend(notes.into_iter().map(Line::from));
+            }
         }
         lines
     }

@@ -29,6 +29,15 @@ impl KeysOverlay<'_> {
             .collect()
     }
 
+    /// Rows it takes, borders included; 0 when it shows nothing.
+    pub fn rows(&self) -> u16 {
+        if self.keys.is_empty() {
+            0
+        } else {
+            self.keys.len() as u16 + 2
+        }
+    }
+
     /// Columns the overlay takes at the right of a screen `screen_width`
     /// wide; 0 when it shows nothing.
     pub fn width(&self, screen_width: u16) -> u16 {
@@ -48,12 +57,12 @@ impl KeysOverlay<'_> {
 impl Widget for &KeysOverlay<'_> {
     /// `area` is the whole screen; the overlay sits above the footer.
     fn render(self, area: Rect, buf: &mut Buffer) {
-        if self.keys.is_empty() || area.height < 6 {
+        if self.keys.is_empty() || area.height < 3 {
             return;
         }
         let lines = self.lines();
         let width = self.width(area.width);
-        let height = (lines.len() as u16 + 2).min(area.height - 2);
+        let height = (lines.len() as u16 + 2).min(area.height - 1);
         let popup = Rect::new(
             area.x + area.width - width,
             area.y + area.height - 1 - height,

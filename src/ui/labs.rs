@@ -18,6 +18,9 @@ pub enum Place {
     Beside,
     /// Across the width, below them.
     Below,
+    /// Across the width in the worker table's place, at every size: a
+    /// view with its own list of processes instead of the workers.
+    Instead,
 }
 
 /// What gives way when a lesson leaves the worker table too few rows.

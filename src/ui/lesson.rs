@@ -112,6 +112,14 @@ impl Widget for &LessonPanel<'_> {
         }
         keys.push(Span::raw("  "));
         keys.push(status);
+        // Done by its keys: the step stays, with what it shows, until Enter.
+        if l.passed && !l.finished && !l.watch {
+            keys = vec![
+                Span::styled("✓ done: look, then ", self.theme.note),
+                Span::styled(" Enter ", self.theme.key),
+                Span::styled(" for the next step", self.theme.dim),
+            ];
+        }
         // The keys to press stay on the last row, whatever the caption
         // and the Python leave.
         let [text, last] =
@@ -176,21 +184,45 @@ pub struct Caption<'a> {
     pub theme: &'a Theme,
 }
 
-impl Widget for &Caption<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        let mut width = area.width.saturating_sub(2);
+impl Caption<'_> {
+    /// Columns the caption takes on a screen `screen` wide, with `right`
+    /// columns of keys overlay beside it.
+    fn width(screen: u16, right: u16) -> u16 {
+        let width = screen.saturating_sub(2);
         // Beside the keys overlay while it leaves room enough, else the
         // whole width (over it).
-        if self.right > 0 && width.saturating_sub(self.right + 1) >= 30 {
-            width -= self.right + 1;
+        if right > 0 && width.saturating_sub(right + 1) >= 30 {
+            width - right - 1
+        } else {
+            width
         }
-        if area.height < 6 || width < 8 {
+    }
+
+    /// Rows the caption needs on a screen `screen` wide, borders included.
+    pub fn rows(text: &str, screen: u16, right: u16) -> u16 {
+        let inner = Self::width(screen, right).saturating_sub(2).max(1);
+        wrapped_rows(text, inner as usize) as u16 + 2
+    }
+}
+
+impl Widget for &Caption<'_> {
+    /// `area` ends with the footer's row: the caption sits just above it.
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let width = Caption::width(area.width, self.right);
+        if area.height < 3 || width < 8 {
             return;
         }
         let text = self.theme.glyphs.text(self.text);
         let inner_width = width.saturating_sub(2).max(1) as usize;
         let rows = wrapped_rows(&text, inner_width) as u16;
-        let height = (rows + 2).min(area.height / 2);
+        // In rows of its own it takes them all; over the screen, at most
+        // half of it.
+        let most = if area.height > rows + 3 {
+            area.height / 2
+        } else {
+            area.height - 1
+        };
+        let height = (rows + 2).min(most);
         let popup = Rect::new(area.x + 1, area.y + area.height - 1 - height, width, height);
         Clear.render(popup, buf);
         Paragraph::new(Line::from(Span::styled(

@@ -54,12 +54,38 @@ pub struct AppLayout {
     pub log: Rect,
     /// The lesson panel, while a lesson runs (taken from the log's place).
     pub lesson: Option<Rect>,
+    /// Where a scenario's caption and the keys overlay go: rows taken from
+    /// the bottom of the log, so they cover none of it. None when they show
+    /// nothing, or the log has no rows to give (then they go over the
+    /// bottom of the screen).
+    pub overlay: Option<Rect>,
     pub footer: Rect,
+}
+
+/// Rows the log keeps when a caption or the keys overlay takes its bottom.
+const LOG_KEPT_ROWS: u16 = 3;
+
+/// Rows the caption and the keys overlay need at the bottom of a screen
+/// `width` wide, borders included; 0 when they show nothing.
+fn overlay_rows(app: &App, width: u16) -> u16 {
+    let keys: Vec<_> = app.visible_keys().collect();
+    let keys = keys::KeysOverlay {
+        keys: if app.show_keys { &keys } else { &[] },
+        theme: &Theme::standard(),
+    };
+    let keys_rows = keys.rows();
+    let caption_rows = app.caption.as_ref().map_or(0, |text| {
+        lesson::Caption::rows(text, width, keys.width(width))
+    });
+    keys_rows.max(caption_rows)
 }
 
 /// Rows the worker table keeps while a lesson runs: its frame, its header
 /// and two workers.
 const TABLE_MIN_ROWS: u16 = 5;
+
+/// Rows a lab's panel keeps however tall the log wants to be.
+const FOCUS_MIN_ROWS: u16 = 8;
 
 /// Whether the terminal is large enough for the side-by-side layout: the
 /// worker table keeps all its columns beside the 44-column lab panel.
@@ -67,7 +93,10 @@ fn is_wide(area: Rect) -> bool {
     area.width >= 116 && area.height >= 30
 }
 
-pub fn layout(area: Rect, app: &App) -> AppLayout {
+pub fn layout(area: Rect, live: &App) -> AppLayout {
+    // Frozen, the dashboard is laid out as it was drawn; the lesson is
+    // the live one.
+    let app = live.shown();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return AppLayout {
             area,
@@ -97,17 +126,27 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
             Layout::vertical([Constraint::Length(cores_height), Constraint::Fill(1)]).areas(left);
         (cores, table, focus, log)
     } else {
-        let focus_rows = labs::height(app.lab, body.height);
+        let mut focus_rows = labs::height(app.lab, body.height);
+        // The log keeps a third of the body: a tall lab panel gives way.
+        if live.lesson.is_none() {
+            let room = body
+                .height
+                .saturating_sub(cores_height + TABLE_MIN_ROWS + body.height / 3);
+            focus_rows = focus_rows.min(room.max(FOCUS_MIN_ROWS));
+        }
         let mut rows = [
             Constraint::Length(cores_height),
             Constraint::Fill(3),
             Constraint::Length(focus_rows),
             Constraint::Fill(2),
         ];
+        if labs::place(app.lab) == labs::Place::Instead {
+            rows[1] = Constraint::Length(0);
+        }
         // A lesson takes the log's place, as many rows as it needs. Where
         // that leaves the worker table too few rows, the GIL lab gives the
         // table up (its lanes show each thread) and the others the cores.
-        if let Some(view) = &app.lesson {
+        if let Some(view) = &live.lesson {
             let lesson_rows = lesson::height(view, body.width);
             rows[3] = Constraint::Length(lesson_rows);
             if body.height < cores_height + focus_rows + lesson_rows + TABLE_MIN_ROWS {
@@ -119,11 +158,20 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
                 }
             }
         }
+        // The table takes no more rows than it has workers for: what it
+        // leaves goes to the log.
+        if live.lesson.is_none() {
+            let rest = body.height.saturating_sub(cores_height + focus_rows);
+            let want = (app.workers.len() as u16 + 3).max(TABLE_MIN_ROWS);
+            if want < rest * 3 / 5 {
+                rows[1] = Constraint::Length(want);
+            }
+        }
         let [cores, table, focus, log] = Layout::vertical(rows).areas(body);
         (cores, table, focus, log)
     };
     // The lesson takes the log's place; on a wide screen it shares it.
-    let lesson = app.lesson.as_ref().map(|_| {
+    let lesson = live.lesson.as_ref().map(|_| {
         if log.width >= 140 {
             let [panel, rest] =
                 Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(log);
@@ -135,6 +183,11 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
             panel
         }
     });
+    let wanted = overlay_rows(live, area.width);
+    let overlay = (wanted > 0 && log.height >= wanted + LOG_KEPT_ROWS).then(|| {
+        log.height -= wanted;
+        Rect::new(log.x, log.y + log.height, log.width, wanted)
+    });
     AppLayout {
         area,
         too_small: false,
@@ -144,6 +197,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
         focus,
         log,
         lesson,
+        overlay,
         footer,
     }
 }
@@ -162,18 +216,26 @@ fn start_hint(app: &App) -> Option<(String, String)> {
 }
 
 /// Draws the whole screen into a buffer.
-pub fn render_buffer(app: &App, layout: &AppLayout, buf: &mut Buffer) {
-    let theme = Theme::for_app(app);
-    draw(app, layout, &theme, buf);
+pub fn render_buffer(live: &App, layout: &AppLayout, buf: &mut Buffer) {
+    let theme = Theme::for_app(live);
+    draw(live, layout, &theme, buf);
     theme.finish(buf);
 }
 
-fn draw(app: &App, layout: &AppLayout, theme: &Theme, buf: &mut Buffer) {
+fn draw(live: &App, layout: &AppLayout, theme: &Theme, buf: &mut Buffer) {
     if layout.too_small {
         render_too_small(layout.area, theme, buf);
         return;
     }
-    header::Header { app, theme }.render(layout.header, buf);
+    // The dashboard as shown (frozen, or live); the overlays, the lesson
+    // and the footer are always live: keys go on acting.
+    let app = live.shown();
+    header::Header {
+        app,
+        frozen: live.frozen.is_some(),
+        theme,
+    }
+    .render(layout.header, buf);
     if layout.cores.height > 0 {
         cores::CoresPanel {
             history: &app.cores,
@@ -182,8 +244,8 @@ fn draw(app: &App, layout: &AppLayout, theme: &Theme, buf: &mut Buffer) {
         }
         .render(layout.cores, buf);
     }
-    let rows = app.rows();
-    let selected = app.selected_index();
+    let rows = app.table_rows();
+    let selected = app.selected_row();
     if layout.table.height > 0 {
         workers::WorkerTable {
             rows: &rows,
@@ -205,10 +267,12 @@ fn draw(app: &App, layout: &AppLayout, theme: &Theme, buf: &mut Buffer) {
     if layout.log.height > 0 {
         log::LogPanel {
             log: &app.log,
+            scroll: app.log_scroll,
             theme,
         }
         .render(layout.log, buf);
     }
+    let app = live;
     if let (Some(area), Some(view)) = (layout.lesson, &app.lesson) {
         lesson::LessonPanel {
             lesson: view,
@@ -231,18 +295,25 @@ fn draw(app: &App, layout: &AppLayout, theme: &Theme, buf: &mut Buffer) {
         keys: if app.show_keys { &keys } else { &[] },
         theme,
     };
+    // The caption and the keys sit in the rows the log gave up, drawn as
+    // over a screen that ends just below them; else over the screen's
+    // bottom rows, above the footer.
+    let bottom = match layout.overlay {
+        Some(o) => Rect::new(layout.area.x, o.y, layout.area.width, o.height + 1),
+        None => layout.area,
+    };
     if let Some(text) = &app.caption {
         lesson::Caption {
             text,
             right: keys.width(layout.area.width),
             theme,
         }
-        .render(layout.area, buf);
+        .render(bottom, buf);
     }
     if let Some(menu) = &app.lessons_menu {
         lesson::Menu { menu, theme }.render(layout.area, buf);
     }
-    keys.render(layout.area, buf);
+    keys.render(bottom, buf);
 }
 
 fn render_too_small(area: Rect, theme: &Theme, buf: &mut Buffer) {
@@ -297,12 +368,12 @@ pub fn bordered(border: Border) -> Block<'static> {
 
 /// What a mouse click at (x, y) does, given the layout that was drawn.
 pub fn hit_test(app: &App, layout: &AppLayout, x: u16, y: u16) -> Option<Action> {
-    if layout.too_small || app.overlay().is_some() {
+    if layout.too_small || app.overlay().is_some() || app.frozen.is_some() {
         return None;
     }
     let t = layout.table;
     if x >= t.x && x < t.x + t.width && y >= t.y && y < t.y + t.height {
-        let row = workers::row_at(t, app.selected_index(), app.workers.len(), y)?;
+        let row = workers::row_at(t, app.selected_row(), app.workers.len(), y)?;
         return Some(Action::SelectRow(row));
     }
     None

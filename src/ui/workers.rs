@@ -92,7 +92,7 @@ impl Widget for &WorkerTable<'_> {
                     Span::styled("no worker yet: press ", self.theme.dim),
                     Span::styled(" s ", self.theme.key),
                     Span::styled(
-                        " to start one  (p = Process(target=...); p.start())",
+                        format!(" to start one  ({})", crate::app::narrate::start_hint()),
                         self.theme.dim,
                     ),
                 ]),

@@ -48,16 +48,18 @@ impl Screen {
     /// Starts proclab with `args` and the environment variables `env`
     /// (TERM among them, to stand for another terminal) in a terminal of
     /// `cols` x `rows`.
-    pub fn start_with_env(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Screen {
-        Screen::start_in(PROCLAB, args, env, cols, rows)
+    pub fn start_env(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Screen {
+        Screen::start_with_env(PROCLAB, args, env, cols, rows)
     }
 
     /// Starts any program in a terminal of `cols` x `rows`.
     pub fn start_program(program: &str, args: &[&str], cols: u16, rows: u16) -> Screen {
-        Screen::start_in(program, args, &[], cols, rows)
+        Screen::start_with_env(program, args, &[], cols, rows)
     }
 
-    fn start_in(
+    /// Starts a program with variables added to (or replacing) its
+    /// environment.
+    pub fn start_with_env(
         program: &str,
         args: &[&str],
         env: &[(&str, &str)],
@@ -208,6 +210,17 @@ impl Screen {
     /// Waits until `cond` holds for the screen text, read only between
     /// frames.
     pub fn wait_until(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
+        self.wait_until_within(what, PATIENCE, cond)
+    }
+
+    /// [`Screen::wait_until`] with a limit of its own, for what takes
+    /// longer than a screen's change (Python programs starting).
+    pub fn wait_until_within(
+        &self,
+        what: &str,
+        limit: Duration,
+        cond: impl Fn(&str) -> bool,
+    ) -> String {
         let start = Instant::now();
         loop {
             let text = self.text();
@@ -215,7 +228,7 @@ impl Screen {
                 return text;
             }
             assert!(
-                start.elapsed() < PATIENCE,
+                start.elapsed() < limit,
                 "gave up waiting for {what:?}; the screen shows:\n{text}"
             );
             std::thread::sleep(Duration::from_millis(20));
@@ -234,6 +247,29 @@ impl Screen {
                 start.elapsed() < PATIENCE,
                 "expected {n} workers, found {pids:?}; the screen shows:\n{}",
                 self.text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Quits as a user does: `q`, and `q` again when proclab says a
+    /// Python parent would wait there for its workers. Returns the exit
+    /// code, once everything proclab wrote is read.
+    pub fn quit(&mut self) -> u32 {
+        self.press("q");
+        let start = Instant::now();
+        loop {
+            if self.child.try_wait().unwrap().is_some() {
+                return self.wait_exit();
+            }
+            let text = self.parser.lock().screen().contents();
+            if text.contains("waits here for") || text.contains("q again") {
+                self.press("q");
+                return self.wait_exit();
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "proclab neither quit nor said what it waits for; the screen shows:\n{text}"
             );
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -363,7 +363,12 @@ fn a_lab_is_named_in_few_files_outside_its_folders() {
             .collect();
         let mut outside = Vec::new();
         for file in &files {
-            if own.iter().any(|d| file.starts_with(d)) || file.ends_with("tests.rs") {
+            // app/claims.rs is the index of every lab's claims, as the
+            // registry is of the labs: it names each lab once, by design.
+            if own.iter().any(|d| file.starts_with(d))
+                || file.ends_with("tests.rs")
+                || file.ends_with("app/claims.rs")
+            {
                 continue;
             }
             let text = std::fs::read_to_string(file).unwrap();

@@ -1,6 +1,8 @@
-//! The queue and pipe labs in the real binary, in a pseudo-terminal:
-//! producers and consumers started by key move the depth; a clean shutdown
-//! and quitting leave nothing behind.
+//! The queue, pipe and pipeline labs in the real binary, in a
+//! pseudo-terminal: producers and consumers started by key move the
+//! depth; a clean shutdown and quitting leave nothing behind; a pipe end
+//! terminated meets EOF with the ends closed and waits for ever with them
+//! left open; the pipeline's `t` acts on the stage marked ▶.
 
 use crate::common::pty::Screen;
 use crate::common::*;
@@ -54,8 +56,7 @@ fn producers_and_consumers_started_by_key_move_the_depth() {
     assert!(text.contains("for _ in consumers: q.put(None)"), "{text}");
     s.wait_for("for c in consumers: c.join()");
 
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     for pid in pids {
         assert!(gone(pid), "worker {pid} outlived proclab");
     }
@@ -69,9 +70,57 @@ fn a_pipe_end_terminated_by_key_leaves_the_other_at_eof() {
     // The pinging end is selected: terminate it.
     s.press("t");
     let text = s.wait_until("the other end at EOF", |t| t.contains("pong: EOFError"));
-    assert!(text.contains("except EOFError"), "{text}");
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert!(text.contains("b.recv()  # in p2: EOFError"), "{text}");
+    assert!(
+        text.contains("a.close(); b.close()  # in the parent"),
+        "{text}"
+    );
+    assert_eq!(s.quit(), 0);
+    for pid in pids {
+        assert!(gone(pid), "worker {pid} outlived proclab");
+    }
+}
+
+#[test]
+fn with_the_ends_left_open_the_other_end_waits_for_ever_and_the_panel_says_why() {
+    let mut s = Screen::start(&["--lab", "pipe", "--pipe-ends", "open"], 100, 30);
+    s.wait_for("round trips");
+    let pids = s.wait_workers(2);
+    s.press("t");
+    let text = s.wait_until("pong to wait for ever", |t| {
+        t.contains("pong: waits in recv() for ever")
+    });
+    assert!(text.contains("a still open in: proclab"), "{text}");
+    assert!(text.contains("# no close() anywhere"), "{text}");
+    // Really blocked: asleep in the kernel, and still there a while on.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(state(pids[1]), Some('S'), "pong waits in recv()");
+    // The next pipe may close its ends: the key says so in Python.
+    s.press("e");
+    s.wait_for("a.close(); b.close()  # in the parent");
+    assert_eq!(s.quit(), 0);
+    for pid in pids {
+        assert!(gone(pid), "worker {pid} outlived proclab");
+    }
+}
+
+#[test]
+fn the_pipelines_t_terminates_the_stage_marked_and_the_footer_names_it() {
+    let mut s = Screen::start(&["--lab", "pipeline"], 100, 30);
+    s.wait_for("done");
+    let pids = s.wait_workers(3);
+    s.wait_for("terminate ▶ process");
+    // ← marks fetch, and the key says so.
+    s.press("\x1b[D");
+    s.wait_for("terminate ▶ fetch");
+    s.press("t");
+    let text = s.wait_until("process to meet EOF", |t| t.contains("EOFError, exit 0"));
+    assert!(text.contains("▶fetch"), "{text}");
+    assert!(
+        text.contains("exit -15 (SIGTERM)"),
+        "fetch, marked, was terminated: {text}"
+    );
+    assert_eq!(s.quit(), 0);
     for pid in pids {
         assert!(gone(pid), "worker {pid} outlived proclab");
     }
@@ -83,6 +132,7 @@ fn a_bad_capacity_fails_before_the_terminal_is_touched() {
         (&["--capacity", "0"][..], "--capacity"),
         (&["--capacity", "100000"], "1..=65536"),
         (&["--producer-rate", "0"], "1 to 100000"),
+        (&["--pipe-ends", "ajar"], "--pipe-ends"),
     ] {
         let out = std::process::Command::new(PROCLAB)
             .args(args)

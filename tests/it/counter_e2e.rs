@@ -36,8 +36,7 @@ fn within(s: &Screen, limit: Duration, cond: impl Fn(&str) -> bool) -> bool {
 
 fn quit(mut s: Screen) {
     let pid = s.pid();
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     assert!(!s.alternate_screen(), "the terminal is restored");
     assert!(workers_of(pid).is_empty(), "no worker outlives proclab");
 }
@@ -144,7 +143,7 @@ fn the_sync_lab_by_key() {
     assert!(text.contains("e.set()"), "{text}");
     s.press("+");
     s.wait_for("sem.release()  # one more permit");
-    s.wait_for("Semaphore(2)");
+    s.wait_for("Semaphore k=2");
     quit(s);
 }
 

@@ -1,7 +1,7 @@
 //! Snapshots of the counter and sync panels and of their whole screens,
 //! drawn from fixed state (never live samples).
 
-use crate::common::draw::{panel, screen};
+use crate::common::draw::{not_python, panel, screen, styled_blocks};
 
 use std::time::Duration;
 
@@ -167,6 +167,52 @@ fn lost_updates_are_marked_not_only_coloured() {
     );
 }
 
+#[test]
+fn the_code_shown_is_python_at_every_size_in_every_mode() {
+    let python = Theme::standard().python;
+    let mut shown = Vec::new();
+    for mode in CounterMode::ALL {
+        for slow in [false, true] {
+            let state = CounterState {
+                settings: CounterSettings {
+                    mode,
+                    slow,
+                    ..CounterSettings::default()
+                },
+                ..CounterState::default()
+            };
+            for (w, h) in [(80, 8), (44, 22), (60, 8), (100, 8), (36, 22)] {
+                let t = counter_panel(&state, w, h);
+                let blocks = styled_blocks(t.backend().buffer(), python);
+                assert!(
+                    !blocks.is_empty(),
+                    "{mode:?} slow {slow} at {w}x{h}: no code"
+                );
+                shown.extend(blocks);
+            }
+            let mut app = counter_app();
+            app.counter = state;
+            for (w, h) in [(80, 24), (120, 36)] {
+                let t = screen(&app, w, h);
+                // The log and the worker table have no Python here: the
+                // panel's is all there is in that style.
+                shown.extend(styled_blocks(t.backend().buffer(), python));
+            }
+        }
+    }
+    // The slow locked step on one line, at 80 columns.
+    assert!(
+        shown.iter().any(|b| b.contains("with v.get_lock(): t = v.value; time.sleep(0.3); v.value = t + 1")),
+        "{shown:#?}"
+    );
+    let bad = not_python(&shown);
+    assert!(
+        bad.is_empty(),
+        "code on screen that is not Python:\n{}",
+        bad.join("\n")
+    );
+}
+
 fn worker(id: u32, role: Role, wait: u32, aux: u64, progress: f64) -> WorkerSnapshot {
     WorkerSnapshot {
         id,
@@ -180,6 +226,7 @@ fn worker(id: u32, role: Role, wait: u32, aux: u64, progress: f64) -> WorkerSnap
         progress,
         join_pending: false,
         heartbeat_age: None,
+        sigterm_sent: false,
         wait,
         aux,
     }
@@ -279,6 +326,7 @@ fn sync_state() -> SyncState {
             parties: 4,
             arrived: 1,
             rounds: 7,
+            barrier_hung: false,
             alive: 4,
             at_event: vec![],
             at_semaphore: vec![3],
@@ -369,4 +417,34 @@ fn in_ascii_the_sync_lab_is_ascii() {
 #[test]
 fn in_ascii_the_counter_lab_is_ascii() {
     crate::common::draw::assert_all_ascii(&counter_app());
+}
+
+#[test]
+fn a_barrier_that_hangs_says_so() {
+    let mut state = sync_state();
+    state.view.barrier_hung = true;
+    state.view.arrived = 3;
+    state.view.parties = 3;
+    let draw = |w, h| {
+        panel(w, h, |area, buf| {
+            (&SyncPanel {
+                state: &state,
+                theme: &Theme::standard(),
+            })
+                .render(area, buf)
+        })
+    };
+    let tall = draw(44, 18);
+    assert_snapshot!("sync_tall_hung_barrier", tall.backend());
+    let short: String = draw(80, 6)
+        .backend()
+        .buffer()
+        .content
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        short.contains("a party died waiting at it: it hangs"),
+        "{short}"
+    );
 }

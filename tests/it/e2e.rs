@@ -35,15 +35,21 @@ fn start_pause_terminate_join_quit_by_keys() {
     assert!(row(&text, 3).contains("paused"), "{text}");
     assert!(text.contains("os.kill(p3.pid, signal.SIGSTOP)"));
 
-    // Terminating a paused worker: SIGTERM, then SIGCONT, then a zombie.
+    // Terminating a paused worker: SIGTERM waits while it is stopped, as
+    // in Python; resuming it lets the signal act: a zombie.
     s.press("t");
+    let text = s.wait_until("worker 3's SIGTERM pending", |t| {
+        row(t, 3).contains("SIGTERM pending (stopped)")
+    });
+    assert!(row(&text, 3).contains(" T "), "{text}");
+    assert!(text.contains("p3.terminate()  # SIGTERM waits"), "{text}");
+    s.press("p");
     let text = s.wait_until("worker 3 a zombie", |t| {
         row(t, 3).contains("zombie - not joined")
     });
     assert!(row(&text, 3).contains(" Z "), "{text}");
     assert!(row(&text, 3).contains("-15"), "{text}");
-    assert!(text.contains("p3.terminate()"));
-    assert!(text.contains("was paused: SIGCONT too"));
+    assert!(text.contains("signal.SIGCONT)  # ends: -15"), "{text}");
 
     s.press("j");
     let text = s.wait_until("worker 3 joined", |t| {
@@ -56,6 +62,10 @@ fn start_pause_terminate_join_quit_by_keys() {
     s.press("k");
     s.wait_until("worker 2 a zombie", |t| row(t, 2).contains("-9"));
 
+    // q: worker 1 is no daemon, so a Python parent would wait for it.
+    s.press("q");
+    let text = s.wait_for("waits here for p1");
+    assert!(s.wait_workers(1).len() == 1, "{text}");
     s.press("q");
     assert_eq!(s.wait_exit(), 0);
     assert!(!s.alternate_screen(), "the terminal is restored");
@@ -73,8 +83,7 @@ fn help_lists_every_key_and_closes() {
     assert!(text.contains("terminate: SIGTERM"), "{text}");
     s.press("\x1b");
     s.wait_until("help closed", |t| !t.contains("Esc or ? closes"));
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
 }
 
 #[test]
@@ -109,8 +118,7 @@ fn a_small_terminal_gets_a_message_not_a_panic() {
     let mut s = Screen::start(&["--workers", "0"], 50, 12);
     let text = s.wait_for("needs at least");
     assert!(text.contains("50x12"), "{text}");
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
 }
 
 #[test]
@@ -141,8 +149,7 @@ fn s_saves_a_screenshot_as_svg_and_text() {
         text.contains(dir.to_str().unwrap()) || text.contains("proclab-"),
         "{text}"
     );
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     let files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -170,8 +177,7 @@ fn the_keystroke_overlay_shows_what_was_typed() {
     assert!(text.contains(" keys "), "{text}");
     s.press("K");
     s.wait_until("overlay hidden", |t| !t.contains(" keys "));
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
 }
 
 #[test]
@@ -188,7 +194,11 @@ fn the_lessons_menu_starts_a_lesson_afresh() {
         assert!(gone(pid), "worker {pid} outlived the switch to the lesson");
     }
     s.press("s");
-    s.wait_for("step 2 of 8");
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    // Done by its key, the step stays until Enter.
+    let text = s.wait_for("Enter  for the next step");
+    assert!(text.contains("step 1 of 9"), "{text}");
+    s.press("
+");
+    s.wait_for("step 2 of 9");
+    assert_eq!(s.quit(), 0);
 }

@@ -44,17 +44,48 @@ fn pause_stops_the_worker_and_resume_continues_it() {
 }
 
 #[test]
-fn terminating_a_paused_worker_gives_minus_15() {
+fn terminating_a_paused_worker_leaves_sigterm_pending_until_it_is_resumed() {
     let mut lab = lab();
     let id = lab.start_with(forever()).unwrap();
     let pid = lab.pid(id).unwrap();
     lab.pause(id).unwrap();
     wait_state(pid, "T");
     let t = lab.terminate(id).unwrap();
-    assert!(t.continued, "a paused worker also gets SIGCONT");
+    assert!(t.pending, "a stopped worker's SIGTERM waits");
+    // As in Python: no SIGCONT, so it stays stopped and alive.
+    assert_eq!(
+        lab.join(id, Some(Duration::from_millis(400))).unwrap(),
+        None
+    );
+    assert_eq!(state(pid), Some('T'));
+    assert!(lab.snapshot()[0].sigterm_sent);
+    lab.resume(id).unwrap();
     assert_eq!(lab.join(id, Some(PATIENCE)).unwrap(), Some(-15));
     assert_eq!(lab.status(id).unwrap(), Status::Joined(-15));
     assert!(gone(pid));
+}
+
+#[test]
+fn a_worker_stopped_from_outside_keeps_its_sigterm_pending_too() {
+    let mut lab = lab();
+    let id = lab.start_with(forever()).unwrap();
+    let pid = lab.pid(id).unwrap();
+    wait_state(pid, "R");
+    // kill -STOP from a shell: proclab did not pause it.
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(pid as i32).unwrap(),
+        rustix::process::Signal::STOP,
+    )
+    .unwrap();
+    wait_state(pid, "T");
+    assert!(lab.is_stopped(id).unwrap());
+    assert!(lab.terminate(id).unwrap().pending);
+    assert_eq!(
+        lab.join(id, Some(Duration::from_millis(400))).unwrap(),
+        None
+    );
+    lab.resume(id).unwrap();
+    assert_eq!(lab.join(id, Some(PATIENCE)).unwrap(), Some(-15));
 }
 
 #[test]
@@ -206,7 +237,37 @@ fn a_missing_executable_is_an_error_not_a_crash() {
 }
 
 #[test]
-fn shutdown_kills_daemons_and_terminates_the_rest() {
+fn the_exit_terminates_the_daemons_and_names_the_workers_python_would_wait_for() {
+    let mut lab = lab();
+    let plain = lab.start_with(forever()).unwrap();
+    let daemon = lab
+        .start_with(StartOptions {
+            daemon: true,
+            ..forever()
+        })
+        .unwrap();
+    let stopped_daemon = lab
+        .start_with(StartOptions {
+            daemon: true,
+            ..forever()
+        })
+        .unwrap();
+    lab.pause(stopped_daemon).unwrap();
+    wait_state(lab.pid(stopped_daemon).unwrap(), "T");
+    let begun = lab.begin_exit();
+    assert_eq!(begun.daemons, [daemon, stopped_daemon]);
+    assert_eq!(
+        begun.waited,
+        [plain, stopped_daemon],
+        "the non-daemon, and the daemon whose SIGTERM waits"
+    );
+    assert_eq!(lab.join(daemon, Some(PATIENCE)).unwrap(), Some(-15));
+    assert!(lab.is_alive(plain).unwrap(), "Python waits for it");
+    lab.shutdown(Duration::from_secs(5));
+}
+
+#[test]
+fn shutdown_terminates_every_worker_daemon_or_not() {
     let mut lab = lab();
     let plain = lab.start_with(forever()).unwrap();
     let daemon = lab
@@ -224,10 +285,10 @@ fn shutdown_kills_daemons_and_terminates_the_rest() {
 
     let report = lab.shutdown(Duration::from_secs(5));
     assert_eq!(report.joined, 3);
-    assert_eq!(report.terminated, 2, "the plain and the paused worker");
-    assert_eq!(report.killed, 1, "the daemon");
+    assert_eq!(report.terminated, 3, "daemons get SIGTERM, as in Python");
+    assert_eq!(report.killed, 0);
     assert_eq!(lab.status(plain).unwrap(), Status::Joined(-15));
-    assert_eq!(lab.status(daemon).unwrap(), Status::Joined(-9));
+    assert_eq!(lab.status(daemon).unwrap(), Status::Joined(-15));
     assert_eq!(lab.status(paused).unwrap(), Status::Joined(-15));
     assert!(pids.iter().all(|&p| gone(p)));
 }

@@ -75,8 +75,7 @@ fn m_reaches_thread_mode_and_a_short_race_fills_both_modes() {
     assert!(text.contains("threads+GIL") && text.contains("processes"));
     assert!(text.contains("race done, best speedups"), "{text}");
 
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     assert!(!s.alternate_screen(), "the terminal is restored");
     for pid in interp {
         assert!(gone(pid), "worker {pid} outlived proclab");
@@ -116,8 +115,7 @@ fn esc_cancels_a_race_and_leaves_no_race_worker() {
         assert!(gone(pid), "race worker {pid} left behind");
     }
     wait_state(own[0], "RS");
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     assert!(gone(own[0]));
 }
 

@@ -118,6 +118,7 @@ fn worker(id: u32, role: Role, phase: Phase, aux: u64) -> WorkerSnapshot {
         progress: 0.5,
         join_pending: false,
         heartbeat_age: None,
+        sigterm_sent: false,
         wait: 0,
         aux,
     }
@@ -335,6 +336,88 @@ fn race_running_narrow() {
 #[test]
 fn race_running_wide_below_the_timeline() {
     assert_snapshot!(panel(&racing_app(), 120, 17).backend());
+}
+
+/// A finished race with every mark: processes x 1 slowed by other
+/// programs (so processes x 2 is over 100%), threads x 3 without a CPU
+/// time.
+fn marked_race() -> RaceView {
+    let plan = RacePlan::sweep(&Mode::ALL, 4, 4, 1000, Workload::Cpu, 5_000);
+    let mut race = RaceView::new(&plan, 2);
+    for (index, (wall, cpu)) in WALLS.into_iter().enumerate() {
+        let (mode, workers) = plan.runs[index];
+        let mut r = result(mode, workers, wall, cpu);
+        if (mode, workers) == (Mode::Processes, 1) {
+            r.wall = Duration::from_millis(6_400);
+        }
+        if (mode, workers) == (Mode::Threads, 3) {
+            r.cpu = None;
+        }
+        race.apply(&RaceEvent::RunFinished { index, result: r }, Duration::ZERO);
+    }
+    race.apply(
+        &RaceEvent::Finished {
+            results: vec![],
+            resumed: vec![],
+        },
+        Duration::from_secs(30),
+    );
+    race
+}
+
+#[test]
+fn the_race_names_its_columns_and_explains_its_marks() {
+    let app = app();
+    let race = marked_race();
+    assert_eq!(race.noisy_runs(), [(Mode::Processes, 1)]);
+    assert_eq!(race.unknown_cpu_runs(), [(Mode::Threads, 3)]);
+    assert!(race.over_ideal(Mode::Processes, 2));
+    let theme = Theme::standard();
+    for (width, name) in [(120, "race_marks_120"), (80, "race_marks_80")] {
+        let mut terminal = Terminal::new(TestBackend::new(width, 8)).unwrap();
+        terminal
+            .draw(|f| {
+                (&RaceTable {
+                    race: &race,
+                    app: &app,
+                    theme: &theme,
+                })
+                    .render(f.area(), f.buffer_mut())
+            })
+            .unwrap();
+        let text: String = terminal
+            .backend()
+            .buffer()
+            .content
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert!(text.contains("columns: wall time"), "{text}");
+        assert!(text.contains("? CPU time not read"), "{text}");
+        assert!(!text.contains("?~") && !text.contains("~?"), "{text}");
+        assert_snapshot!(name, terminal.backend());
+    }
+}
+
+#[test]
+fn the_whole_race_screen_names_the_columns_at_both_sizes() {
+    let mut app = racing_app();
+    app.gil.race = Some(race(11));
+    for (w, h) in [(80, 24), (120, 36)] {
+        let mut app = app.clone();
+        if w == 80 {
+            app.gil.view = View::Race;
+        }
+        let t = screen(&app, w, h);
+        let text: String = t
+            .backend()
+            .buffer()
+            .content
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert!(text.contains("columns: "), "{w}x{h}: {text}");
+    }
 }
 
 #[test]

@@ -31,6 +31,7 @@ fn worker(id: u32, status: Status, progress: f64) -> WorkerSnapshot {
         progress,
         join_pending: false,
         heartbeat_age: None,
+        sigterm_sent: false,
         wait: 0,
         aux: 0,
     }

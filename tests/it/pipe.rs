@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 use proclab::lab::engine::{Engine, EngineEvent};
 use proclab::lab::pipe::{EndState, PipeError, PipeEvent, PipeMode};
-use proclab::lab::pipeline::{PipelineEvent, StageEnd};
+use proclab::lab::pipeline::{PipelineEvent, StageEnd, Stopping};
 use proclab::lab::{Status, WorkerId};
 
 fn engine() -> Engine {
@@ -58,7 +58,8 @@ fn ping_pong_times_round_trips_and_a_dead_end_gives_eof() {
     // Ping is stopped first (and seen stopped: SIGSTOP lands a moment after
     // it is sent), so that it cannot send one more ping that pong would
     // answer into a closed pipe (BrokenPipeError, not EOFError); a stopped
-    // process handed SIGTERM and SIGCONT dies before running again.
+    // process handed SIGTERM (pending while it is stopped, as with Python's
+    // terminate()) and then SIGCONT dies before running again.
     e.pipe.set_rate(&e.lab, 5);
     e.lab.pause(ping).unwrap();
     let ping_pid = e.lab.pid(ping).unwrap();
@@ -72,6 +73,7 @@ fn ping_pong_times_round_trips_and_a_dead_end_gives_eof() {
             .any(|w| w.id == pong && w.wait == proclab::lab::queue::wait::RECV)
     });
     e.lab.terminate(ping).unwrap();
+    e.lab.resume(ping).unwrap();
     let events = until(&mut e, "pong to end", |e| exited(e, pong).is_some());
     assert_eq!(exited(&e, ping), Some(-15));
     assert_eq!(
@@ -227,7 +229,7 @@ fn the_backlog_grows_in_front_of_the_slowest_stage_and_stop_drains_it() {
         s.queue.depth() == s.queue.capacity
     });
     e.pipeline.set_stage_ms(&e.lab, 2, 0);
-    assert!(e.pipeline.stop(&mut e.lab));
+    assert_eq!(e.pipeline.stop(&mut e.lab), Some(Stopping::Fetch));
     until(&mut e, "the pipeline to stop", |e| {
         [fetch, process, save]
             .iter()
@@ -271,11 +273,58 @@ fn with_process_killed_stop_still_lets_save_finish() {
         exited(e, fetch).is_some()
     });
     assert_eq!(e.pipeline.stats(&e.lab).ended[0], StageEnd::Broken);
-    assert!(e.pipeline.stop(&mut e.lab), "save still runs");
+    assert_eq!(
+        e.pipeline.stop(&mut e.lab),
+        Some(Stopping::ForSave),
+        "save still runs"
+    );
     until(&mut e, "save to stop", |e| exited(e, save).is_some());
     assert_eq!(
         exited(&e, save),
         Some(0),
         "save got a sentinel from proclab"
     );
+}
+
+#[test]
+fn a_new_pipe_shows_its_own_figures_at_once_not_the_last_ones() {
+    use proclab::app::pipe::{PipeEffect, perform};
+    use proclab::app::{App, LabId, Machine, Settings};
+    use proclab::lab::StartOptions;
+    use proclab::lab::comms::Ends;
+
+    let mut e = engine();
+    let mut app = App::new(
+        LabId::Pipe,
+        Settings {
+            start: StartOptions::default(),
+            auto_join: false,
+            max_workers: 8,
+        },
+        Machine { cores: 2 },
+    );
+    let start = PipeEffect::Start(PipeMode::PingPong, Ends::Closed);
+    perform::perform(&mut app, &mut e.lab, &mut e.pipe, start);
+    let old = e.pipe.ids().unwrap();
+    until(&mut e, "round trips", |e| e.pipe.stats(&e.lab).count > 5);
+    perform::sample(&mut app, &e.lab, &e.pipe);
+    assert!(app.pipe.view(&[]).count > 5);
+    // Its ends closed, the other end meets EOFError and returns.
+    e.lab.kill(old[0]).unwrap();
+    until(&mut e, "both ends to end", |e| {
+        old.iter().all(|&id| exited(e, id).is_some())
+    });
+    perform::perform(&mut app, &mut e.lab, &mut e.pipe, start);
+    let new = e.pipe.ids().unwrap();
+    assert_ne!(new, old);
+    let stats = app.pipe.stats.unwrap();
+    assert_eq!(stats.ids, Some(new), "the panel shows the new pair");
+    assert!(
+        app.pipe.view(&[]).count < 5,
+        "the new pair's count, not the last one's"
+    );
+    e.lab.kill(new[0]).unwrap();
+    until(&mut e, "the new ends to end", |e| {
+        new.iter().all(|&id| exited(e, id).is_some())
+    });
 }

@@ -46,8 +46,7 @@ fn a_job_started_by_flags_runs_to_the_end_and_again_by_key() {
     assert!(text.contains("✓ done"), "{text}");
     assert_eq!(s.wait_workers(2), pids, "the pool was reused");
 
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     assert!(!s.alternate_screen(), "the terminal is restored");
     for pid in pids {
         assert!(gone(pid), "worker {pid} outlived proclab");
@@ -82,8 +81,7 @@ fn killing_a_pool_worker_mid_job_is_told_and_proclab_goes_on() {
     // The pool replaced it: two workers again, one of them new.
     let now = s.wait_workers(2);
     assert_eq!(now.iter().filter(|p| old.contains(p)).count(), 1);
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     for pid in old.into_iter().chain(now) {
         assert!(gone(pid), "worker {pid} outlived proclab");
     }

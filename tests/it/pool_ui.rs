@@ -376,6 +376,7 @@ fn pool_app() -> App {
         progress,
         join_pending: false,
         heartbeat_age: None,
+        sigterm_sent: false,
         wait: 0,
         aux: 0,
     };

@@ -151,3 +151,51 @@ fn a_worker_killed_holding_a_permit_takes_it_with_it() {
         .wait;
     assert_eq!(SyncWait::decode(slot_word), SyncWait::Inside);
 }
+
+#[test]
+fn a_party_killed_inside_the_barriers_wait_hangs_it_for_good_as_in_python() {
+    let mut engine = engine(5, 3);
+    let first = start(&mut engine, 1, 0)[0];
+    engine.sync.set_event(&engine.lab, true).unwrap();
+    wait_until("the first at the barrier", || {
+        engine.poll();
+        engine.sync.view().at_barrier == [first]
+    });
+    engine.lab.kill(first).unwrap();
+    wait_until("its death at the barrier told", || {
+        engine
+            .poll()
+            .contains(&EngineEvent::Sync(SyncEvent::DiedAtBarrier {
+                id: first,
+                exitcode: -9,
+            }))
+    });
+    // Two more make three arrivals: in CPython the last one waits for the
+    // dead one to wake, and nobody passes.
+    let others = start(&mut engine, 2, 0);
+    wait_until("both at the barrier", || {
+        engine.poll();
+        engine.sync.view().at_barrier == others
+    });
+    std::thread::sleep(Duration::from_millis(800));
+    engine.poll();
+    let v = engine.sync.view();
+    assert!(v.barrier_hung, "{v:?}");
+    assert_eq!(v.rounds, 0, "nobody passed: {v:?}");
+    assert_eq!(v.at_barrier, others, "both still wait");
+    // A new barrier is refused while they wait at the old one.
+    let err = engine.sync.set_parties(&engine.lab, 2).unwrap_err();
+    assert!(err.to_string().contains("hangs"), "{err}");
+    for &id in &others {
+        engine.lab.kill(id).unwrap();
+        engine.lab.join(id, Some(PATIENCE)).unwrap();
+    }
+    engine.poll();
+    engine.sync.set_parties(&engine.lab, 2).unwrap();
+    start(&mut engine, 2, 0);
+    wait_until("a new barrier to release its parties", || {
+        engine.poll();
+        engine.sync.view().rounds > 0
+    });
+    assert!(!engine.sync.view().barrier_hung);
+}

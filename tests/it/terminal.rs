@@ -21,7 +21,7 @@ fn row_of(s: &Screen, text: &str, id: u32) -> u16 {
 fn two_workers(args: &[&str], env: &[(&str, &str)]) -> Screen {
     let mut all = vec!["--workers", "2", "--workload", "io"];
     all.extend_from_slice(args);
-    let s = Screen::start_with_env(&all, env, 100, 30);
+    let s = Screen::start_env(&all, env, 100, 30);
     s.wait_workers(2);
     s.wait_for("p2.start()");
     s

@@ -35,6 +35,7 @@ fn worker(id: u32, status: Status, phase: Phase, tasks: u64, progress: f64) -> W
         progress,
         join_pending: false,
         heartbeat_age: None,
+        sigterm_sent: false,
         wait: 0,
         aux: 0,
     }
@@ -267,6 +268,7 @@ fn log_panel() {
     let t = panel(80, 8, |area, buf| {
         (&log::LogPanel {
             log: &app.log,
+            scroll: 0,
             theme: &Theme::standard(),
         })
             .render(area, buf)

@@ -30,8 +30,10 @@ def daemon(path):
 
 def worker(path, seconds):
     if seconds is None:
+        # A long sleep, so that the state read while the parent waits is
+        # the sleep's and not a wake-up on a busy machine.
         while True:
-            time.sleep(0.01)
+            time.sleep(3600)
     time.sleep(seconds)
     note(path, "worker returned")
 

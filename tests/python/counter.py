@@ -8,7 +8,10 @@ from multiprocessing.managers import BaseManager
 from witness import alone, case, run
 
 RUNS = 3
-N = 200_000
+# The lab's default size: long enough (a few hundred ms) that the two
+# workers overlap even on a loaded machine, where 2 x 200,000 (about 45 ms)
+# sometimes ran one worker to its end before the other got a core.
+N = 1_000_000
 
 
 def racy(v, n, go):
@@ -42,7 +45,7 @@ def race(make, target, n=N, workers=2):
 
 @alone
 def racy_value_loses():
-    """v = Value('i', 0, lock=False); v.value += 1: 2 x 200,000."""
+    """v = Value('i', 0, lock=False); v.value += 1: 2 x 1,000,000."""
     losses, secs = [], []
     for _ in range(RUNS):
         value, s = race(lambda: mp.Value("i", 0, lock=False), racy)

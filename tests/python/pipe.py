@@ -3,7 +3,9 @@ unused ends left open or closed, under fork and under spawn.
 
 recv() raises EOFError only once every copy of the other end is closed:
 the parent's and the one a child inherited (fork) or was handed (args).
-Until then it blocks. The same holds for send() and BrokenPipeError."""
+Until then it blocks. The same holds for send() and BrokenPipeError.
+Where it blocks, ``held_by`` names who still holds the other end, read
+from /proc as proclab reads it."""
 
 import os
 import signal
@@ -11,7 +13,7 @@ import sys
 import time
 
 from witness import (BROKEN_PIPE, EOF_ERROR, HANG, RETURNED, both_methods,
-                     outcome, run, wait_state)
+                     end_of, held_by, outcome, run, wait_state)
 
 WORDS = {EOF_ERROR: "EOFError", BROKEN_PIPE: "BrokenPipeError", RETURNED: "returned"}
 
@@ -64,8 +66,9 @@ def sends_when_told(r, w, go, close_r=False):
 
 def recv_after_the_sender_dies(ctx, duplex, close, args_of_receiver="both"):
     """Starts a receiver and a sender, kills the sender, and says what the
-    receiver's recv() did."""
+    receiver's recv() did, and who held the sender's end then."""
     a, b = ctx.Pipe(duplex=duplex)
+    sender_end = end_of(b)
     got = ctx.Event()
     # One way: a is r (receive only), b is w (send only).
     rargs = (got, a, b, close) if args_of_receiver == "both" else (got, a)
@@ -81,11 +84,13 @@ def recv_after_the_sender_dies(ctx, duplex, close, args_of_receiver="both"):
     wait_state(rec.pid, "S")
     snd.kill()
     snd.join()
-    return said(outcome(rec))
+    held = held_by(sender_end, {"parent": os.getpid(), "receiver": rec.pid})
+    return {"recv": said(outcome(rec)), "held_by": held}
 
 
 def send_after_the_receiver_dies(ctx, duplex, close):
     a, b = ctx.Pipe(duplex=duplex)
+    receiver_end = end_of(a)
     go, got = ctx.Event(), ctx.Event()
     rec = ctx.Process(target=reads_once, args=(got, a, b, close))
     snd = ctx.Process(target=sends_when_told, args=(a, b, go, close))
@@ -97,58 +102,59 @@ def send_after_the_receiver_dies(ctx, duplex, close):
     got.wait(30)
     rec.kill()
     rec.join()
+    held = held_by(receiver_end, {"parent": os.getpid(), "sender": snd.pid})
     go.set()
-    return said(outcome(snd))
+    return {"send": said(outcome(snd)), "held_by": held}
 
 
 @both_methods
 def oneway_recv_ends_open(ctx):
     """r, w = Pipe(duplex=False); nobody closes w: the receiver blocks."""
-    return {"recv": recv_after_the_sender_dies(ctx, False, close=False)}
+    return recv_after_the_sender_dies(ctx, False, close=False)
 
 
 @both_methods
 def oneway_recv_parent_closes(ctx):
     """The parent closes its ends; the receiver, given only r, holds an
     inherited w under fork (blocks) but not under spawn (EOFError)."""
-    return {"recv": recv_after_the_sender_dies(ctx, False, close=False, args_of_receiver="r")}
+    return recv_after_the_sender_dies(ctx, False, close=False, args_of_receiver="r")
 
 
 @both_methods
 def oneway_recv_ends_closed(ctx):
     """The parent closes both ends after start(); the receiver closes w,
     the sender r: killing the sender gives the receiver EOFError."""
-    return {"recv": recv_after_the_sender_dies(ctx, False, close=True)}
+    return recv_after_the_sender_dies(ctx, False, close=True)
 
 
 @both_methods
 def oneway_send_ends_open(ctx):
-    return {"send": send_after_the_receiver_dies(ctx, False, close=False)}
+    return send_after_the_receiver_dies(ctx, False, close=False)
 
 
 @both_methods
 def oneway_send_ends_closed(ctx):
-    return {"send": send_after_the_receiver_dies(ctx, False, close=True)}
+    return send_after_the_receiver_dies(ctx, False, close=True)
 
 
 @both_methods
 def duplex_recv_ends_open(ctx):
-    return {"recv": recv_after_the_sender_dies(ctx, True, close=False)}
+    return recv_after_the_sender_dies(ctx, True, close=False)
 
 
 @both_methods
 def duplex_recv_ends_closed(ctx):
-    return {"recv": recv_after_the_sender_dies(ctx, True, close=True)}
+    return recv_after_the_sender_dies(ctx, True, close=True)
 
 
 @both_methods
 def duplex_send_ends_open(ctx):
-    return {"send": send_after_the_receiver_dies(ctx, True, close=False)}
+    return send_after_the_receiver_dies(ctx, True, close=False)
 
 
 @both_methods
 def duplex_send_ends_closed(ctx):
-    return {"send": send_after_the_receiver_dies(ctx, True, close=True)}
+    return send_after_the_receiver_dies(ctx, True, close=True)
 
 
 def sends_then_closes(r, w, n):

@@ -2,10 +2,11 @@
 that shuts it down, and what a dead stage does to its neighbours."""
 
 import multiprocessing as mp
+import os
 import sys
 import time
 
-from witness import BROKEN_PIPE, EOF_ERROR, RETURNED, case, outcome, run, wait_state
+from witness import BROKEN_PIPE, EOF_ERROR, case, end_of, held_by, outcome, run
 
 
 def fetch(r, w, n, close=True):
@@ -54,6 +55,7 @@ def save(q, out, r=None, w=None):
 
 def stages(n, close=True):
     r, w = mp.Pipe(duplex=False)
+    ends = {"r": end_of(r), "w": end_of(w)}
     q, out = mp.JoinableQueue(maxsize=8), mp.Queue()
     ps = [mp.Process(target=fetch, args=(r, w, n, close)),
           mp.Process(target=process, args=(r, w, q, close)),
@@ -63,12 +65,24 @@ def stages(n, close=True):
     if close:
         r.close()
         w.close()
-    return ps, out
+    else:
+        # A parent that closes nothing keeps both: main() holds r and w.
+        ends["kept"] = (r, w)
+    ends["q"] = q
+    return ps, out, ends
+
+
+def holders(end, ps, dead):
+    """Who holds ``end`` once stage ``dead`` is gone: the parent and the
+    stages still alive, by name."""
+    names = {"parent": os.getpid()}
+    names.update((n, p.pid) for n, p in zip(("fetch", "process", "save"), ps) if n != dead)
+    return held_by(end, names)
 
 
 @case
 def sentinel_drains_the_line():
-    ps, out = stages(50)
+    ps, out, _ = stages(50)
     codes = [outcome(p, 5) for p in ps]
     got = [out.get(timeout=2) for _ in range(50)]
     return {"exitcodes": codes, "in_order": got == [2 * i for i in range(50)]}
@@ -77,21 +91,26 @@ def sentinel_drains_the_line():
 @case
 def fetch_killed_ends_closed():
     """process meets EOFError, passes a sentinel on; save returns."""
-    ps, out = stages(10**9)
+    ps, out, ends = stages(10**9)
     time.sleep(0.2)
     ps[0].kill()
     ps[0].join()
+    held = holders(ends["w"], ps, "fetch")
     code = outcome(ps[1])
-    return {"process": "EOFError" if code == EOF_ERROR else code, "save": outcome(ps[2])}
+    return {"process": "EOFError" if code == EOF_ERROR else code, "save": outcome(ps[2]),
+            "held_by": held}
 
 
 @case
 def fetch_killed_ends_open():
-    ps, out = stages(10**9, close=False)
+    """Nobody closes an end: process waits in recv() for ever, as the
+    parent, process itself and save still hold w."""
+    ps, out, ends = stages(10**9, close=False)
     time.sleep(0.2)
     ps[0].kill()
     ps[0].join()
-    return {"process": outcome(ps[1])}
+    held = holders(ends["w"], ps, "fetch")
+    return {"process": outcome(ps[1]), "held_by": held}
 
 
 @case
@@ -99,6 +118,7 @@ def bystander_keeps_the_pipe_open():
     """Only the two ends close what they do not use, but save (forked
     after Pipe()) still holds both: process never sees EOF."""
     r, w = mp.Pipe(duplex=False)
+    w_end = end_of(w)
     q, out = mp.JoinableQueue(maxsize=8), mp.Queue()
     ps = [mp.Process(target=fetch, args=(r, w, 10**9)),
           mp.Process(target=process, args=(r, w, q)),
@@ -110,18 +130,44 @@ def bystander_keeps_the_pipe_open():
     time.sleep(0.2)
     ps[0].kill()
     ps[0].join()
-    return {"process": outcome(ps[1])}
+    held = holders(w_end, ps, "fetch")
+    return {"process": outcome(ps[1]), "held_by": held}
 
 
 @case
 def process_killed_ends_closed():
     """fetch's send() meets BrokenPipeError once nobody can read."""
-    ps, out = stages(10**9)
+    ps, out, ends = stages(10**9)
     time.sleep(0.2)
     ps[1].kill()
     ps[1].join()
+    held = holders(ends["r"], ps, "process")
     code = outcome(ps[0])
-    return {"fetch": "BrokenPipeError" if code == BROKEN_PIPE else code}
+    return {"fetch": "BrokenPipeError" if code == BROKEN_PIPE else code, "held_by": held}
+
+
+@case
+def process_killed_parent_puts_the_sentinel():
+    """process gone, save waits on the queue: the parent puts the sentinel
+    in process's place, and save returns."""
+    ps, out, ends = stages(10**9)
+    time.sleep(0.2)
+    ps[1].kill()
+    ps[1].join()
+    ends["q"].put(None)
+    return {"save": outcome(ps[2])}
+
+
+@case
+def process_killed_ends_open():
+    """Nobody closes an end: fetch fills the pipe and its send() then
+    blocks for ever, as the parent, fetch itself and save still hold r."""
+    ps, out, ends = stages(10**9, close=False)
+    time.sleep(0.2)
+    ps[1].kill()
+    ps[1].join()
+    held = holders(ends["r"], ps, "process")
+    return {"fetch": outcome(ps[0]), "held_by": held}
 
 
 if __name__ == "__main__":

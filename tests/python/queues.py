@@ -214,5 +214,27 @@ def paced_producer():
     return {"at_most_the_rate": 0 < n <= 11}
 
 
+def works(q, rate, seconds, done):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        q.get()
+        time.sleep(1 / rate)  # the work on each item
+        done.put(1)
+
+
+@case
+def paced_consumer():
+    """time.sleep(1/20) of work on each item: at most 20 items a second,
+    however many wait."""
+    q, done = mp.Queue(), mp.Queue()
+    for i in range(100):
+        q.put(i)
+    c = mp.Process(target=works, args=(q, 20, 0.5, done))
+    c.start()
+    c.join()
+    n = len(drain(done))
+    return {"at_most_the_rate": 0 < n <= 11}
+
+
 if __name__ == "__main__":
     run()

@@ -90,6 +90,40 @@ def outcome(p, hang=HANG):
     return p.exitcode
 
 
+def flags(pid, fd):
+    with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+        for line in f:
+            if line.startswith("flags:"):
+                return int(line.split()[1], 8)
+    return 0
+
+
+def end_of(conn):
+    """An end as /proc names it: its link, and for an OS pipe (whose two
+    ends share the link) its access mode."""
+    fd = conn.fileno()
+    link = os.readlink(f"/proc/self/fd/{fd}")
+    mode = flags(os.getpid(), fd) & 3 if link.startswith("pipe:") else None
+    return link, mode
+
+
+def held_by(end, pids):
+    """The names (of name -> pid) of the processes holding ``end`` open,
+    in the order given."""
+    link, mode = end
+    out = []
+    for name, pid in pids.items():
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                same = os.readlink(f"/proc/{pid}/fd/{fd}") == link
+                if same and (mode is None or flags(pid, fd) & 3 == mode):
+                    out.append(name)
+                    break
+            except FileNotFoundError:
+                continue
+    return out
+
+
 def descendants(pid):
     """Every process below ``pid``, children first, from /proc."""
     out = []

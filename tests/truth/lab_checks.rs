@@ -8,10 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use proclab::app::claims::LabCheck;
+use proclab::lab::comms::Ends;
 use proclab::lab::counter::{CounterEvent, CounterMode, RunResult, RunSpec};
 use proclab::lab::engine::{Engine, EngineEvent};
-use proclab::lab::pipe::{EndState, PipeMode};
-use proclab::lab::pipeline::PipelineEvent;
 use proclab::lab::pool::{ChunkChoice, Cost, JobSpec, Method, Outcome, PoolEvent};
 use proclab::lab::queue::wait;
 use proclab::lab::slot::Control;
@@ -20,8 +19,11 @@ use serde_json::{Value, json};
 
 use super::common::*;
 
+#[path = "pipe_checks.rs"]
+mod pipe_checks;
+
 /// What CPython's witness calls a hang: blocked this long.
-const HANG: Duration = Duration::from_millis(1500);
+pub(super) const HANG: Duration = Duration::from_millis(1500);
 
 /// Runs the checks, a few at once; the racy counter alone at the end, as
 /// its verdict is about workers that overlap.
@@ -64,10 +66,16 @@ fn check(c: LabCheck) -> Value {
         LabCheck::JoinTimeout => join_timeout(),
         LabCheck::IsAliveReaps => is_alive_reaps(),
         LabCheck::AtExit => at_exit(),
-        LabCheck::PipeEof => pipe_eof(),
-        LabCheck::PipeBroken => pipe_broken(),
+        LabCheck::AtExitForever => at_exit_forever(),
+        LabCheck::PipeEof => pipe_checks::pipe_eof(Ends::Closed),
+        LabCheck::PipeEofOpen => pipe_checks::pipe_eof(Ends::Open),
+        LabCheck::PipeBroken => pipe_checks::pipe_broken(Ends::Closed),
+        LabCheck::PipeBrokenOpen => pipe_checks::pipe_broken(Ends::Open),
         LabCheck::PipelineSentinel => pipeline_sentinel(),
-        LabCheck::PipelineEof => pipeline_eof(),
+        LabCheck::PipelineEof => pipe_checks::pipeline_eof(Ends::Closed),
+        LabCheck::PipelineEofOpen => pipe_checks::pipeline_eof(Ends::Open),
+        LabCheck::PipelineBroken => pipe_checks::pipeline_broken(Ends::Closed),
+        LabCheck::PipelineBrokenOpen => pipe_checks::pipeline_broken(Ends::Open),
         LabCheck::QueueShutdown => queue_shutdown(),
         LabCheck::QueueLost => queue_lost(),
         LabCheck::PoolChunks => pool_chunks(),
@@ -76,6 +84,8 @@ fn check(c: LabCheck) -> Value {
         LabCheck::ExecutorKilled => pool_killed(Method::Futures),
         LabCheck::PoolRetire => pool_retire(),
         LabCheck::ExecutorMaxTasks => executor_max_tasks(),
+        LabCheck::PoolTerminated => pool_terminated(Method::Map),
+        LabCheck::ExecutorTerminated => pool_terminated(Method::Futures),
         LabCheck::CounterRacy => counter_racy(),
         LabCheck::CounterLocked => counter_exact(CounterMode::Locked, 100_000),
         LabCheck::CounterManager => counter_exact(CounterMode::Manager, 2_000),
@@ -88,11 +98,11 @@ fn check(c: LabCheck) -> Value {
 }
 
 /// An engine whose busy loop is measured, so a task of N ms takes N ms.
-fn engine() -> Engine {
+pub(super) fn engine() -> Engine {
     Engine::new(lab_with(|c| c.pool_items = 5_000))
 }
 
-fn exitcode(e: &Engine, id: WorkerId) -> Option<i32> {
+pub(super) fn exitcode(e: &Engine, id: WorkerId) -> Option<i32> {
     e.lab.status(id).ok().and_then(Status::exitcode)
 }
 
@@ -105,7 +115,7 @@ fn state_of(e: &Engine, id: WorkerId) -> Value {
 }
 
 /// Polls the engine until `cond` holds, collecting its events.
-fn until(
+pub(super) fn until(
     e: &mut Engine,
     what: &str,
     mut cond: impl FnMut(&mut Engine) -> bool,
@@ -126,7 +136,7 @@ fn until(
 }
 
 /// Polls for `d`, collecting events.
-fn watch(e: &mut Engine, d: Duration) -> Vec<EngineEvent> {
+pub(super) fn watch(e: &mut Engine, d: Duration) -> Vec<EngineEvent> {
     let end = Instant::now() + d;
     let mut events = Vec::new();
     while Instant::now() < end {
@@ -266,10 +276,9 @@ fn is_alive_reaps() -> Value {
     json!({"before": before, "returns": r, "after": state_of(&e, id)})
 }
 
-/// Quit with a daemon and a non-daemon (that would end by itself in
-/// 0.8 s) alive.
-fn at_exit() -> Value {
-    let mut e = engine();
+/// A daemon and a non-daemon worker (a sleeper that ends by itself in
+/// 0.8 s, or never).
+fn exit_pair(e: &mut Engine, worker_tasks: Option<u64>) -> (WorkerId, WorkerId) {
     let daemon = e
         .lab
         .start_with(StartOptions {
@@ -280,49 +289,49 @@ fn at_exit() -> Value {
     let worker = e
         .lab
         .start_with(StartOptions {
-            tasks: Some(1),
+            tasks: worker_tasks,
             task_ms: 800,
             workload: Workload::Io,
             ..forever()
         })
         .unwrap();
-    std::thread::sleep(Duration::from_millis(100));
+    wait_state(e.lab.pid(worker).unwrap(), "S");
+    (daemon, worker)
+}
+
+/// Quit as the app does: the exit begins (daemons get SIGTERM), the app
+/// waits for the workers it names, then shuts down.
+fn at_exit() -> Value {
+    let mut e = engine();
+    let (daemon, worker) = exit_pair(&mut e, Some(1));
+    let begun = e.begin_exit();
+    let mut order = Vec::new();
+    until(&mut e, "the waited-for workers to end", |e| {
+        for id in [daemon, worker] {
+            if exitcode(e, id).is_some() && !order.contains(&id) {
+                order.push(id);
+            }
+        }
+        begun.waited.iter().all(|&id| exitcode(e, id).is_some())
+    });
     e.shutdown(proclab::lab::SHUTDOWN_GRACE);
     json!({"parent_exit": 0, "daemon_got_sigterm": exitcode(&e, daemon) == Some(-15),
-        "parent_waited_for_the_worker": exitcode(&e, worker) == Some(0)})
+        "sigterm_at_the_end": begun.daemons == [daemon],
+        "parent_waited_for_the_worker": begun.waited == [worker] && exitcode(&e, worker) == Some(0),
+        "daemon_ended_before_the_worker": order == [daemon, worker]})
 }
 
-/// A one-way pipe: the sender terminated, what the receiver met.
-fn pipe_eof() -> Value {
+/// The same with a worker that never ends: the exit waits for it.
+fn at_exit_forever() -> Value {
     let mut e = engine();
-    e.pipe.set_mode(PipeMode::Stream);
-    e.pipe.set_rate(&e.lab, 20);
-    let [sender, receiver] = e.pipe.start(&mut e.lab, None).unwrap();
-    until(&mut e, "messages", |e| e.pipe.stats(&e.lab).count > 2);
-    e.lab.terminate(sender).unwrap();
+    let (daemon, worker) = exit_pair(&mut e, None);
+    let begun = e.begin_exit();
     watch(&mut e, HANG);
-    let recv = match (exitcode(&e, receiver), e.pipe.stats(&e.lab).ends[1]) {
-        (Some(0), EndState::Eof) => json!("EOFError"),
-        (None, _) => json!("hang"),
-        (code, end) => json!(format!("{code:?} {end:?}")),
-    };
-    json!({"recv": recv})
-}
-
-fn pipe_broken() -> Value {
-    let mut e = engine();
-    e.pipe.set_mode(PipeMode::Stream);
-    e.pipe.set_rate(&e.lab, 1000);
-    let [sender, receiver] = e.pipe.start(&mut e.lab, None).unwrap();
-    until(&mut e, "messages", |e| e.pipe.stats(&e.lab).count > 5);
-    e.lab.kill(receiver).unwrap();
-    watch(&mut e, HANG);
-    let send = match (exitcode(&e, sender), e.pipe.stats(&e.lab).ends[0]) {
-        (Some(0), EndState::Broken) => json!("BrokenPipeError"),
-        (None, _) => json!("hang"),
-        (code, end) => json!(format!("{code:?} {end:?}")),
-    };
-    json!({"send": send})
+    let v = json!({"parent_exit": if begun.waited.is_empty() { json!(0) } else { json!("hang") },
+        "daemon_got_sigterm": exitcode(&e, daemon) == Some(-15),
+        "worker_state_while_parent_waits": state_of(&e, worker)});
+    e.shutdown(proclab::lab::SHUTDOWN_GRACE);
+    v
 }
 
 fn pipeline_sentinel() -> Value {
@@ -332,27 +341,6 @@ fn pipeline_sentinel() -> Value {
         ids.iter().all(|&id| exitcode(e, id).is_some())
     });
     json!({"exitcodes": ids.iter().map(|&id| exitcode(&e, id)).collect::<Vec<_>>()})
-}
-
-fn pipeline_eof() -> Value {
-    let mut e = engine();
-    for stage in 0..3 {
-        e.pipeline.set_stage_ms(&e.lab, stage, 5);
-    }
-    let [fetch, process, save] = e.pipeline.start(&mut e.lab, None).unwrap();
-    until(&mut e, "items to reach save", |e| {
-        e.lab
-            .snapshot()
-            .iter()
-            .any(|w| w.id == save && w.tasks_done > 3)
-    });
-    e.lab.terminate(fetch).unwrap();
-    let mut events = watch(&mut e, HANG);
-    events.extend(until(&mut e, "process and save to end", |e| {
-        exitcode(e, process).is_some() && exitcode(e, save).is_some()
-    }));
-    let eof = events.contains(&EngineEvent::Pipeline(PipelineEvent::Eof { id: process }));
-    json!({"process": if eof { json!("EOFError") } else { json!(exitcode(&e, process)) }, "save": exitcode(&e, save)})
 }
 
 fn queue_shutdown() -> Value {
@@ -485,6 +473,52 @@ fn pool_killed(method: Method) -> Value {
         Some(Outcome::Hung) => json!({"map": "hang", "worker_replaced": replaced}),
         Some(Outcome::Broken) => json!({"result": ["BrokenProcessPool"]}),
         other => json!({"map": format!("{other:?}"), "result": [format!("{other:?}")]}),
+    }
+}
+
+/// A slow job, its pool terminated (Esc) while the workers are inside
+/// their chunks.
+fn pool_terminated(method: Method) -> Value {
+    let mut e = engine();
+    let spec = JobSpec {
+        item_us: 2_000,
+        ..job(method, 400, ChunkChoice::Fixed(50), 2)
+    };
+    e.pool.submit(&mut e.lab, spec).unwrap();
+    wait_until("both workers inside a chunk", || {
+        e.pool
+            .run_now(&e.lab)
+            .is_some_and(|now| now.in_flight.len() == 2)
+    });
+    let ids = e.pool.worker_ids();
+    assert!(e.pool.terminate(&mut e.lab));
+    assert!(
+        e.pool.wait_for(&mut e.lab, PATIENCE, |c| !c.running()),
+        "the run went on after terminate"
+    );
+    let events = e.pool.take_events();
+    let mut codes: Vec<i32> = ids
+        .iter()
+        .map(|&id| {
+            wait_until("the worker joined", || {
+                e.lab.poll();
+                matches!(e.lab.status(id), Ok(Status::Joined(_)))
+            });
+            e.lab.status(id).unwrap().exitcode().unwrap()
+        })
+        .collect();
+    codes.dedup();
+    let terminated = events
+        .iter()
+        .any(|ev| matches!(ev, PoolEvent::Terminated { run: Some(_), .. }));
+    // What the caller has: the whole list (ready), or never (a get hangs).
+    let ready = e.pool.results(&e.lab).is_some();
+    match e.pool.outcome() {
+        Some(Outcome::Terminated) if terminated => {
+            json!({"exitcodes": codes, "ready": ready, "get": if ready { "results" } else { "hang" }})
+        }
+        Some(Outcome::Broken) => json!({"exitcodes": codes, "pending": ["BrokenProcessPool"]}),
+        other => json!({"exitcodes": codes, "outcome": format!("{other:?}")}),
     }
 }
 
@@ -672,6 +706,10 @@ fn barrier_dead_waiter() -> Value {
         e.sync.view().at_barrier == [first]
     });
     e.lab.kill(first).unwrap();
+    // The witness joins it before starting the others.
+    until(&mut e, "the dead party seen", |e| {
+        e.sync.view().barrier_hung
+    });
     let rounds = e.sync.view().rounds;
     let others: Vec<WorkerId> = (0..2)
         .map(|_| e.sync.start_worker(&mut e.lab, 0).unwrap())

@@ -1,8 +1,9 @@
 //! What the queue, pipe and pipeline labs share on the UI side: rates
 //! worked out over the last second, live workers counted by role, the
-//! words for what their workers wait on, and joining the ended workers a
-//! fresh start replaces. Each lab's own part is in `app::queue`,
-//! `app::pipe` and `app::pipeline`.
+//! words for what their workers wait on, joining the ended workers a
+//! fresh start replaces, and for the two labs with a pipe, whether its
+//! unused ends are closed and who holds an end open. Each lab's own part
+//! is in `app::queue`, `app::pipe` and `app::pipeline`.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -10,7 +11,8 @@ use std::time::Duration;
 use crate::app::App;
 use crate::app::log::Level;
 use crate::app::narrate::{Line, line};
-use crate::lab::comms::wait;
+use crate::lab::comms::holders::Holder;
+use crate::lab::comms::{Ends, wait};
 use crate::lab::{JoinOutcome, Lab, Role, Status, WorkerId, WorkerSnapshot};
 
 /// The window over which rates are worked out.
@@ -91,11 +93,76 @@ pub fn rate_words(rate: u32) -> String {
     }
 }
 
-pub(crate) fn sleep_for(rate: u32) -> String {
-    if rate == 0 {
-        "no sleep".into()
-    } else {
-        format!("time.sleep(1/{rate})")
+/// What the command line opens the pipe and pipeline labs with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PipeOpening {
+    /// Whether each process closes the ends of the pipe it does not use
+    /// (`--pipe-ends`).
+    pub ends: Ends,
+}
+
+/// The words for the next pipe's ends, for headers and panels.
+pub fn ends_words(ends: Ends) -> &'static str {
+    match ends {
+        Ends::Closed => "ends closed",
+        Ends::Open => "ends left open",
+    }
+}
+
+/// An end that can never learn that its other side died, and why: who
+/// still holds the other side's end of the pipe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldOpen {
+    /// The worker that waits for ever.
+    pub id: WorkerId,
+    /// The variable of the end it waits on the other side of (`w`).
+    pub other: &'static str,
+    pub holders: Vec<Holder>,
+}
+
+impl HeldOpen {
+    /// The holders as a Python comment names them: "the parent, p2".
+    pub fn python_names(&self) -> String {
+        let names: Vec<String> = self
+            .holders
+            .iter()
+            .map(|h| h.worker.map_or("the parent".into(), |id| format!("p{id}")))
+            .collect();
+        names.join(", ")
+    }
+
+    /// The holders in words, with their pids: "proclab (pid 7000, the
+    /// parent) and worker 2 (pid 7078, itself)".
+    pub fn words(&self) -> String {
+        let names: Vec<String> = self
+            .holders
+            .iter()
+            .map(|h| match h.worker {
+                None => format!("proclab (pid {}, the parent)", h.pid),
+                Some(id) if id == self.id => format!("worker {id} (pid {}, itself)", h.pid),
+                Some(id) => format!("worker {id} (pid {})", h.pid),
+            })
+            .collect();
+        match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+
+    /// The holders in a few words, for a panel: "proclab 7000, itself
+    /// 7078, worker 3 7079".
+    pub fn brief(&self) -> String {
+        let names: Vec<String> = self
+            .holders
+            .iter()
+            .map(|h| match h.worker {
+                None => format!("proclab {}", h.pid),
+                Some(id) if id == self.id => format!("itself {}", h.pid),
+                Some(id) => format!("worker {id} {}", h.pid),
+            })
+            .collect();
+        names.join(", ")
     }
 }
 
@@ -132,6 +199,34 @@ pub(crate) fn join_ended(app: &mut App, lab: &mut Lab, ids: impl IntoIterator<It
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn holders_are_named_as_python_and_in_words() {
+        let held = HeldOpen {
+            id: 2,
+            other: "w",
+            holders: vec![
+                Holder {
+                    pid: 7000,
+                    worker: None,
+                },
+                Holder {
+                    pid: 7078,
+                    worker: Some(2),
+                },
+                Holder {
+                    pid: 7079,
+                    worker: Some(3),
+                },
+            ],
+        };
+        assert_eq!(held.python_names(), "the parent, p2, p3");
+        assert_eq!(
+            held.words(),
+            "proclab (pid 7000, the parent), worker 2 (pid 7078, itself) and worker 3 (pid 7079)"
+        );
+        assert_eq!(held.brief(), "proclab 7000, itself 7078, worker 3 7079");
+    }
 
     #[test]
     fn rates_come_from_the_last_second() {

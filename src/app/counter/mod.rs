@@ -2,6 +2,7 @@
 //! `m`, `+` and `-` do, carried out on the engine's counter controller,
 //! and what its events mean in the log.
 
+pub mod claims;
 pub mod narrate;
 pub mod view;
 
@@ -119,6 +120,9 @@ impl AppLab for CounterState {
 
     const ABOUT: &'static str =
         "A counter shared by every worker: racy, locked, atomic, or behind a manager";
+    const FLAGS: &'static [&'static str] = &["workers", "counter", "increments", "slow"];
+    const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Counter::TABLE];
+    const EXAMPLE: Option<&'static str> = Some("racy_counter.py");
     const ACTIONS: &'static [ActionInfo<CounterAction>] = &[
         ActionInfo::new(
             CounterAction::Run,

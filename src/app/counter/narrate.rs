@@ -8,6 +8,8 @@ use crate::app::log::Level;
 use crate::app::narrate::Line;
 use crate::app::numbers::{duration, rate, thousands};
 
+use super::claims::Counter;
+
 fn line(python: impl Into<Option<String>>, text: String, level: Level) -> Line {
     Line {
         python: python.into(),
@@ -27,33 +29,44 @@ pub fn mode_letter(mode: CounterMode) -> char {
 }
 
 /// How the shared value is made, in Python.
-pub fn setup_python(mode: CounterMode) -> &'static str {
+pub fn setup_python(mode: CounterMode) -> String {
     match mode {
-        CounterMode::Racy => "v = Value('i', 0, lock=False)",
-        CounterMode::Locked => "v = Value('i', 0)  # with a lock",
-        CounterMode::Atomic => "# no multiprocessing equivalent",
-        CounterMode::Manager => "c = manager.Counter()  # a proxy",
+        CounterMode::Racy => Counter::RacySetup,
+        CounterMode::Locked => Counter::LockedSetup,
+        CounterMode::Atomic => Counter::AtomicSetup,
+        CounterMode::Manager => Counter::ManagerSetup,
     }
+    .fill(&[])
 }
 
-/// One increment, in Python, a line per statement.
-pub fn step_python(mode: CounterMode, slow: bool) -> &'static [&'static str] {
+/// One increment, in Python, a line per statement (the tall panel).
+pub fn step_python(mode: CounterMode, slow: bool) -> String {
     match (mode, slow) {
-        (CounterMode::Racy, false) => &["v.value += 1  # read, add, write"],
-        (CounterMode::Racy, true) => &["t = v.value; time.sleep(0.3)", "v.value = t + 1"],
-        (CounterMode::Locked, false) => &["with v.get_lock():", "    v.value += 1"],
-        (CounterMode::Locked, true) => &[
-            "with v.get_lock():",
-            "    t = v.value; time.sleep(0.3)",
-            "    v.value = t + 1",
-        ],
-        (CounterMode::Atomic, false) => &["# one atomic add (C: atomic_fetch_add)"],
-        (CounterMode::Atomic, true) => {
-            &["# one atomic add (C: atomic_fetch_add)", "time.sleep(0.3)"]
-        }
-        (CounterMode::Manager, false) => &["c.increment()  # a request, a reply"],
-        (CounterMode::Manager, true) => &["c.increment()  # a request, a reply", "time.sleep(0.3)"],
+        (CounterMode::Racy, false) => Counter::RacyStep,
+        (CounterMode::Racy, true) => Counter::RacySlow,
+        (CounterMode::Locked, false) => Counter::LockedStep,
+        (CounterMode::Locked, true) => Counter::LockedSlow,
+        (CounterMode::Atomic, false) => Counter::AtomicStep,
+        (CounterMode::Atomic, true) => Counter::AtomicSlow,
+        (CounterMode::Manager, false) => Counter::ManagerStep,
+        (CounterMode::Manager, true) => Counter::ManagerSlow,
     }
+    .fill(&[])
+}
+
+/// The same increment on one line, still Python (the short panel).
+pub fn step_line(mode: CounterMode, slow: bool) -> String {
+    match (mode, slow) {
+        (CounterMode::Racy, false) => Counter::RacyStep,
+        (CounterMode::Racy, true) => Counter::RacySlowLine,
+        (CounterMode::Locked, false) => Counter::LockedOneLine,
+        (CounterMode::Locked, true) => Counter::LockedSlowLine,
+        (CounterMode::Atomic, false) => Counter::AtomicStep,
+        (CounterMode::Atomic, true) => Counter::AtomicSlowLine,
+        (CounterMode::Manager, false) => Counter::ManagerStep,
+        (CounterMode::Manager, true) => Counter::ManagerSlowLine,
+    }
+    .fill(&[])
 }
 
 /// What the mode is, in a few words.
@@ -68,7 +81,7 @@ pub fn mode_words(mode: CounterMode) -> &'static str {
 
 pub fn mode_set(mode: CounterMode) -> Line {
     line(
-        setup_python(mode).to_string(),
+        setup_python(mode),
         format!("next run: {} ({})", mode.name(), mode_words(mode)),
         Level::Info,
     )
@@ -76,7 +89,7 @@ pub fn mode_set(mode: CounterMode) -> Line {
 
 pub fn workers_set(n: u32) -> Line {
     line(
-        format!("ps = [Process(...) for _ in range({n})]"),
+        Counter::Workers.fill(&[("n", &n.to_string())]),
         format!("next run: {n} worker{}", if n == 1 { "" } else { "s" }),
         Level::Info,
     )
@@ -95,18 +108,17 @@ pub fn started(s: &RunStarted) -> Vec<Line> {
     let mut lines = Vec::new();
     if let Some(m) = s.manager {
         lines.push(line(
-            "manager = CounterManager(); manager.start()".to_string(),
+            Counter::ManagerStart.fill(&[]),
             format!("worker {m} is the manager's server process"),
             Level::Info,
         ));
     }
     let ids = ids(&s.clients);
     lines.push(line(
-        format!(
-            "for p in ps: p.start()  # {} x {}",
-            s.spec.workers,
-            thousands(s.spec.increments)
-        ),
+        Counter::StartAll.fill(&[
+            ("n", &s.spec.workers.to_string()),
+            ("count", &thousands(s.spec.increments)),
+        ]),
         format!(
             "run {}: workers {ids} start together, {} mode",
             s.number,
@@ -119,7 +131,7 @@ pub fn started(s: &RunStarted) -> Vec<Line> {
 
 pub fn stopped(ids_: &[WorkerId]) -> Line {
     line(
-        "for p in ps: p.terminate()".to_string(),
+        Counter::StopAll.fill(&[]),
         format!("the run is stopped: SIGTERM to workers {}", ids(ids_)),
         Level::Note,
     )
@@ -159,17 +171,17 @@ pub fn abandoned(a: &Abandoned) -> Vec<Line> {
     };
     vec![
         line(
-            "p.terminate()  # inside 'with lock:'".to_string(),
+            Counter::HolderTerminated.fill(&[]),
             format!("{by} was {how} inside its critical section: the lock was abandoned"),
             Level::Error,
         ),
         line(
-            "# finally: never ran, the lock stays held".to_string(),
+            Counter::NoFinally.fill(&[]),
             format!("{fixer}: the counter may be inconsistent"),
             Level::Note,
         ),
         line(
-            "lock.acquire()  # Python: hangs forever".to_string(),
+            Counter::NextLockerHangs.fill(&[]),
             "a multiprocessing.Lock has no owner-died state: Python would deadlock here".into(),
             Level::Note,
         ),
@@ -178,7 +190,7 @@ pub fn abandoned(a: &Abandoned) -> Vec<Line> {
 
 pub fn holder_died(id: Option<WorkerId>, exitcode: Option<i32>) -> Line {
     line(
-        "p.terminate()  # inside 'with lock:'".to_string(),
+        Counter::HolderTerminated.fill(&[]),
         format!(
             "{} was {} holding the lock: abandoned; the next locker gets EOWNERDEAD",
             who(id),
@@ -190,9 +202,9 @@ pub fn holder_died(id: Option<WorkerId>, exitcode: Option<i32>) -> Line {
 
 pub fn manager_lost(id: WorkerId, exitcode: i32) -> Line {
     line(
-        "c.increment()  # BrokenPipeError".to_string(),
+        Counter::ManagerLost.fill(&[]),
         format!(
-            "the manager (worker {id}) ended, {}: every proxy call now fails",
+            "the manager (worker {id}) ended, {}: every proxy call now raises",
             describe_exitcode(exitcode)
         ),
         Level::Error,
@@ -225,12 +237,14 @@ pub fn verdict(r: &RunResult) -> String {
             "the workers never ran at the same time (a busy machine?): nothing raced, run it again"
                 .into()
         }
-        (CounterMode::Racy, 0) => {
-            "no update lost this time, by luck: the race is still there (run it again)".into()
-        }
+        (CounterMode::Racy, 0) => format!(
+            "no update lost this time, by luck: the race is still there (run it again){}",
+            overlapped(r)
+        ),
         (CounterMode::Racy, l) => format!(
-            "{} updates lost: two workers read the same value and both wrote value+1",
-            thousands(l as u64)
+            "{} updates lost: two workers read the same value and both wrote value+1{}",
+            thousands(l as u64),
+            overlapped(r)
         ),
         (mode, l) if l > 0 => format!(
             "{} lost in {} mode: a holder died inside its critical section",
@@ -247,6 +261,23 @@ pub fn verdict(r: &RunResult) -> String {
     }
 }
 
+/// How long every worker was adding at once, for a racy run's verdict:
+/// the longer, the more updates a race can lose.
+fn overlapped(r: &RunResult) -> String {
+    if r.spec.workers < 2 || r.overlap.is_zero() {
+        return String::new();
+    }
+    let who = match r.spec.workers {
+        2 => "both".to_string(),
+        n => format!("all {n}"),
+    };
+    format!(
+        " ({who} ran at once for {} of {})",
+        duration(r.overlap),
+        duration(r.elapsed)
+    )
+}
+
 pub fn finished(r: &RunResult) -> Line {
     let level = if r.lost != 0 || r.stopped || r.failed > 0 {
         Level::Note
@@ -254,7 +285,7 @@ pub fn finished(r: &RunResult) -> Line {
         Level::Info
     };
     line(
-        format!("for p in ps: p.join()  # v.value == {}", thousands(r.value)),
+        Counter::JoinAll.fill(&[("count", &thousands(r.value))]),
         format!(
             "run {} ({}): {} in {}, {}. {}",
             r.number,
@@ -281,4 +312,52 @@ pub fn role_state(wait: u32) -> Option<String> {
         CounterWait::Reply => "waiting for the manager".into(),
         CounterWait::Serving(n) => format!("serving {n} prox{}", if n == 1 { "y" } else { "ies" }),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::counter::RunSpec;
+    use std::time::Duration;
+
+    fn racy(lost: i64, overlap_ms: u64) -> RunResult {
+        RunResult {
+            number: 1,
+            spec: RunSpec {
+                mode: CounterMode::Racy,
+                workers: 2,
+                increments: 1_000_000,
+                slow: false,
+            },
+            target: 2_000_000,
+            done: 2_000_000,
+            value: (2_000_000 - lost) as u64,
+            lost,
+            elapsed: Duration::from_millis(900),
+            rate: 2.2e6,
+            stopped: false,
+            failed: 0,
+            interleaved: 1000,
+            overlap: Duration::from_millis(overlap_ms),
+        }
+    }
+
+    #[test]
+    fn a_racy_verdict_says_how_long_the_workers_overlapped() {
+        let v = verdict(&racy(412_339, 840));
+        assert!(v.starts_with("412,339 updates lost"), "{v}");
+        assert!(v.ends_with("(both ran at once for 840.0 ms of 900.0 ms)"), "{v}");
+        let lucky = verdict(&racy(0, 3));
+        assert!(lucky.contains("by luck") && lucky.contains("at once for 3.0 ms"), "{lucky}");
+    }
+
+    #[test]
+    fn the_manager_lost_line_says_what_cpython_raises() {
+        let l = manager_lost(3, -9);
+        assert_eq!(
+            l.python.as_deref(),
+            Some("c.increment()  # raises ConnectionError: the server is gone")
+        );
+        assert!(!l.python.unwrap().contains("BrokenPipeError"));
+    }
 }

@@ -4,6 +4,7 @@
 //! `update` here is pure like the central one: keys become effects, which
 //! [`perform()`] carries out on the engine.
 
+pub mod claims;
 pub mod convoy;
 pub mod narrate;
 pub mod perform;
@@ -220,6 +221,9 @@ impl AppLab for GilState {
 
     const ABOUT: &'static str =
         "Threads under a simulated GIL, processes and free threads, and a race";
+    const FLAGS: &'static [&'static str] = &["workers", "workload", "task-ms", "mode", "switch-interval-ms", "race-tasks", "race-workers"];
+    const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Gil::TABLE];
+    const EXAMPLE: Option<&'static str> = Some("cpu_threads.py");
     const ACTIONS: &'static [ActionInfo<GilAction>] = &[
         ActionInfo::new(
             GilAction::Add,

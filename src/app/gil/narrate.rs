@@ -7,6 +7,8 @@ use crate::lab::gil::race::{RacePlan, RunResult};
 use crate::lab::gil::{self, Added, GilError, Mode};
 use crate::lab::{WorkerId, Workload};
 
+use super::claims::Gil;
+
 pub fn error(err: &GilError) -> Line {
     Line {
         python: None,
@@ -27,7 +29,7 @@ pub fn added(added: &Added, mode: Mode, workload: Workload) -> Vec<Line> {
     let target = target_name(workload);
     match *added {
         Added::Process { id, pid } => vec![line(
-            format!("p{id} = Process(target={target}); p{id}.start()"),
+            Gil::ProcessStart.fill(&[("p", &format!("p{id}")), ("target", target)]),
             format!("worker {id} started: pid {pid}, its own interpreter and its own GIL"),
         )],
         Added::Thread {
@@ -40,14 +42,14 @@ pub fn added(added: &Added, mode: Mode, workload: Workload) -> Vec<Line> {
             if new_interpreter {
                 let (py, what) = if mode == Mode::FreeThreads {
                     (
-                        "python3.13t -X gil=0 prog.py",
+                        Gil::FreeThreadedInterpreter,
                         "a free-threaded interpreter: no GIL",
                     )
                 } else {
-                    ("python3 prog.py", "its threads share one GIL (simulated)")
+                    (Gil::Interpreter, "its threads share one GIL (simulated)")
                 };
                 lines.push(line(
-                    py.to_string(),
+                    py.fill(&[]),
                     format!("interpreter process started, pid {pid}: {what}"),
                 ));
             }
@@ -57,7 +59,7 @@ pub fn added(added: &Added, mode: Mode, workload: Workload) -> Vec<Line> {
                 "runs only while it holds the GIL"
             };
             lines.push(line(
-                format!("t{thread} = Thread(target={target}); t{thread}.start()"),
+                Gil::ThreadStart.fill(&[("t", &format!("t{thread}")), ("target", target)]),
                 format!("thread T{thread} started in pid {pid}: it {how}"),
             ));
             lines
@@ -67,12 +69,12 @@ pub fn added(added: &Added, mode: Mode, workload: Workload) -> Vec<Line> {
 
 pub fn mode_set(mode: Mode, stopped: usize, started: usize) -> Line {
     let (python, what) = match mode {
-        Mode::Processes => ("multiprocessing.Process(target=...)", "processes"),
-        Mode::Threads => ("threading.Thread(target=...)", "threads"),
-        Mode::FreeThreads => ("threading.Thread(target=...)  # 3.13t", "threads"),
+        Mode::Processes => (Gil::ProcessMode, "processes"),
+        Mode::Threads => (Gil::ThreadMode, "threads"),
+        Mode::FreeThreads => (Gil::FreeThreadMode, "threads"),
     };
     line(
-        python.to_string(),
+        python.fill(&[]),
         format!(
             "mode {}: {stopped} worker(s) stopped and joined, {started} started as {what}",
             mode.title()
@@ -87,7 +89,7 @@ pub fn interval_set(us: u32, racing: bool) -> Line {
         ""
     };
     line(
-        format!("sys.setswitchinterval({})", gil::interval_seconds(us)),
+        Gil::SwitchInterval.fill(&[("s", &gil::interval_seconds(us))]),
         format!(
             "switch interval {}: a waiting thread asks for the GIL after that long{later}",
             gil::format_interval(us)
@@ -101,14 +103,14 @@ pub fn workload_set(workload: Workload) -> Line {
         Workload::Io => "new workers and the race run I/O-bound tasks (a sleep): threads keep up",
     };
     line(
-        format!("Thread(target={})", target_name(workload)),
+        Gil::Workload.fill(&[("target", target_name(workload))]),
         text.into(),
     )
 }
 
 pub fn convoy_on(pid: u32, thread: u16) -> Line {
     line(
-        format!("t{thread} = Thread(target=io_loop); t{thread}.start()  # time.sleep(0.0001)"),
+        Gil::ConvoyOn.fill(&[("t", &format!("t{thread}"))]),
         format!(
             "I/O thread T{thread} started in pid {pid}: short blocking calls, counted per second"
         ),
@@ -117,7 +119,7 @@ pub fn convoy_on(pid: u32, thread: u16) -> Line {
 
 pub fn convoy_off() -> Line {
     line(
-        "stop.set()  # io_loop returns".to_string(),
+        Gil::ConvoyOff.fill(&[]),
         "the I/O thread returns: a thread cannot be killed from outside".into(),
     )
 }
@@ -125,10 +127,7 @@ pub fn convoy_off() -> Line {
 pub fn race_started(plan: &RacePlan, cores: usize) -> Line {
     let max = plan.runs.iter().map(|r| r.1).max().unwrap_or(1);
     line(
-        format!(
-            "for n in range(1, {}): run(work, n)  # threads, processes, free",
-            max + 1
-        ),
+        Gil::Race.fill(&[("n", &(max + 1).to_string())]),
         format!(
             "race: {} {} tasks of {} ms, 1 to {max} workers, every mode; ideal speedup {}",
             plan.tasks,
@@ -154,16 +153,16 @@ pub fn paused_for_race(ids: &[WorkerId]) -> Line {
 }
 
 pub fn run_finished(r: &RunResult, speedup: Option<f64>) -> Line {
-    let what = match r.mode {
-        Mode::Processes => "Process",
-        _ => "Thread",
+    let join = match r.mode {
+        Mode::Processes => Gil::RaceRunProcesses,
+        _ => Gil::RaceRunThreads,
     };
     let cpu = r
         .cpu
         .map_or("?".to_string(), |c| format!("{:.2} s", c.as_secs_f64()));
     let speedup = speedup.map_or(String::new(), |s| format!(", speedup {s:.2}x"));
     line(
-        format!("{} x {what}: join() all", r.workers),
+        join.fill(&[("n", &r.workers.to_string())]),
         format!(
             "{} x {}: wall {:.2} s, CPU {cpu}{speedup}",
             r.workers,
@@ -205,6 +204,35 @@ pub fn race_noisy(runs: &[(Mode, usize)]) -> Line {
     )
 }
 
+/// Runs whose CPU time could not be read: the `?` of the table.
+pub fn race_unknown_cpu(runs: &[(Mode, usize)]) -> Line {
+    note(
+        None,
+        format!(
+            "{}: CPU time unknown (?), a worker was reaped before it was read, so whether other programs slowed it (~) cannot be told",
+            runs_named(runs)
+        ),
+    )
+}
+
+/// Runs faster than the ideal allows: the `*` of the table.
+pub fn race_over_ideal(runs: &[(Mode, usize)]) -> Line {
+    note(
+        None,
+        format!(
+            "{}: efficiency over 100% (*), faster than the ideal allows: the run with 1 worker it is measured against was slowed, so its speedups read high; r races again",
+            runs_named(runs)
+        ),
+    )
+}
+
+fn runs_named(runs: &[(Mode, usize)]) -> String {
+    runs.iter()
+        .map(|(m, n)| format!("{} x {n}", m.short()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn race_stopped(why: &str, resumed: usize) -> Line {
     let resumed = if resumed > 0 {
         format!("; {resumed} paused worker(s) resumed")
@@ -221,15 +249,48 @@ pub fn race_stopped(why: &str, resumed: usize) -> Line {
 pub fn interpreter_paused(pid: u32, threads: usize, paused: bool) -> Line {
     if paused {
         note(
-            format!("os.kill({pid}, signal.SIGSTOP)"),
+            Gil::InterpreterPaused.fill(&[("pid", &pid.to_string())]),
             format!(
                 "the whole interpreter stops, all {threads} threads: a thread cannot be signalled alone"
             ),
         )
     } else {
         note(
-            format!("os.kill({pid}, signal.SIGCONT)"),
+            Gil::InterpreterResumed.fill(&[("pid", &pid.to_string())]),
             format!("the interpreter's {threads} threads run again"),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_finished_run_says_its_joins_in_python() {
+        let r = RunResult {
+            mode: Mode::Threads,
+            workers: 3,
+            wall: Duration::from_secs(4),
+            cpu: None,
+            tasks_done: 4,
+        };
+        let l = run_finished(&r, Some(0.98));
+        assert_eq!(
+            l.python.as_deref(),
+            Some("for t in threads: t.join()  # 3 threads")
+        );
+        let p = run_finished(
+            &RunResult {
+                mode: Mode::Processes,
+                ..r
+            },
+            None,
+        );
+        assert_eq!(
+            p.python.as_deref(),
+            Some("for p in ps: p.join()  # 3 processes")
+        );
     }
 }

@@ -154,6 +154,14 @@ pub fn on_event(app: &mut App, event: GilEvent) {
             if let Some(runs) = noisy.filter(|r| !r.is_empty()) {
                 app.say(narrate::race_noisy(&runs));
             }
+            let unknown = app.gil.race.as_ref().map(RaceView::unknown_cpu_runs);
+            if let Some(runs) = unknown.filter(|r| !r.is_empty()) {
+                app.say(narrate::race_unknown_cpu(&runs));
+            }
+            let over = app.gil.race.as_ref().map(RaceView::over_ideal_runs);
+            if let Some(runs) = over.filter(|r| !r.is_empty()) {
+                app.say(narrate::race_over_ideal(&runs));
+            }
         }
         RaceEvent::Failed {
             reason, resumed, ..

@@ -155,6 +155,34 @@ impl RaceView {
             .collect()
     }
 
+    /// Finished runs whose CPU time could not be read (shown `?`): whether
+    /// other programs slowed them cannot be told.
+    pub fn unknown_cpu_runs(&self) -> Vec<(Mode, usize)> {
+        self.rows
+            .iter()
+            .filter(|r| matches!(&r.state, RowState::Done(res) if res.cpu.is_none()))
+            .map(|r| (r.mode, r.workers))
+            .collect()
+    }
+
+    /// Whether a run's efficiency, as shown (a whole percent), is above
+    /// 100%: faster than the ideal allows, so its mode's run with one
+    /// worker, which every speedup of the mode is measured against, was
+    /// slower than it should have been.
+    pub fn over_ideal(&self, mode: Mode, workers: usize) -> bool {
+        self.efficiency(mode, workers)
+            .is_some_and(|e| (e * 100.0).round() > 100.0)
+    }
+
+    /// The runs [`RaceView::over_ideal`] marks, in order.
+    pub fn over_ideal_runs(&self) -> Vec<(Mode, usize)> {
+        self.rows
+            .iter()
+            .filter(|r| self.over_ideal(r.mode, r.workers))
+            .map(|r| (r.mode, r.workers))
+            .collect()
+    }
+
     /// The run going on now.
     pub fn running(&self) -> Option<&RaceRow> {
         self.rows
@@ -277,6 +305,32 @@ mod tests {
             );
         }
         assert_eq!(race.noisy_runs(), [(Mode::Processes, 1)]);
+    }
+
+    #[test]
+    fn unknown_cpu_and_efficiency_over_the_ideal_are_found() {
+        let plan = RacePlan::sweep(&[Mode::Processes], 2, 2, 1000, Workload::Cpu, 5000);
+        let mut race = RaceView::new(&plan, 2);
+        // One worker slowed (2.5 s for 2 s of work); two on two cores.
+        let runs = [(1, 2500, None), (2, 1000, Some(2000))];
+        for (i, (workers, wall, cpu)) in runs.into_iter().enumerate() {
+            race.apply(
+                &RaceEvent::RunFinished {
+                    index: i,
+                    result: RunResult {
+                        mode: Mode::Processes,
+                        workers,
+                        wall: Duration::from_millis(wall),
+                        cpu: cpu.map(Duration::from_millis),
+                        tasks_done: 2,
+                    },
+                },
+                Duration::ZERO,
+            );
+        }
+        assert_eq!(race.unknown_cpu_runs(), [(Mode::Processes, 1)]);
+        assert!(!race.noisy(Mode::Processes, 1), "no CPU time: not judged");
+        assert_eq!(race.over_ideal_runs(), [(Mode::Processes, 2)], "125%");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! new workers), carried out by `app::perform`; what is its own is its
 //! key bindings, its first workers and its header.
 
+pub mod claims;
+
 use std::convert::Infallible;
 
 use crate::app::keymap::Key;
@@ -25,6 +27,9 @@ impl AppLab for LifecycleState {
 
     const ABOUT: &'static str =
         "Spawn, pause, resume, terminate, kill and join real worker processes";
+    const FLAGS: &'static [&'static str] = &["workers", "workload", "tasks", "task-ms", "daemon"];
+    const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Lifecycle::TABLE];
+    const EXAMPLE: Option<&'static str> = Some("forgotten_join.py");
     const ACTIONS: &'static [ActionInfo<Infallible>] = &[];
 
     fn keys() -> Vec<(Key, Action, bool)> {

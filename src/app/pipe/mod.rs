@@ -6,11 +6,12 @@
 //!
 //! [`PipeLab`]: crate::lab::pipe::PipeLab
 
+pub mod claims;
 pub mod narrate;
 pub mod perform;
 pub mod view;
 
-use crate::app::comms::{count_alive, rate_words, step, wait_words};
+use crate::app::comms::{PipeOpening, count_alive, ends_words, rate_words, step, wait_words};
 use crate::app::keymap::Key;
 use crate::app::labs::{ActionInfo, AppLab};
 use crate::app::metrics::Metric;
@@ -27,6 +28,8 @@ pub enum PipeAction {
     Start,
     /// Duplex ping-pong or one-way stream, for the next pipe.
     ToggleMode,
+    /// Unused ends closed or left open, for the next pipe.
+    ToggleEnds,
     Faster,
     Slower,
 }
@@ -34,7 +37,7 @@ pub enum PipeAction {
 /// Work for the loop, which owns the engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PipeEffect {
-    Start(PipeMode),
+    Start(PipeMode, crate::lab::comms::Ends),
     SetRate(u32),
 }
 
@@ -48,7 +51,7 @@ impl PipeAction {
             PipeAction::Start => count_alive(&app.workers, &ROLES) == 0,
             PipeAction::Faster => app.pipe.rate != 0,
             PipeAction::Slower => app.pipe.rate != pipe::RATES[0],
-            PipeAction::ToggleMode => true,
+            PipeAction::ToggleMode | PipeAction::ToggleEnds => true,
         }
     }
 }
@@ -57,13 +60,19 @@ impl PipeAction {
 pub fn update(app: &mut App, action: PipeAction) -> Vec<Effect> {
     let p = &mut app.pipe;
     let effect = match action {
-        PipeAction::Start => PipeEffect::Start(p.mode),
+        PipeAction::Start => PipeEffect::Start(p.mode, p.ends),
         PipeAction::ToggleMode => {
             p.mode = match p.mode {
                 PipeMode::PingPong => PipeMode::Stream,
                 PipeMode::Stream => PipeMode::PingPong,
             };
             let line = narrate::pipe_mode(p.mode);
+            app.say(line);
+            return Vec::new();
+        }
+        PipeAction::ToggleEnds => {
+            p.ends = p.ends.toggled();
+            let line = narrate::pipe_ends(p.mode, p.ends);
             app.say(line);
             return Vec::new();
         }
@@ -81,10 +90,14 @@ impl AppLab for PipeState {
     type Action = PipeAction;
     type Effect = PipeEffect;
     type Controller = PipeLab;
-    /// The pipe's kind and rate start as the lab's defaults.
-    type Opening = ();
+    /// Whether the pipe's unused ends are closed (`--pipe-ends`); its kind
+    /// and rate start as the lab's defaults.
+    type Opening = PipeOpening;
 
     const ABOUT: &'static str = "Two workers and a Pipe: ping-pong or a one-way stream";
+    const FLAGS: &'static [&'static str] = &["pipe-ends"];
+    const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Pipe::TABLE];
+    const EXAMPLE: Option<&'static str> = Some("unclosed_pipe.py");
     const ACTIONS: &'static [ActionInfo<PipeAction>] = &[
         ActionInfo::new(
             PipeAction::Start,
@@ -97,6 +110,12 @@ impl AppLab for PipeState {
             "pipe-mode",
             "duplex/one-way",
             "next pipe: duplex (a socket pair) or one way (an OS pipe)",
+        ),
+        ActionInfo::new(
+            PipeAction::ToggleEnds,
+            "pipe-ends",
+            "ends closed/open",
+            "next pipe: unused ends closed (EOFError) or left open (a hang)",
         ),
         ActionInfo::new(
             PipeAction::Faster,
@@ -124,6 +143,7 @@ impl AppLab for PipeState {
         vec![
             (Key::char('s'), c(Start), true),
             (Key::char('m'), c(ToggleMode), true),
+            (Key::char('e'), c(ToggleEnds), true),
             (Key::char(']'), c(Faster), true),
             (Key::char('['), c(Slower), true),
             (Key::char('t'), Action::Terminate, true),
@@ -133,8 +153,13 @@ impl AppLab for PipeState {
         ]
     }
 
-    fn open(app: &mut App, engine: &mut Engine, start: &Startup, _opening: &()) -> Result<(), String> {
-        perform::open(app, engine, start);
+    fn open(
+        app: &mut App,
+        engine: &mut Engine,
+        start: &Startup,
+        opening: &PipeOpening,
+    ) -> Result<(), String> {
+        perform::open(app, engine, start, opening);
         Ok(())
     }
 
@@ -160,11 +185,12 @@ impl AppLab for PipeState {
 
     fn header(app: &App) -> String {
         format!(
-            "next: {} · {} ",
+            "next: {} · {} · {} ",
             match app.pipe.mode {
                 PipeMode::PingPong => "duplex",
                 PipeMode::Stream => "one way",
             },
+            ends_words(app.pipe.ends),
             rate_words(app.pipe.rate)
         )
     }

@@ -1,9 +1,11 @@
 //! The pipe lab's state on the UI side, and the view model its panel
-//! draws from: the figures last read and the rate over the last second.
+//! draws from: the figures last read, the rate over the last second, and
+//! an end that waits for ever with who holds the pipe open.
 
 use std::time::Duration;
 
-use crate::app::comms::RateWindow;
+use crate::app::comms::{HeldOpen, RateWindow};
+use crate::lab::comms::Ends;
 use crate::lab::pipe::{self, EndState, PipeMode, PipeStats};
 use crate::lab::{Role, WorkerId, WorkerSnapshot};
 
@@ -11,18 +13,24 @@ use crate::lab::{Role, WorkerId, WorkerSnapshot};
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipeState {
     pub mode: PipeMode,
+    /// Whether the next pipe's processes close the ends they do not use.
+    pub ends: Ends,
     pub rate: u32,
     pub stats: Option<PipeStats>,
     pub window: RateWindow<1>,
+    /// The end of the pair shown that waits for ever, as the engine said.
+    pub held: Option<HeldOpen>,
 }
 
 impl Default for PipeState {
     fn default() -> Self {
         PipeState {
             mode: PipeMode::PingPong,
+            ends: Ends::default(),
             rate: pipe::DEFAULT_RATE,
             stats: None,
             window: RateWindow::default(),
+            held: None,
         }
     }
 }
@@ -40,10 +48,14 @@ pub struct EndView {
 /// What the pipe panel draws.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipeView {
-    /// The kind of pipe the next `s` makes.
+    /// The kind of pipe the next `s` makes, and its ends.
     pub mode: PipeMode,
-    /// The kind of the pair shown, if one was started.
+    pub ends_next: Ends,
+    /// The kind of the pair shown, if one was started, and its ends.
     pub pair_mode: Option<PipeMode>,
+    pub pair_ends: Option<Ends>,
+    /// An end of the pair shown that is alive and waits for ever.
+    pub held: Option<HeldOpen>,
     pub ends: Option<[EndView; 2]>,
     pub rate: u32,
     pub count: u64,
@@ -78,9 +90,17 @@ impl PipeState {
                 }
             }))
         });
+        let held = self.held.clone().filter(|h| {
+            workers
+                .iter()
+                .any(|w| w.id == h.id && w.status.is_alive())
+        });
         PipeView {
             mode: self.mode,
+            ends_next: self.ends,
             pair_mode: s.and_then(|s| s.pair_mode),
+            pair_ends: s.and_then(|s| s.pair_ends),
+            held,
             ends,
             rate: s.map_or(self.rate, |s| s.rate),
             count: s.map_or(0, |s| s.count),

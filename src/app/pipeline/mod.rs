@@ -1,22 +1,25 @@
 //! The pipeline lab on the UI side: its actions and effects, each stage's
-//! time per item and the stage selected, the pure `update`, its keys and
-//! its header. [`perform`] carries the effects out on the engine's
+//! time per item and the stage marked ▶ (the speed keys, `t` and `k` act
+//! on it), whether the pipe's unused ends are closed, the pure `update`,
+//! its keys and its header. [`perform`] carries the effects out on the engine's
 //! [`PipelineLab`]; [`view`] turns the figures read into what the panel
 //! draws; [`narrate`] says each step with the Python that does the same.
 //!
 //! [`PipelineLab`]: crate::lab::pipeline::PipelineLab
 
+pub mod claims;
 pub mod narrate;
 pub mod perform;
 pub mod view;
 
 use ratatui::crossterm::event::KeyCode;
 
-use crate::app::comms::{count_alive, wait_words};
+use crate::app::comms::{PipeOpening, count_alive, ends_words, wait_words};
 use crate::app::keymap::Key;
 use crate::app::labs::{ActionInfo, AppLab};
 use crate::app::metrics::Metric;
 use crate::app::{Action, App, Effect, Startup};
+use crate::lab::comms::Ends;
 use crate::lab::engine::Engine;
 use crate::lab::pipeline::{self, PipelineEvent, PipelineLab};
 use crate::lab::{Lab, Role, WorkerSnapshot};
@@ -32,12 +35,17 @@ pub enum PipelineAction {
     StageNext,
     StageFaster,
     StageSlower,
+    /// Unused ends closed or left open, for the next run.
+    ToggleEnds,
+    /// `terminate()` / `kill()` the stage marked ▶.
+    TerminateStage,
+    KillStage,
 }
 
 /// Work for the loop, which owns the engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PipelineEffect {
-    Start,
+    Start(Ends),
     Stop,
     SetStageMs { stage: usize, ms: u32 },
 }
@@ -52,9 +60,20 @@ impl PipelineAction {
                 count_alive(w, &pipeline::STAGES) > 0
                     && !app.pipeline.stats.is_some_and(|s| s.stopping)
             }
+            PipelineAction::TerminateStage | PipelineAction::KillStage => {
+                marked_worker(app).is_some_and(|id| {
+                    w.iter().any(|w| w.id == id && w.status.is_alive())
+                })
+            }
             _ => true,
         }
     }
+}
+
+/// The worker of the stage marked ▶, in the current run.
+pub fn marked_worker(app: &App) -> Option<crate::lab::WorkerId> {
+    let p = &app.pipeline;
+    p.ids().map(|ids| ids[p.marked(app.selected)])
 }
 
 /// What a stage waits on, in words: its work is fetching, working on or
@@ -72,18 +91,49 @@ pub fn stage_words(snap: &WorkerSnapshot) -> Option<String> {
 pub fn update(app: &mut App, action: PipelineAction) -> Vec<Effect> {
     let p = &mut app.pipeline;
     let effect = match action {
-        PipelineAction::Start => PipelineEffect::Start,
+        PipelineAction::Start => PipelineEffect::Start(p.ends),
         PipelineAction::Stop => PipelineEffect::Stop,
         PipelineAction::StagePrev | PipelineAction::StageNext => {
+            let from = p.marked(app.selected);
             p.selected = if action == PipelineAction::StageNext {
-                (p.selected + 1).min(2)
+                (from + 1).min(2)
             } else {
-                p.selected.saturating_sub(1)
+                from.saturating_sub(1)
             };
+            // The worker table follows the mark, so both say the same.
+            if let Some(ids) = p.ids() {
+                app.selected = Some(ids[p.selected]);
+            }
             return Vec::new();
         }
+        PipelineAction::ToggleEnds => {
+            p.ends = p.ends.toggled();
+            let line = narrate::pipeline_ends(p.ends);
+            app.say(line);
+            return Vec::new();
+        }
+        PipelineAction::TerminateStage | PipelineAction::KillStage => {
+            let Some(id) = marked_worker(app) else {
+                app.say(narrate::no_stage());
+                return Vec::new();
+            };
+            app.selected = Some(id);
+            if !app
+                .workers
+                .iter()
+                .any(|w| w.id == id && w.status.is_alive())
+            {
+                app.say(crate::app::narrate::error(&crate::lab::LabError::NotAlive(id)));
+                return Vec::new();
+            }
+            return vec![if action == PipelineAction::TerminateStage {
+                Effect::Terminate(id)
+            } else {
+                Effect::Kill(id)
+            }];
+        }
         PipelineAction::StageFaster | PipelineAction::StageSlower => {
-            let stage = p.selected;
+            let stage = p.marked(app.selected);
             p.stage_ms[stage] =
                 pipeline::step_ms(p.stage_ms[stage], action == PipelineAction::StageFaster);
             let ms = p.stage_ms[stage];
@@ -98,10 +148,14 @@ impl AppLab for PipelineState {
     type Action = PipelineAction;
     type Effect = PipelineEffect;
     type Controller = PipelineLab;
-    /// Each stage's time starts as the lab's defaults.
-    type Opening = ();
+    /// Whether the pipe's unused ends are closed (`--pipe-ends`); each
+    /// stage's time starts as the lab's defaults.
+    type Opening = PipeOpening;
 
     const ABOUT: &'static str = "fetch -> process -> save, joined by a pipe and a queue";
+    const FLAGS: &'static [&'static str] = &["pipe-ends"];
+    const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Pipeline::TABLE];
+    const EXAMPLE: Option<&'static str> = Some("pipeline.py");
     const ACTIONS: &'static [ActionInfo<PipelineAction>] = &[
         ActionInfo::new(
             PipelineAction::Start,
@@ -119,53 +173,78 @@ impl AppLab for PipelineState {
             PipelineAction::StagePrev,
             "pipeline-prev-stage",
             "◀ stage",
-            "select the previous stage",
+            "mark the previous stage ▶ (the table selects it too)",
         ),
         ActionInfo::new(
             PipelineAction::StageNext,
             "pipeline-next-stage",
             "stage ▶",
-            "select the next stage",
+            "mark the next stage ▶ (the table selects it too)",
         ),
         ActionInfo::new(
             PipelineAction::StageFaster,
             "pipeline-faster",
-            "stage faster",
-            "the selected stage takes less time per item",
+            "▶ faster",
+            "the stage marked ▶ takes less time per item",
         ),
         ActionInfo::new(
             PipelineAction::StageSlower,
             "pipeline-slower",
-            "stage slower",
-            "the selected stage takes more time per item",
+            "▶ slower",
+            "the stage marked ▶ takes more time per item",
+        ),
+        ActionInfo::new(
+            PipelineAction::ToggleEnds,
+            "pipeline-ends",
+            "ends closed/open",
+            "next run: unused pipe ends closed (EOFError) or left open (a hang)",
+        ),
+        ActionInfo::new(
+            PipelineAction::TerminateStage,
+            "pipeline-terminate",
+            "terminate ▶",
+            "terminate the stage marked ▶ (SIGTERM)",
+        ),
+        ActionInfo::new(
+            PipelineAction::KillStage,
+            "pipeline-kill",
+            "kill ▶",
+            "kill the stage marked ▶ (SIGKILL)",
         ),
     ];
     const METRICS: &'static [Metric] = &[Metric::count(
         "pipeline-saved",
         "items the last stage has saved",
-        |a| a.pipeline.view(&a.workers).stages[2].done as f64,
+        |a| a.pipeline.view(&a.workers, a.selected).stages[2].done as f64,
     )];
 
-    /// Brackets change the selected stage's speed.
+    /// `t` and `k` act on the stage marked ▶, brackets change its speed;
+    /// `t` comes early, so the footer keeps it at 80 columns.
     fn keys() -> Vec<(Key, Action, bool)> {
         use PipelineAction::*;
         let c = Action::Pipeline;
         vec![
             (Key::char('s'), c(Start), true),
             (Key::char('x'), c(Stop), true),
+            (Key::char('t'), c(TerminateStage), true),
+            (Key::char('k'), c(KillStage), false),
             (Key::plain(KeyCode::Left), c(StagePrev), false),
             (Key::plain(KeyCode::Right), c(StageNext), true),
             (Key::char(']'), c(StageFaster), true),
             (Key::char('['), c(StageSlower), true),
-            (Key::char('t'), Action::Terminate, true),
-            (Key::char('k'), Action::Kill, false),
+            (Key::char('e'), c(ToggleEnds), true),
             (Key::char('j'), Action::Join, false),
             (Key::char('a'), Action::JoinAll, true),
         ]
     }
 
-    fn open(app: &mut App, engine: &mut Engine, start: &Startup, _opening: &()) -> Result<(), String> {
-        perform::open(app, engine, start);
+    fn open(
+        app: &mut App,
+        engine: &mut Engine,
+        start: &Startup,
+        opening: &PipeOpening,
+    ) -> Result<(), String> {
+        perform::open(app, engine, start, opening);
         Ok(())
     }
 
@@ -189,9 +268,24 @@ impl AppLab for PipelineState {
         perform::sample(app, lab, pipeline)
     }
 
+    /// `t` and `k` name the stage they act on.
+    fn label(app: &App, action: PipelineAction) -> &'static str {
+        const TERMINATE: [&str; 3] = ["terminate ▶ fetch", "terminate ▶ process", "terminate ▶ save"];
+        const KILL: [&str; 3] = ["kill ▶ fetch", "kill ▶ process", "kill ▶ save"];
+        let stage = app.pipeline.marked(app.selected);
+        match action {
+            PipelineAction::TerminateStage => TERMINATE[stage],
+            PipelineAction::KillStage => KILL[stage],
+            _ => crate::app::labs::info::<PipelineState>(action).map_or("", |i| i.label),
+        }
+    }
+
     fn header(app: &App) -> String {
         let [f, p, s] = app.pipeline.stage_ms;
-        format!("ms per item: fetch {f} · process {p} · save {s} ")
+        format!(
+            "next: {} · ms per item: fetch {f} · process {p} · save {s} ",
+            ends_words(app.pipeline.ends)
+        )
     }
 
     fn wait_words(snap: &WorkerSnapshot) -> Option<String> {

@@ -1,10 +1,13 @@
 //! The pipeline lab's state on the UI side, and the view model its panel
 //! draws from: the figures last read, each stage's rate over the last
-//! second, and the stage that sets the pace.
+//! second, the stage that sets the pace, the stage marked ▶ (the one the
+//! keys act on), and a stage that waits for ever with who holds the pipe
+//! open.
 
 use std::time::Duration;
 
-use crate::app::comms::RateWindow;
+use crate::app::comms::{HeldOpen, RateWindow};
+use crate::lab::comms::Ends;
 use crate::lab::pipeline::{self, PipelineStats, StageEnd};
 use crate::lab::{Role, WorkerId, WorkerSnapshot};
 
@@ -12,11 +15,15 @@ use crate::lab::{Role, WorkerId, WorkerSnapshot};
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipelineState {
     pub stage_ms: [u32; 3],
-    /// The stage the speed keys change.
+    /// The stage ← → last marked; see [`marked`](Self::marked).
     pub selected: usize,
+    /// Whether the next run's stages close the ends they do not use.
+    pub ends: Ends,
     pub stats: Option<PipelineStats>,
     /// Items done by each stage over time.
     pub window: RateWindow<3>,
+    /// The stage of the run shown that waits for ever, as the engine said.
+    pub held: Option<HeldOpen>,
 }
 
 impl Default for PipelineState {
@@ -24,8 +31,10 @@ impl Default for PipelineState {
         PipelineState {
             stage_ms: pipeline::DEFAULT_MS,
             selected: 1,
+            ends: Ends::default(),
             stats: None,
             window: RateWindow::default(),
+            held: None,
         }
     }
 }
@@ -49,7 +58,13 @@ pub struct StageView {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipelineView {
     pub stages: [StageView; 3],
+    /// The stage marked ▶: the one the keys act on.
     pub selected: usize,
+    /// Whether the run shown, and the next, close their unused ends.
+    pub run_ends: Option<Ends>,
+    pub ends_next: Ends,
+    /// A stage of the run shown that is alive and waits for ever.
+    pub held: Option<HeldOpen>,
     pub pipe_items: u64,
     pub pipe_bytes: u64,
     pub pipe_capacity: u64,
@@ -68,7 +83,22 @@ impl PipelineState {
         self.stats = Some(stats);
     }
 
-    pub fn view(&self, workers: &[WorkerSnapshot]) -> PipelineView {
+    /// The current run's stage workers.
+    pub fn ids(&self) -> Option<[WorkerId; 3]> {
+        self.stats.and_then(|s| s.ids)
+    }
+
+    /// The stage the keys act on, marked ▶: the worker table's selection
+    /// if it is a stage of the current run (so that both say the same),
+    /// else the stage ← → last marked.
+    pub fn marked(&self, selected: Option<WorkerId>) -> usize {
+        self.ids()
+            .zip(selected)
+            .and_then(|(ids, sel)| ids.iter().position(|&id| id == sel))
+            .unwrap_or(self.selected)
+    }
+
+    pub fn view(&self, workers: &[WorkerSnapshot], selected: Option<WorkerId>) -> PipelineView {
         let s = self.stats;
         let rates = self.window.rates();
         let done = s.map_or([0; 3], |s| stage_done(&s, workers));
@@ -92,9 +122,17 @@ impl PipelineState {
         let queue_full = s.is_some_and(|s| s.queue.depth() * 2 >= s.queue.capacity.max(1));
         let slowest = slowest_stage(stage_ms, pipe_full, queue_full);
         let running = stages.iter().any(|st| st.alive);
+        let held = self.held.clone().filter(|h| {
+            workers
+                .iter()
+                .any(|w| w.id == h.id && w.status.is_alive())
+        });
         PipelineView {
             stages,
-            selected: self.selected,
+            selected: self.marked(selected),
+            run_ends: s.and_then(|s| s.run_ends),
+            ends_next: self.ends,
+            held,
             pipe_items: s.map_or(0, |s| s.pipe_items),
             pipe_bytes: s.map_or(0, |s| s.pipe_bytes),
             pipe_capacity: s.map_or(pipeline::PIPE_BYTES as u64, |s| s.pipe_capacity),

@@ -1,6 +1,7 @@
 //! The pool lab's UI state: the settings of the next run, the latest view
 //! of the pool, and the actions that change them.
 
+pub mod claims;
 pub mod narrate;
 pub mod python;
 pub mod view;
@@ -8,6 +9,7 @@ pub mod view;
 pub use self::view::PoolView;
 
 use crate::app::keymap::Key;
+use ratatui::crossterm::event::KeyCode;
 use crate::app::labs::{ActionInfo, AppLab};
 use crate::app::metrics::Metric;
 use crate::app::numbers::thousands;
@@ -103,12 +105,16 @@ pub enum PoolAction {
     SmallerChunks,
     NextMaxTasks,
     ToggleCost,
+    /// Stop the run: `pool.terminate()`.
+    Cancel,
 }
 
 /// What the loop must do for the pool lab.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PoolEffect {
     Run(JobSpec),
+    /// `pool.terminate()`, or an executor's workers terminated.
+    Terminate,
 }
 
 impl AppLab for PoolState {
@@ -120,6 +126,9 @@ impl AppLab for PoolState {
 
     const ABOUT: &'static str =
         "A pool of workers: map, imap, apply_async, futures, chunks, recycling";
+    const FLAGS: &'static [&'static str] = &["workers", "items", "chunksize", "method", "maxtasksperchild", "cost", "item-us", "init-ms"];
+    const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Pool::TABLE];
+    const EXAMPLE: Option<&'static str> = Some("pool_map.py");
     const ACTIONS: &'static [ActionInfo<PoolAction>] = &[
         ActionInfo::new(
             PoolAction::Run,
@@ -163,6 +172,12 @@ impl AppLab for PoolState {
             "skew",
             "items cost the same, or 1 in 100 is 50x heavier (skewed)",
         ),
+        ActionInfo::new(
+            PoolAction::Cancel,
+            "pool-terminate",
+            "terminate",
+            "stop the run: pool.terminate() (SIGTERM to every worker)",
+        ),
     ];
     const METRICS: &'static [Metric] = &[
         Metric::count("pool-runs", "pool runs finished", |a| {
@@ -177,6 +192,8 @@ impl AppLab for PoolState {
         let p = Action::Pool;
         vec![
             (Key::char('r'), p(PoolAction::Run), true),
+            (Key::plain(KeyCode::Esc), p(PoolAction::Cancel), true),
+            (Key::char('x'), p(PoolAction::Cancel), false),
             (Key::char('m'), p(PoolAction::NextMethod), true),
             (Key::char('c'), p(PoolAction::NextChunk), true),
             (Key::char('k'), Action::Kill, true),
@@ -276,6 +293,7 @@ pub fn applies(app: &App, action: PoolAction) -> bool {
     let s = &app.pool.settings;
     match action {
         PoolAction::Run => !app.pool.running(),
+        PoolAction::Cancel => app.pool.running(),
         PoolAction::NextChunk | PoolAction::BiggerChunks | PoolAction::SmallerChunks => {
             s.method.chunked()
         }
@@ -291,9 +309,11 @@ pub fn update(app: &mut App, action: PoolAction) -> Vec<Effect> {
     let line = match action {
         PoolAction::Run if running => narrate::note(
             None,
-            format!("run {number} is still going: wait for it (k kills a worker)"),
+            format!("run {number} is still going: wait for it, or Esc stops it (pool.terminate())"),
         ),
         PoolAction::Run => return vec![Effect::Pool(PoolEffect::Run(s.spec()))],
+        PoolAction::Cancel if running => return vec![Effect::Pool(PoolEffect::Terminate)],
+        PoolAction::Cancel => narrate::note(None, "no run going: nothing to stop".into()),
         PoolAction::NextMethod => {
             s.method = s.method.next();
             narrate::info(
@@ -337,14 +357,18 @@ pub fn update(app: &mut App, action: PoolAction) -> Vec<Effect> {
                 .position(|&m| m == s.maxtasks)
                 .unwrap_or(0);
             s.maxtasks = MAXTASKS_STEPS[(i + 1) % MAXTASKS_STEPS.len()];
+            let config = s.spec().pool();
             let text = match s.maxtasks {
                 None => "workers live as long as the pool".to_string(),
+                Some(_) if python::executor_deadlocks(&config) => {
+                    return narrate_executor(app, &config);
+                }
                 Some(m) => {
                     format!("a worker retires after {m} tasks and a fresh one takes its place")
                 }
             };
             narrate::info(
-                Some(python::constructor(&s.spec().pool())),
+                Some(python::constructor(&config)),
                 format!("{text} (a new pool at the next run)"),
             )
         }
@@ -371,6 +395,20 @@ pub fn update(app: &mut App, action: PoolAction) -> Vec<Effect> {
     app.say(line);
     Vec::new()
 }
+
+/// An executor with `max_tasks_per_child` above 1: what CPython 3.11
+/// does with it, and what proclab does instead.
+fn narrate_executor(app: &mut App, config: &crate::lab::pool::PoolConfig) -> Vec<Effect> {
+    app.say(narrate::note(
+        python::executor_recycles(config),
+        EXECUTOR_DEADLOCKS.into(),
+    ));
+    Vec::new()
+}
+
+/// Why the lab's executor with `max_tasks_per_child` above 1 is not
+/// CPython 3.11's.
+pub const EXECUTOR_DEADLOCKS: &str = "CPython 3.11 deadlocks here once the first workers retire (gh-115634: no fresh one is started); proclab starts fresh ones (a new pool at the next run)";
 
 fn chunk_line(spec: &JobSpec) -> crate::app::narrate::Line {
     let size = spec.chunksize();
@@ -401,6 +439,16 @@ pub fn perform(app: &mut App, lab: &mut Lab, pool: &mut PoolLab, effect: PoolEff
             }
             refresh(app, lab, pool);
         }
+        PoolEffect::Terminate => {
+            if let Some(info) = pool.info().filter(|i| i.config.executor) {
+                app.say(narrate::executor_terminated(info.alive as usize));
+            }
+            pool.terminate(lab);
+            for event in pool.take_events() {
+                on_event(app, event);
+            }
+            refresh(app, lab, pool);
+        }
     }
 }
 
@@ -411,6 +459,7 @@ pub fn on_event(app: &mut App, event: PoolEvent) {
             vec![narrate::pool_started(&config, &workers)]
         }
         PoolEvent::PoolClosed { config, joined } => vec![narrate::pool_closed(&config, &joined)],
+        PoolEvent::Terminated { joined, run, .. } => vec![narrate::terminated(&joined, run)],
         PoolEvent::RunStarted {
             number,
             spec,

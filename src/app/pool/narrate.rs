@@ -2,11 +2,13 @@
 
 use std::ops::Range;
 
+use crate::app::claims::Pool as Claim;
 use crate::app::log::Level;
 use crate::app::narrate::{Line, why_exited};
 use crate::lab::pool::{JobSpec, Outcome, PoolConfig, RunRecord, letter};
 use crate::lab::{WorkerId, describe_exitcode};
 
+use super::claims::Pool;
 use super::python::{call, close, constructor, rate};
 use crate::app::numbers::{duration, thousands};
 
@@ -73,6 +75,39 @@ pub fn pool_closed(config: &PoolConfig, joined: &[(WorkerId, i32)]) -> Line {
     )
 }
 
+/// `pool.terminate()`: every worker stopped at once, and joined.
+pub fn terminated(joined: &[(WorkerId, i32)], run: Option<u32>) -> Line {
+    let codes: Vec<String> = joined
+        .iter()
+        .map(|(id, code)| format!("{id}: {}", describe_exitcode(*code)))
+        .collect();
+    let what = match run {
+        Some(n) => format!("run {n} stopped where it was, its results never come; "),
+        None => String::new(),
+    };
+    line(
+        Claim::Terminate.fill(&[]),
+        format!(
+            "{what}every worker got SIGTERM at once and was joined ({}); r starts a new pool",
+            codes.join(", ")
+        ),
+        Level::Note,
+    )
+}
+
+/// Esc on an executor: it has no `terminate()`, so its workers are
+/// terminated as any child processes; it breaks (told by the events that
+/// follow).
+pub fn executor_terminated(workers: usize) -> Line {
+    line(
+        Claim::TerminateExecutor.fill(&[]),
+        format!(
+            "a ProcessPoolExecutor has no terminate(): its {workers} workers get SIGTERM as any children, and it breaks"
+        ),
+        Level::Note,
+    )
+}
+
 pub fn run_started(number: u32, spec: &JobSpec, chunksize: u32) -> Line {
     let chunks = spec.n_chunks();
     let how = if spec.method.chunked() {
@@ -103,6 +138,18 @@ pub fn run_started(number: u32, spec: &JobSpec, chunksize: u32) -> Line {
 pub fn recycling(spec: &JobSpec) -> Option<Line> {
     let m = spec.maxtasks?;
     let fresh = spec.n_chunks().div_ceil(m).saturating_sub(spec.workers);
+    let config = spec.pool();
+    if fresh > 0 && super::python::executor_deadlocks(&config) {
+        return Some(line(
+            super::python::executor_recycles(&config),
+            format!(
+                "{} tasks, at most {m} per worker: {}",
+                thousands(spec.n_chunks().into()),
+                super::EXECUTOR_DEADLOCKS
+            ),
+            Level::Note,
+        ));
+    }
     (fresh > 0).then(|| {
         line(
             None,
@@ -118,7 +165,7 @@ pub fn recycling(spec: &JobSpec) -> Option<Line> {
 
 pub fn retired(id: WorkerId, pid: u32, serial: u32, tasks: u32) -> Line {
     line(
-        format!("# maxtasksperchild: {} returns", letter(serial)),
+        Pool::Retired.fill(&[("letter", &letter(serial).to_string())]),
         format!(
             "worker {id} ({}, pid {pid}) did {tasks} task{} and retired: exitcode 0, joined",
             letter(serial),
@@ -130,7 +177,7 @@ pub fn retired(id: WorkerId, pid: u32, serial: u32, tasks: u32) -> Line {
 
 pub fn replaced(id: WorkerId, pid: u32, serial: u32, after: u32) -> Line {
     line(
-        "# the pool starts a fresh worker".to_string(),
+        Pool::Replaced.fill(&[]),
         format!(
             "worker {id} ({}, pid {pid}) takes the place of {}",
             letter(serial),
@@ -174,13 +221,13 @@ pub fn died(
     }
     if executor {
         lines.push(line(
-            "concurrent.futures.process.BrokenProcessPool".to_string(),
+            Pool::BrokenExecutor.fill(&[]),
             "a ProcessPoolExecutor worker ended abruptly: the executor is broken".into(),
             Level::Error,
         ));
     } else if !lost.is_empty() {
         lines.push(line(
-            "# pool.map(...) never returns".to_string(),
+            Pool::KilledHangs.fill(&[]),
             "Python's Pool replaces the worker but waits for the lost task forever; proclab does not"
                 .into(),
             Level::Error,
@@ -191,7 +238,7 @@ pub fn died(
 
 pub fn broken(terminated: &[WorkerId], failed_items: u32) -> Line {
     line(
-        "f.result()  # raises BrokenProcessPool".to_string(),
+        Pool::BrokenResult.fill(&[]),
         format!(
             "{} other worker{} terminated; {} pending futures failed",
             terminated.len(),
@@ -217,7 +264,10 @@ pub fn run_finished(r: &RunRecord) -> Option<Line> {
     let s = &r.stats;
     Some(match r.outcome {
         Outcome::Done => line(
-            format!("# run {} returned in {}", r.number, duration(s.wall)),
+            Pool::RunDone.fill(&[
+                ("run", &r.number.to_string()),
+                ("time", &duration(s.wall)),
+            ]),
             format!(
                 "run {} done: {} results in {}, {} items/s; dispatch (idle, tasks queued) {}, starved at the end {}",
                 r.number,
@@ -230,7 +280,7 @@ pub fn run_finished(r: &RunRecord) -> Option<Line> {
             Level::Info,
         ),
         Outcome::Hung => line(
-            format!("{}  # would block forever", call(&r.spec)),
+            Pool::WouldBlock.fill(&[("call", &call(&r.spec))]),
             format!(
                 "run {}: {} results never come; Python would hang here, proclab goes on (r runs again)",
                 r.number,
@@ -238,8 +288,8 @@ pub fn run_finished(r: &RunRecord) -> Option<Line> {
             ),
             Level::Error,
         ),
-        // Told by the Broken event.
-        Outcome::Broken | Outcome::Running => return None,
+        // Told by the Broken and Terminated events.
+        Outcome::Broken | Outcome::Terminated | Outcome::Running => return None,
     })
 }
 

@@ -3,6 +3,8 @@
 use crate::app::numbers::thousands;
 use crate::lab::pool::{ChunkChoice, JobSpec, Method, PoolConfig};
 
+use super::claims::Pool;
+
 /// A rate in items per second: exact below ten million, in millions above.
 pub fn rate(per_s: f64) -> String {
     if per_s >= 10e6 {
@@ -19,58 +21,70 @@ pub fn pool_var(executor: bool) -> &'static str {
 
 /// `pool = Pool(2, initializer=init, maxtasksperchild=5)`.
 pub fn constructor(config: &PoolConfig) -> String {
-    let mut args = vec![config.workers.to_string()];
+    let mut options = String::new();
     if config.init_ms > 0 {
-        args.push("initializer=init".into());
+        options.push_str(", initializer=init");
     }
     if let Some(m) = config.maxtasks {
-        if config.executor {
-            args.push(format!("max_tasks_per_child={m}"));
+        let name = if config.executor {
+            "max_tasks_per_child"
         } else {
-            args.push(format!("maxtasksperchild={m}"));
-        }
+            "maxtasksperchild"
+        };
+        options.push_str(&format!(", {name}={m}"));
     }
-    let class = if config.executor {
-        "ProcessPoolExecutor"
+    let n = config.workers.to_string();
+    let make = if config.executor {
+        Pool::MakeExecutor
     } else {
-        "Pool"
+        Pool::MakePool
     };
-    format!(
-        "{} = {class}({})",
-        pool_var(config.executor),
-        args.join(", ")
-    )
+    make.fill(&[("n", &n), ("options", &options)])
 }
 
 /// `pool.close(); pool.join()`, or the executor's `shutdown`.
 pub fn close(config: &PoolConfig) -> String {
     if config.executor {
-        "ex.shutdown(wait=True)".into()
+        Pool::Shutdown.fill(&[])
     } else {
-        "pool.close(); pool.join()".into()
+        Pool::Close.fill(&[])
+    }
+}
+
+/// The claim of the call that submits a job with `method`.
+pub fn call_claim(method: Method) -> Pool {
+    match method {
+        Method::Map => Pool::Map,
+        Method::Imap => Pool::Imap,
+        Method::ImapUnordered => Pool::ImapUnordered,
+        Method::ApplyAsync => Pool::ApplyAsync,
+        Method::Futures => Pool::Futures,
     }
 }
 
 /// The call that submits the job, as the method spells it.
 pub fn call(spec: &JobSpec) -> String {
-    let items = format!("range({})", spec.items);
+    let items = spec.items.to_string();
     let chunk = match (spec.method.chunked(), spec.chunk) {
         (true, ChunkChoice::Fixed(n)) => format!(", chunksize={n}"),
         _ => String::new(),
     };
-    match spec.method {
-        Method::Map => format!("results = pool.map(work, {items}{chunk})"),
-        Method::Imap => format!("for r in pool.imap(work, {items}{chunk}): ..."),
-        Method::ImapUnordered => {
-            format!("for r in pool.imap_unordered(work, {items}{chunk}): ...")
-        }
-        Method::ApplyAsync => {
-            format!("[pool.apply_async(work, (x,), callback=got) for x in {items}]")
-        }
-        Method::Futures => {
-            format!("for f in as_completed([ex.submit(work, x) for x in {items}]): ...")
-        }
-    }
+    call_claim(spec.method).fill(&[("items", &items), ("chunk", &chunk)])
+}
+
+/// An executor that retires its workers after more than one task: in
+/// CPython 3.11 it deadlocks once its first workers retire (gh-115634).
+pub fn executor_deadlocks(config: &PoolConfig) -> bool {
+    config.executor && config.maxtasks.is_some_and(|m| m > 1)
+}
+
+/// What the executor's `max_tasks_per_child` does in CPython 3.11.
+pub fn executor_recycles(config: &PoolConfig) -> Option<String> {
+    let m = config.maxtasks.filter(|_| config.executor)?;
+    Some(Pool::ExecutorRecycles.fill(&[
+        ("n", &config.workers.to_string()),
+        ("max", &m.to_string()),
+    ]))
 }
 
 /// How the method hands results back, in a few words.

@@ -207,3 +207,24 @@ fn a_recycling_run_says_how_many_fresh_workers_to_expect() {
     spec.maxtasks = Some(100);
     assert!(narrate::recycling(&spec).is_none(), "no one retires");
 }
+
+#[test]
+fn an_executor_retiring_workers_after_more_than_one_task_says_cpython_deadlocks() {
+    let mut spec = PoolSettings::for_cores(2).spec();
+    spec.method = Method::Futures;
+    spec.items = 12;
+    spec.maxtasks = Some(5);
+    let line = narrate::recycling(&spec).unwrap();
+    assert_eq!(
+        line.python.as_deref(),
+        Some("ex = ProcessPoolExecutor(2, max_tasks_per_child=5)  # spawn")
+    );
+    assert!(line.text.contains("gh-115634"), "{}", line.text);
+    // One task per worker: CPython 3.11 starts a fresh one each time.
+    spec.maxtasks = Some(1);
+    let line = narrate::recycling(&spec).unwrap();
+    assert!(!line.text.contains("gh-115634"), "{}", line.text);
+    // Every task taken by the first workers: nobody needs replacing.
+    spec.maxtasks = Some(6);
+    assert!(narrate::recycling(&spec).is_none());
+}

@@ -6,6 +6,7 @@
 //!
 //! [`QueueLab`]: crate::lab::queue::QueueLab
 
+pub mod claims;
 pub mod narrate;
 pub mod perform;
 pub mod view;
@@ -157,6 +158,9 @@ impl AppLab for QueueState {
     type Opening = QueueOpening;
 
     const ABOUT: &'static str = "Producers and consumers around a bounded queue in shared memory";
+    const FLAGS: &'static [&'static str] = &["producers", "consumers", "capacity", "producer-rate", "consumer-rate"];
+    const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Queue::TABLE];
+    const EXAMPLE: Option<&'static str> = Some("producer_consumer.py");
     const ACTIONS: &'static [ActionInfo<QueueAction>] = &[
         ActionInfo::new(
             QueueAction::AddProducer,
@@ -180,7 +184,7 @@ impl AppLab for QueueState {
             QueueAction::Sentinel,
             "queue-sentinel",
             "-consumer",
-            "q.put(None), a sentinel: the consumer that gets it returns",
+            "put a sentinel (None): the consumer that gets it returns",
         ),
         ActionInfo::new(
             QueueAction::ProducersFaster,
@@ -209,8 +213,8 @@ impl AppLab for QueueState {
         ActionInfo::new(
             QueueAction::Join,
             "queue-join",
-            "q.join",
-            "q.join(): wait until every item put has been marked done",
+            "join queue",
+            "join the queue: wait until every item put has been marked done",
         ),
         ActionInfo::new(
             QueueAction::Shutdown,

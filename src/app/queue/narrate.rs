@@ -1,15 +1,24 @@
-//! The queue lab's log lines, each with the Python that does the same.
-//! Workers are `p1`, `p2`, ... by their number, whatever their role, as
-//! everywhere in proclab.
+//! The queue lab's log lines, each with the Python that does the same,
+//! taken from the claims table (`claims::Queue`). Workers are `p1`, `p2`,
+//! ... by their number, whatever their role, as everywhere in proclab.
 
-use crate::app::comms::{error, rate_words, sleep_for};
+use super::claims::Queue;
+use crate::app::comms::{error, rate_words};
 use crate::app::narrate::{Line, line, note};
 use crate::lab::WorkerId;
 use crate::lab::queue::QueueEvent;
 
+fn p(id: WorkerId) -> String {
+    format!("p{id}")
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 pub fn producer_started(id: WorkerId, pid: u32, rate: u32) -> Line {
     line(
-        format!("p{id}.start()  # producer(q)"),
+        Queue::ProducerStart.fill(&[("p", &p(id))]),
         format!(
             "producer {id} (pid {pid}) puts items into q, {}",
             rate_words(rate)
@@ -19,7 +28,7 @@ pub fn producer_started(id: WorkerId, pid: u32, rate: u32) -> Line {
 
 pub fn consumer_started(id: WorkerId, pid: u32, rate: u32) -> Line {
     line(
-        format!("p{id}.start()  # consumer(q)"),
+        Queue::ConsumerStart.fill(&[("p", &p(id))]),
         format!(
             "consumer {id} (pid {pid}) gets items from q, {}",
             rate_words(rate)
@@ -29,7 +38,7 @@ pub fn consumer_started(id: WorkerId, pid: u32, rate: u32) -> Line {
 
 pub fn producer_stopping(id: WorkerId) -> Line {
     line(
-        format!("stop[{id}].set()"),
+        Queue::StopProducer.fill(&[("id", &id.to_string())]),
         format!("producer {id} returns after its current put"),
     )
 }
@@ -42,13 +51,10 @@ pub fn sentinel_sent(depth: u64) -> Line {
     let place = if depth == 0 {
         "goes into an empty queue".to_string()
     } else {
-        format!(
-            "waits behind {depth} item{}",
-            if depth == 1 { "" } else { "s" }
-        )
+        format!("waits behind {}", plural(depth, "item", "items"))
     };
     line(
-        "q.put(None)  # a sentinel".to_string(),
+        Queue::Sentinel.code().to_string(),
         format!("one consumer will stop: the sentinel {place}"),
     )
 }
@@ -61,61 +67,69 @@ pub fn no_consumer_left() -> Line {
 }
 
 pub fn producer_rate(rate: u32) -> Line {
-    line(
-        format!("{}  # in producers", sleep_for(rate)),
-        format!("each producer puts {}", rate_words(rate)),
-    )
+    let python = if rate == 0 {
+        Queue::NoPace.code().to_string()
+    } else {
+        Queue::Pace.fill(&[("rate", &rate.to_string())])
+    };
+    line(python, format!("each producer puts {}", rate_words(rate)))
 }
 
 pub fn consumer_rate(rate: u32) -> Line {
+    let python = if rate == 0 {
+        Queue::NoWork.code().to_string()
+    } else {
+        Queue::Work.fill(&[("rate", &rate.to_string())])
+    };
     line(
-        format!("{}  # in consumers", sleep_for(rate)),
+        python,
         format!("each consumer works through {}", rate_words(rate)),
     )
 }
 
 pub fn join_returned_at_once() -> Line {
     line(
-        "q.join()  # returns at once".to_string(),
+        Queue::JoinAtOnce.code().to_string(),
         "nothing unfinished: every item put is done".into(),
     )
 }
 
 pub fn join_waiting(unfinished: u64) -> Line {
     note(
-        "q.join()  # blocks".to_string(),
+        Queue::JoinBlocks.code().to_string(),
         format!("{unfinished} unfinished: it returns when each has had task_done()"),
     )
 }
 
 pub fn shutdown(producers: &[WorkerId]) -> Vec<Line> {
-    let mut lines = vec![line(
-        "for e in stops: e.set()".to_string(),
-        format!(
-            "shutting down: {} producer{} asked to return",
-            producers.len(),
-            if producers.len() == 1 { "" } else { "s" }
+    let n = producers.len() as u64;
+    vec![
+        line(
+            Queue::StopAll.code().to_string(),
+            format!(
+                "shutting down: {} asked to return",
+                plural(n, "producer", "producers")
+            ),
         ),
-    )];
-    lines.push(line(
-        "for p in producers: p.join()".to_string(),
-        "then one sentinel per consumer, once they have".into(),
-    ));
-    lines
+        line(
+            Queue::JoinProducers.code().to_string(),
+            "then one sentinel per consumer, once they have".into(),
+        ),
+    ]
 }
 
 /// A queue event as a log line.
 pub fn queue_event(e: &QueueEvent) -> Line {
     match *e {
         QueueEvent::Lost { id, count } => error(
-            "q.task_done()  # never comes".to_string(),
+            Queue::Lost.code().to_string(),
             format!(
-                "worker {id} died holding {count} item{}: lost (q.join() would wait forever)",
-                if count == 1 { "" } else { "s" }
+                "worker {id} died holding {}: lost, and join() on the queue would wait for ever",
+                plural(count, "item", "items")
             ),
         ),
         QueueEvent::SentinelPut { left } => line(
-            "q.put(None)  # had to wait for room".to_string(),
+            Queue::SentinelWaited.code().to_string(),
             if left == 0 {
                 "the sentinel went in".into()
             } else {
@@ -123,18 +137,18 @@ pub fn queue_event(e: &QueueEvent) -> Line {
             },
         ),
         QueueEvent::JoinReturned => line(
-            "q.join()  # returned".to_string(),
+            Queue::JoinReturned.code().to_string(),
             "every item put has been marked done".into(),
         ),
         QueueEvent::ProducersStopped { consumers } => line(
-            "for _ in consumers: q.put(None)".to_string(),
+            Queue::SentinelEach.code().to_string(),
             format!(
-                "producers joined; {consumers} sentinel{} behind the backlog",
-                if consumers == 1 { "" } else { "s" }
+                "producers joined; {} behind the backlog",
+                plural(consumers as u64, "sentinel", "sentinels")
             ),
         ),
         QueueEvent::Stopped => line(
-            "for c in consumers: c.join()".to_string(),
+            Queue::JoinConsumers.code().to_string(),
             "every consumer drained the backlog and returned: shut down".into(),
         ),
         QueueEvent::Repaired { total } => note(

@@ -37,10 +37,22 @@ fn rate_keys_step_and_say_the_python() {
     );
     assert_eq!(
         a.log.last().unwrap().python.as_deref(),
-        Some("time.sleep(1/8)  # in producers")
+        Some("time.sleep(1/8)  # between puts")
     );
     update(&mut a, Action::Queue(QueueAction::ConsumersSlower));
     assert_eq!(a.queue.consumer_rate, 5);
+    assert_eq!(
+        a.log.last().unwrap().python.as_deref(),
+        Some("time.sleep(1/5)  # the work on each item, in consumers")
+    );
+    // Flat out, the line is a comment, not a sleep of nothing.
+    a.queue.producer_rate = crate::lab::queue::RATES[crate::lab::queue::RATES.len() - 2];
+    update(&mut a, Action::Queue(QueueAction::ProducersFaster));
+    assert_eq!(a.queue.producer_rate, 0);
+    assert_eq!(
+        a.log.last().unwrap().python.as_deref(),
+        Some("# no sleep between puts: flat out")
+    );
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! set or clear the event, change the semaphore's k and the barrier's
 //! parties, each with the Python that does it.
 
+pub mod claims;
+
 use crate::app::keymap::Key;
 use crate::app::labs::{ActionInfo, AppLab};
 use crate::app::log::Level;
@@ -10,7 +12,9 @@ use crate::app::narrate::Line;
 use crate::app::{Action, App, Effect, LabId, Startup};
 use crate::lab::engine::Engine;
 use crate::lab::sync::{SyncEvent, SyncLab, SyncView, SyncWait};
-use crate::lab::{Lab, WorkerId, WorkerSnapshot, describe_exitcode};
+use crate::lab::{Lab, WorkerSnapshot};
+
+use self::claims::Sync;
 
 /// Everything the sync panel shows.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -68,19 +72,21 @@ impl AppLab for SyncState {
     type Controller = SyncLab;
     type Opening = SyncOpening;
 
-    const ABOUT: &'static str = "An Event, a Semaphore(k) and a Barrier between processes";
+    const ABOUT: &'static str = "An Event, a Semaphore of k permits and a Barrier between processes";
+    const FLAGS: &'static [&'static str] = &["workers", "task-ms", "permits", "parties"];
+    const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Sync::TABLE];
     const ACTIONS: &'static [ActionInfo<SyncAction>] = &[
         ActionInfo::new(
             SyncAction::Start,
             "sync-start",
             "start",
-            "start a worker: e.wait(), with sem: ..., b.wait(), again",
+            "start a worker: the event, a permit, the barrier, round again",
         ),
         ActionInfo::new(
             SyncAction::ToggleEvent,
             "sync-event",
             "set/clear event",
-            "set the event (e.set()), or clear it (e.clear())",
+            "set the event, or clear it",
         ),
         ActionInfo::new(
             SyncAction::MorePermits,
@@ -264,7 +270,7 @@ pub fn perform(app: &mut App, lab: &mut Lab, sync: &mut SyncLab, effect: SyncEff
             Ok(id) => {
                 app.selected = Some(id);
                 said(
-                    format!("p{id}.start()  # worker(e, sem, b)"),
+                    Sync::WorkerStart.fill(&[("p", &format!("p{id}"))]),
                     format!("worker {id} started: it waits for the event, then a permit"),
                 )
             }
@@ -275,13 +281,13 @@ pub fn perform(app: &mut App, lab: &mut Lab, sync: &mut SyncLab, effect: SyncEff
                 app.sync.view.event_set = on;
                 if on {
                     said(
-                        "e.set()".into(),
+                        Sync::EventSet.fill(&[]),
                         "the event is set: every waiter goes on, and later ones pass".into(),
                     )
                 } else {
                     said(
-                        "e.clear()".into(),
-                        "the event is cleared: workers stop at e.wait() next round".into(),
+                        Sync::EventClear.fill(&[]),
+                        "the event is cleared: workers stop at it next round".into(),
                     )
                 }
             }
@@ -293,12 +299,12 @@ pub fn perform(app: &mut App, lab: &mut Lab, sync: &mut SyncLab, effect: SyncEff
                 Ok(()) => {
                     app.sync.view.permits = k;
                     let python = if k > before {
-                        "sem.release()  # one more permit"
+                        Sync::Release
                     } else {
-                        "sem.acquire()  # the parent keeps one"
+                        Sync::Acquire
                     };
                     said(
-                        python.into(),
+                        python.fill(&[]),
                         format!("at most {k} in the critical section at once"),
                     )
                 }
@@ -314,7 +320,10 @@ pub fn perform(app: &mut App, lab: &mut Lab, sync: &mut SyncLab, effect: SyncEff
                     app.sync.view.permits = permits;
                     app.sync.view.parties = parties;
                     said(
-                        format!("e = Event(); sem = Semaphore({permits}); b = Barrier({parties})"),
+                        Sync::Make.fill(&[
+                            ("k", &permits.to_string()),
+                            ("n", &parties.to_string()),
+                        ]),
                         format!(
                             "at most {permits} in the critical section; the barrier waits for {parties}"
                         ),
@@ -327,7 +336,7 @@ pub fn perform(app: &mut App, lab: &mut Lab, sync: &mut SyncLab, effect: SyncEff
             Ok(()) => {
                 app.sync.view.parties = n;
                 said(
-                    format!("b = Barrier({n})"),
+                    Sync::NewBarrier.fill(&[("n", &n.to_string())]),
                     format!(
                         "the barrier now releases {n} at a time (a Python Barrier's parties are fixed: this is a new one)"
                     ),
@@ -339,18 +348,6 @@ pub fn perform(app: &mut App, lab: &mut Lab, sync: &mut SyncLab, effect: SyncEff
     app.say(line);
 }
 
-/// How a worker ended, as the Python that ends it would say it.
-fn ended_by(id: WorkerId, exitcode: i32) -> (String, String) {
-    match exitcode {
-        -15 => (format!("p{id}.terminate()"), "terminated".into()),
-        -9 => (format!("p{id}.kill()"), "killed".into()),
-        c => (
-            format!("p{id}.exitcode == {c}"),
-            format!("ended ({})", describe_exitcode(c)),
-        ),
-    }
-}
-
 pub fn on_event(app: &mut App, event: SyncEvent) {
     let line = |python: String, text: String| Line {
         python: Some(python),
@@ -359,23 +356,25 @@ pub fn on_event(app: &mut App, event: SyncEvent) {
     };
     app.say(match event {
         SyncEvent::PermitLost { id, exitcode } => {
-            let (python, how) = ended_by(id, exitcode);
+            let (python, how) = crate::app::narrate::ended(id, exitcode);
             line(
-                format!("{python}  # inside 'with sem:'"),
+                Sync::PermitLost.fill(&[("ended", &python)]),
                 format!("worker {id} was {how} holding a permit: it is never given back (+ adds one)"),
             )
         }
         SyncEvent::DiedAtBarrier { id, exitcode } => {
-            let (python, how) = ended_by(id, exitcode);
+            let (python, how) = crate::app::narrate::ended(id, exitcode);
             line(
-                format!("{python}  # inside b.wait()"),
-                format!("worker {id} was {how} at the barrier: its arrival still counts"),
+                Sync::DiedAtBarrier.fill(&[("ended", &python)]),
+                format!(
+                    "worker {id} was {how} waiting at the barrier: its arrival counts, and the barrier hangs for good, as in Python"
+                ),
             )
         }
         SyncEvent::PartiesShort { alive, parties } => line(
-            "b.wait()  # hangs: a party is gone".into(),
+            Sync::PartyMissing.fill(&[]),
             format!(
-                "{alive} workers left for Barrier({parties}): it never fills again ([ lowers it, s adds a worker)"
+                "{alive} workers left for a barrier of {parties}: it never fills again ([ lowers it, s adds a worker)"
             ),
         ),
     });

@@ -14,7 +14,7 @@ use rustix::process::Signal;
 
 use super::files::RunDir;
 use super::settings::BrokerUrl;
-use crate::lab::Lab;
+use crate::lab::Spawner;
 use crate::lab::process::ChildProcess;
 
 /// The log's name in the run's folder.
@@ -40,7 +40,7 @@ pub struct OwnBroker {
 
 impl OwnBroker {
     /// Starts redis-server on a free port.
-    pub fn start(lab: &Lab, program: &Path, dir: &RunDir) -> std::io::Result<OwnBroker> {
+    pub fn start(lab: &Spawner, program: &Path, dir: &RunDir) -> std::io::Result<OwnBroker> {
         let port = free_port()?;
         Ok(OwnBroker {
             port,
@@ -78,7 +78,7 @@ impl OwnBroker {
 
     /// Starts it again on the same port, so that the nodes, which keep
     /// trying the address they were given, find it. Only once it has ended.
-    pub fn restart(&mut self, lab: &Lab, program: &Path, dir: &RunDir) -> std::io::Result<()> {
+    pub fn restart(&mut self, lab: &Spawner, program: &Path, dir: &RunDir) -> std::io::Result<()> {
         if self.process.poll_exit().is_none() {
             return Err(std::io::Error::other("redis-server is still running"));
         }
@@ -106,7 +106,7 @@ impl OwnBroker {
     }
 }
 
-fn spawn(lab: &Lab, program: &Path, dir: &RunDir, port: u16) -> std::io::Result<ChildProcess> {
+fn spawn(lab: &Spawner, program: &Path, dir: &RunDir, port: u16) -> std::io::Result<ChildProcess> {
     let log = std::fs::File::create(dir.log(LOG))?;
     let mut command = Command::new(program);
     command

@@ -31,6 +31,7 @@ impl ClusterLab {
             id,
             self.settings.concurrency,
             &self.hostname,
+            &self.node_suffix,
         )
         .map_err(|error| ClusterError::NodeSpawn { id, error })?;
         self.next_node += 1;
@@ -91,6 +92,11 @@ impl ClusterLab {
             .filter(|n| !n.end_told)
             .map(|n| n.id)
             .collect()
+    }
+
+    /// What the next node started will be called before its `@`: `node3`.
+    pub fn next_node_stem(&self) -> String {
+        format!("node{}{}", self.next_node, self.node_suffix)
     }
 
     /// The pid of a local node's main process.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::broker::{self, OwnBroker};
-use super::doctor::doctor;
+use super::doctor::{Doctor, Presence, doctor};
 use super::error::ClusterError;
 use super::events::{CeleryEvent, TaskEventKind};
 use super::files::RunDir;
@@ -20,7 +20,7 @@ use super::speedup::Speedup;
 use super::tasks::TaskBook;
 use super::view::BrokerState;
 use super::wire;
-use crate::lab::{Lab, LabConfig, SHUTDOWN_GRACE};
+use crate::lab::{Lab, LabConfig, SHUTDOWN_GRACE, Spawner};
 use crate::metrics::{ProcLoad, ProcSampler};
 
 /// How often the pool processes are read from `/proc`.
@@ -67,52 +67,64 @@ pub struct ClusterLab {
     pub(super) sending: HashMap<BatchId, String>,
     pub(super) pending: Vec<ClusterEvent>,
     pub(super) shut_down: bool,
+    /// Between `node` and `@` in the names of the nodes the lab starts:
+    /// empty on its own broker, `-` and the run's tag on a given one.
+    pub(super) node_suffix: String,
+    /// Starts every child from the engine's supervisor thread.
+    pub(super) spawner: Spawner,
     // Dropped last: the folder holds the logs the children write, and the
-    // spawner's thread is what their parent-death signal is tied to.
+    // supervisor thread of an engine of the lab's own (when it was opened
+    // without one) is what their parent-death signal is tied to.
     pub(super) dir: RunDir,
-    pub(super) spawner: Lab,
+    pub(super) own_engine: Option<Lab>,
 }
 
 impl ClusterLab {
     /// Checks what is installed, makes the private folder, starts the
     /// broker (unless one is given), the network threads and the first
-    /// nodes. Takes a few tenths of a second (Python is asked what it has);
-    /// waits on no network.
+    /// nodes, from a supervisor thread of the lab's own. Takes a few
+    /// tenths of a second (Python is asked what it has); waits on no
+    /// network. For tests, benchmarks and programs without an engine;
+    /// proclab's engine uses [`ClusterLab::open_with`].
     pub fn open(settings: ClusterSettings) -> Result<ClusterLab, ClusterError> {
         settings.check().map_err(ClusterError::Settings)?;
-        let python = settings
-            .python
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("python3"));
-        let found = doctor(&settings.redis_server, &python);
-        let own = settings.broker == BrokerChoice::Own;
-        let mut missing: Vec<&str> = found.missing();
-        if !own {
-            missing.retain(|m| *m != "redis-server");
-        }
-        if !missing.is_empty() {
-            let mut fix = found.clone();
-            if !own {
-                fix.redis_server = super::doctor::Presence::Found {
-                    version: String::new(),
-                };
-            }
-            return Err(ClusterError::Missing {
-                missing: missing.join(" and "),
-                command: fix.install_command().unwrap_or_default(),
-            });
-        }
-        let dir = RunDir::create().map_err(ClusterError::Folder)?;
-        // The lab's own supervisor thread: every child is spawned from it,
-        // so their parent-death signal is tied to a thread that lives as
-        // long as the lab. No worker runs in it; its region is the smallest.
-        let spawner = Lab::new(LabConfig {
+        let found = doctor(&settings.redis_server, &settings.python_or_default());
+        // No worker runs in this engine; its region is the smallest.
+        let engine = Lab::new(LabConfig {
             max_workers: 1,
             pool_items: 1,
             iters_per_ms: Some(1),
             ..LabConfig::new()
         })
         .map_err(|e| ClusterError::Supervisor(e.to_string()))?;
+        let spawner = engine.spawner();
+        Self::start(settings, found, spawner, Some(engine))
+    }
+
+    /// Opens the lab with what [`doctor`] found (it may have run on
+    /// another thread, so as not to hold the screen), starting every
+    /// child through `spawner`, the engine's supervisor thread. Returns at
+    /// once; fails with [`ClusterError::Missing`] if something the lab
+    /// needs is not installed.
+    pub fn open_with(
+        settings: ClusterSettings,
+        found: Doctor,
+        spawner: Spawner,
+    ) -> Result<ClusterLab, ClusterError> {
+        settings.check().map_err(ClusterError::Settings)?;
+        Self::start(settings, found, spawner, None)
+    }
+
+    fn start(
+        settings: ClusterSettings,
+        found: Doctor,
+        spawner: Spawner,
+        own_engine: Option<Lab>,
+    ) -> Result<ClusterLab, ClusterError> {
+        if let Some(missing) = missing(&settings, &found) {
+            return Err(missing);
+        }
+        let dir = RunDir::create().map_err(ClusterError::Folder)?;
         let mut pending = Vec::new();
         let (broker, url) = match &settings.broker {
             BrokerChoice::Own => {
@@ -133,6 +145,10 @@ impl ClusterLab {
             BrokerChoice::External(url) => (None, url.clone()),
         };
         let link = Link::start(&url).map_err(ClusterError::Threads)?;
+        let node_suffix = match settings.broker {
+            BrokerChoice::Own => String::new(),
+            BrokerChoice::External(_) => format!("-{}", dir.tag()),
+        };
         let mut lab = ClusterLab {
             python: found.python,
             hostname: wire::hostname(),
@@ -154,8 +170,10 @@ impl ClusterLab {
             sending: HashMap::new(),
             pending,
             shut_down: false,
-            dir,
+            node_suffix,
             spawner,
+            dir,
+            own_engine,
             settings,
         };
         for _ in 0..lab.settings.nodes {
@@ -361,7 +379,7 @@ impl ClusterLab {
         if self.shut_down {
             return report;
         }
-        self.speedup = Speedup::default();
+        self.speedup.stop();
         let mut pools: Vec<u32> = Vec::new();
         for n in &mut self.nodes {
             if !n.end_told && n.is_running() {
@@ -395,10 +413,36 @@ impl ClusterLab {
             b.stop(grace);
             report.broker_stopped = true;
         }
-        self.spawner.shutdown(grace);
+        if let Some(engine) = self.own_engine.as_mut() {
+            engine.shutdown(grace);
+        }
         self.shut_down = true;
         report
     }
+}
+
+/// What the lab needs and `found` lacks, as the error that names it with
+/// its install command; None when everything is there. redis-server is not
+/// needed with a broker given.
+pub fn missing(settings: &ClusterSettings, found: &Doctor) -> Option<ClusterError> {
+    let own = settings.broker == BrokerChoice::Own;
+    let mut missing: Vec<&str> = found.missing();
+    if !own {
+        missing.retain(|m| *m != "redis-server");
+    }
+    if missing.is_empty() {
+        return None;
+    }
+    let mut fix = found.clone();
+    if !own {
+        fix.redis_server = Presence::Found {
+            version: String::new(),
+        };
+    }
+    Some(ClusterError::Missing {
+        missing: missing.join(" and "),
+        command: fix.install_command().unwrap_or_default(),
+    })
 }
 
 impl Drop for ClusterLab {

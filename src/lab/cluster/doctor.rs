@@ -8,17 +8,36 @@ use std::time::{Duration, Instant};
 
 /// The Celery release the lab is written against and installs.
 pub const CELERY_VERSION: &str = "5.7.0";
-/// Installs redis-server (Debian).
-pub const INSTALL_REDIS: &str = "sudo apt-get install -y redis-server";
-/// How long a probe may take (Python importing celery takes a few tenths).
-const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
+/// Installs redis-server (Debian), run as root.
+pub const INSTALL_REDIS: &str = "apt-get install -y redis-server";
+/// Installs pip for Debian's python3, run as root.
+pub const INSTALL_PIP: &str = "apt-get install -y python3-pip";
+/// How long a probe may take: Python importing celery takes a few tenths
+/// on a quiet machine, many seconds on one busy compiling.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Installs the Python side into the Python that runs the nodes.
-pub fn install_celery(python: &Path) -> String {
+/// Installs the Python side into the Python that runs the nodes. A Python
+/// its distribution manages (PEP 668: Debian 12's own python3) refuses
+/// pip's installs unless told to go ahead.
+pub fn install_celery(python: &Path, externally_managed: bool) -> String {
+    let flag = if externally_managed {
+        " --break-system-packages"
+    } else {
+        ""
+    };
     format!(
-        "{} -m pip install \"celery[redis]=={CELERY_VERSION}\"",
+        "{} -m pip install{flag} \"celery[redis]=={CELERY_VERSION}\"",
         python.display()
     )
+}
+
+/// `sudo ` before a command that needs root, unless this is root.
+fn as_root() -> &'static str {
+    if rustix::process::geteuid().is_root() {
+        ""
+    } else {
+        "sudo "
+    }
 }
 
 /// One thing the lab needs.
@@ -45,6 +64,11 @@ pub struct Doctor {
     pub kombu: Presence,
     /// Python's redis client, which kombu's Redis transport needs.
     pub redis_py: Presence,
+    /// pip, which installs them.
+    pub pip: Presence,
+    /// The Python is managed by its distribution (PEP 668): pip installs
+    /// into it only with `--break-system-packages` (or use a venv).
+    pub externally_managed: bool,
 }
 
 impl Doctor {
@@ -69,17 +93,22 @@ impl Doctor {
         out
     }
 
-    /// The one command that installs everything missing, if anything is.
+    /// The one command that installs everything missing, if anything is
+    /// (`sudo` before what needs root, unless this is root).
     pub fn install_command(&self) -> Option<String> {
+        let root = as_root();
         let mut parts = Vec::new();
         if !self.redis_server.found() {
-            parts.push(INSTALL_REDIS.to_string());
+            parts.push(format!("{root}{INSTALL_REDIS}"));
         }
+        let celery = self.celery.found() && self.kombu.found() && self.redis_py.found();
         if !self.python_version.found() {
-            parts.push("sudo apt-get install -y python3 python3-pip".into());
+            parts.push(format!("{root}apt-get install -y python3 python3-pip"));
+        } else if !celery && !self.pip.found() {
+            parts.push(format!("{root}{INSTALL_PIP}"));
         }
-        if !(self.celery.found() && self.kombu.found() && self.redis_py.found()) {
-            parts.push(install_celery(&self.python));
+        if !celery {
+            parts.push(install_celery(&self.python, self.externally_managed));
         }
         (!parts.is_empty()).then(|| parts.join(" && "))
     }
@@ -98,10 +127,15 @@ pub fn doctor(redis_server: &Path, python: &Path) -> Doctor {
     };
     // One interpreter start for everything: each import is tried apart, so
     // that what is missing is named.
-    let script = "import sys\nprint(sys.executable)\nprint(sys.version.split()[0])\n\
-        for m in ('celery', 'kombu', 'redis'):\n    try:\n        \
+    // PEP 668: a Python outside a venv whose stdlib folder holds the
+    // EXTERNALLY-MANAGED marker.
+    let script = "import sys, os, sysconfig\nprint(sys.executable)\n\
+        print(sys.version.split()[0])\n\
+        for m in ('celery', 'kombu', 'redis', 'pip'):\n    try:\n        \
         print(__import__(m).__version__)\n    except Exception as e:\n        \
-        print('missing: ' + repr(e))\n";
+        print('missing: ' + repr(e))\n\
+        marker = os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED')\n\
+        print(sys.prefix == sys.base_prefix and os.path.exists(marker))\n";
     let missing = |why: &str| Presence::Missing { why: why.into() };
     let mut found = Doctor {
         redis_server: redis,
@@ -110,11 +144,13 @@ pub fn doctor(redis_server: &Path, python: &Path) -> Doctor {
         celery: missing("python3 did not run"),
         kombu: missing("python3 did not run"),
         redis_py: missing("python3 did not run"),
+        pip: missing("python3 did not run"),
+        externally_managed: false,
     };
     match probe(Command::new(python).args(["-c", script])) {
         Ok(out) => {
             let lines: Vec<&str> = out.lines().collect();
-            if let [exe, version, celery, kombu, redis, ..] = lines[..] {
+            if let [exe, version, celery, kombu, redis, pip, managed, ..] = lines[..] {
                 found.python = PathBuf::from(exe);
                 found.python_version = Presence::Found {
                     version: version.into(),
@@ -128,6 +164,8 @@ pub fn doctor(redis_server: &Path, python: &Path) -> Doctor {
                 found.celery = read(celery);
                 found.kombu = read(kombu);
                 found.redis_py = read(redis);
+                found.pip = read(pip);
+                found.externally_managed = managed == "True";
             }
         }
         Err(why) => found.python_version = Presence::Missing { why },
@@ -172,10 +210,20 @@ mod tests {
         assert!(!d.redis_server.found());
         assert!(!d.ready());
         let command = d.install_command().unwrap();
-        assert!(command.starts_with(INSTALL_REDIS), "{command}");
+        assert!(command.ends_with(INSTALL_REDIS), "{command}");
+        assert_eq!(
+            command.starts_with("sudo "),
+            !rustix::process::geteuid().is_root()
+        );
         d.celery = Presence::Missing { why: "no".into() };
         let command = d.install_command().unwrap();
         assert!(command.contains(" && ") && command.contains("celery[redis]==5.7.0"));
         assert_eq!(d.missing(), ["redis-server", "celery[redis]"]);
+        // Debian's own python3: no pip, and pip refuses unless told.
+        d.pip = Presence::Missing { why: "no".into() };
+        d.externally_managed = true;
+        let command = d.install_command().unwrap();
+        assert!(command.contains(INSTALL_PIP), "{command}");
+        assert!(command.contains("pip install --break-system-packages"), "{command}");
     }
 }

@@ -1,5 +1,6 @@
 //! The run's private folder (mode 0700): the tasks module its nodes
-//! import, their logs, redis-server's log.
+//! import, the Pool script the speedup times, their logs, redis-server's
+//! log.
 //! Removed when the lab shuts down; a folder left by a proclab that was
 //! killed is removed by the next one that opens the lab.
 
@@ -10,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 /// The tasks module every node imports (`celery -A tasks`).
 pub const TASKS_PY: &str = include_str!("python/tasks.py");
+/// Times the speedup's batch with `multiprocessing.Pool` on this machine.
+pub const POOL_RUN_PY: &str = include_str!("python/pool_run.py");
 
 const PREFIX: &str = "proclab-cluster-";
 
@@ -29,11 +32,20 @@ impl RunDir {
         DirBuilder::new().mode(0o700).create(&path)?;
         let dir = RunDir { path };
         fs::write(dir.path.join("tasks.py"), TASKS_PY)?;
+        fs::write(dir.path.join("pool_run.py"), POOL_RUN_PY)?;
         Ok(dir)
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A short tag of this run (four hex digits of the folder's random
+    /// part), to tell its nodes from another run's on a shared broker.
+    pub fn tag(&self) -> String {
+        let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let random = name.as_deref().and_then(|n| n.rsplit('-').next()).unwrap_or("");
+        random.chars().take(4).collect()
     }
 
     /// The tasks module, for a node started by hand on another machine.

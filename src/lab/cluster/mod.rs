@@ -14,8 +14,11 @@
 //!   each node, and what became of the tasks a dead node held.
 //! - [`speedup`]: the same batch timed with 1, 2, ... nodes, and the
 //!   broker's cost per task.
-//! - [`ClusterLab`]: the controller the app drives: `open`, `poll`,
+//! - [`ClusterLab`]: the cluster the app drives: `open`, `poll`,
 //!   commands, `view`, `shutdown`.
+//! - [`ClusterController`] ([`lazy`]): the lab's part of the engine, which
+//!   opens a `ClusterLab` only when the lab is opened, after checking what
+//!   is installed on a thread of its own.
 //!
 //! The tasks module the nodes import is plain Python in `python/tasks.py`,
 //! written to a private folder for each run ([`files`]). [`doctor`] says what is installed and how to install the rest.
@@ -27,9 +30,11 @@ pub mod doctor;
 pub mod error;
 pub mod events;
 pub mod files;
+pub mod lazy;
 pub mod link;
 pub mod node;
 pub mod nodes;
+pub mod pool_run;
 pub mod producer;
 pub mod report;
 pub mod settings;
@@ -43,9 +48,11 @@ pub mod wire;
 pub use self::controller::{ClusterLab, ClusterShutdown};
 pub use self::doctor::{Doctor, Presence, doctor};
 pub use self::error::ClusterError;
+pub use self::lazy::{ClusterController, ClusterNews};
 pub use self::link::BatchId;
 pub use self::node::NodeId;
 pub use self::report::{ClusterEvent, NodeEnd};
 pub use self::settings::{BrokerChoice, BrokerUrl, ClusterSettings, TaskKind};
+pub use self::pool_run::PoolRow;
 pub use self::speedup::{Overhead, SpeedupPlan, SpeedupRow};
 pub use self::view::ClusterView;

@@ -16,7 +16,7 @@ use rustix::process::Signal;
 
 use super::files::RunDir;
 use super::settings::BrokerUrl;
-use crate::lab::Lab;
+use crate::lab::Spawner;
 use crate::lab::process::ChildProcess;
 
 /// A local node's number, from 1: `node3@host` is node 3.
@@ -40,6 +40,9 @@ pub enum Stop {
 
 pub struct LocalNode {
     pub id: NodeId,
+    /// What comes before `@`: `node3`, or `node3-5f2a` on a broker others
+    /// may share (see [`LocalNode::start`]).
+    pub stem: String,
     /// `node3@host`, as the node names itself in events.
     pub name: String,
     pub concurrency: usize,
@@ -58,17 +61,20 @@ impl LocalNode {
 
     /// The line a person would type: what the lab runs, short of the
     /// interpreter's path and the environment.
-    pub fn shell_line(id: NodeId, concurrency: usize) -> String {
+    pub fn shell_line(stem: &str, concurrency: usize) -> String {
         format!(
-            "celery -A tasks worker -c {concurrency} -n node{id}@%h -E {}",
+            "celery -A tasks worker -c {concurrency} -n {stem}@%h -E {}",
             QUICK_FLAGS.join(" ")
         )
     }
 
-    /// Starts node `id`.
+    /// Starts node `id`, named `node{id}{suffix}@%h`: the suffix is empty
+    /// on the lab's own broker and the run's tag on a given one, where
+    /// another proclab on this machine would otherwise name its nodes the
+    /// same (and Celery takes two nodes of one name for one).
     #[allow(clippy::too_many_arguments)]
     pub fn start(
-        lab: &Lab,
+        lab: &Spawner,
         python: &Path,
         dir: &RunDir,
         broker: &BrokerUrl,
@@ -76,7 +82,9 @@ impl LocalNode {
         id: NodeId,
         concurrency: usize,
         hostname: &str,
+        suffix: &str,
     ) -> std::io::Result<LocalNode> {
+        let stem = format!("node{id}{suffix}");
         let log = std::fs::File::create(dir.log(&Self::log_name(id)))?;
         let python_path = match std::env::var_os("PYTHONPATH") {
             Some(old) if !old.is_empty() => {
@@ -91,7 +99,7 @@ impl LocalNode {
         command
             .args(["-m", "celery", "-A", "tasks", "worker"])
             .args(["--concurrency", &concurrency.to_string()])
-            .args(["-n", &format!("node{id}@%h"), "-E"])
+            .args(["-n", &format!("{stem}@%h"), "-E"])
             .args(QUICK_FLAGS)
             .current_dir(dir.path())
             .env("PYTHONPATH", python_path)
@@ -108,7 +116,8 @@ impl LocalNode {
         let process = lab.spawn_tied(command)?;
         Ok(LocalNode {
             id,
-            name: format!("node{id}@{hostname}"),
+            name: format!("{stem}@{hostname}"),
+            stem,
             concurrency,
             process,
             started_at: Instant::now(),
@@ -176,7 +185,7 @@ mod tests {
     #[test]
     fn the_shell_line_names_the_node_and_its_pool() {
         assert_eq!(
-            LocalNode::shell_line(2, 1),
+            LocalNode::shell_line("node2", 1),
             "celery -A tasks worker -c 1 -n node2@%h -E --without-gossip --without-mingle"
         );
     }

@@ -139,6 +139,15 @@ pub enum ClusterEvent {
         /// Over the run's first row.
         speedup: Option<f64>,
     },
+    /// A speedup run's Pool peer ended: the same batch with
+    /// `multiprocessing.Pool(processes)` on this machine.
+    PoolMeasured {
+        processes: usize,
+        tasks: usize,
+        wall: Duration,
+        /// `with Pool(2) as pool: pool.map(count_primes, [300000] * 20, chunksize=1)`.
+        python: String,
+    },
     /// A speedup run gave up (its nodes would not stay up).
     SpeedupStopped {
         reason: String,

@@ -215,6 +215,13 @@ impl Default for ClusterSettings {
 }
 
 impl ClusterSettings {
+    /// The Python that runs the nodes: as set, or `python3` on PATH.
+    pub fn python_or_default(&self) -> PathBuf {
+        self.python
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("python3"))
+    }
+
     /// Refuses values the lab cannot run with, naming the setting.
     pub fn check(&self) -> Result<(), String> {
         if self.nodes > MAX_NODES {

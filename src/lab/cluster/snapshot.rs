@@ -113,7 +113,7 @@ impl ClusterLab {
                     heartbeat_age: r.last_heartbeat.map(|b| now.saturating_duration_since(b)),
                     rate: r.rate(now),
                     held,
-                    shell_line: local.map(|n| LocalNode::shell_line(n.id, n.concurrency)),
+                    shell_line: local.map(|n| LocalNode::shell_line(&n.stem, n.concurrency)),
                 }
             })
             .collect();
@@ -153,6 +153,11 @@ impl ClusterLab {
             unacked_tasks,
             nodes,
             rate: self.node_book.rate(now),
+            running: self
+                .book
+                .all()
+                .filter(|t| t.state == TaskState::Running)
+                .count(),
             recent: latest(self.book.all(), |_| true, RECENT_SHOWN)
                 .into_iter()
                 .map(path_of)
@@ -176,6 +181,7 @@ impl ClusterLab {
                 running: self.speedup.doing(),
                 rows: self.speedup.rows.clone(),
                 overhead: self.speedup.overhead.clone(),
+                pool: self.speedup.pool.clone(),
             },
             garbled: self.garbled,
         }

@@ -1,7 +1,10 @@
 //! The speedup: the same batch timed with 1, 2, ... local nodes, after the
 //! cost of the broker and Celery themselves is measured with a batch of
 //! no-op tasks on one node (its wall time over its tasks: what each task
-//! costs before any work is done).
+//! costs before any work is done); after each, if asked, the same batch on
+//! this machine with Python's `multiprocessing.Pool` of as many processes
+//! as the nodes had ([`super::pool_run`]), its one-machine peer, run at
+//! once so that both meet the machine as busy.
 //!
 //! A run is driven from [`ClusterLab::poll`]: before each step the lab
 //! starts or warmly stops nodes until exactly the step's number are online
@@ -13,6 +16,7 @@ use super::controller::ClusterLab;
 use super::error::ClusterError;
 use super::link::BatchId;
 use super::nodes::NodeLife;
+use super::pool_run::{PoolRow, PoolRun};
 use super::report::ClusterEvent;
 use super::settings::{MAX_NODES, TaskKind};
 
@@ -53,6 +57,9 @@ pub struct SpeedupPlan {
     pub batch: usize,
     /// No-op tasks for the overhead (0: not measured).
     pub noop_tasks: usize,
+    /// Also time the batch with a `multiprocessing.Pool` on this machine,
+    /// with as many processes as each step's nodes have pool processes.
+    pub pool: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,10 +72,12 @@ enum Step {
 enum Phase {
     Settle(Step),
     Run(Step, BatchId),
+    /// The Pool peer of step `i`'s nodes is running.
+    Pool(usize),
 }
 
 /// A run under way, and the figures measured so far.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Speedup {
     plan: Option<SpeedupPlan>,
     phase: Option<Phase>,
@@ -76,8 +85,13 @@ pub struct Speedup {
     /// Nodes the run has started: a node that keeps dying is not
     /// replaced for ever.
     started: usize,
+    /// Pool processes per node, for the Pool peer.
+    concurrency: usize,
+    pool_run: Option<PoolRun>,
     pub rows: Vec<SpeedupRow>,
     pub overhead: Option<Overhead>,
+    /// The Pool peer of each row.
+    pub pool: Vec<PoolRow>,
 }
 
 impl Speedup {
@@ -97,7 +111,20 @@ impl Speedup {
             Phase::Run(Step::Nodes(i), _) => {
                 format!("timing {} tasks on {} node(s)", plan.batch, plan.nodes[i])
             }
+            Phase::Pool(i) => format!(
+                "timing {} tasks with Pool({}) on this machine",
+                plan.batch,
+                plan.nodes[i] * self.concurrency
+            ),
         })
+    }
+
+    /// Stops a Pool run under way.
+    pub fn stop(&mut self) {
+        self.phase = None;
+        if let Some(mut run) = self.pool_run.take() {
+            run.stop();
+        }
     }
 }
 
@@ -121,19 +148,19 @@ impl ClusterLab {
         } else {
             Step::Nodes(0)
         };
+        self.speedup.stop();
         self.speedup = Speedup {
             plan: Some(plan),
             phase: Some(Phase::Settle(first)),
             settle_since: Some(Instant::now()),
-            started: 0,
-            rows: Vec::new(),
-            overhead: None,
+            concurrency: self.settings.concurrency,
+            ..Speedup::default()
         };
         Ok(())
     }
 
     pub fn cancel_speedup(&mut self) {
-        self.speedup.phase = None;
+        self.speedup.stop();
     }
 
     pub fn speedup_running(&self) -> bool {
@@ -159,6 +186,7 @@ impl ClusterLab {
                     self.speedup.phase = Some(Phase::Run(step, batch));
                 }
             }
+            Phase::Pool(i) => self.advance_pool(&plan, i),
             Phase::Run(step, batch) => {
                 let done = found.iter().find_map(|e| match e {
                     ClusterEvent::BatchDone {
@@ -204,11 +232,76 @@ impl ClusterLab {
                             speedup,
                         });
                         self.speedup.rows.push(row);
+                        // Its Pool peer runs at once, so that both see the
+                        // machine as busy as it was.
+                        if plan.pool {
+                            self.start_pool(&plan, i);
+                            return;
+                        }
                         (i + 1 < plan.nodes.len()).then_some(i + 1)
                     }
                 };
                 self.speedup.phase = next.map(|i| Phase::Settle(Step::Nodes(i)));
                 self.speedup.settle_since = Some(Instant::now());
+            }
+        }
+    }
+
+    /// Starts the Pool peer of step `i`; without one (no-op tasks), goes on
+    /// to the next step.
+    fn start_pool(&mut self, plan: &SpeedupPlan, i: usize) {
+        let processes = plan.nodes[i] * self.speedup.concurrency;
+        let started = PoolRun::start(
+            &self.spawner,
+            &self.python,
+            &self.dir,
+            plan.task,
+            processes,
+            plan.batch,
+        );
+        match started {
+            None => {
+                self.speedup.phase =
+                    (i + 1 < plan.nodes.len()).then_some(Phase::Settle(Step::Nodes(i + 1)));
+                self.speedup.settle_since = Some(Instant::now());
+            }
+            Some(Ok(run)) => {
+                self.speedup.pool_run = Some(run);
+                self.speedup.phase = Some(Phase::Pool(i));
+            }
+            Some(Err(e)) => {
+                self.speedup.phase = None;
+                self.pending.push(ClusterEvent::SpeedupStopped {
+                    reason: format!("cannot start the Pool run: {e}"),
+                });
+            }
+        }
+    }
+
+    fn advance_pool(&mut self, plan: &SpeedupPlan, i: usize) {
+        let Some(run) = self.speedup.pool_run.as_mut() else {
+            self.speedup.phase = None;
+            return;
+        };
+        let Some(result) = run.poll(&self.dir) else {
+            return;
+        };
+        self.speedup.pool_run = None;
+        match result {
+            Ok(row) => {
+                self.pending.push(ClusterEvent::PoolMeasured {
+                    processes: row.processes,
+                    tasks: row.tasks,
+                    wall: row.wall,
+                    python: super::pool_run::python_line(plan.task, row.processes, row.tasks),
+                });
+                self.speedup.pool.push(row);
+                self.speedup.phase = (i + 1 < plan.nodes.len()).then_some(Phase::Settle(Step::Nodes(i + 1)));
+                self.speedup.settle_since = Some(Instant::now());
+            }
+            Err(reason) => {
+                self.speedup.phase = None;
+                self.pending.push(ClusterEvent::SpeedupStopped { reason });
             }
         }
     }

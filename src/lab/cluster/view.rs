@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::node::{NodeId, Stop};
 use super::nodes::NodeLife;
 use super::settings::TaskKind;
+use super::pool_run::PoolRow;
 use super::speedup::{Overhead, SpeedupRow};
 use super::tasks::{StepKind, TaskState};
 use crate::metrics::ProcLoad;
@@ -119,6 +120,9 @@ pub struct SpeedupView {
     pub running: Option<String>,
     pub rows: Vec<SpeedupRow>,
     pub overhead: Option<Overhead>,
+    /// The same batch with a `multiprocessing.Pool` on this machine, by
+    /// row.
+    pub pool: Vec<PoolRow>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -131,6 +135,8 @@ pub struct ClusterView {
     pub nodes: Vec<NodeView>,
     /// Tasks ended per second, all nodes.
     pub rate: f64,
+    /// Tasks running on a node now (started, not ended), from events.
+    pub running: usize,
     pub recent: Vec<TaskPath>,
     pub lost: Vec<Fate>,
     pub awaiting: Vec<Fate>,

@@ -1,8 +1,14 @@
 //! The pipe lab's engine: `multiprocessing.Pipe()` between exactly two
 //! workers, over a real socket pair (duplex, a ping-pong with round trips
 //! and latency) or a real OS pipe (`Pipe(duplex=False)`, a one-way stream).
-//! Terminate one end and the other sees end-of-file (`EOFError`) or a
-//! broken pipe (`BrokenPipeError`), as Python's would.
+//! Each end is handed both ends of the pipe, as a forked child inherits
+//! them. With the ends closed (the course's idiom) proclab, the parent,
+//! closes its copies once both have started and each end closes the one
+//! it does not use: terminate one end and the other meets end-of-file
+//! (`EOFError`) or a broken pipe (`BrokenPipeError`). With the ends left
+//! open nobody closes anything, and the survivor waits for ever, as
+//! CPython's does; [`PipeEvent::HeldOpen`] says who still holds the end
+//! it waits on.
 
 pub mod roles;
 
@@ -11,8 +17,11 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use super::comms::holders::{EndOf, Holder};
+use super::comms::{Ends, EndsCell, wait};
 use super::shm::{Region, SectionId, Shared};
-use super::{Lab, LabError, Role, StartOptions, WorkerId, Workload};
+use super::slot::Phase;
+use super::{Lab, LabError, Role, StartOptions, Status, WorkerId, Workload};
 
 /// What travels over the pipe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +90,8 @@ pub struct PipeSection {
     pub rate: AtomicU32,
     /// Messages per write for a stream at full speed (1: one write each).
     pub batch: AtomicU32,
+    /// Whether each end closes the end it does not use.
+    pub closing: EndsCell,
     ends: [AtomicU32; 2],
     /// Round trips completed, or messages received.
     pub count: AtomicU64,
@@ -169,6 +180,9 @@ pub struct PipeStats {
     pub mode: PipeMode,
     /// The mode of the pair shown (the one running or last run).
     pub pair_mode: Option<PipeMode>,
+    /// Whether the next pair closes its unused ends, and the pair shown.
+    pub ends_next: Ends,
+    pub pair_ends: Option<Ends>,
     pub rate: u32,
     pub ids: Option<[WorkerId; 2]>,
     pub ends: [EndState; 2],
@@ -189,6 +203,15 @@ pub enum PipeEvent {
     Broken { id: WorkerId, role: Role },
     /// The sending end sent all it was asked to and closed.
     Finished { id: WorkerId, role: Role },
+    /// The other end died, and the end it used is still open in these
+    /// processes (proclab first): worker `id` waits in `recv()` for ever
+    /// (told once it waits there, all read), or, sending, fills the pipe
+    /// and then waits for ever.
+    HeldOpen {
+        id: WorkerId,
+        role: Role,
+        holders: Vec<Holder>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -201,17 +224,26 @@ pub enum PipeError {
     Lab(#[from] LabError),
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 struct Pair {
     mode: PipeMode,
+    ends: Ends,
     ids: [WorkerId; 2],
     reported: [EndState; 2],
+    /// Each end as `/proc` names it, to find who holds it.
+    of: [EndOf; 2],
+    /// proclab's own copies of both ends, kept while the ends are left
+    /// open, as a Python parent that closes nothing keeps them.
+    kept: Vec<OwnedFd>,
+    /// Whether the survivor of a dead end was looked at.
+    looked: bool,
 }
 
 /// The pipe lab's controller, held by the engine.
 #[derive(Debug)]
 pub struct PipeLab {
     mode: PipeMode,
+    ends: Ends,
     pair: Option<Pair>,
 }
 
@@ -223,13 +255,23 @@ impl PipeLab {
         s.batch.store(BATCH_MAX as u32, Ordering::Relaxed);
         PipeLab {
             mode: PipeMode::PingPong,
+            ends: Ends::default(),
             pair: None,
         }
     }
 
     /// The ends of the last pipe made, running or not.
     pub fn ids(&self) -> Option<[WorkerId; 2]> {
-        self.pair.map(|p| p.ids)
+        self.pair.as_ref().map(|p| p.ids)
+    }
+
+    /// Whether the next pair closes the ends it does not use.
+    pub fn set_ends(&mut self, ends: Ends) {
+        self.ends = ends;
+    }
+
+    pub fn ends(&self) -> Ends {
+        self.ends
     }
 
     pub fn mode(&self) -> PipeMode {
@@ -258,7 +300,7 @@ impl PipeLab {
 
     /// The two workers, while either runs.
     pub fn running(&self, lab: &Lab) -> Option<[WorkerId; 2]> {
-        let pair = self.pair?;
+        let pair = self.pair.as_ref()?;
         pair.ids
             .iter()
             .any(|&id| lab.status(id).is_ok_and(|s| s.is_alive()))
@@ -273,7 +315,7 @@ impl PipeLab {
         }
         // The last pair's ends have ended: join them before making the
         // next, as a script would, so they do not stay zombies.
-        if let Some(old) = self.pair {
+        if let Some(old) = &self.pair {
             for id in old.ids {
                 let _ = lab.join_nowait(id);
             }
@@ -293,7 +335,15 @@ impl PipeLab {
                 (write, read)
             }
         };
-        section(lab.region()).reset();
+        let of = [EndOf::of(&first)?, EndOf::of(&second)?];
+        // Left open, proclab keeps a copy of each end, as the parent would.
+        let kept = match self.ends {
+            Ends::Open => vec![first.try_clone()?, second.try_clone()?],
+            Ends::Closed => Vec::new(),
+        };
+        let s = section(lab.region());
+        s.reset();
+        s.closing.set(self.ends);
         let [r0, r1] = self.mode.roles();
         let options = |role| StartOptions {
             role,
@@ -302,17 +352,19 @@ impl PipeLab {
             task_ms: 1000,
             daemon: false,
         };
-        // What the first end sends before the second starts waits in the
-        // pipe. proclab's copies of both ends close once each worker has
-        // its own, or an end would never see the other's close.
+        // Each end gets its own end, then the other, as a forked child
+        // inherits both; with the ends closed it closes the other first
+        // thing. What the first end sends before the second starts waits
+        // in the pipe. The copies handed over close in proclab once each
+        // worker has its own: only `kept` stays.
         let a = lab.start_with_fds(
             StartOptions {
                 tasks,
                 ..options(r0)
             },
-            vec![first],
+            vec![first.try_clone()?, second.try_clone()?],
         )?;
-        let b = match lab.start_with_fds(options(r1), vec![second]) {
+        let b = match lab.start_with_fds(options(r1), vec![second, first]) {
             Ok(b) => b,
             Err(e) => {
                 let _ = lab.kill(a);
@@ -322,10 +374,68 @@ impl PipeLab {
         };
         self.pair = Some(Pair {
             mode: self.mode,
+            ends: self.ends,
             ids: [a, b],
             reported: [EndState::Running; 2],
+            of,
+            kept,
+            looked: false,
         });
         Ok([a, b])
+    }
+
+    /// Once one end has died: whether the other can still learn it. If
+    /// the dead end's end of the pipe is still open somewhere (in proclab,
+    /// in the survivor itself), the survivor never meets `EOFError` or
+    /// `BrokenPipeError`, and this says who holds it. Once both ends have
+    /// ended, proclab's own copies go too.
+    fn look_at_survivor(&mut self, lab: &Lab) -> Vec<PipeEvent> {
+        let Some(pair) = self.pair.as_mut() else {
+            return Vec::new();
+        };
+        let alive = pair.ids.map(|id| lab.status(id).is_ok_and(|s| s.is_alive()));
+        if alive == [false, false] {
+            pair.kept.clear();
+            return Vec::new();
+        }
+        let Some(dead) = (0..2).find(|&i| !alive[i]) else {
+            return Vec::new();
+        };
+        if pair.looked {
+            return Vec::new();
+        }
+        let survivor = 1 - dead;
+        let id = pair.ids[survivor];
+        let role = pair.mode.roles()[survivor];
+        // Until the survivor has closed what it does not use (it then
+        // leaves Starting), what it holds says nothing yet. A receiving
+        // survivor first reads what is left in the pipe: it waits for ever
+        // only once it waits in recv() with nothing left (where EOFError
+        // comes with the ends closed), and running (paused in recv(), it
+        // may have something to read yet); a sender's line says "fills
+        // the pipe, then".
+        let ready = lab.snapshot().iter().any(|w| {
+            w.id == id
+                && w.phase != Phase::Starting
+                && (role == Role::Sender
+                    || (w.wait == wait::RECV && w.status == Status::Alive { paused: false }))
+        });
+        if !ready {
+            return Vec::new();
+        }
+        pair.looked = true;
+        if section(lab.region()).end(survivor) != EndState::Running {
+            return Vec::new();
+        }
+        let holders = pair.of[dead].holders(lab);
+        if holders.is_empty() {
+            return Vec::new();
+        }
+        vec![PipeEvent::HeldOpen {
+            id,
+            role: pair.mode.roles()[survivor],
+            holders,
+        }]
     }
 
     /// Reports what the ends met since the last look.
@@ -356,11 +466,14 @@ impl PipeLab {
         let s = section(lab.region());
         let count = s.count.load(Ordering::Acquire);
         let ld = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let pair = self.pair.as_ref();
         PipeStats {
             mode: self.mode,
-            pair_mode: self.pair.map(|p| p.mode),
+            pair_mode: pair.map(|p| p.mode),
+            ends_next: self.ends,
+            pair_ends: pair.map(|p| p.ends),
             rate: s.rate.load(Ordering::Relaxed),
-            ids: self.pair.map(|p| p.ids),
+            ids: pair.map(|p| p.ids),
             ends: [s.end(0), s.end(1)],
             count,
             sent: ld(&s.sent),
@@ -408,5 +521,10 @@ impl super::controller::Controller for PipeLab {
     /// What an end met (a closed pipe) comes before its exit.
     fn before_exits(&mut self, lab: &mut Lab, _ended: &[super::LabEvent]) -> Vec<PipeEvent> {
         self.poll(lab)
+    }
+
+    /// An end's death, then whether the other end can learn of it.
+    fn after_exits(&mut self, lab: &mut Lab, _ended: &[super::LabEvent]) -> Vec<PipeEvent> {
+        self.look_at_survivor(lab)
     }
 }

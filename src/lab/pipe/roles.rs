@@ -1,7 +1,9 @@
-//! The pipe lab's workers, each holding one end at [`WORKER_EXTRA_FD`]:
-//! a pinger and its answerer over `Pipe()`, or a sender and its reader over
-//! `Pipe(duplex=False)`. Each catches `EOFError` and `BrokenPipeError`,
-//! reports which it met, and returns.
+//! The pipe lab's workers, each holding its end at [`WORKER_EXTRA_FD`] and
+//! the other end after it, as a forked child holds both: a pinger and its
+//! answerer over `Pipe()`, or a sender and its reader over
+//! `Pipe(duplex=False)`. With the ends closed each closes the other end
+//! first thing; left open it keeps it. Each catches `EOFError` and
+//! `BrokenPipeError`, reports which it met, and returns.
 
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::atomic::Ordering;
@@ -12,7 +14,7 @@ use crate::lab::WORKER_EXTRA_FD;
 use crate::lab::clock;
 use crate::lab::comms::conn::{Conn, Recv, Sent};
 use crate::lab::comms::pace::{Beat, STEP, pace};
-use crate::lab::comms::wait;
+use crate::lab::comms::{unused_ends, wait};
 use crate::lab::role::Role;
 use crate::lab::shm::Region;
 use crate::lab::slot::{Phase, Slot};
@@ -33,6 +35,9 @@ pub fn run(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
         }
     };
     let s = section(region);
+    // `w.close()` first thing in the receiver (`r.close()` in the sender),
+    // or, left open, kept until the worker ends.
+    let _kept = unused_ends(s.closing.get(), &[WORKER_EXTRA_FD + 1]);
     slot.set_phase(Phase::Io);
     match args.role {
         Role::Ping => ping(args, &mut conn, s, slot),

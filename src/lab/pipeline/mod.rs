@@ -4,17 +4,28 @@
 //! grows in front of the slowest. A clean stop sends a sentinel down the
 //! line: fetch sends it into the pipe, process passes it into the queue,
 //! save stops on it, and all three return 0.
+//!
+//! Every stage is handed both ends of the pipe, as each forked child
+//! inherits them, save too though it uses neither. With the ends closed
+//! each closes what it does not use and proclab, the parent, its own
+//! copies: a dead fetch gives process `EOFError`, a dead process gives
+//! fetch `BrokenPipeError`. Left open, the survivor waits for ever
+//! ([`PipelineEvent::HeldOpen`] says who holds the pipe open).
 
 pub mod roles;
 
+use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use super::comms::holders::{EndOf, Holder};
 use super::comms::message::Message;
+use super::comms::{Ends, EndsCell, wait};
+use super::slot::Phase;
 use super::comms::ring::{Block, Ring, Totals};
 use super::shm::{Region, SectionId, Shared};
-use super::{Lab, LabError, Role, StartOptions, WorkerId, Workload};
+use super::{Lab, LabError, Role, StartOptions, Status, WorkerId, Workload};
 
 /// The three stages, in order.
 pub const STAGES: [Role; 3] = [Role::Fetch, Role::Process, Role::Save];
@@ -79,6 +90,8 @@ pub struct PipelineSettings {
     pub stop: AtomicU32,
     /// How each stage ended ([`StageEnd`]).
     pub ended: [AtomicU32; 3],
+    /// Whether each stage closes the ends of the pipe it does not use.
+    pub closing: EndsCell,
     /// Bytes and items waiting in the pipe, as process last saw them.
     pub pipe_bytes: AtomicU64,
     pub pipe_items: AtomicU64,
@@ -86,6 +99,9 @@ pub struct PipelineSettings {
 
 // Safety: atomics only, valid all-zero.
 unsafe impl Shared for PipelineSettings {}
+
+// The settings take the section's first block.
+const _: () = assert!(size_of::<PipelineSettings>() <= size_of::<Block>());
 
 impl PipelineSettings {
     pub fn ended(&self, stage: usize) -> StageEnd {
@@ -124,6 +140,18 @@ pub fn step_ms(ms: u32, faster: bool) -> u32 {
     }
 }
 
+/// Who sends the sentinel a stop asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopping {
+    /// fetch, after its current item.
+    Fetch,
+    /// proclab, into the queue: process is gone, save waits on it.
+    ForSave,
+    /// Nobody: fetch is gone, and process waits on the pipe for a
+    /// sentinel or `EOFError`.
+    NoSender,
+}
+
 /// Something the pipeline reports without being asked this instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PipelineEvent {
@@ -135,12 +163,24 @@ pub enum PipelineEvent {
     Broken { id: WorkerId },
     /// Save died holding items.
     Lost { id: WorkerId, count: u64 },
+    /// Fetch (or process) died and its end of the pipe is still open in
+    /// these processes (proclab first): process waits in `recv()` for
+    /// ever (told once it waits there, the pipe drained), or fetch fills
+    /// the pipe and then waits for ever.
+    HeldOpen {
+        stage: usize,
+        id: WorkerId,
+        holders: Vec<Holder>,
+    },
 }
 
 /// What the panel shows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PipelineStats {
     pub ids: Option<[WorkerId; 3]>,
+    /// Whether the next run closes its unused ends, and the run shown.
+    pub ends_next: Ends,
+    pub run_ends: Option<Ends>,
     pub stage_ms: [u32; 3],
     pub ended: [StageEnd; 3],
     pub pipe_bytes: u64,
@@ -173,6 +213,16 @@ pub struct PipelineLab {
     /// A sentinel proclab still has to put in the queue for save.
     sentinel_owed: bool,
     pipe_capacity: u64,
+    /// Whether the next run closes its unused ends, and the run shown.
+    ends: Ends,
+    run_ends: Option<Ends>,
+    /// The pipe's write and read ends as `/proc` names them.
+    of: Option<[EndOf; 2]>,
+    /// proclab's own copies of both ends, kept while the ends are left
+    /// open, as a Python parent that closes nothing keeps them.
+    kept: Vec<OwnedFd>,
+    /// Whether fetch's and process's survivors were looked at.
+    looked: [bool; 2],
 }
 
 impl PipelineLab {
@@ -189,7 +239,21 @@ impl PipelineLab {
             stopping: false,
             sentinel_owed: false,
             pipe_capacity: PIPE_BYTES as u64,
+            ends: Ends::default(),
+            run_ends: None,
+            of: None,
+            kept: Vec::new(),
+            looked: [false; 2],
         })
+    }
+
+    /// Whether the next run closes the ends it does not use.
+    pub fn set_ends(&mut self, ends: Ends) {
+        self.ends = ends;
+    }
+
+    pub fn ends(&self) -> Ends {
+        self.ends
     }
 
     /// The three stages, while any runs.
@@ -242,6 +306,13 @@ impl PipelineLab {
         for a in &s.ended {
             a.store(0, Ordering::Relaxed);
         }
+        s.closing.set(self.ends);
+        let of = [EndOf::of(&write)?, EndOf::of(&read)?];
+        // Left open, proclab keeps a copy of each end, as the parent would.
+        self.kept.clear();
+        if self.ends == Ends::Open {
+            self.kept = vec![write.try_clone()?, read.try_clone()?];
+        }
         s.pipe_bytes.store(0, Ordering::Relaxed);
         s.pipe_items.store(0, Ordering::Relaxed);
         let options = |role, tasks| StartOptions {
@@ -252,9 +323,14 @@ impl PipelineLab {
             daemon: false,
         };
         // In order along the line: what a stage sends before the next one
-        // starts waits in the pipe or the queue.
-        let fetch = lab.start_with_fds(options(Role::Fetch, items), vec![write])?;
-        let process = match lab.start_with_fds(options(Role::Process, None), vec![read]) {
+        // starts waits in the pipe or the queue. Each gets its own end
+        // first and the other after it; save gets both, as a forked child
+        // does.
+        let both = |a: &OwnedFd, b: &OwnedFd| -> std::io::Result<Vec<OwnedFd>> {
+            Ok(vec![a.try_clone()?, b.try_clone()?])
+        };
+        let fetch = lab.start_with_fds(options(Role::Fetch, items), both(&write, &read)?)?;
+        let process = match lab.start_with_fds(options(Role::Process, None), both(&read, &write)?) {
             Ok(id) => id,
             Err(e) => {
                 let _ = lab.kill(fetch);
@@ -262,7 +338,7 @@ impl PipelineLab {
                 return Err(e.into());
             }
         };
-        let save = match lab.start_with(options(Role::Save, None)) {
+        let save = match lab.start_with_fds(options(Role::Save, None), vec![read, write]) {
             Ok(id) => id,
             Err(e) => {
                 for id in [fetch, process] {
@@ -273,6 +349,9 @@ impl PipelineLab {
             }
         };
         self.ids = Some([fetch, process, save]);
+        self.run_ends = Some(self.ends);
+        self.of = Some(of);
+        self.looked = [false; 2];
         self.save_record = lab.slot_of(save)?;
         self.reported = [StageEnd::Running; 3];
         self.stopping = false;
@@ -283,20 +362,27 @@ impl PipelineLab {
     /// Asks fetch to send the sentinel after its current item, and marks
     /// all three to be joined as they end. If process is gone, nobody
     /// would pass a sentinel on to save: proclab puts one in the queue
-    /// itself, as a main program would.
-    pub fn stop(&mut self, lab: &mut Lab) -> bool {
-        let Some(ids) = self.running(lab) else {
-            return false;
-        };
+    /// itself, as a main program would. If fetch is gone and process is
+    /// not, no sentinel can reach process: it ends only on `EOFError`.
+    pub fn stop(&mut self, lab: &mut Lab) -> Option<Stopping> {
+        let ids = self.running(lab)?;
         settings(lab.region()).stop.store(1, Ordering::Relaxed);
         for id in ids {
             let _ = lab.join_nowait(id);
         }
-        let process_alive = lab.is_alive(ids[1]).unwrap_or(false);
-        self.sentinel_owed = !process_alive && lab.is_alive(ids[2]).unwrap_or(false);
+        let [fetch, process, save] = ids.map(|id| lab.is_alive(id).unwrap_or(false));
+        self.sentinel_owed = !process && save;
         self.put_sentinel(lab);
-        self.stopping = true;
-        true
+        let how = if self.sentinel_owed || (!process && !fetch) {
+            Stopping::ForSave
+        } else if fetch {
+            Stopping::Fetch
+        } else {
+            Stopping::NoSender
+        };
+        // With no sentinel coming, nothing is stopping.
+        self.stopping = how != Stopping::NoSender;
+        Some(how)
     }
 
     fn put_sentinel(&mut self, lab: &Lab) {
@@ -345,10 +431,70 @@ impl PipelineLab {
         events
     }
 
+    /// Once fetch or process has died: whether the other can still learn
+    /// it. If the dead stage's end of the pipe is still open somewhere
+    /// (in proclab, in the survivor, in save), the survivor never meets
+    /// `EOFError` or `BrokenPipeError`, and this says who holds it. Once
+    /// both have ended, proclab's own copies go too.
+    fn look_at_survivor(&mut self, lab: &Lab) -> Vec<PipelineEvent> {
+        let (Some(ids), Some(of)) = (self.ids, self.of.as_ref()) else {
+            return Vec::new();
+        };
+        let alive = [0, 1].map(|i| lab.status(ids[i]).is_ok_and(|s| s.is_alive()));
+        if alive == [false, false] {
+            self.kept.clear();
+            return Vec::new();
+        }
+        let Some(dead) = (0..2).find(|&i| !alive[i]) else {
+            return Vec::new();
+        };
+        let survivor = 1 - dead;
+        if self.looked[survivor] {
+            return Vec::new();
+        }
+        // Until every stage has closed what it does not use (each then
+        // leaves Starting), what they hold says nothing yet.
+        let snapshot = lab.snapshot();
+        let started = ids.iter().all(|&id| {
+            snapshot
+                .iter()
+                .any(|w| w.id == id && (w.phase != Phase::Starting || !w.status.is_alive()))
+        });
+        if !started {
+            return Vec::new();
+        }
+        // process first reads what is left in the pipe: it waits for ever
+        // only once it waits in recv() with nothing left (where EOFError
+        // comes with the ends closed), and running (paused in recv(), it
+        // may have something to read yet); fetch's line says "fills the
+        // pipe, then".
+        let in_recv = snapshot.iter().any(|w| {
+            w.id == ids[1] && w.wait == wait::RECV && w.status == Status::Alive { paused: false }
+        });
+        if survivor == 1 && !in_recv {
+            return Vec::new();
+        }
+        self.looked[survivor] = true;
+        if settings(lab.region()).ended(survivor) != StageEnd::Running {
+            return Vec::new();
+        }
+        let holders = of[dead].holders(lab);
+        if holders.is_empty() {
+            return Vec::new();
+        }
+        vec![PipelineEvent::HeldOpen {
+            stage: survivor,
+            id: ids[survivor],
+            holders,
+        }]
+    }
+
     pub fn stats(&self, lab: &Lab) -> PipelineStats {
         let s = settings(lab.region());
         PipelineStats {
             ids: self.ids,
+            ends_next: self.ends,
+            run_ends: self.run_ends,
             stage_ms: self.stage_ms(lab),
             ended: [s.ended(0), s.ended(1), s.ended(2)],
             pipe_bytes: s.pipe_bytes.load(Ordering::Relaxed),
@@ -386,6 +532,11 @@ impl super::controller::Controller for PipelineLab {
     /// What a stage met (a sentinel, a closed pipe) comes before its exit.
     fn before_exits(&mut self, lab: &mut Lab, _ended: &[super::LabEvent]) -> Vec<PipelineEvent> {
         self.poll(lab)
+    }
+
+    /// A stage's death, then whether its neighbour can learn of it.
+    fn after_exits(&mut self, lab: &mut Lab, _ended: &[super::LabEvent]) -> Vec<PipelineEvent> {
+        self.look_at_survivor(lab)
     }
 }
 

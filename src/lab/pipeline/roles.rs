@@ -1,6 +1,8 @@
 //! The pipeline's three stages. fetch holds the pipe's writing end and
-//! process its reading end, both at [`WORKER_EXTRA_FD`]; process and save
-//! share the queue in the pipeline's section.
+//! process its reading end, both at [`WORKER_EXTRA_FD`], each with the
+//! other end after it; save holds both ends there, using neither. With
+//! the ends closed each closes what it does not use first thing. process
+//! and save share the queue in the pipeline's section.
 
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::atomic::Ordering;
@@ -13,7 +15,7 @@ use crate::lab::comms::conn::{Conn, Recv, Sent};
 use crate::lab::comms::message::{self, Message};
 use crate::lab::comms::pace::{Beat, STEP, pace};
 use crate::lab::comms::ring::{Done, Raw, Ring};
-use crate::lab::comms::wait;
+use crate::lab::comms::{unused_ends, wait};
 use crate::lab::role::Role;
 use crate::lab::shm::Region;
 use crate::lab::slot::{Phase, Slot};
@@ -22,10 +24,16 @@ use crate::lab::worker::{WorkerArgs, between_slices};
 pub fn run(args: &WorkerArgs, region: &Region, slot: &Slot) -> i32 {
     let s = settings(region);
     let ring = ring(region);
-    slot.set_phase(Phase::Io);
+    // Save, forked after Pipe(), holds both ends: `r.close(); w.close()`
+    // first thing, or, left open, both kept until it ends.
     if args.role == Role::Save {
+        let _kept = unused_ends(s.closing.get(), &[WORKER_EXTRA_FD, WORKER_EXTRA_FD + 1]);
+        slot.set_phase(Phase::Io);
         return save(args.slot, ring, s, slot);
     }
+    // `r.close()` first thing in fetch, `w.close()` in process.
+    let _kept = unused_ends(s.closing.get(), &[WORKER_EXTRA_FD + 1]);
+    slot.set_phase(Phase::Io);
     // Safety: proclab handed this stage its end of the pipe at this fd.
     let fd = unsafe { OwnedFd::from_raw_fd(WORKER_EXTRA_FD) };
     let mut conn = match Conn::new(fd) {

@@ -447,6 +447,17 @@ impl super::controller::Controller for PoolLab {
         self.poll(lab)
     }
 
+    /// At exit, Python closes an idle pool's workers (a Pool's finalizer
+    /// terminates them; an executor's exit handler shuts it down and its
+    /// workers return): gone before the parent waits for its children.
+    /// With a run going, an executor's exit waits for the run, and a
+    /// Pool's daemons are terminated with the others.
+    fn at_exit(&mut self, lab: &mut Lab) {
+        if !self.running() {
+            self.close(lab);
+        }
+    }
+
     /// A pool run: its retired workers are replaced when the engine next
     /// looks.
     fn busy(&self) -> bool {

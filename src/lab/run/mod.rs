@@ -4,9 +4,12 @@
 //! tell whether the GIL holds it back ([`gil`]), what it prints is captured
 //! line by line ([`output`]), what it does with multiprocessing is told by
 //! a module proclab ships ([`instrument`]), and [`Program`] starts,
-//! signals, reaps and stops it.
+//! signals, reaps and stops it. [`RunLab`] is the run view's controller
+//! ([`controller`]); [`examples`] are the course's programs, shipped.
 
+pub mod controller;
 mod error;
+pub mod examples;
 pub mod gil;
 pub mod instrument;
 pub mod kind;
@@ -17,6 +20,7 @@ pub mod program;
 pub mod spec;
 pub mod tree;
 
+pub use controller::{RunLab, RunNews, Target};
 pub use error::RunError;
 pub use gil::{GilContext, GilVerdict, gil_verdict, gil_verdicts};
 pub use kind::Kind;

@@ -30,6 +30,10 @@ pub enum SyncError {
     Setup(String),
     #[error("{0} is busy: a paused worker may be inside its lock; resume it and try again")]
     Busy(&'static str),
+    #[error(
+        "the barrier hangs since a party died in its wait(), and workers {0} wait at it: in Python nothing frees them; end them (t, k) before making a new barrier"
+    )]
+    BarrierHung(String),
     #[error(transparent)]
     Lock(#[from] LockError),
     #[error(transparent)]
@@ -41,7 +45,8 @@ pub enum SyncError {
 pub enum SyncEvent {
     /// A worker died holding a permit: the semaphore never gets it back.
     PermitLost { id: WorkerId, exitcode: i32 },
-    /// A worker died waiting at the barrier: its arrival still counts.
+    /// A worker died waiting at the barrier: its arrival still counts, and
+    /// the barrier hangs for good, as CPython's does.
     DiedAtBarrier { id: WorkerId, exitcode: i32 },
     /// A worker died and fewer live workers are left than the barrier's
     /// parties: unless it is lowered, the barrier never fills again.
@@ -65,6 +70,8 @@ pub struct SyncView {
     pub arrived: u32,
     /// Times the barrier has released its parties.
     pub rounds: u32,
+    /// A party died inside the barrier's wait: nobody passes it again.
+    pub barrier_hung: bool,
     /// Sync workers alive, who can still arrive at the barrier.
     pub alive: u32,
     pub at_event: Vec<WorkerId>,
@@ -139,12 +146,36 @@ impl SyncLab {
         }
     }
 
-    /// A new number of parties for the barrier.
+    /// A new number of parties for the barrier. Python's barrier has its
+    /// parties for good, so this is a new barrier; one that hangs (a party
+    /// died in its wait) is replaced only once no live worker waits at it,
+    /// since in Python nothing would free those.
     pub fn set_parties(&mut self, lab: &Lab, parties: u32) -> Result<(), SyncError> {
-        match section(lab).barrier.set_parties(parties, LOCK_PATIENCE)? {
+        let barrier = &section(lab).barrier;
+        let done = if barrier.state().hung {
+            let waiting = self.waiting_at_barrier(lab);
+            if !waiting.is_empty() {
+                let ids: Vec<String> = waiting.iter().map(u32::to_string).collect();
+                return Err(SyncError::BarrierHung(ids.join(", ")));
+            }
+            barrier.renew(parties, LOCK_PATIENCE)?
+        } else {
+            barrier.set_parties(parties, LOCK_PATIENCE)?
+        };
+        match done {
             true => Ok(()),
             false => Err(SyncError::Busy("the barrier")),
         }
+    }
+
+    /// Live sync workers waiting at the barrier.
+    fn waiting_at_barrier(&self, lab: &Lab) -> Vec<WorkerId> {
+        lab.snapshot()
+            .into_iter()
+            .filter(|w| w.role == Role::Sync && w.status.is_alive())
+            .filter(|w| matches!(SyncWait::decode(w.wait), SyncWait::Barrier { .. }))
+            .map(|w| w.id)
+            .collect()
     }
 
     /// Looks once, without blocking, after [`Lab::poll`] (whose events
@@ -167,7 +198,14 @@ impl SyncLab {
                     self.lost += 1;
                     events.push(SyncEvent::PermitLost { id, exitcode });
                 }
-                SyncWait::Barrier { .. } => events.push(SyncEvent::DiedAtBarrier { id, exitcode }),
+                SyncWait::Barrier { .. } => {
+                    // Its arrival counts in the round under way: as in
+                    // CPython, the barrier now hangs for good.
+                    if sec.barrier.state().arrived > 0 {
+                        sec.barrier.hang();
+                    }
+                    events.push(SyncEvent::DiedAtBarrier { id, exitcode });
+                }
                 _ => {}
             }
         }
@@ -184,6 +222,7 @@ impl SyncLab {
             parties: barrier.parties,
             arrived: barrier.arrived,
             rounds: barrier.generation,
+            barrier_hung: barrier.hung,
             ..SyncView::default()
         };
         for w in lab.snapshot() {
@@ -200,7 +239,7 @@ impl SyncLab {
             };
             list.push(w.id);
         }
-        if died && view.alive < view.parties {
+        if died && !view.barrier_hung && view.alive < view.parties {
             events.push(SyncEvent::PartiesShort {
                 alive: view.alive,
                 parties: view.parties,

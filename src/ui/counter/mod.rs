@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::app::counter::{CounterFigures, CounterState};
-use crate::app::counter::narrate::{mode_letter, setup_python, step_python, verdict};
+use crate::app::counter::narrate::{mode_letter, setup_python, step_line, step_python, verdict};
 use crate::app::numbers::{rate, thousands};
 use crate::lab::counter::CounterMode;
 
@@ -167,7 +167,7 @@ impl CounterPanel<'_> {
                 (
                     cross,
                     self.theme.bad,
-                    "updates are being lost: two workers read the same value and both write value+1"
+                    "updates lost: two workers read the same value and both write value+1"
                         .to_string(),
                 )
             } else {
@@ -187,7 +187,7 @@ impl CounterPanel<'_> {
             (mark, style, verdict(r))
         } else {
             return vec![Line::from(Span::styled(
-                format!("c picks the mode {s} m slow motion {s} +/- workers", s = g.sep),
+                format!("c mode {s} m slow motion {s} +/- workers", s = g.sep),
                 self.theme.dim,
             ))];
         };
@@ -345,18 +345,14 @@ impl CounterPanel<'_> {
     /// The Python of one increment, a line per statement.
     fn python(&self, s: &CounterFigures) -> Vec<Line<'static>> {
         step_python(s.mode, s.slow)
-            .iter()
+            .lines()
             .map(|l| Line::from(Span::styled(l.to_string(), self.theme.python)))
             .collect()
     }
 
-    /// The same on one line, for the short layout.
+    /// The same as one line of Python, for the short layout.
     fn python_line(&self, s: &CounterFigures) -> Line<'static> {
-        let joined: Vec<&str> = step_python(s.mode, s.slow)
-            .iter()
-            .map(|l| l.trim())
-            .collect();
-        Line::from(Span::styled(joined.join(" "), self.theme.python))
+        Line::from(Span::styled(step_line(s.mode, s.slow), self.theme.python))
     }
 
     /// Everything stacked. What must be shown comes first (small digits,
@@ -370,7 +366,7 @@ impl CounterPanel<'_> {
         let large = big_number::rows(&digits_text, inner.width, 8);
         let mut below = self.figures(s, inner.width);
         below.extend(self.details(s));
-        below.extend(self.verdict(s, w, 2));
+        below.extend(self.verdict(s, w, 3));
         let mut used = small + below.len() as u16;
         let mut fits = |rows: usize| {
             let ok = used + rows as u16 <= inner.height;
@@ -381,8 +377,14 @@ impl CounterPanel<'_> {
         };
         let lock = self.lock_lines(s, w);
         let lock = if fits(lock.len()) { lock } else { Vec::new() };
+        // The increment's Python whole or not at all, never cut.
         let step = self.python(s);
-        let step = if fits(step.len()) { step } else { Vec::new() };
+        let whole = step.iter().all(|l| l.width() <= w);
+        let step = if whole && fits(step.len()) {
+            step
+        } else {
+            Vec::new()
+        };
         let mut modes = vec![
             Line::default(),
             Line::from(Span::styled(
@@ -404,12 +406,8 @@ impl CounterPanel<'_> {
                 with_modes = true;
             }
         }
-        let setup = fits(1).then(|| {
-            Line::from(Span::styled(
-                setup_python(s.mode).to_string(),
-                self.theme.python,
-            ))
-        });
+        let setup = Line::from(Span::styled(setup_python(s.mode), self.theme.python));
+        let setup = (setup.width() <= w && fits(1)).then_some(setup);
         let spare = fits(1);
 
         let mut y = inner.y;
@@ -463,7 +461,14 @@ impl CounterPanel<'_> {
         let mut lines = self.figures(s, right.width);
         lines.extend(self.details(s));
         lines.extend(self.lock_lines(s, right.width as usize).into_iter().take(1));
-        lines.push(self.python_line(s));
+        // The increment's Python whole or not at all, never cut: beside
+        // the digits if it fits there, else on the last row.
+        let code = self.python_line(s);
+        let beside = code.width() <= usize::from(right.width);
+        let below = !beside && code.width() <= usize::from(inner.width);
+        if beside {
+            lines.push(code.clone());
+        }
         for (i, line) in lines.into_iter().take(right.height as usize).enumerate() {
             self.theme
                 .glyphs
@@ -482,8 +487,8 @@ impl CounterPanel<'_> {
             }
         }
         if y < bottom {
-            self.modes_strip()
-                .render(Rect::new(inner.x, y, inner.width, 1), buf);
+            let last = if below { code } else { self.modes_strip() };
+            last.render(Rect::new(inner.x, y, inner.width, 1), buf);
         }
     }
 }

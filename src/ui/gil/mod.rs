@@ -160,7 +160,7 @@ impl GilPanel<'_> {
             (_, None) if g.processes.is_empty() && race_run.is_none() => {
                 spans.push(Span::styled(
                     format!(
-                        "no worker of this lab yet: s starts one {s} m changes mode {s} r races every mode",
+                        "no worker here yet: s starts one {s} m changes mode {s} r races every mode",
                         s = self.theme.glyphs.sep
                     ),
                     dim,

@@ -2,7 +2,11 @@
 //! each cell the run's wall time, CPU time, speedup against one worker of
 //! the same mode (as a number and a bar, with the ideal min(workers, cores)
 //! marked on it) and efficiency (speedup over the ideal). Narrow columns
-//! keep the speedup and the bar and drop the rest.
+//! keep the speedup and the bar and drop the rest. The columns are always
+//! named, on the legend's line under the rows; a line of marks follows
+//! when there is one to explain and room for it: `~` a run slowed by other
+//! programs, `?` a CPU time that could not be read (so `~` cannot be told),
+//! `*` an efficiency over 100%.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -15,9 +19,16 @@ use crate::lab::{Workload, gil};
 
 use crate::ui::theme::Theme;
 
-/// Lines the table needs: a title, a header, a row per worker count.
+/// Lines the table needs: a title, a header, a row per worker count, the
+/// legend that names the columns, and the marks' line when a run is marked.
 pub fn height(race: &RaceView) -> u16 {
-    2 + race.max_workers() as u16
+    3 + race.max_workers() as u16 + u16::from(has_marks(race))
+}
+
+fn has_marks(race: &RaceView) -> bool {
+    !race.noisy_runs().is_empty()
+        || !race.unknown_cpu_runs().is_empty()
+        || !race.over_ideal_runs().is_empty()
 }
 
 pub struct RaceTable<'a> {
@@ -51,7 +62,7 @@ impl Detail {
     /// Cells used by everything but the bar.
     fn fixed(self) -> usize {
         match self {
-            Detail::Full => 6 + 1 + 6 + 1 + 6 + 1 + 4 + 1,
+            Detail::Full => 6 + 1 + 6 + 1 + 6 + 1 + 5 + 1,
             Detail::Wall => 6 + 1 + 6 + 1,
             Detail::Speedup => 6 + 1,
         }
@@ -59,9 +70,11 @@ impl Detail {
 
     fn legend(self) -> &'static str {
         match self {
-            Detail::Full => "wall time, CPU time, speedup against 1 worker, efficiency",
-            Detail::Wall => "wall time, speedup against 1 worker",
-            Detail::Speedup => "speedup against 1 worker",
+            Detail::Full => {
+                "columns: wall time, CPU time, speedup vs 1 worker, efficiency = speedup / ideal"
+            }
+            Detail::Wall => "columns: wall time, speedup vs 1 worker",
+            Detail::Speedup => "columns: speedup vs 1 worker",
         }
     }
 }
@@ -109,27 +122,38 @@ fn bar(speedup: f64, ideal: f64, scale: f64, width: usize, theme: &Theme) -> Vec
 }
 
 impl RaceTable<'_> {
-    /// What the columns mean, under the rows when there is a line for it.
+    /// What the columns mean, under the rows.
     fn legend(&self, detail: Detail) -> Line<'static> {
         let (sep, rule) = (self.theme.glyphs.sep, self.theme.glyphs.rule);
-        let efficiency = if detail == Detail::Full {
-            format!(" {sep} efficiency = speedup / ideal")
-        } else {
-            String::new()
-        };
         let ideal = match self.race.workload {
             Workload::Cpu => format!("min(n, {} cores)", self.race.cores),
             Workload::Io => "n: sleeps need no core".to_string(),
         };
-        let mut spans = vec![Span::styled(
-            format!("{} {sep} {rule} ideal = {ideal}{efficiency}", detail.legend()),
+        Line::from(Span::styled(
+            format!("{} {sep} {rule} ideal = {ideal}", detail.legend()),
             self.theme.dim,
-        )];
-        if !self.race.noisy_runs().is_empty() {
-            spans.push(Span::styled(
-                format!(" {sep} ~ slowed by other programs: r again"),
-                self.theme.note,
-            ));
+        ))
+    }
+
+    /// What the marks on the rows mean, those there are.
+    fn marks(&self, detail: Detail) -> Line<'static> {
+        let r = self.race;
+        let sep = self.theme.glyphs.sep;
+        let mut spans = Vec::new();
+        let mut add = |text: &'static str| {
+            if !spans.is_empty() {
+                spans.push(Span::styled(format!(" {sep} "), self.theme.dim));
+            }
+            spans.push(Span::styled(text, self.theme.note));
+        };
+        if !r.noisy_runs().is_empty() && detail != Detail::Speedup {
+            add("~ slowed by other programs (r again)");
+        }
+        if !r.unknown_cpu_runs().is_empty() && detail != Detail::Speedup {
+            add("? CPU time not read: ~ cannot be told");
+        }
+        if !r.over_ideal_runs().is_empty() && detail == Detail::Full {
+            add("* over 100%: its 1-worker run was slowed");
         }
         Line::from(spans)
     }
@@ -204,17 +228,20 @@ impl RaceTable<'_> {
             RowState::Done(result) => {
                 let speedup = r.speedup(mode, n).unwrap_or(0.0);
                 let wall = format!("{:>5.2}s", result.wall.as_secs_f64());
-                let cpu = result.cpu.map_or("    ?".to_string(), |c| {
+                let cpu = result.cpu.map_or(format!("{:>6}", "?"), |c| {
                     format!("{:>5.2}s", c.as_secs_f64())
                 });
                 let bar_width = width.saturating_sub(detail.fixed());
                 let mut spans = Vec::new();
-                // "~": slowed by other programs (see the legend).
+                // "~": slowed by other programs; "?": no CPU time to tell.
                 let noisy = r.noisy(mode, n);
                 if detail != Detail::Speedup {
                     spans.push(Span::raw(wall));
                     spans.push(if noisy {
                         Span::styled("~", t.note)
+                    } else if result.cpu.is_none() && detail == Detail::Wall {
+                        // No CPU column to say it: the mark does.
+                        Span::styled("?", t.note)
                     } else {
                         Span::raw(" ")
                     });
@@ -227,6 +254,12 @@ impl RaceTable<'_> {
                 if detail == Detail::Full {
                     let eff = r.efficiency(mode, n).unwrap_or(0.0);
                     spans.push(Span::raw(format!(" {:>3.0}%", eff * 100.0)));
+                    // "*": over 100%, faster than the ideal (see the marks).
+                    spans.push(if r.over_ideal(mode, n) {
+                        Span::styled("*", t.note)
+                    } else {
+                        Span::raw(" ")
+                    });
                 }
                 spans
             }
@@ -253,8 +286,12 @@ impl Widget for &RaceTable<'_> {
         };
         line(area.y, self.title(), buf);
         let rows_end = area.y + 2 + self.race.max_workers() as u16;
-        if area.y + area.height > rows_end {
+        let bottom = area.y + area.height;
+        if bottom > rows_end {
             line(rows_end, self.legend(detail), buf);
+        }
+        if bottom > rows_end + 1 && has_marks(self.race) {
+            line(rows_end + 1, self.marks(detail), buf);
         }
         let x0 = area.x + 1 + n_width as u16;
         let column = |i: usize| Rect::new(x0 + (i * col) as u16, 0, col as u16, 1);

@@ -9,6 +9,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
+use crate::app::lifecycle::claims::Lifecycle;
 use crate::app::view::{StateKind, WorkerRow};
 
 use crate::ui::theme::Theme;
@@ -96,7 +97,7 @@ impl LifecycleDiagram<'_> {
         let down = || Line::from(Span::styled(format!("   {}", g.pointer_down), dim));
         vec![
             Line::from(self.node(Node::Created, "created".into(), StateKind::Starting)),
-            edge(format!("{p}.start()")),
+            edge(Lifecycle::Start.fill(&[("p", &p)])),
             down(),
             {
                 let line = |running: String| {
@@ -123,17 +124,18 @@ impl LifecycleDiagram<'_> {
             down(),
             Line::from(vec![
                 self.node(Node::Zombie, "zombie (Z)".into(), StateKind::Zombie),
-                Span::styled(" ended, not joined", dim),
+                Span::styled(" ended, not reaped", dim),
             ]),
-            edge(format!("{p}.join()")),
+            edge(Lifecycle::JoinReaps.fill(&[("p", &p)])),
             down(),
             Line::from(vec![
                 self.node(Node::Joined, "joined".into(), StateKind::Joined),
+                // The exit status once the process has ended (the table
+                // shows it from then on too).
                 Span::styled(
-                    match exitcode {
-                        Some(code) => format!(" {p}.exitcode == {code}"),
-                        None => format!(" then {p}.exitcode is set"),
-                    },
+                    exitcode.map_or(String::new(), |code| {
+                        format!(" {}", Lifecycle::ExitcodeIs.fill(&[("p", &p), ("code", &code.to_string())]))
+                    }),
                     py,
                 ),
             ]),
@@ -153,19 +155,22 @@ impl Widget for &LifecycleDiagram<'_> {
         let sep = g.sep;
         let title = match self.worker {
             Some(w) => {
-                let alive = if w.exitcode.is_none() {
-                    "True"
-                } else {
-                    "False"
-                };
-                let facts = if tall {
-                    format!("pid {} {sep} is_alive() {alive} ", w.pid)
-                } else {
-                    let exitcode = w.exitcode.map_or("None".to_string(), |c| c.to_string());
-                    format!(
-                        "pid {} {sep} is_alive() {alive} {sep} exitcode {exitcode} ",
-                        w.pid
-                    )
+                // A zombie's is_alive() would reap it: it is not asked.
+                let facts = match (w.kind, w.exitcode) {
+                    (StateKind::Zombie, Some(_)) if tall => {
+                        format!("pid {} {sep} ended, not reaped ", w.pid)
+                    }
+                    (StateKind::Zombie, Some(code)) => {
+                        format!("pid {} {sep} ended ({code}), not reaped ", w.pid)
+                    }
+                    (_, None) if tall => format!("pid {} {sep} is_alive() True ", w.pid),
+                    (_, None) => {
+                        format!("pid {} {sep} is_alive() True {sep} exitcode None ", w.pid)
+                    }
+                    (_, Some(_)) if tall => format!("pid {} {sep} is_alive() False ", w.pid),
+                    (_, Some(code)) => {
+                        format!("pid {} {sep} is_alive() False {sep} exitcode {code} ", w.pid)
+                    }
                 };
                 Line::from(vec![
                     Span::styled(format!(" Worker {} ", w.id), self.theme.title),

@@ -1,24 +1,31 @@
 //! The pipe panel: the two ends and what joins them, round trips (or
-//! messages) per second and their latency, and what each end met when the
-//! other went away (EOFError, BrokenPipeError).
+//! messages) per second and their latency, what each end met when the
+//! other went away (EOFError, BrokenPipeError), and, with the ends left
+//! open, the end that waits for ever and who still holds the pipe open.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::app::comms::rate_words;
+use crate::app::comms::{ends_words, rate_words};
 use crate::app::numbers::{per_second, thousands};
+use crate::app::pipe::narrate::{ends_code, make};
 use crate::app::pipe::{EndView, PipeView};
 use crate::app::view::StateKind;
 use crate::lab::describe_exitcode;
 use crate::lab::pipe::{EndState, PipeMode};
+use crate::lab::Role;
 
 use crate::ui::theme::Theme;
 
-/// Height of the panel in the stacked (narrow) layout.
+/// Height of the panel in the stacked layout, on a short screen and from
+/// [`ROOMY_BODY`] rows of body on.
 pub const NARROW_HEIGHT: u16 = 5;
-const TALL_INNER: u16 = 10;
+pub const ROOMY_HEIGHT: u16 = 8;
+const ROOMY_BODY: u16 = 28;
+/// Inner rows from which the ends' code and the next pipe are shown.
+const TALL_INNER: u16 = 6;
 
 pub struct PipePanel<'a> {
     pub view: &'a PipeView,
@@ -34,12 +41,6 @@ pub fn micros(us: f64, micro: &str) -> String {
     }
 }
 
-fn python_of(mode: PipeMode) -> &'static str {
-    match mode {
-        PipeMode::PingPong => "a, b = Pipe()",
-        PipeMode::Stream => "r, w = Pipe(duplex=False)",
-    }
-}
 
 impl PipePanel<'_> {
     fn end_state(&self, e: &EndView) -> Span<'static> {
@@ -50,7 +51,12 @@ impl PipePanel<'_> {
             EndState::Broken => Some("BrokenPipeError"),
             EndState::Finished => Some("sent all, closed"),
         };
+        let held = self.view.held.as_ref().is_some_and(|h| h.id == e.id);
         let text = match (e.alive, met, e.exitcode) {
+            (true, None, _) if held && e.role == Role::Sender => {
+                format!("{name}: fills the pipe, then waits for ever")
+            }
+            (true, None, _) if held => format!("{name}: waits in recv() for ever"),
             (true, None, _) => format!("{name}: running"),
             (true, Some(m), _) => format!("{name}: {m}"),
             (false, Some(m), Some(code)) => {
@@ -60,6 +66,7 @@ impl PipePanel<'_> {
             (false, _, None) => format!("{name}: ended"),
         };
         let style = match (e.alive, e.end) {
+            (true, EndState::Running) if held => self.theme.error,
             (true, EndState::Running) => self.theme.state(StateKind::Running),
             (_, EndState::Eof | EndState::Broken) => self.theme.note,
             (false, EndState::Running) => self.theme.error,
@@ -68,7 +75,7 @@ impl PipePanel<'_> {
         Span::styled(text, style)
     }
 
-    fn ends_line(&self, ends: &[EndView; 2], mode: PipeMode) -> Line<'static> {
+    fn pair_line(&self, ends: &[EndView; 2], mode: PipeMode) -> Line<'static> {
         let g = self.theme.glyphs;
         let link = match mode {
             PipeMode::PingPong => format!(" {} ", g.swap),
@@ -101,46 +108,41 @@ impl PipePanel<'_> {
         ])
     }
 
-    fn latency_lines(&self, mode: PipeMode) -> Vec<Line<'static>> {
-        let v = self.view;
-        let g = self.theme.glyphs;
-        let sep = g.sep;
-        let what = match mode {
-            PipeMode::PingPong => "round trip",
-            PipeMode::Stream => "one way",
-        };
-        let a = format!(
-            "{what} last {} {sep} mean {}",
-            micros(v.latency_last_us, g.micro),
-            micros(v.latency_mean_us, g.micro)
-        );
-        let b = format!(
-            "min {} {sep} max {}",
-            micros(v.latency_min_us, g.micro),
-            micros(v.latency_max_us, g.micro)
-        );
-        vec![
-            Line::from(Span::raw(a)),
-            Line::from(Span::styled(format!("  {b}"), self.theme.dim)),
-        ]
+    /// Who still holds the end the survivor waits on, if one waits for
+    /// ever.
+    fn held_line(&self) -> Option<Line<'static>> {
+        let h = self.view.held.as_ref()?;
+        Some(Line::from(vec![
+            Span::styled(format!("{} still open in: ", h.other), self.theme.note),
+            Span::styled(h.brief(), self.theme.title),
+        ]))
     }
 
-    fn target_lines(&self) -> [Line<'static>; 2] {
+    /// What the pair shown did with its unused ends, as code.
+    fn ends_line(&self) -> Option<Line<'static>> {
         let v = self.view;
-        let noun = match v.pair_mode.unwrap_or(v.mode) {
-            PipeMode::PingPong => "pings",
-            PipeMode::Stream => "messages",
-        };
-        [
-            Line::from(Span::styled(
-                format!("sends {noun} {}", rate_words(v.rate)),
+        let (mode, ends) = (v.pair_mode?, v.pair_ends?);
+        Some(Line::from(Span::styled(
+            ends_code(mode, ends),
+            self.theme.python,
+        )))
+    }
+
+    fn next_line(&self) -> Line<'static> {
+        let v = self.view;
+        Line::from(vec![
+            Span::styled("next: ", self.theme.dim),
+            Span::styled(make(v.mode), self.theme.python),
+            Span::styled(
+                format!(
+                    " {sep} {} {sep} sends {}",
+                    ends_words(v.ends_next),
+                    rate_words(v.rate),
+                    sep = self.theme.glyphs.sep
+                ),
                 self.theme.dim,
-            )),
-            Line::from(vec![
-                Span::styled("next pipe: ", self.theme.dim),
-                Span::styled(python_of(v.mode), self.theme.python),
-            ]),
-        ]
+            ),
+        ])
     }
 }
 
@@ -150,9 +152,11 @@ impl Widget for &PipePanel<'_> {
         let g = self.theme.glyphs;
         let sep = g.sep;
         let mode = v.pair_mode.unwrap_or(v.mode);
+        let ends = v.pair_ends.unwrap_or(v.ends_next);
         let title = Line::from(vec![
             Span::styled(" Pipe ", self.theme.title),
-            Span::styled(format!("{} ", python_of(mode)), self.theme.python),
+            Span::styled(format!("{} ", make(mode)), self.theme.python),
+            Span::styled(format!("{sep} {} ", ends_words(ends)), self.theme.dim),
         ]);
         let inner = crate::ui::framed(title, self.theme.border, area, buf);
         let inner = Rect::new(
@@ -172,46 +176,66 @@ impl Widget for &PipePanel<'_> {
                 lines.push(Line::from(vec![
                     Span::styled(" m ", self.theme.key),
                     Span::styled(" duplex or one way; next: ", self.theme.dim),
-                    Span::styled(python_of(v.mode), self.theme.python),
+                    Span::styled(make(v.mode), self.theme.python),
                 ]));
+                lines.push(Line::from(vec![
+                    Span::styled(" e ", self.theme.key),
+                    Span::styled(
+                        format!(
+                            " unused ends closed or left open; next: {}",
+                            ends_words(v.ends_next)
+                        ),
+                        self.theme.dim,
+                    ),
+                ]));
+                if tall {
+                    lines.push(Line::from(Span::styled(
+                        ends_code(v.mode, v.ends_next),
+                        self.theme.python,
+                    )));
+                }
             }
-            Some(ends) => {
+            Some(pair) => {
                 let kind = match mode {
                     PipeMode::PingPong => "a socket pair, duplex",
                     PipeMode::Stream => "an OS pipe, one way",
                 };
-                if tall {
-                    lines.push(self.ends_line(ends, mode));
-                    lines.push(Line::from(Span::styled(kind, self.theme.dim)));
-                    lines.push(Line::default());
-                    lines.push(self.counts_line(mode));
-                    lines.extend(self.latency_lines(mode));
-                    lines.push(Line::default());
-                    lines.push(Line::from(self.end_state(&ends[0])));
-                    lines.push(Line::from(self.end_state(&ends[1])));
-                    lines.push(Line::default());
-                    lines.extend(self.target_lines());
-                } else {
-                    let mut first = self.ends_line(ends, mode).spans;
-                    first.push(Span::styled(format!(" {sep} {kind}"), self.theme.dim));
-                    lines.push(Line::from(first));
-                    let mut second = self.counts_line(mode).spans;
-                    second.push(Span::styled(
-                        format!(
-                            " {sep} last {} {sep} mean {} {sep} min {}",
-                            micros(v.latency_last_us, g.micro),
-                            micros(v.latency_mean_us, g.micro),
-                            micros(v.latency_min_us, g.micro)
-                        ),
+                let mut first = self.pair_line(pair, mode).spans;
+                first.push(Span::styled(format!(" {sep} {kind}"), self.theme.dim));
+                lines.push(Line::from(first));
+                let mut counts = self.counts_line(mode).spans;
+                counts.push(Span::styled(
+                    format!(
+                        " {sep} last {} {sep} mean {} {sep} min {}",
+                        micros(v.latency_last_us, g.micro),
+                        micros(v.latency_mean_us, g.micro),
+                        micros(v.latency_min_us, g.micro)
+                    ),
+                    self.theme.dim,
+                ));
+                let mut states = vec![
+                    self.end_state(&pair[0]),
+                    Span::styled(format!(" {sep} "), self.theme.dim),
+                    self.end_state(&pair[1]),
+                ];
+                if !tall {
+                    states.push(Span::styled(
+                        format!(" {sep} sends {}", rate_words(v.rate)),
                         self.theme.dim,
                     ));
-                    lines.push(Line::from(second));
-                    lines.push(Line::from(vec![
-                        self.end_state(&ends[0]),
-                        Span::styled(format!(" {sep} "), self.theme.dim),
-                        self.end_state(&ends[1]),
-                        Span::styled(format!(" {sep} sends {}", rate_words(v.rate)), self.theme.dim),
-                    ]));
+                }
+                let states = Line::from(states);
+                if tall {
+                    lines.push(Line::from(counts));
+                    lines.push(states);
+                    lines.push(self.held_line().unwrap_or_default());
+                    lines.extend(self.ends_line());
+                    lines.push(self.next_line());
+                } else {
+                    // Short of rows, why an end waits for ever comes
+                    // before the figures.
+                    lines.push(self.held_line().unwrap_or(Line::from(counts)));
+                    lines.push(states);
                 }
             }
         }
@@ -224,9 +248,14 @@ impl Widget for &PipePanel<'_> {
 impl crate::ui::labs::LabPanel for crate::app::pipe::PipeState {
     const PLACE: crate::ui::labs::Place = crate::ui::labs::Place::Below;
 
+    /// Roomier where the body has rows to spare: the ends' code and the
+    /// next pipe fit then.
     fn height(body: u16) -> u16 {
-        let _ = body;
-        NARROW_HEIGHT
+        if body >= ROOMY_BODY {
+            ROOMY_HEIGHT
+        } else {
+            NARROW_HEIGHT
+        }
     }
 
     fn render(

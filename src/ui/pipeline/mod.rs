@@ -1,6 +1,8 @@
 //! The pipeline panel: fetch, process and save with their time per item,
 //! their rate and count, and between them the pipe's and the queue's
-//! backlogs, which grow in front of the slowest stage.
+//! backlogs, which grow in front of the slowest stage. ▶ marks the stage
+//! the keys act on; with the pipe's ends left open, a stage whose
+//! neighbour died waits for ever, and the panel says who holds the pipe.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -8,7 +10,10 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use crate::app::claims::{Pipe, Pipeline};
+use crate::app::comms::ends_words;
 use crate::app::numbers::{per_second, thousands};
+use crate::app::pipeline::narrate::ends_code;
 use crate::app::pipeline::{PipelineView, StageView};
 use crate::app::view::StateKind;
 use crate::lab::describe_exitcode;
@@ -16,8 +21,11 @@ use crate::lab::pipeline::StageEnd;
 
 use crate::ui::theme::Theme;
 
-/// Height of the panel in the stacked (narrow) layout.
+/// Height of the panel in the stacked layout, on a short screen and from
+/// [`ROOMY_BODY`] rows of body on (the ends' code fits then).
 pub const NARROW_HEIGHT: u16 = 8;
+pub const ROOMY_HEIGHT: u16 = 9;
+const ROOMY_BODY: u16 = 28;
 const TALL_INNER: u16 = 12;
 
 pub struct PipelinePanel<'a> {
@@ -62,6 +70,15 @@ impl PipelinePanel<'_> {
     fn state(&self, s: &StageView) -> Span<'static> {
         if s.id.is_none() {
             return Span::styled("not started", self.theme.dim);
+        }
+        let held = self.view.held.as_ref().is_some_and(|h| Some(h.id) == s.id);
+        if s.alive && held {
+            let words = if s.role == crate::lab::Role::Fetch {
+                "fills the pipe, then waits for ever"
+            } else {
+                "waits in recv() for ever"
+            };
+            return Span::styled(words, self.theme.error);
         }
         if s.alive {
             let words = s.state.clone().unwrap_or_else(|| "running".into());
@@ -122,6 +139,16 @@ impl PipelinePanel<'_> {
         ])
     }
 
+    /// Who still holds the pipe's end a stage waits on, if one waits for
+    /// ever.
+    fn held_line(&self) -> Option<Line<'static>> {
+        let h = self.view.held.as_ref()?;
+        Some(Line::from(vec![
+            Span::styled(format!("{} still open in: ", h.other), self.theme.note),
+            Span::styled(h.brief(), self.theme.title),
+        ]))
+    }
+
     /// The slowest stage, and where its backlog grows.
     fn slowest(&self) -> [Span<'static>; 3] {
         let v = self.view;
@@ -152,17 +179,26 @@ impl Widget for &PipelinePanel<'_> {
         let w = area.width.saturating_sub(2) as usize;
         let tall = area.height.saturating_sub(2) >= TALL_INNER;
         let [a, b, c] = self.slowest();
+        let ends = ends_words(v.run_ends.unwrap_or(v.ends_next));
         let title = if tall {
             Line::from(vec![
                 Span::styled(" Pipeline ", self.theme.title),
                 Span::styled(
-                    format!("fetch {p} process {p} save ", p = self.theme.glyphs.pointer),
+                    format!(
+                        "fetch {p} process {p} save {} {ends} ",
+                        self.theme.glyphs.sep,
+                        p = self.theme.glyphs.pointer
+                    ),
                     self.theme.dim,
                 ),
             ])
         } else {
             Line::from(vec![
                 Span::styled(" Pipeline ", self.theme.title),
+                Span::styled(
+                    format!("{sep} {ends} {sep} ", sep = self.theme.glyphs.sep),
+                    self.theme.dim,
+                ),
                 a.clone(),
                 b.clone(),
                 Span::styled(format!(": {} ", c.content), self.theme.dim),
@@ -185,11 +221,11 @@ impl Widget for &PipelinePanel<'_> {
             lines.push(Line::from(vec![a, b]));
             lines.push(Line::from(vec![Span::raw("  "), c]));
             lines.push(Line::from(Span::styled(
-                "r, w = Pipe(duplex=False)",
+                Pipe::OneWay.code(),
                 self.theme.python,
             )));
             lines.push(Line::from(Span::styled(
-                format!("q = JoinableQueue(maxsize={})", v.queue_capacity),
+                Pipeline::Make.fill(&[("n", &v.queue_capacity.to_string())]),
                 self.theme.python,
             )));
         } else {
@@ -210,10 +246,17 @@ impl Widget for &PipelinePanel<'_> {
                 ]),
             );
         }
+        lines.extend(self.held_line());
         if v.stopping {
             lines.push(Line::from(Span::styled(
                 "stopping: the sentinel follows the backlog",
                 self.theme.note,
+            )));
+        }
+        if v.stages[0].id.is_some() && inner.height > 6 {
+            lines.push(Line::from(Span::styled(
+                ends_code(v.run_ends.unwrap_or(v.ends_next)),
+                self.theme.python,
             )));
         }
         for (i, line) in lines.into_iter().take(inner.height as usize).enumerate() {
@@ -226,8 +269,11 @@ impl crate::ui::labs::LabPanel for crate::app::pipeline::PipelineState {
     const PLACE: crate::ui::labs::Place = crate::ui::labs::Place::Below;
 
     fn height(body: u16) -> u16 {
-        let _ = body;
-        NARROW_HEIGHT
+        if body >= ROOMY_BODY {
+            ROOMY_HEIGHT
+        } else {
+            NARROW_HEIGHT
+        }
     }
 
     fn render(
@@ -239,7 +285,7 @@ impl crate::ui::labs::LabPanel for crate::app::pipeline::PipelineState {
     ) {
         let _ = selected;
         PipelinePanel {
-            view: &app.pipeline.view(&app.workers),
+            view: &app.pipeline.view(&app.workers, app.selected),
             theme,
         }
         .render(area, buf)

@@ -56,6 +56,8 @@ fn allot(height: u16, width: u16, run: &RunView, history: usize) -> Rows {
     let mut free = left - lanes;
     // A few grid rows first, then the run table (the comparison is the
     // point of it), then the arrivals, then the rest of the grid.
+    // Cells past worker Z take two columns (or three past ZZ).
+    let width = width / grid::cell_width(&run.cells).max(1);
     let grid_first = grid::rows_used(cells, width, free).min(3);
     free -= grid_first;
     let runs = if history > 0 && free >= 2 {
@@ -191,10 +193,8 @@ impl PoolPanel<'_> {
                     t.error,
                 ));
                 let call = match run.spec.method {
-                    Method::Map => "pool.map",
-                    Method::Imap => "pool.imap",
-                    Method::ImapUnordered => "pool.imap_unordered",
-                    _ => "result.get()",
+                    Method::Map | Method::Imap | Method::ImapUnordered => run.spec.method.name(),
+                    _ => "the result's get",
                 };
                 spans.push(Span::raw(if compact {
                     format!(" {sep} {call} would hang {sep} r runs again")
@@ -217,6 +217,20 @@ impl PoolPanel<'_> {
                 }
                 spans.push(Span::raw(format!(" {sep} r starts a new executor")));
             }
+            Outcome::Terminated => {
+                let got = thousands(run.delivered_items.into());
+                spans.push(Span::styled(
+                    format!("■ terminated after {}", duration(s.wall)),
+                    t.error,
+                ));
+                spans.push(Span::raw(if compact {
+                    format!(" · the caller got {got}/{items} · r runs again")
+                } else {
+                    format!(
+                        " · pool.terminate(): the caller got {got} of {items}, the rest never comes · r starts a new pool"
+                    )
+                }));
+            }
         }
         t.glyphs.line(Line::from(spans))
     }
@@ -229,7 +243,9 @@ impl PoolPanel<'_> {
                 (Method::Map, Outcome::Running) => {
                     "none yet: map hands back the whole list at once"
                 }
-                (Method::Map, Outcome::Hung) => "none: the list never comes back",
+                (Method::Map, Outcome::Hung | Outcome::Terminated) => {
+                    "none: the list never comes back"
+                }
                 _ => "none yet",
             };
             return Line::from(vec![Span::styled(label, t.dim), Span::styled(why, t.dim)]);

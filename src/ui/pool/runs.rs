@@ -61,6 +61,7 @@ pub fn outcome_words(r: &RunRecord, cross: &str) -> String {
         Outcome::Running => "running".into(),
         Outcome::Hung => format!("{cross} hung: {} lost", thousands(r.lost_items.into())),
         Outcome::Broken => format!("{cross} broken: {} failed", thousands(r.failed_items.into())),
+        Outcome::Terminated => format!("{cross} terminated"),
     }
 }
 

@@ -8,6 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use crate::app::claims::Queue;
 use crate::app::comms::rate_words;
 use crate::app::numbers::{per_second, thousands};
 use crate::app::queue::QueueView;
@@ -163,23 +164,30 @@ impl QueuePanel<'_> {
         Line::from(spans)
     }
 
-    /// Whether every message is accounted for; `brief` for one line.
+    /// Whether every item put is traced (done, held, queued or lost,
+    /// once each); `brief` for one line. Beside a loss it says that the
+    /// lost items are among those traced, not that nothing was lost.
     fn audit(&self, brief: bool) -> Option<Span<'static>> {
         let (check, cross) = (self.theme.glyphs.check, self.theme.glyphs.cross);
-        let (good, bad) = if brief {
-            (
-                format!("{check} all accounted for"),
-                format!("{cross} counts off"),
-            )
-        } else {
-            (
-                format!("{check} every message accounted for"),
-                format!("{cross} the counts do not add up"),
-            )
+        let lost = self.view.lost > 0;
+        let (good, bad) = match (brief, lost) {
+            (true, false) => ("each item traced", "counts off"),
+            (true, true) => ("each item traced, lost too", "counts off"),
+            (false, false) => (
+                "every item traced: done, held, queued",
+                "the counts do not add up",
+            ),
+            (false, true) => (
+                "every item traced, the lost ones too",
+                "the counts do not add up",
+            ),
         };
         match self.view.balanced {
-            Some(true) => Some(Span::styled(good, self.theme.state(StateKind::Running))),
-            Some(false) => Some(Span::styled(bad, self.theme.error)),
+            Some(true) => Some(Span::styled(
+                format!("{check} {good}"),
+                self.theme.state(StateKind::Running),
+            )),
+            Some(false) => Some(Span::styled(format!("{cross} {bad}"), self.theme.error)),
             None => None,
         }
     }
@@ -197,7 +205,7 @@ impl QueuePanel<'_> {
                 (false, _) => format!(" blocks forever: {} lost", thousands(v.lost)),
             };
             lines.push(Line::from(vec![
-                Span::styled("q.join()", self.theme.python),
+                Span::styled(Queue::Join.code(), self.theme.python),
                 Span::styled(words, self.theme.note),
             ]));
         }
@@ -280,10 +288,10 @@ impl QueuePanel<'_> {
             ])
         };
         vec![
-            row("producer", "q.put(item)"),
-            row("consumer", "item = q.get()"),
-            row("", "work(item); q.task_done()"),
-            row("main", "q.join(); q.put(None)"),
+            row("producer", Queue::Put.code()),
+            row("consumer", Queue::Get.code()),
+            row("", Queue::TaskDone.code()),
+            row("main", Queue::JoinThenSentinel.code()),
         ]
     }
 
@@ -337,7 +345,10 @@ impl Widget for &QueuePanel<'_> {
         let title = Line::from(vec![
             Span::styled(" Queue ", self.theme.title),
             Span::styled(
-                format!("q = JoinableQueue(maxsize={}) ", self.view.capacity),
+                format!(
+                    "{} ",
+                    Queue::Make.fill(&[("n", &self.view.capacity.to_string())])
+                ),
                 self.theme.python,
             ),
         ]);

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::app::sync::SyncState;
+use crate::app::sync::claims::Sync;
 use crate::lab::WorkerId;
 use crate::lab::sync::SyncView;
 
@@ -63,14 +64,14 @@ impl SyncPanel<'_> {
     }
 
     fn semaphore(&self, v: &SyncView) -> Vec<Span<'static>> {
-        let mut spans = vec![Span::raw(format!("Semaphore({}) ", v.permits))];
+        let mut spans = vec![Span::raw(format!("Semaphore k={} ", v.permits))];
         spans.extend(self.boxes(v.held, v.permits.max(v.held)));
         spans.push(Span::raw(format!("{}/{} held", v.held, v.permits)));
         spans
     }
 
     fn barrier(&self, v: &SyncView) -> Vec<Span<'static>> {
-        let mut spans = vec![Span::raw(format!("Barrier({}) ", v.parties))];
+        let mut spans = vec![Span::raw(format!("Barrier of {} ", v.parties))];
         spans.extend(self.boxes(v.arrived, v.parties));
         spans.push(Span::raw(format!("{}/{} arrived", v.arrived, v.parties)));
         spans
@@ -107,8 +108,23 @@ impl SyncPanel<'_> {
         })
     }
 
-    /// A barrier with more parties than workers left to arrive.
+    /// A barrier that hangs for good: a party died inside its wait.
+    fn hung(&self, v: &SyncView, short: bool) -> Option<Line<'static>> {
+        v.barrier_hung.then(|| {
+            self.warning(if short {
+                "a party died waiting: it hangs".into()
+            } else {
+                "a party died waiting at it: it hangs for good (t/k its waiters, then [ ])".into()
+            })
+        })
+    }
+
+    /// A barrier with more parties than workers left to arrive, or one
+    /// that hangs.
     fn short_of_parties(&self, v: &SyncView, short: bool) -> Option<Line<'static>> {
+        if v.barrier_hung {
+            return self.hung(v, short);
+        }
         (v.alive < v.parties && v.rounds + v.arrived > 0).then(|| {
             self.warning(if short {
                 format!("{} alive for {} parties: never fills", v.alive, v.parties)
@@ -121,15 +137,27 @@ impl SyncPanel<'_> {
         })
     }
 
-    fn python(&self, text: &'static str) -> Span<'static> {
-        Span::styled(format!("{text:<10}"), self.theme.python)
+    /// A primitive's Python, padded so that what follows lines up.
+    fn python(&self, code: Sync) -> Span<'static> {
+        let width = [Sync::EventWait, Sync::WithSem, Sync::BarrierWait]
+            .iter()
+            .map(|c| c.code().chars().count())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        Span::styled(format!("{:<width$}", code.fill(&[])), self.theme.python)
+    }
+
+    /// A primitive's Python and a space.
+    fn python_tight(&self, code: Sync) -> Span<'static> {
+        Span::styled(format!("{} ", code.fill(&[])), self.theme.python)
     }
 
     fn tall(&self, v: &SyncView) -> Vec<Line<'static>> {
         let dim = self.theme.dim;
         let mut lines = vec![
             Line::from(vec![
-                self.python("e.wait()"),
+                self.python(Sync::EventWait),
                 Span::styled("until the event is set (g)", dim),
             ]),
             Line::from(self.event(v)),
@@ -139,7 +167,7 @@ impl SyncPanel<'_> {
             ]),
             Line::default(),
             Line::from(vec![
-                self.python("with sem:"),
+                self.python(Sync::WithSem),
                 Span::styled("at most k inside (+ -)", dim),
             ]),
             Line::from(self.semaphore(v)),
@@ -163,8 +191,8 @@ impl SyncPanel<'_> {
         lines.extend([
             Line::default(),
             Line::from(vec![
-                self.python("b.wait()"),
-                Span::styled("until all parties arrive ([ ])", dim),
+                self.python(Sync::BarrierWait),
+                Span::styled("until all arrive ([ ])", dim),
             ]),
             Line::from(self.barrier(v)),
             Line::from(vec![
@@ -179,12 +207,12 @@ impl SyncPanel<'_> {
 
     fn short(&self, v: &SyncView) -> Vec<Line<'static>> {
         let heads = [
-            [vec![self.python("e.wait()")], self.event(v)].concat(),
-            [vec![self.python("with sem:")], self.semaphore(v)].concat(),
-            [vec![self.python("b.wait()")], self.barrier(v)].concat(),
+            [vec![self.python_tight(Sync::EventWait)], self.event(v)].concat(),
+            [vec![self.python_tight(Sync::WithSem)], self.semaphore(v)].concat(),
+            [vec![self.python_tight(Sync::BarrierWait)], self.barrier(v)].concat(),
         ];
         let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
-        let at = heads.iter().map(|h| width(h)).max().unwrap_or(0) + 2;
+        let at = heads.iter().map(|h| width(h)).max().unwrap_or(0) + 1;
         let [mut event, mut sem, mut bar] = heads.map(|mut spans| {
             let used = width(&spans);
             spans.push(Span::raw(" ".repeat(at - used)));

@@ -273,15 +273,13 @@ impl Program {
         self.signal(id, Signal::CONT)
     }
 
-    /// `p.terminate()`: SIGTERM; a stopped process acts on it only once
-    /// continued, so it also gets SIGCONT. True when it was stopped.
+    /// `p.terminate()`: SIGTERM and nothing else, as Python sends it. A
+    /// stopped process acts on it only once continued: until then it stays
+    /// stopped with the signal pending. True when it was stopped.
     pub fn terminate(&self, id: ProcId) -> Result<bool, RunError> {
-        self.signal(id, Signal::TERM)?;
         let stopped = procfs::read_stat(id.pid, &mut Vec::new())
             .is_some_and(|s| s.start_ticks == id.start_ticks && matches!(s.state, 'T' | 't'));
-        if stopped {
-            self.signal(id, Signal::CONT)?;
-        }
+        self.signal(id, Signal::TERM)?;
         Ok(stopped)
     }
 

@@ -12,7 +12,7 @@ use rustix::process::Signal;
 use super::{Program, RunEvent, STOP_GRACE};
 use crate::lab::Lab;
 use crate::lab::run::tree::ProcId;
-use crate::lab::run::{RunError, pidfd};
+use crate::lab::run::{RunError, RunSpec, pidfd};
 
 /// How long SIGKILL rounds go on after the grace period before giving up
 /// (a process in uninterruptible sleep acts on SIGKILL only once it wakes).
@@ -97,6 +97,23 @@ impl Program {
             return Err(RunError::NotOwned);
         }
         let report = self.shutdown(grace);
+        self.start(lab)?;
+        Ok(report)
+    }
+
+    /// As [`Program::restart`], with `spec` from now on (the same program
+    /// with a fresh environment: a new run's instrumentation, say).
+    pub fn restart_with(
+        &mut self,
+        lab: &Lab,
+        grace: Duration,
+        spec: RunSpec,
+    ) -> Result<StopReport, RunError> {
+        if !self.is_owned() {
+            return Err(RunError::NotOwned);
+        }
+        let report = self.shutdown(grace);
+        self.spec = Some(spec);
         self.start(lab)?;
         Ok(report)
     }

@@ -1,9 +1,12 @@
 //! The GIL lab's lines: threads of one interpreter under its GIL against
 //! processes, the switch interval, the convoy effect.
 
-use super::{Lab, claims, py, shell, w};
+use crate::app::claims::{Lab, claims, py, shell, w};
 
 const ONE_CORE: &str = r#"{"at_most_one_core": true}"#;
+/// Why the free-threaded lines have no witness.
+const NO_FREE_THREADS: &str =
+    "needs a free-threaded CPython (3.13t or later), which this machine does not have";
 const AT_ONCE: &str = r#"{"processes_at_once": true, "threads_at_once": false}"#;
 
 claims! {
@@ -35,7 +38,8 @@ claims! {
             "a free-threaded build (3.13t and later) runs threads with no GIL",
             &[],
             Lab::Nothing,
-        ),
+        )
+        .unwitnessed(NO_FREE_THREADS),
         ProcessMode => py(
             "multiprocessing.Process(target=...)",
             "processes: an interpreter and a GIL each",
@@ -53,7 +57,8 @@ claims! {
             "the same thread code; on a free-threaded build it runs with no GIL",
             &[],
             Lab::Nothing,
-        ),
+        )
+        .unwitnessed(NO_FREE_THREADS),
         Workload => py(
             "Thread(target={target})",
             "what new threads run: a CPU-bound loop or a sleep",
@@ -87,11 +92,18 @@ claims! {
             &[w("gil", "cpu_threads_share_one_core", ONE_CORE)],
             Lab::Nothing,
         ),
-        /// One run of the race has ended.
-        RaceRun => py(
-            "for w in workers: w.join()  # {n} x Thread",
-            "the run ends when its last worker is joined",
+        /// One run of the race has ended: its threads joined.
+        RaceRunThreads => py(
+            "for t in threads: t.join()  # {n} threads",
+            "the run ends when its last thread is joined; CPU-bound threads under one GIL took turns",
             &[w("gil", "cpu_threads_share_one_core", ONE_CORE)],
+            Lab::Nothing,
+        ),
+        /// One run of the race has ended: its processes joined.
+        RaceRunProcesses => py(
+            "for p in ps: p.join()  # {n} processes",
+            "the run ends when its last process is joined; processes ran at the same time",
+            &[w("gil", "same_time_processes_not_threads", AT_ONCE)],
             Lab::Nothing,
         ),
         InterpreterPaused => py(
@@ -104,6 +116,46 @@ claims! {
             "os.kill({pid}, signal.SIGCONT)",
             "SIGCONT lets every thread of the interpreter run again",
             &[w("lifecycle", "pause_and_resume", r#"{"runs_again": true}"#)],
+            Lab::Nothing,
+        ),
+        // The lessons' lines.
+        /// A lesson's step.
+        StartThreads => py(
+            "t1 = Thread(target={target})\nt2 = Thread(target={target})\nt1.start(); t2.start()",
+            "two CPU-bound threads of one interpreter take turns at the GIL: about one core",
+            &[w("gil", "cpu_threads_share_one_core", ONE_CORE)],
+            Lab::Nothing,
+        ),
+        /// A lesson's step.
+        FreeThreads => py(
+            "# python3.13t: the same Thread code, no GIL",
+            "free-threaded CPython runs the same threads with no GIL",
+            &[],
+            Lab::Nothing,
+        )
+        .unwitnessed(NO_FREE_THREADS),
+        /// A lesson's step.
+        StartProcesses => py(
+            "p1 = Process(target={target})\np2 = Process(target={target})\np1.start(); p2.start()",
+            "two processes, a GIL each: they run at the same moment on two cores",
+            &[w("gil", "same_time_processes_not_threads", AT_ONCE)],
+            Lab::Nothing,
+        ),
+        /// A lesson's step.
+        Executors => py(
+            "with ThreadPoolExecutor(2) as ex: list(ex.map(task, range(4)))\nwith ProcessPoolExecutor(2) as ex: list(ex.map(task, range(4)))",
+            "CPU-bound tasks: threads take turns at one GIL, processes run at once",
+            &[
+                w("gil", "cpu_threads_share_one_core", ONE_CORE),
+                w("gil", "same_time_processes_not_threads", AT_ONCE),
+            ],
+            Lab::Nothing,
+        ),
+        /// A lesson's step.
+        SleepTask => py(
+            "def task(_): time.sleep(0.4)",
+            "a sleeping thread lets go of the GIL: sleeps in threads overlap",
+            &[w("gil", "sleeping_threads_overlap", r#"{"overlap": true}"#)],
             Lab::Nothing,
         ),
     }

@@ -1,7 +1,7 @@
 //! The counter lab's lines: a Value with and without its lock, the
 //! manager's proxy, and a lock whose holder was terminated.
 
-use super::{Lab, LabCheck, claims, py, w};
+use crate::app::claims::{Lab, LabCheck, claims, py, w};
 
 const RACY: &str = r#"{"every_run_lost": true, "losses_vary": true}"#;
 
@@ -57,10 +57,31 @@ claims! {
             &[w("counter", "no_atomic_add", r#"{"methods": ["acquire", "get_lock", "get_obj", "release", "value"]}"#)],
             Lab::Nothing,
         ),
-        /// Slow motion's pause after each step.
-        Pause => py(
-            "time.sleep(0.3)",
-            "a pause so a person can follow each step",
+        /// Slow motion, atomic: the add, then the pause.
+        AtomicSlow => py(
+            "# one atomic add (C: atomic_fetch_add)\ntime.sleep(0.3)",
+            "Python has no atomic add for a Value; slow motion pauses after each add so a person can follow",
+            &[w("counter", "no_atomic_add", r#"{"methods": ["acquire", "get_lock", "get_obj", "release", "value"]}"#)],
+            Lab::Nothing,
+        ),
+        /// The same on one line, for the short panel.
+        AtomicSlowLine => py(
+            "time.sleep(0.3)  # after one atomic add (C: atomic_fetch_add)",
+            "Python has no atomic add for a Value",
+            &[w("counter", "no_atomic_add", r#"{"methods": ["acquire", "get_lock", "get_obj", "release", "value"]}"#)],
+            Lab::Nothing,
+        ),
+        /// Slow motion's racy step on one line, for the short panel.
+        RacySlowLine => py(
+            "t = v.value; time.sleep(0.3); v.value = t + 1",
+            "with a pause between read and write, two processes read the same value nearly every time",
+            &[w("counter", "slow_motion", r#"{"racy_lost": true}"#)],
+            Lab::Nothing,
+        ),
+        /// Slow motion's locked step on one line, for the short panel.
+        LockedSlowLine => py(
+            "with v.get_lock(): t = v.value; time.sleep(0.3); v.value = t + 1",
+            "with the lock held across the pause, no update is lost",
             &[w("counter", "slow_motion", r#"{"locked_lost": 0}"#)],
             Lab::Nothing,
         ),
@@ -100,6 +121,20 @@ claims! {
                 w("counter", "manager_value_without_lock_races", r#"{"every_run_lost": true}"#),
             ],
             Lab::Nothing,
+        ),
+        /// Slow motion, manager: the round trip, then the pause.
+        ManagerSlow => py(
+            "c.increment()  # a request, a reply\ntime.sleep(0.3)",
+            "the server applies one increment per request; slow motion pauses after each",
+            &[w("counter", "manager_counter_exact", r#"{"lost": 0}"#)],
+            Lab::Same(LabCheck::CounterManager),
+        ),
+        /// The same on one line, for the short panel.
+        ManagerSlowLine => py(
+            "c.increment(); time.sleep(0.3)  # a request, a reply",
+            "the server applies one increment per request",
+            &[w("counter", "manager_counter_exact", r#"{"lost": 0}"#)],
+            Lab::Same(LabCheck::CounterManager),
         ),
         ManagerLost => py(
             "c.increment()  # raises ConnectionError: the server is gone",
@@ -155,6 +190,42 @@ claims! {
             "a multiprocessing lock has no owner-died state: the next acquire() waits forever",
             &[w("counter", "lock_holder_terminated", r#"{"next_locker": "hang"}"#)],
             Lab::Nothing,
+        ),
+        // The lessons' lines.
+        /// A lesson's step.
+        RacySlowLoop => py(
+            "v = Value('i', 0, lock=False)\n# in each worker, 10 times:\nt = v.value; time.sleep(0.3)\nv.value = t + 1",
+            "with a pause between the read and the write, both workers read the same value nearly every time",
+            &[w("counter", "slow_motion", r#"{"racy_lost": true}"#)],
+            Lab::Nothing,
+        ),
+        /// A lesson's step.
+        LockedOneLine => py(
+            "with v.get_lock(): v.value += 1",
+            "the lock held around read and write: exact",
+            &[w("counter", "locked_value_exact", r#"{"lost": 0}"#)],
+            Lab::Same(LabCheck::CounterLocked),
+        ),
+        /// A lesson's step.
+        LockedLoop => py(
+            "for _ in range(1_000_000):\n    with v.get_lock():\n        v.value += 1",
+            "a million locked increments each: exact",
+            &[w("counter", "locked_value_exact", r#"{"lost": 0}"#)],
+            Lab::Same(LabCheck::CounterLocked),
+        ),
+        /// A lesson's step.
+        NoAtomicAdd => py(
+            "# no Python equivalent: one atomic fetch-and-add",
+            "a Value has no atomic add",
+            &[w("counter", "no_atomic_add", r#"{"methods": ["acquire", "get_lock", "get_obj", "release", "value"]}"#)],
+            Lab::Nothing,
+        ),
+        /// A lesson's step.
+        ManagerUse => py(
+            "manager = CounterManager(); manager.start()\nc = manager.Counter()\nc.increment()  # a request to the server, a reply",
+            "the server applies each increment: exact, a round trip each",
+            &[w("counter", "manager_counter_exact", r#"{"lost": 0, "server_exitcode": 0}"#)],
+            Lab::Same(LabCheck::CounterManager),
         ),
     }
 }

@@ -1,7 +1,7 @@
 //! The sync lab's lines: an Event, a Semaphore(k) and a Barrier between
 //! processes, and a party that dies holding or waiting on one.
 
-use super::{Lab, LabCheck, claims, py, w};
+use crate::app::claims::{Lab, LabCheck, claims, py, w};
 
 claims! {
     /// The sync lab's lines and its panel's.
@@ -78,10 +78,10 @@ claims! {
         ),
         /// A worker died inside `b.wait()`.
         DiedAtBarrier => py(
-            "{ended}  # inside b.wait(): the barrier now hangs",
+            "{ended}  # inside b.wait(): it hangs now",
             "its arrival counted, but the last party to arrive waits for it to wake, forever: every later party hangs",
             &[w("sync", "barrier_party_killed_while_waiting", r#"{"n_waiting_after_the_kill": 1, "others": ["hang", "hang"]}"#)],
-            Lab::Differs(LabCheck::BarrierDeadWaiter, "the lab's barrier fills with the dead party's arrival and lets the others go on"),
+            Lab::Same(LabCheck::BarrierDeadWaiter),
         ),
         PartyMissing => py(
             "b.wait()  # hangs: a party is gone",
@@ -100,6 +100,28 @@ claims! {
             "wait_for() sleeps until notified with the predicate true; wait(timeout) returns False when it expires",
             &[w("sync", "condition_notify", r#"{"waits_until_notified": true, "wakes": true, "wait_timeout_returns": false}"#)],
             Lab::Nothing,
+        ),
+        // The lessons' lines.
+        /// A lesson's step.
+        SemaphoreSection => py(
+            "with sem: # sem = Semaphore(2)\n    use_the_database()",
+            "at most two inside at once",
+            &[w("sync", "semaphore_limits", r#"{"most_inside": 2}"#)],
+            Lab::Same(LabCheck::SemaphoreLimit),
+        ),
+        /// A lesson's step.
+        NewParty => py(
+            "{p} = Process(target=worker, args=(e, sem, b))\n{p}.start()",
+            "a new party: the barrier fills when it arrives",
+            &[w("sync", "barrier_fills", r#"{"all_three": [true, true, true]}"#)],
+            Lab::Nothing,
+        ),
+        /// A lesson's step.
+        BarrierForever => py(
+            "b.wait() # blocks forever",
+            "a barrier that can no longer fill holds its waiters forever",
+            &[w("sync", "barrier_party_missing", r#"{"waiters": ["hang", "hang"]}"#)],
+            Lab::Same(LabCheck::BarrierMissing),
         ),
     }
 }

@@ -1,7 +1,7 @@
 //! The pool lab's lines: a Pool or a ProcessPoolExecutor, the methods that
 //! submit a job, chunks, maxtasksperchild, and a worker killed mid-job.
 
-use super::{Lab, LabCheck, claims, py, w};
+use crate::app::claims::{Lab, LabCheck, claims, py, w};
 
 const ORDER: &str = r#"{"map": [0, 1, 4, 9, 16, 25], "imap": [0, 1, 4, 9, 16, 25], "imap_waits_for_item_0": true, "imap_unordered_item_0_last": true, "apply_async_callback_item_0_last": true, "as_completed_item_0_last": true, "same_results": true}"#;
 const CHUNKS: &str = r#"{"chunks": {"10x2": [2, 2, 2, 2, 2], "100x2": [13, 13, 13, 13, 13, 13, 13, 9], "400x2": [50, 50, 50, 50, 50, 50, 50, 50], "2000x2": [250, 250, 250, 250, 250, 250, 250, 250], "2000x3": [167, 167, 167, 167, 167, 167, 167, 167, 167, 167, 167, 163], "7x4": [1, 1, 1, 1, 1, 1, 1]}}"#;
@@ -132,6 +132,27 @@ claims! {
             "the call returned every result",
             &[w("pool", "result_order", r#"{"same_results": true}"#)],
             Lab::Nothing,
+        ),
+        /// Esc on a Pool's run.
+        Terminate => py(
+            "pool.terminate(); pool.join()",
+            "terminate() stops every worker at once (SIGTERM: exitcode -15) without finishing the work: the results never come (get() waits forever) and the pool takes no more work",
+            &[w("pool", "terminate_mid_job", r#"{"exitcodes": [-15], "ready": false, "get": "hang", "after": "Pool not running"}"#)],
+            Lab::Same(LabCheck::PoolTerminated),
+        ),
+        /// Esc on an executor's run: it has no terminate().
+        TerminateExecutor => py(
+            "for p in multiprocessing.active_children(): p.terminate()",
+            "a ProcessPoolExecutor has no terminate(); its workers terminated as any child processes (exitcode -15), it breaks and every pending future raises BrokenProcessPool",
+            &[w("pool", "executor_workers_terminated", r#"{"exitcodes": [-15], "pending": ["BrokenProcessPool"], "has_terminate": false}"#)],
+            Lab::Same(LabCheck::ExecutorTerminated),
+        ),
+        /// The pool lesson's first map.
+        MapDefault => py(
+            "results = pool.map(work, range({items}))",
+            "map with no chunksize cuts the items into chunks of divmod(len, 4 * workers), plus one if there is a remainder",
+            &[w("pool", "map_default_chunksize", CHUNKS)],
+            Lab::Same(LabCheck::PoolChunks),
         ),
     }
 }

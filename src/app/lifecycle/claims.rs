@@ -1,7 +1,7 @@
 //! A Process's life: start, signals, exit codes, zombies and who reaps
 //! them, the daemon flag and what a parent does at its end.
 
-use super::{Lab, LabCheck, claims, py, w};
+use crate::app::claims::{Lab, LabCheck, claims, py, w};
 
 claims! {
     /// The lifecycle lab's lines, and the worker table's.
@@ -47,17 +47,17 @@ claims! {
         ),
         /// terminate() on a stopped process.
         TerminateStopped => py(
-            "{p}.terminate()  # SIGTERM pending: {p} is stopped",
+            "{p}.terminate()  # SIGTERM waits",
             "a stopped process acts on SIGTERM only once continued: it stays alive (T) until SIGCONT, then ends with -15",
             &[w("lifecycle", "terminate_stopped", r#"{"before_sigcont": {"is_alive": true, "state": "T", "exitcode": null}, "exitcode": -15}"#)],
-            Lab::Differs(LabCheck::TerminateStopped, "Lab::terminate sends SIGCONT after SIGTERM to a worker proclab paused, so it ends at once"),
+            Lab::Same(LabCheck::TerminateStopped),
         ),
         /// SIGCONT to a stopped process with SIGTERM pending.
         ContinueTerminated => py(
-            "os.kill({p}.pid, signal.SIGCONT)  # the pending SIGTERM acts",
+            "os.kill({p}.pid, signal.SIGCONT)  # ends: -15",
             "once continued, a stopped process with SIGTERM pending ends with -15",
             &[w("lifecycle", "terminate_stopped", r#"{"exitcode": -15}"#)],
-            Lab::Differs(LabCheck::TerminateStopped, "no separate step today: Lab::terminate continues the worker itself"),
+            Lab::Same(LabCheck::TerminateStopped),
         ),
         Kill => py(
             "{p}.kill()",
@@ -92,7 +92,7 @@ claims! {
         ),
         /// An ended worker nobody has looked at.
         Zombie => py(
-            "# {p} has ended: a zombie (Z) until something reaps it",
+            "# {p} ended: a zombie until reaped",
             "an ended child stays Z in /proc until reaped; reading p.pid does not reap it",
             &[
                 w("lifecycle", "zombie_until_reaped", r#"{"state": "Z", "state_later": "Z"}"#),
@@ -108,6 +108,27 @@ claims! {
                 w("lifecycle", "join_after_end", r#"{"join_twice": "ok", "exitcode": 3}"#),
             ],
             Lab::Same(LabCheck::Zombie),
+        ),
+        /// The lifecycle diagram's edge from the zombie to joined.
+        JoinReaps => py(
+            "{p}.join()  # is_alive() reaps too",
+            "join() reaps an ended child, and so does is_alive() (and exitcode, active_children(), the next start())",
+            &[
+                w("lifecycle", "join_reaps", r#"{"before": "Z", "after": null}"#),
+                w("lifecycle", "zombie_is_alive", r#"{"before": "Z", "returns": false, "after": null}"#),
+            ],
+            Lab::Same(LabCheck::Zombie),
+        ),
+        /// The exit status, once the process has ended.
+        ExitcodeIs => py(
+            "{p}.exitcode == {code}",
+            "exitcode is the exit status once the process has ended: 0, n from sys.exit(n), 1 from an exception, -N from signal N",
+            &[
+                w("lifecycle", "exitcode_terminate", r#"{"exitcode": -15}"#),
+                w("lifecycle", "exitcode_kill", r#"{"exitcode": -9}"#),
+                w("lifecycle", "exitcode_sys_exit", r#"{"exitcode": 3}"#),
+            ],
+            Lab::Same(LabCheck::Terminate),
         ),
         JoinBlocks => py(
             "{p}.join()  # blocks",
@@ -156,17 +177,35 @@ claims! {
         ),
         /// What a Python parent does to its children at its end.
         AtExit => py(
-            "# at exit: SIGTERM to each daemon, then join() every other child",
+            "# at exit: daemons terminate(), others join()",
             "multiprocessing's exit handler terminates the daemons (SIGTERM), then waits for the non-daemons to end",
             &[w("at_exit", "daemons_at_exit", r#"{"parent_exit": 0, "daemon_got_sigterm": true, "sigterm_at_the_end": true, "parent_waited_for_the_worker": true, "waited_after_its_end": true, "daemon_ended_before_the_worker": true}"#)],
-            Lab::Differs(LabCheck::AtExit, "Lab::shutdown kills daemons (SIGKILL) and terminates the others instead of waiting for them"),
+            Lab::Same(LabCheck::AtExit),
         ),
         /// A parent at its end with a non-daemon child that never ends.
         AtExitWaits => py(
-            "# at exit Python waits here for {names}: they are not daemons",
+            "# Python waits here for {names}",
             "a parent whose non-daemon child runs forever never exits",
             &[w("at_exit", "nondaemon_forever_at_exit", r#"{"parent_exit": "hang", "daemon_got_sigterm": true, "worker_state_while_parent_waits": "S"}"#)],
-            Lab::Differs(LabCheck::AtExit, "quit does not wait for non-daemon workers: it terminates them"),
+            Lab::Same(LabCheck::AtExitForever),
+        ),
+        // The lessons' lines.
+        /// A lesson's step.
+        StartProcess => py(
+            "{p} = Process(target={target})\n{p}.start()",
+            "a Process runs its target in a new process once started",
+            &[w("lifecycle", "alive_while_running", r#"{"is_alive": true, "exitcode": null}"#)],
+            Lab::Same(LabCheck::Start),
+        ),
+        /// A lesson's step.
+        JoinExitcode => py(
+            "{p}.join()\n{p}.exitcode # {code}",
+            "join() reaps the child; exitcode is -N after death by signal N",
+            &[
+                w("lifecycle", "exitcode_terminate", r#"{"exitcode": -15}"#),
+                w("lifecycle", "exitcode_kill", r#"{"exitcode": -9}"#),
+            ],
+            Lab::Same(LabCheck::Terminate),
         ),
     }
 }
