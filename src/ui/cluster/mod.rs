@@ -108,7 +108,7 @@ impl ClusterPanel<'_> {
         let t = self.theme;
         if let BrokerState::Exited { .. } | BrokerState::Down { .. } = v.broker.state {
             let what = if v.broker.own {
-                "the broker is gone: R starts redis-server again (its queue was lost with it)"
+                "the broker is gone: r starts redis-server again (its queue was lost with it)"
             } else {
                 "the broker does not answer: looking again every 0.5 s"
             };
