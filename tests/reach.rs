@@ -222,6 +222,16 @@ fn the_counter_manager_hangs_up_on_anyone_but_proclab_and_its_workers() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Whether fd `fd` of `pid` was opened read only (its fdinfo's flags).
+fn read_only(pid: u32, fd: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).is_ok_and(|info| {
+        info.lines()
+            .find_map(|l| l.strip_prefix("flags:"))
+            .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+            .is_some_and(|flags| flags & 0o3 == 0)
+    })
+}
+
 /// What an fd of a process points at, and whether only its user can reach it.
 fn check_fd(
     pid: u32,
@@ -250,7 +260,13 @@ fn check_fd(
         || target == "/dev/null";
     // proclab reading the kernel's figures (its samples, its own maps).
     let kernel = target.starts_with("/proc/") || target.starts_with("/sys/");
-    if anonymous || kernel || is_private_folder(Path::new(target)) {
+    // The dynamic loader reading a shared library as a worker starts:
+    // the system's files, read only, nothing proclab made.
+    let system = ["/usr/", "/lib/", "/lib64/"]
+        .iter()
+        .any(|dir| target.starts_with(dir))
+        && read_only(pid, fd);
+    if anonymous || kernel || system || is_private_folder(Path::new(target)) {
         return Ok(());
     }
     Err(named("a file others may reach:"))

@@ -229,7 +229,7 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         Action::ToggleBackground,
         "keep-running",
         "others: paused",
-        "labs not shown: paused (SIGSTOP) till you come back, or kept running",
+        "labs not shown: workers paused (SIGSTOP), or kept running",
     ),
     ActionInfo::new(
         Action::ClearJoined,

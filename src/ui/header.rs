@@ -24,6 +24,9 @@ enum Names {
     Full,
     /// "2 GIL", the registry's short title.
     Short,
+    /// Short titles without the brand, where the brand would push the
+    /// last lab's name off the line: names tell a newcomer more.
+    ShortBare,
     /// "2".
     Number,
 }
@@ -37,7 +40,10 @@ impl Header<'_> {
     /// `names`.
     fn tabs(&self, names: Names) -> Vec<Span<'static>> {
         let app = self.app;
-        let mut spans = vec![Span::styled(" proclab ", self.theme.brand), Span::raw(" ")];
+        let mut spans = match names {
+            Names::ShortBare => Vec::new(),
+            _ => vec![Span::styled(" proclab ", self.theme.brand), Span::raw(" ")],
+        };
         for (i, lab) in app.tabs().into_iter().enumerate() {
             // A view without a number shows its title (or short title) alone.
             let number = match lab.tab() {
@@ -53,7 +59,7 @@ impl Header<'_> {
             }
             let text = match (names, lab.tab()) {
                 (Names::Full, _) => format!(" {number}{} ", lab.title()),
-                (Names::Short, _) | (Names::Number, Tab::WhenOpen) => {
+                (Names::Short | Names::ShortBare, _) | (Names::Number, Tab::WhenOpen) => {
                     format!(" {number}{}", lab.short())
                 }
                 (Names::Number, Tab::Numbered) => format!(" {}", i + 1),
@@ -87,7 +93,7 @@ impl Widget for &Header<'_> {
     /// as far as they fit; then by number. Frozen, the mark always shows.
     fn render(self, area: Rect, buf: &mut Buffer) {
         let room = area.width as usize;
-        let levels = [Names::Full, Names::Short, Names::Number];
+        let levels = [Names::Full, Names::Short, Names::ShortBare, Names::Number];
         let (left, right, right_style) = if self.frozen {
             let mark = levels
                 .iter()
@@ -96,13 +102,17 @@ impl Widget for &Header<'_> {
                 .find(|(tabs, m)| width(tabs) + m.chars().count() < room)
                 .unwrap_or_else(|| (self.tabs(Names::Number), FROZEN_SHORT));
             (mark.0, mark.1.to_string(), self.theme.tab_active)
-        } else {
+        } else if let Some(words) = self.app.exit_words() {
             // While a quit waits for workers, the header says so on every
-            // lab, in place of the settings.
-            let (status, style) = match self.app.exit_words() {
-                Some(words) => (words, self.theme.note),
-                None => (status(self.app), self.theme.dim),
-            };
+            // lab, in place of the settings, whatever the names give up.
+            let tabs = levels
+                .iter()
+                .map(|&n| self.tabs(n))
+                .find(|tabs| width(tabs) + words.chars().count() < room)
+                .unwrap_or_else(|| self.tabs(Names::Number));
+            (tabs, words, self.theme.note)
+        } else {
+            let (status, style) = (status(self.app), self.theme.dim);
             // Names before settings: numbers alone only where even the
             // short names do not fit.
             let full = [Names::Full, Names::Short]
@@ -112,7 +122,7 @@ impl Widget for &Header<'_> {
             let (tabs, right) = match full {
                 Some(tabs) => (tabs, status),
                 None => {
-                    let tabs = [Names::Short, Names::Number]
+                    let tabs = [Names::Short, Names::ShortBare, Names::Number]
                         .iter()
                         .map(|&n| self.tabs(n))
                         .find(|tabs| width(tabs) < room)

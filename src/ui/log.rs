@@ -146,8 +146,13 @@ impl Widget for &LogPanel<'_> {
                 lines.push(Line::from(spans));
             }
         }
-        let shown = lines.len().min(height);
-        for (row, line) in lines.into_iter().take(height).rev().enumerate() {
+        // The newest entry alone taller than the panel: its first rows,
+        // with its time and its Python.
+        if lines.len() > height {
+            lines.drain(..lines.len() - height);
+        }
+        let shown = lines.len();
+        for (row, line) in lines.into_iter().rev().enumerate() {
             let y = inner.y + (height - shown + row) as u16;
             line.render(Rect::new(inner.x, y, inner.width, 1), buf);
         }

@@ -127,8 +127,10 @@ pub fn layout(area: Rect, live: &App) -> AppLayout {
         (cores, table, focus, log)
     } else {
         let mut focus_rows = labs::height(app.lab, body.height);
-        // The log keeps a third of the body: a tall lab panel gives way.
-        if live.lesson.is_none() {
+        // A view in the table's place lays itself out; for the others the
+        // log keeps a third of the body: a tall lab panel gives way.
+        let instead = labs::place(app.lab) == labs::Place::Instead;
+        if live.lesson.is_none() && !instead {
             let room = body
                 .height
                 .saturating_sub(cores_height + TABLE_MIN_ROWS + body.height / 3);
@@ -140,7 +142,7 @@ pub fn layout(area: Rect, live: &App) -> AppLayout {
             Constraint::Length(focus_rows),
             Constraint::Fill(2),
         ];
-        if labs::place(app.lab) == labs::Place::Instead {
+        if instead {
             rows[1] = Constraint::Length(0);
         }
         // A lesson takes the log's place, as many rows as it needs. Where
@@ -160,7 +162,7 @@ pub fn layout(area: Rect, live: &App) -> AppLayout {
         }
         // The table takes no more rows than it has workers for: what it
         // leaves goes to the log.
-        if live.lesson.is_none() {
+        if live.lesson.is_none() && !instead {
             let rest = body.height.saturating_sub(cores_height + focus_rows);
             let want = (app.workers.len() as u16 + 3).max(TABLE_MIN_ROWS);
             if want < rest * 3 / 5 {

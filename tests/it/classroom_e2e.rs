@@ -37,8 +37,7 @@ fn the_counters_slow_motion_shows_both_its_workers_at_80x24() {
         row(t, 4).is_some_and(|r| r.contains("joined"))
     });
     assert!(row(&text, 3).is_some(), "{text}");
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
 }
 
 /// A fresh folder of the test's own under the temporary directory.
@@ -74,8 +73,7 @@ fn f_freezes_the_screen_while_the_workers_go_on() {
     s.press("f");
     let live = s.wait_until("live again", |t| !t.contains("FROZEN"));
     assert_ne!(tasks(&frozen), tasks(&live), "it caught up:\n{live}");
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
 }
 
 #[test]
@@ -90,8 +88,7 @@ fn the_log_scrolls_back_and_says_so() {
     s.press("\x1b[6~"); // PgDn
     let text = s.wait_until("back at the newest", |t| !t.contains("below · PgDn"));
     assert!(text.contains("p10.start()"), "{text}");
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
 }
 
 #[test]
@@ -107,8 +104,7 @@ fn log_writes_every_line_to_a_file_and_never_over_one() {
     wait_until("the pause in the notes", || {
         std::fs::read_to_string(&path).is_ok_and(|t| t.contains("SIGSTOP"))
     });
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
     let text = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "# proclab log: time\tPython\twhat happened");
@@ -154,24 +150,22 @@ fn the_tab_bar_names_the_labs_and_the_footer_tab() {
     let text = s.wait_for("no worker yet");
     let header = text.lines().next().unwrap();
     assert!(
-        header.contains("1 Lifecycle  2 GIL 3 Queue 4 Pipe 5 Line 6 Count 7 Sync 8 Pool"),
+        header.contains("1 Lifecycle  2 GIL 3 Queue 4 Pipe 5 Line 6 Count 7 Sync 8 Pool 9 Nodes"),
         "{header}"
     );
     assert!(text.lines().last().unwrap().contains("Tab  labs"), "{text}");
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
 
-    let mut s = Screen::start(&["--workers", "0"], 140, 30);
+    let mut s = Screen::start(&["--workers", "0"], 180, 30);
     let text = s.wait_for("no worker yet");
     let header = text.lines().next().unwrap();
     assert!(
         header.contains(
-            "1 Lifecycle  2 GIL race  3 Queue  4 Pipe  5 Pipeline  6 Counter  7 Sync  8 Pool"
+            "1 Lifecycle  2 GIL race  3 Queue  4 Pipe  5 Pipeline  6 Counter  7 Sync  8 Pool  9 Cluster"
         ),
         "{header}"
     );
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
 }
 
 #[test]
@@ -216,8 +210,7 @@ fn esc_terminates_a_pool_run_and_letters_go_on_past_z() {
     wait_until("the pool's workers gone", || {
         workers_of_proclab(&s).is_empty()
     });
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
 }
 
 fn workers_of_proclab(s: &Screen) -> Vec<u32> {

@@ -197,8 +197,7 @@ fn the_lessons_menu_starts_a_lesson_afresh() {
     // Done by its key, the step stays until Enter.
     let text = s.wait_for("Enter  for the next step");
     assert!(text.contains("step 1 of 9"), "{text}");
-    s.press("
-");
+    s.press("\r");
     s.wait_for("step 2 of 9");
     assert_eq!(s.quit(), 0);
 }

@@ -62,6 +62,12 @@ claims! {
             &[w("celery_cluster", "pool_peer", r#"{"same_as_the_task": true, "script_result": 430, "script_timed": true}"#)],
             Lab::Nothing,
         ),
+        PoolName => py(
+            "Pool({n})",
+            "a multiprocessing.Pool of n worker processes on this machine, the peer the speedup times beside n nodes",
+            &[w("celery_cluster", "pool_peer", r#"{"same_as_the_task": true}"#)],
+            Lab::Nothing,
+        ),
         DaskMap => py(
             "futures = client.map({task}, [{arg}] * {n})\nresults = client.gather(futures)",
             "Dask's scheduler hands each task to a worker and moves the tasks of a worker that dies to the others; a task whose workers die three times fails with KilledWorker",

@@ -296,7 +296,7 @@ impl AppLab for ClusterState {
             (Key::char('k'), c(ClusterAction::KillNode), true),
             (Key::char('a'), c(ClusterAction::ToggleAcksLate), true),
             (Key::char('s'), c(ClusterAction::Speedup), true),
-            (Key::char('R'), c(ClusterAction::RestartBroker), true),
+            (Key::char('r'), c(ClusterAction::RestartBroker), true),
             (Key::char('o'), c(ClusterAction::Open), true),
             (Key::char('+'), c(ClusterAction::MoreConcurrency), false),
             (Key::char('='), c(ClusterAction::MoreConcurrency), false),

@@ -188,7 +188,7 @@ fn event(app: &mut App, e: ClusterEvent) -> Vec<Line> {
         ClusterEvent::BrokerExited { code, lost, log } => {
             tally.lost += lost.len();
             let mut lines = vec![error(format!(
-                "redis-server ended ({}): the broker is gone; R starts it again",
+                "redis-server ended ({}): the broker is gone; r starts it again",
                 why_exited(code)
             ))];
             if !lost.is_empty() {
@@ -411,11 +411,11 @@ fn event(app: &mut App, e: ClusterEvent) -> Vec<Line> {
             processes,
             tasks,
             wall,
-            python,
+            task,
         } => vec![info(
-            python,
+            pool_line(task, processes, tasks),
             format!(
-                "the same {tasks} tasks with Pool({processes}) on this machine: {}",
+                "the same {tasks} tasks with a Pool of {processes} processes on this machine: {}",
                 duration(wall)
             ),
         )],
@@ -460,3 +460,19 @@ pub fn help() -> Vec<String> {
     lines.push("    proclab would show each pod as a node joining the same broker".into());
     lines
 }
+/// The Pool run the speedup times beside the nodes, as Python:
+/// `with Pool(2) as pool: pool.map(count_primes, [300000] * 20, chunksize=1)`.
+pub fn pool_line(task: TaskKind, processes: usize, tasks: usize) -> String {
+    Cluster::PoolPeer.fill(&[
+        ("n", &processes.to_string()),
+        ("task", task.function(false)),
+        ("arg", &task.args_text()),
+        ("items", &tasks.to_string()),
+    ])
+}
+
+/// "Pool(2)", for the speedup table's rows.
+pub fn pool_name(processes: usize) -> String {
+    Cluster::PoolName.fill(&[("n", &processes.to_string())])
+}
+

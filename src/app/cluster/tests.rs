@@ -113,22 +113,29 @@ fn said(app: &App, needle: &str) -> bool {
 #[test]
 fn showing_the_lab_opens_it_once_and_never_at_start_on_another_lab() {
     let mut a = app();
+    // What showing a lab asks beyond pausing the others' workers.
+    let goto = |a: &mut App, lab| -> Vec<Effect> {
+        update(a, Action::GotoLab(lab))
+            .into_iter()
+            .filter(|e| !matches!(e, Effect::Show(_)))
+            .collect()
+    };
     assert_eq!(
-        update(&mut a, Action::GotoLab(LabId::Cluster)),
+        goto(&mut a, LabId::Cluster),
         vec![Effect::Cluster(ClusterEffect::Open)]
     );
     // Checking: shown again, nothing more is asked.
     a.cluster.stage = Stage::Checking;
-    assert!(update(&mut a, Action::GotoLab(LabId::Cluster)).is_empty());
+    assert!(goto(&mut a, LabId::Cluster).is_empty());
     // Other labs ask nothing when shown.
-    assert!(update(&mut a, Action::GotoLab(LabId::Pool)).is_empty());
+    assert!(goto(&mut a, LabId::Pool).is_empty());
     // Missing: the lab waits for o.
     a.cluster.stage = Stage::Missing {
         missing: "celery[redis]".into(),
         command: "pip".into(),
         found: Vec::new(),
     };
-    assert!(update(&mut a, Action::GotoLab(LabId::Cluster)).is_empty());
+    assert!(goto(&mut a, LabId::Cluster).is_empty());
     assert!(applies(&a, ClusterAction::Open));
     assert!(!applies(&a, ClusterAction::Batch));
     assert_eq!(
@@ -173,7 +180,7 @@ fn keys_ask_for_their_effects_and_remember_the_next_settings() {
     );
     assert!(applies(&a, ClusterAction::LessConcurrency));
     assert!(ClusterState::header(&a).contains("acks_late on · -c 2 · batch 20"));
-    // The broker answers: R does not apply.
+    // The broker answers: r does not apply.
     assert!(!applies(&a, ClusterAction::RestartBroker));
 }
 
@@ -271,7 +278,7 @@ fn a_broker_that_ended_is_said_and_r_applies() {
             log: String::new(),
         }),
     );
-    assert!(said(&a, "the broker is gone; R starts it again"));
+    assert!(said(&a, "the broker is gone; r starts it again"));
     assert!(said(&a, "lost with it"));
     a.cluster.view.as_mut().unwrap().broker.state = BrokerState::Exited { code: -9 };
     assert!(applies(&a, ClusterAction::RestartBroker));
@@ -314,4 +321,15 @@ fn the_help_says_how_dask_ray_and_kubernetes_would_do_the_job() {
         assert!(help.contains(needle), "{help}");
     }
     assert!(help.lines().all(|l| l.chars().count() <= 76), "{help}");
+}
+
+#[test]
+fn the_pool_peers_python_line_is_the_pools_map() {
+    use crate::app::cluster::narrate::{pool_line, pool_name};
+    use crate::lab::cluster::TaskKind;
+    assert_eq!(
+        pool_line(TaskKind::CountPrimes { n: 300_000 }, 2, 20),
+        "with Pool(2) as pool: pool.map(count_primes, [300000] * 20, chunksize=1)"
+    );
+    assert_eq!(pool_name(3), "Pool(3)");
 }

@@ -29,16 +29,6 @@ pub struct PoolRow {
     pub wall: Duration,
 }
 
-/// The Python line the run stands for:
-/// `with Pool(2) as pool: pool.map(count_primes, [300000] * 20, chunksize=1)`.
-pub fn python_line(task: TaskKind, processes: usize, tasks: usize) -> String {
-    format!(
-        "with Pool({processes}) as pool: pool.map({}, [{}] * {tasks}, chunksize=1)",
-        task.function(false),
-        task.args_text()
-    )
-}
-
 /// A Pool run under way.
 pub struct PoolRun {
     process: ChildProcess,
@@ -129,18 +119,5 @@ impl PoolRun {
 impl Drop for PoolRun {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn its_python_line_is_the_pools_map() {
-        assert_eq!(
-            python_line(TaskKind::CountPrimes { n: 300_000 }, 2, 20),
-            "with Pool(2) as pool: pool.map(count_primes, [300000] * 20, chunksize=1)"
-        );
     }
 }

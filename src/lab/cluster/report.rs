@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::link::BatchId;
 use super::node::NodeId;
+use super::settings::TaskKind;
 
 /// How a local node came to end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,8 +146,8 @@ pub enum ClusterEvent {
         processes: usize,
         tasks: usize,
         wall: Duration,
-        /// `with Pool(2) as pool: pool.map(count_primes, [300000] * 20, chunksize=1)`.
-        python: String,
+        /// The task it ran, for its Python line.
+        task: TaskKind,
     },
     /// A speedup run gave up (its nodes would not stay up).
     SpeedupStopped {

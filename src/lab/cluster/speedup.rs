@@ -112,7 +112,7 @@ impl Speedup {
                 format!("timing {} tasks on {} node(s)", plan.batch, plan.nodes[i])
             }
             Phase::Pool(i) => format!(
-                "timing {} tasks with Pool({}) on this machine",
+                "timing {} tasks with a Pool of {} processes on this machine",
                 plan.batch,
                 plan.nodes[i] * self.concurrency
             ),
@@ -293,7 +293,7 @@ impl ClusterLab {
                     processes: row.processes,
                     tasks: row.tasks,
                     wall: row.wall,
-                    python: super::pool_run::python_line(plan.task, row.processes, row.tasks),
+                    task: plan.task,
                 });
                 self.speedup.pool.push(row);
                 self.speedup.phase = (i + 1 < plan.nodes.len()).then_some(Phase::Settle(Step::Nodes(i + 1)));

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 
 use crate::app::numbers::duration;
 use crate::lab::cluster::ClusterView;
-use crate::lab::cluster::pool_run::python_line;
+use crate::app::cluster::narrate::{pool_line, pool_name};
 use crate::ui::theme::Theme;
 
 /// The table, once a run has started (what it is doing while it runs);
@@ -61,7 +61,7 @@ pub fn table(v: &ClusterView, t: &Theme, width: usize, wide: bool) -> Vec<Line<'
                 let per_task =
                     (r.wall.as_secs_f64() - p.wall.as_secs_f64()) / r.tasks.max(1) as f64;
                 (
-                    format!("Pool({})", p.processes),
+                    pool_name(p.processes),
                     duration(p.wall),
                     format!(
                         "{:.2}",
@@ -92,7 +92,7 @@ pub fn table(v: &ClusterView, t: &Theme, width: usize, wide: bool) -> Vec<Line<'
     {
         lines.push(Line::from(vec![
             Span::styled(">>> ", t.dim),
-            Span::styled(python_line(v.task, p.processes, p.tasks), t.python),
+            Span::styled(pool_line(v.task, p.processes, p.tasks), t.python),
         ]));
     }
     lines
@@ -137,7 +137,7 @@ fn compact(v: &ClusterView, t: &Theme) -> Vec<Line<'static>> {
     if !sp.pool.is_empty() {
         let procs: Vec<String> = sp.pool.iter().map(|p| p.processes.to_string()).collect();
         second.push(format!(
-            "Pool({}) {}",
+            "Pool of {} processes: {}",
             procs.join(", "),
             walls(&sp.pool.iter().map(|p| p.wall).collect::<Vec<_>>())
         ));

@@ -366,7 +366,7 @@ impl CounterPanel<'_> {
         let large = big_number::rows(&digits_text, inner.width, 8);
         let mut below = self.figures(s, inner.width);
         below.extend(self.details(s));
-        below.extend(self.verdict(s, w, 3));
+        below.extend(self.verdict(s, w, 4));
         let mut used = small + below.len() as u16;
         let mut fits = |rows: usize| {
             let ok = used + rows as u16 <= inner.height;
