@@ -149,6 +149,54 @@ pub const ASCII: Glyphs = Glyphs {
 };
 
 /// The ASCII stand-in of a character the app's words may hold.
+/// The one ASCII character a cell shows for `c`, where a drawn frame
+/// has a character outside ASCII: box corners become `+`, blocks `#`,
+/// light shades `.`, arrows their ASCII heads.
+fn cell_stand_in(c: char) -> char {
+    match c {
+        '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' | '╭' | '╮' | '╯' => {
+            '+'
+        }
+        '╰' => '`',
+        '─' | '━' | '—' | '–' => '-',
+        '│' | '┃' | '┊' | '▕' | '▏' => '|',
+        '·' | '•' => '|',
+        '…' => '~',
+        '→' | '▶' | '►' | '▸' => '>',
+        '←' | '◀' | '◄' => '<',
+        '↑' | '▲' => '^',
+        '↓' | '▼' => 'v',
+        '⇄' | '↔' | '↻' => '@',
+        '×' | '✗' => 'x',
+        '✓' => '+',
+        'µ' => 'u',
+        '≥' | '≤' | '≠' => '=',
+        '‘' | '’' => '\'',
+        '“' | '”' => '"',
+        '▁' => '_',
+        '▂' | '▃' => '.',
+        '▄' | '▅' => ':',
+        '▆' | '▇' => '=',
+        '█' | '▉' | '▊' | '▋' | '▌' | '▍' | '▎' | '■' | '●' => '#',
+        '░' | '□' | '○' => '.',
+        _ => '?',
+    }
+}
+
+/// Every cell of `buf` in ASCII: what a panel drew outside ASCII (a glyph
+/// not taken from the theme, a word of the app's) gets its stand-in, so
+/// `--ascii` holds for the whole screen.
+pub fn ascii_cells(buf: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buf.content {
+        let symbol = cell.symbol();
+        if symbol.is_ascii() {
+            continue;
+        }
+        let c = symbol.chars().next().map_or('?', cell_stand_in);
+        cell.set_char(c);
+    }
+}
+
 fn stand_in(c: char) -> &'static str {
     match c {
         '·' | '•' => "|",

@@ -71,12 +71,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// One entry laid out: each row's Python and words.
-fn rows_of(
-    entry: &LogEntry,
-    g: &Glyphs,
-    py_width: usize,
-    width: usize,
-) -> Vec<(String, String)> {
+fn rows_of(entry: &LogEntry, g: &Glyphs, py_width: usize, width: usize) -> Vec<(String, String)> {
     let time = 8;
     let text = g.text(entry.text.as_str());
     match &entry.python {

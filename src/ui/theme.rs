@@ -154,6 +154,9 @@ impl Theme {
     /// any colour; what reaches the terminal is decided here.
     pub fn finish(&self, buf: &mut Buffer) {
         colour::finish(self, buf);
+        if self.glyphs.ascii {
+            super::glyphs::ascii_cells(buf);
+        }
     }
 
     pub const fn standard() -> Theme {
