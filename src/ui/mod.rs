@@ -85,7 +85,7 @@ fn overlay_rows(app: &App, width: u16) -> u16 {
 const TABLE_MIN_ROWS: u16 = 5;
 
 /// Rows a lab's panel keeps however tall the log wants to be.
-const FOCUS_MIN_ROWS: u16 = 8;
+const FOCUS_MIN_ROWS: u16 = 9;
 
 /// Whether the terminal is large enough for the side-by-side layout: the
 /// worker table keeps all its columns beside the 44-column lab panel.

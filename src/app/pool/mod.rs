@@ -176,7 +176,7 @@ impl AppLab for PoolState {
             PoolAction::Cancel,
             "pool-terminate",
             "terminate",
-            "stop the run: pool.terminate() (SIGTERM to every worker)",
+            "stop the run: terminate the pool (SIGTERM to every worker)",
         ),
     ];
     const METRICS: &'static [Metric] = &[
@@ -309,7 +309,7 @@ pub fn update(app: &mut App, action: PoolAction) -> Vec<Effect> {
     let line = match action {
         PoolAction::Run if running => narrate::note(
             None,
-            format!("run {number} is still going: wait for it, or Esc stops it (pool.terminate())"),
+            format!("run {number} is still going: wait for it, or Esc terminates the pool"),
         ),
         PoolAction::Run => return vec![Effect::Pool(PoolEffect::Run(s.spec()))],
         PoolAction::Cancel if running => return vec![Effect::Pool(PoolEffect::Terminate)],

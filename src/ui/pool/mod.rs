@@ -227,7 +227,7 @@ impl PoolPanel<'_> {
                     format!(" · the caller got {got}/{items} · r runs again")
                 } else {
                     format!(
-                        " · pool.terminate(): the caller got {got} of {items}, the rest never comes · r starts a new pool"
+                        " · terminated: the caller got {got} of {items}, the rest never comes · r starts a new pool"
                     )
                 }));
             }
