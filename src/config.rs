@@ -436,6 +436,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("race-workers", "4"),
     ("producers", "2"),
     ("consumers", "1"),
+    ("broker", "\"redis://127.0.0.1:6379/0\""),
 ];
 
 fn example(long: &str) -> Option<&'static str> {

@@ -58,6 +58,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("sync", include_str!("../../assets/scenarios/sync.toml")),
     ("pool", include_str!("../../assets/scenarios/pool.toml")),
+    (
+        "cluster",
+        include_str!("../../assets/scenarios/cluster.toml"),
+    ),
 ];
 
 /// Longest wait or timeout a step may ask for.

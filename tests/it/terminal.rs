@@ -28,8 +28,7 @@ fn two_workers(args: &[&str], env: &[(&str, &str)]) -> Screen {
 }
 
 fn quit(mut s: Screen) {
-    s.press("q");
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.quit(), 0);
 }
 
 #[test]
