@@ -3,14 +3,15 @@
 //! then it becomes the plain start-up settings every lab opens with
 //! ([`Startup`]).
 
+mod session;
 use std::ffi::OsString;
-use std::path::PathBuf;
 
-use clap::{CommandFactory, Parser, Subcommand, error::ErrorKind};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, error::ErrorKind};
 
 use clap::Args;
 use clap::builder::PossibleValue;
 
+pub use self::session::{CompletionsArgs, SessionArgs};
 use crate::app::cluster::ClusterOpening;
 use crate::app::comms::PipeOpening;
 use crate::app::counter::CounterOpening;
@@ -19,7 +20,7 @@ use crate::app::pool::{DEFAULT_INIT_MS, DEFAULT_ITEM_US, PoolSettings};
 use crate::app::queue::QueueOpening;
 use crate::app::run::RunOpening;
 use crate::app::sync::SyncOpening;
-use crate::app::{LabId, Startup, ThemeName};
+use crate::app::{LabId, Startup};
 use crate::lab::cluster::BrokerUrl;
 use crate::lab::cluster::settings::{
     DEFAULT_BATCH, DEFAULT_CONCURRENCY, DEFAULT_NODES, MAX_BATCH, MAX_CONCURRENCY, MAX_NODES,
@@ -48,9 +49,10 @@ pub struct Cli {
     #[arg(long, value_enum, default_value = "lifecycle")]
     pub lab: LabId,
 
-    /// Workers to start right away: lifecycle workers (default 2), the
-    /// counter's or the sync lab's workers, or the pool's processes (default
-    /// one per core, 1 to 52); none by default on the queue labs.
+    /// Workers to start right away: lifecycle workers (default 2), the GIL
+    /// lab's, the counter's or the sync lab's workers, or the pool's
+    /// processes (default one per core, 1 to 52). The queue, pipe and
+    /// pipeline labs start their own and refuse it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..=MAX_WORKERS_LIMIT as i64))]
     pub workers: Option<u32>,
 
@@ -63,7 +65,7 @@ pub struct Cli {
     pub tasks: Option<u64>,
 
     /// Wall time of one task, in milliseconds.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=600_000))]
+    #[arg(long, default_value_t = 1000, value_parser = whole(10, 600_000))]
     pub task_ms: u64,
 
     /// Start workers as daemons (killed, not terminated, when proclab quits).
@@ -74,17 +76,22 @@ pub struct Cli {
     #[arg(long)]
     pub auto_join: bool,
 
+    /// Keep the labs not shown running; by default their workers are paused
+    /// (SIGSTOP) until their lab is shown again (B switches).
+    #[arg(long)]
+    pub keep_running: bool,
+
     /// Most workers not yet joined at once (by default 256, or what the
     /// open-file limit allows if that is fewer).
     #[arg(long, default_value_t = default_max_workers(), value_parser = clap::value_parser!(u32).range(1..=MAX_WORKERS_LIMIT as i64))]
     pub max_workers: u32,
 
     /// Screen refresh period in milliseconds (100 = 10 Hz).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(20..=5000))]
+    #[arg(long, default_value_t = 100, value_parser = whole(20, 5000))]
     pub refresh_ms: u64,
 
     /// How often cores and workers are sampled, in milliseconds (200 at least).
-    #[arg(long, default_value_t = 250, value_parser = clap::value_parser!(u64).range(200..=10_000))]
+    #[arg(long, default_value_t = 250, value_parser = whole(200, 10_000))]
     pub sample_ms: u64,
 
     /// Counter lab: how workers increment the shared counter.
@@ -146,40 +153,17 @@ pub struct Cli {
     pub switch_interval_us: u32,
 
     /// GIL lab: tasks in the race's job (default: 2 x cores).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(long, value_parser = whole(1, 1024))]
     pub race_tasks: Option<u64>,
 
     /// GIL lab: the race runs 1 to N workers in each mode (default: 2 x cores).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS as u64))]
+    #[arg(long, value_parser = whole(1, MAX_THREADS as u64))]
     pub race_workers: Option<u64>,
 
-    /// The look: standard, or projector (high contrast, thick bars, large digits).
-    #[arg(long, global = true, value_enum, default_value_t = ThemeName::Standard)]
-    pub theme: ThemeName,
-
-    /// Record the session to FILE as asciicast v2 (asciinema play, agg).
-    #[arg(long, global = true, value_name = "FILE")]
-    pub record: Option<PathBuf>,
-
-    /// Also record the keys pressed (as "i" events).
-    #[arg(long, global = true, requires = "record")]
-    pub record_input: bool,
-
-    /// Let --record overwrite FILE if it exists (never through a symbolic link).
-    #[arg(long, global = true, requires = "record")]
-    pub force: bool,
-
-    /// Show the last keys pressed in a corner (K toggles it).
-    #[arg(long, global = true)]
-    pub show_keys: bool,
-
-    /// Where S saves screenshots.
-    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
-    pub screenshot_dir: PathBuf,
-
-    /// Read settings from FILE instead of the XDG config file.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    /// The look, the recording, screenshots and settings: the lab's, and
+    /// `play`'s and `lesson`'s, where a session runs.
+    #[command(flatten)]
+    pub session: SessionArgs,
 
     // Last: its help heading holds for every flag declared after it.
     #[command(flatten)]
@@ -194,12 +178,18 @@ pub enum Command {
     /// Run the GIL race with no terminal UI and print the results, beside
     /// real CPython threads and processes with --compare-python.
     Race(RaceArgs),
-    /// Run a scripted demo from a scenario file (TOML).
+    /// Play a scripted demo: a built-in scenario by name, or a scenario
+    /// file (TOML); without one, list them.
     Play(PlayArgs),
     /// Walk through a lesson, step by step; without a name, list them.
     Lesson(LessonArgs),
     /// Show or write the configuration.
     Config(ConfigArgs),
+    /// Print a shell's completion script (bash, zsh, fish, elvish,
+    /// powershell) to standard output.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to standard output.
+    Man,
     /// Say what the cluster lab needs (redis-server, python3, celery), what
     /// is installed, and the one command that installs the rest.
     Doctor,
@@ -218,6 +208,9 @@ pub enum Command {
     proclab run -- python3 -X dev demo.py\n  proclab run --no-instrument demo.py"
 )]
 pub struct RunArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
+
     /// Run it without proclab's instrumentation: its processes and
     /// threads from /proc only, no multiprocessing events.
     #[arg(long)]
@@ -237,6 +230,9 @@ pub struct RunArgs {
 pub struct AttachArgs {
     /// The process to watch, with every process below it.
     pub pid: u32,
+
+    #[command(flatten)]
+    pub session: SessionArgs,
 }
 
 impl RunArgs {
@@ -282,15 +278,15 @@ pub struct RaceArgs {
     pub modes: Vec<Mode>,
 
     /// Race with 1 to N workers in each mode (default: 2 x cores).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS as u64))]
+    #[arg(long, value_parser = whole(1, MAX_THREADS as u64))]
     pub workers: Option<u64>,
 
     /// Tasks in the job, shared out between the workers (default: 2 x cores).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(long, value_parser = whole(1, 1024))]
     pub tasks: Option<u64>,
 
     /// Wall time of one task run alone, in milliseconds.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=600_000))]
+    #[arg(long, default_value_t = 1000, value_parser = whole(10, 600_000))]
     pub task_ms: u64,
 
     /// CPU-bound tasks (a counting loop) or I/O-bound ones (a sleep).
@@ -340,8 +336,9 @@ pub fn switch_interval_us(value: &str) -> Result<u32, String> {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct PlayArgs {
-    /// The scenario file.
-    pub file: PathBuf,
+    /// A built-in scenario (lifecycle, gil, queue, ...) or a scenario file:
+    /// a name with a / or ending in .toml is a file.
+    pub scenario: Option<String>,
     /// Run with no terminal, on a virtual screen of the scenario's size
     /// (with --record, writes the recording).
     #[arg(long)]
@@ -349,6 +346,8 @@ pub struct PlayArgs {
     /// Play every wait this many times faster than the scenario says.
     #[arg(long, default_value_t = 1.0, value_parser = speed)]
     pub speed: f64,
+    #[command(flatten)]
+    pub session: SessionArgs,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -362,6 +361,8 @@ pub struct LessonArgs {
     /// With --headless, play the lesson this many times faster.
     #[arg(long, default_value_t = 1.0, value_parser = speed)]
     pub speed: f64,
+    #[command(flatten)]
+    pub session: SessionArgs,
 }
 
 /// `--items`: 1 up to what fits the pool's share of shared memory.
@@ -393,6 +394,16 @@ fn parse_increments(s: &str) -> Result<u64, String> {
     }
 }
 
+/// A whole number from `lo` to `hi`. Anything else, a negative number as
+/// much as one too large, is named with the range (clap's own parser
+/// would call `-1` an "invalid digit").
+fn whole(lo: u64, hi: u64) -> impl Fn(&str) -> Result<u64, String> + Clone + Send + Sync + 'static {
+    move |s: &str| match s.trim().parse::<u64>() {
+        Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+        _ => Err(format!("{s} is not in {lo}..={hi}")),
+    }
+}
+
 /// A count of 1 or more, such as `--tasks`.
 fn at_least_one(s: &str) -> Result<u64, String> {
     match s.trim().parse::<u64>() {
@@ -419,10 +430,39 @@ pub struct ConfigArgs {
     pub path: bool,
 }
 
+mod flags;
+
 impl Cli {
+    /// Parses a command line: every value checked, the lab settled from
+    /// `--lab` and the labs' flags given (see [`flags`]), then [`check`](Cli::check).
+    pub fn parse_checked<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Cli::command().try_get_matches_from(args)?;
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        cli.settle(&matches)?;
+        Ok(cli)
+    }
+
+    /// Settles the lab from the flags given on the command line (`matches`)
+    /// and checks the rest.
+    pub fn settle(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.lab = flags::settle(matches, self.lab)
+            .map_err(|m| Cli::command().error(ErrorKind::ArgumentConflict, m))?;
+        self.check()
+    }
+
     /// Checks what clap cannot check flag by flag.
     pub fn check(&self) -> Result<(), clap::Error> {
         let invalid = |msg: String| Err(Cli::command().error(ErrorKind::ValueValidation, msg));
+        let session = &self.session;
+        if session.force && session.record.is_none() && session.log.is_none() {
+            return invalid(
+                "--force lets --record or --log write over their FILE: give one of them".into(),
+            );
+        }
         let workers = self.workers.unwrap_or(0);
         let open_files = crate::limits::open_files();
         if let Err(why) = crate::limits::check_max_workers(self.max_workers as usize, open_files) {
@@ -439,7 +479,7 @@ impl Cli {
             && !(1..=MAX_POOL_WORKERS as u32).contains(&w)
         {
             return invalid(format!(
-                "--workers {w}: a pool has 1 to {MAX_POOL_WORKERS} workers (one letter each)"
+                "--workers {w}: a pool has 1 to {MAX_POOL_WORKERS} workers"
             ));
         }
         if self.chunksize.is_some() && !self.method.chunked() {
@@ -529,7 +569,7 @@ pub struct CommsArgs {
     pub consumers: Option<u32>,
 
     /// The queue's capacity: JoinableQueue(maxsize=C).
-    #[arg(long, default_value_t = DEFAULT_CAPACITY, value_parser = clap::value_parser!(u64).range(1..=MAX_CAPACITY))]
+    #[arg(long, default_value_t = DEFAULT_CAPACITY, value_parser = whole(1, MAX_CAPACITY))]
     pub capacity: u64,
 
     /// Items per second each producer puts: 1 to 100000, or max.
@@ -688,6 +728,7 @@ impl Cli {
             lab: self.lab,
             workers: self.workers,
             start: self.start_options(),
+            keep_running: self.keep_running,
             gil: GilOpening {
                 mode: self.mode,
                 interval_us: self.switch_interval_us,

@@ -1,27 +1,36 @@
-//! The config file: defaults for any command-line flag, and key overrides.
+//! The config files: defaults for any command-line flag, and key overrides.
 //!
-//! The file is TOML. Its top-level keys are the long names of proclab's
+//! A file is TOML. Its top-level keys are the long names of proclab's
 //! flags (`theme`, `refresh-ms`, `workers`, ...), so every setting means what
-//! its flag means and is checked by the same rules; a flag given on the
-//! command line wins over the file. A `[keys]` table rebinds actions:
-//! `spawn = "n"` or `quit = ["q", "ctrl-c"]`. Unknown keys, bad values and
-//! key names that do not exist are errors naming the file and the line.
+//! its flag means and is checked by the same rules. The system's file is
+//! read first (`/etc/xdg/proclab/config.toml`, for a classroom's machines),
+//! then the user's (or `--config FILE`), then the command line: each wins
+//! over the one before. A `[keys]` table rebinds actions: `spawn = "n"` or
+//! `quit = ["q", "ctrl-c"]`. Unknown keys, bad values and key names that
+//! do not exist are errors naming the file, the line, the value and what
+//! is accepted.
+
+mod places;
+mod values;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use clap::parser::ValueSource;
-use clap::{CommandFactory, FromArgMatches};
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
+pub use self::places::Places;
+pub use self::values::clap_message;
 use crate::app::Action;
 use crate::app::keymap::{Key, Keymap};
-use crate::cli::Cli;
+use crate::cli::{Cli, Command};
 
 /// Flags that make no sense in a config file.
 const NOT_IN_CONFIG: &[&str] = &[
     "config",
     "record",
     "record-input",
+    "log",
     "force",
     "help",
     "version",
@@ -60,13 +69,13 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// The command line with the config file's defaults applied, and the key
+/// The command line with the config files' defaults applied, and the key
 /// overrides to apply to the keymap.
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub cli: Cli,
-    /// The config file used, if any.
-    pub path: Option<PathBuf>,
+    /// The config files read, in the order they were applied.
+    pub paths: Vec<PathBuf>,
     pub keys: Vec<KeyOverride>,
 }
 
@@ -75,16 +84,8 @@ pub struct Loaded {
 pub struct KeyOverride {
     pub action: String,
     pub keys: Vec<String>,
+    pub path: PathBuf,
     pub line: Option<usize>,
-}
-
-/// Where proclab looks for its config file when `--config` is not given.
-pub fn default_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(base.join("proclab").join("config.toml"))
 }
 
 /// The line on which `key` is set in `text` (inside `[table]` if given).
@@ -112,41 +113,6 @@ fn line_of_span(text: &str, e: &toml::de::Error) -> Option<usize> {
         .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)
 }
 
-/// Turns one config value into command-line arguments for its flag.
-fn value_args(flag: &str, value: &toml::Value) -> Result<Vec<String>, String> {
-    let flag_arg = format!("--{flag}");
-    Ok(match value {
-        toml::Value::Boolean(true) => vec![flag_arg],
-        toml::Value::Boolean(false) => vec![],
-        toml::Value::String(s) => vec![flag_arg, s.clone()],
-        toml::Value::Integer(n) => vec![flag_arg, n.to_string()],
-        toml::Value::Float(x) => vec![flag_arg, x.to_string()],
-        other => {
-            return Err(format!(
-                "{flag} takes a single value (a string, number or boolean), not {}",
-                other.type_str()
-            ));
-        }
-    })
-}
-
-/// A clap error on one line: what was wrong and what is allowed, without
-/// the usage and the pointer to --help, which are about the command line.
-pub fn clap_message(e: &clap::Error) -> String {
-    e.to_string()
-        .lines()
-        .map(str::trim)
-        .filter(|l| {
-            !l.is_empty()
-                && !l.starts_with("Usage:")
-                && !l.starts_with("For more information")
-                && !l.starts_with("tip:")
-        })
-        .map(|l| l.trim_start_matches("error: "))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// The long flags a config file may set.
 pub fn config_flags() -> Vec<String> {
     Cli::command()
@@ -157,76 +123,149 @@ pub fn config_flags() -> Vec<String> {
         .collect()
 }
 
-/// Parses the command line, reads the config file, and applies it.
+/// Parses the command line, reads the config files, and applies them.
 pub fn load(args: &[OsString]) -> Result<Loaded, ConfigError> {
+    load_in(args, &Places::current())
+}
+
+/// The session flags of `play`, `lesson`, `run` and `attach` given after the subcommand
+/// win over those before it (and over the config files'); both end up in
+/// `cli.session`, which is what the session reads.
+fn with_session(mut cli: Cli, matches: &ArgMatches) -> Cli {
+    let Some((_, sub)) = matches.subcommand() else {
+        return cli;
+    };
+    let given = |id: &str| sub.value_source(id) == Some(ValueSource::CommandLine);
+    let after = match &mut cli.command {
+        Some(Command::Play(play)) => &mut play.session,
+        Some(Command::Lesson(lesson)) => &mut lesson.session,
+        Some(Command::Run(run)) => &mut run.session,
+        Some(Command::Attach(attach)) => &mut attach.session,
+        _ => return cli,
+    };
+    let merged = cli.session.merged(after, given);
+    *after = merged.clone();
+    cli.session = merged;
+    cli
+}
+
+fn parse(args: &[OsString]) -> Result<(Cli, ArgMatches), ConfigError> {
     let matches = Cli::command()
         .try_get_matches_from(args)
         .map_err(ConfigError::Cli)?;
-    let first = Cli::from_arg_matches(&matches).map_err(ConfigError::Cli)?;
-    let path = match &first.config {
-        Some(p) => Some(p.clone()),
-        None => default_path().filter(|p| p.exists()),
-    };
-    let Some(path) = path else {
-        first.check().map_err(ConfigError::Cli)?;
-        return Ok(Loaded {
-            cli: first,
-            path: None,
-            keys: Vec::new(),
-        });
-    };
+    let cli = Cli::from_arg_matches(&matches).map_err(ConfigError::Cli)?;
+    Ok((with_session(cli, &matches), matches))
+}
+
+/// What one config file sets: each key's arguments, and key overrides.
+struct FileSettings {
+    settings: Vec<(String, Vec<String>)>,
+    keys: Vec<KeyOverride>,
+}
+
+/// Reads and checks one config file.
+fn read_file(path: &Path, known: &[String]) -> Result<FileSettings, ConfigError> {
     let file_err = |line, message: String| ConfigError::File {
-        path: path.clone(),
+        path: path.to_path_buf(),
         line,
         message,
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| file_err(None, e.to_string()))?;
-    let table: toml::Table = toml::from_str(&text)
-        .map_err(|e| file_err(line_of_span(&text, &e), e.message().trim().to_string()))?;
-
-    let known = config_flags();
-    let mut extra: Vec<OsString> = Vec::new();
-    let mut keys = Vec::new();
+    let text = std::fs::read_to_string(path).map_err(|e| file_err(None, e.to_string()))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| {
+        let line = line_of_span(&text, &e);
+        let too_large = line
+            .and_then(|n| text.lines().nth(n - 1))
+            .and_then(|l| values::too_large(l, known));
+        file_err(
+            line,
+            too_large.unwrap_or_else(|| e.message().trim().to_string()),
+        )
+    })?;
+    let mut out = FileSettings {
+        settings: Vec::new(),
+        keys: Vec::new(),
+    };
     for (key, value) in &table {
         if key == "keys" {
-            keys = key_overrides(&text, value).map_err(|(line, m)| file_err(line, m))?;
+            out.keys = key_overrides(&text, value, path).map_err(|(line, m)| file_err(line, m))?;
             continue;
         }
         let line = line_of(&text, None, key);
         if !known.contains(key) {
-            return Err(file_err(line, unknown_key(key, &known)));
+            return Err(file_err(line, unknown_key(key, known)));
         }
-        let flag_args = value_args(key, value).map_err(|m| file_err(line, m))?;
-        // Checked alone first, so the error names the file and the line.
-        let mut alone = vec![OsString::from("proclab")];
-        alone.extend(flag_args.iter().map(OsString::from));
-        if let Err(e) = Cli::command().try_get_matches_from(&alone) {
-            return Err(file_err(line, format!("{key}: {}", clap_message(&e))));
-        }
-        let id = Cli::command()
+        let takes_value = Cli::command()
             .get_arguments()
             .find(|a| a.get_long() == Some(key.as_str()))
-            .map(|a| a.get_id().to_string())
-            .unwrap_or_default();
-        if matches.value_source(&id) == Some(ValueSource::CommandLine) {
-            continue;
+            .is_some_and(|a| a.get_action().takes_values());
+        let flag_args =
+            values::value_args(key, value, takes_value).map_err(|m| file_err(line, m))?;
+        // Checked alone first, so the error names the file and the line.
+        values::check(key, &value.to_string(), &flag_args).map_err(|m| file_err(line, m))?;
+        out.settings.push((key.clone(), flag_args));
+    }
+    Ok(out)
+}
+
+/// Whether the flag `key` was given on the command line itself.
+fn on_command_line(matches: &ArgMatches, key: &str) -> bool {
+    Cli::command()
+        .get_arguments()
+        .find(|a| a.get_long() == Some(key))
+        .is_some_and(|a| {
+            matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine)
+        })
+}
+
+/// [`load`], with the config files looked for in `places`.
+pub fn load_in(args: &[OsString], places: &Places) -> Result<Loaded, ConfigError> {
+    let (first, matches) = parse(args)?;
+    let mut paths: Vec<PathBuf> = places
+        .system_file()
+        .map(Path::to_path_buf)
+        .into_iter()
+        .collect();
+    match &first.session.config {
+        Some(p) => paths.push(p.clone()),
+        None => paths.extend(places.user.clone().filter(|p| p.exists())),
+    }
+    if paths.is_empty() {
+        let mut first = first;
+        first.settle(&matches).map_err(ConfigError::Cli)?;
+        return Ok(Loaded {
+            cli: first,
+            paths,
+            keys: Vec::new(),
+        });
+    }
+
+    // Each file's settings replace the ones before it, key by key.
+    let known = config_flags();
+    let mut settings: Vec<(String, Vec<String>)> = Vec::new();
+    let mut keys = Vec::new();
+    for path in &paths {
+        let file = read_file(path, &known)?;
+        for (key, flag_args) in file.settings {
+            settings.retain(|(k, _)| *k != key);
+            settings.push((key, flag_args));
         }
-        extra.extend(flag_args.into_iter().map(OsString::from));
+        keys.extend(file.keys);
     }
 
     let mut all = vec![args.first().cloned().unwrap_or_else(|| "proclab".into())];
-    all.extend(extra);
+    all.extend(
+        settings
+            .into_iter()
+            .filter(|(key, _)| !on_command_line(&matches, key))
+            .flat_map(|(_, flag_args)| flag_args)
+            .map(OsString::from),
+    );
     all.extend(args.iter().skip(1).cloned());
-    let matches = Cli::command()
-        .try_get_matches_from(&all)
-        .map_err(ConfigError::Cli)?;
-    let cli = Cli::from_arg_matches(&matches).map_err(ConfigError::Cli)?;
-    cli.check().map_err(ConfigError::Cli)?;
-    Ok(Loaded {
-        cli,
-        path: Some(path),
-        keys,
-    })
+    let (mut cli, _) = parse(&all)?;
+    // Only flags given on the command line settle the lab: a config
+    // file's `workers = 4` opens no lab.
+    cli.settle(&matches).map_err(ConfigError::Cli)?;
+    Ok(Loaded { cli, paths, keys })
 }
 
 /// The known name nearest to `name`, if one is close.
@@ -252,6 +291,7 @@ fn unknown_key(key: &str, known: &[String]) -> String {
 fn key_overrides(
     text: &str,
     value: &toml::Value,
+    path: &Path,
 ) -> Result<Vec<KeyOverride>, (Option<usize>, String)> {
     let Some(table) = value.as_table() else {
         return Err((
@@ -289,21 +329,19 @@ fn key_overrides(
         out.push(KeyOverride {
             action: action.clone(),
             keys,
+            path: path.to_path_buf(),
             line,
         });
     }
     Ok(out)
 }
 
-/// Applies key overrides to a keymap, or says which one is wrong.
-pub fn apply_keys(
-    keymap: &mut Keymap,
-    overrides: &[KeyOverride],
-    path: &Path,
-) -> Result<(), ConfigError> {
+/// Applies key overrides to a keymap, in the order the files were read,
+/// or says which one is wrong.
+pub fn apply_keys(keymap: &mut Keymap, overrides: &[KeyOverride]) -> Result<(), ConfigError> {
     for o in overrides {
         let err = |message: String| ConfigError::File {
-            path: path.to_path_buf(),
+            path: o.path.clone(),
             line: o.line,
             message,
         };
@@ -355,9 +393,15 @@ pub fn default_text() -> String {
         if !possible.is_empty() && possible != ["true", "false"] {
             out.push_str(&format!("# one of: {}\n", possible.join(", ")));
         }
+        // A switch is off unless set; a setting with no default is left
+        // commented out, with a value that is valid once uncommented.
         match defaults.first().and_then(|d| d.to_str()) {
+            _ if !arg.get_action().takes_values() => out.push_str(&format!("{long} = false\n\n")),
             Some(d) => out.push_str(&format!("{long} = {}\n\n", toml_value(d))),
-            None => out.push_str(&format!("# {long} = (not set)\n\n")),
+            None => {
+                let example = example(long).unwrap_or("1");
+                out.push_str(&format!("# {long} = {example}    # not set by default\n\n"));
+            }
         }
     }
     out.push_str("# Keys: action = \"key\" or [\"key\", \"key\"].\n");
@@ -378,6 +422,25 @@ pub fn default_text() -> String {
         }
     }
     out
+}
+
+/// A value for each setting that has no default, to show it in the
+/// printed config.
+const EXAMPLES: &[(&str, &str)] = &[
+    ("workers", "4"),
+    ("tasks", "10"),
+    ("parties", "3"),
+    ("chunksize", "10"),
+    ("maxtasksperchild", "5"),
+    ("race-tasks", "8"),
+    ("race-workers", "4"),
+    ("producers", "2"),
+    ("consumers", "1"),
+    ("broker", "\"redis://127.0.0.1:6379/0\""),
+];
+
+fn example(long: &str) -> Option<&'static str> {
+    EXAMPLES.iter().find(|(k, _)| *k == long).map(|(_, v)| *v)
 }
 
 fn toml_value(v: &str) -> String {

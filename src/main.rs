@@ -1,17 +1,24 @@
 //! proclab's entry point: a worker if re-executed as one; otherwise the lab,
-//! a scripted demo, a lesson, or the config.
+//! a scripted demo, a lesson, the config, or the shell completions and the
+//! manual page.
+//!
+//! Exit status: 0 after quitting, 1 when something failed (a scenario step,
+//! a file that cannot be read), 2 for a bad flag or config file, and
+//! 128 + N after signal N asked proclab to stop (130 for SIGINT, 143 for
+//! SIGTERM), as a shell reports a program that signal ended.
 
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::ExitCode;
 
+use clap::ValueEnum;
 use proclab::app::Keymap;
-use proclab::cli::{Cli, Command, ConfigArgs, LessonArgs, PlayArgs};
+use proclab::cli::{Cli, Command, ConfigArgs, LessonArgs, PlayArgs, SessionArgs};
 use proclab::config::{self, ConfigError, Loaded};
 use proclab::lab::ShutdownReport;
 use proclab::script::lesson::{Lesson, Tutor};
-use proclab::script::scenario::{Scenario, check_args};
+use proclab::script::scenario::{self, Scenario, check_args};
 use proclab::tui::Ending;
 use proclab::tui::launch::{self, Setup};
 
@@ -34,6 +41,13 @@ fn main() -> ExitCode {
         Some(Command::Play(play)) => play_scenario(&loaded, &play),
         Some(Command::Lesson(lesson)) => lesson_cmd(&loaded, &lesson),
         Some(Command::Config(c)) => config_cmd(&c),
+        Some(Command::Completions(c)) => {
+            proclab::cmd::docs::completions(c.shell, &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => proclab::cmd::docs::man(&mut std::io::stdout())
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(anyhow::Error::from),
         Some(Command::Doctor) => Ok(proclab::cmd::doctor::main()),
         Some(Command::Run(_) | Command::Attach(_)) => watch(&loaded),
     };
@@ -49,9 +63,7 @@ fn main() -> ExitCode {
 /// The keymap, with the config file's overrides.
 fn keymap(loaded: &Loaded) -> anyhow::Result<Keymap> {
     let mut keymap = Keymap::standard();
-    if let Some(path) = &loaded.path {
-        config::apply_keys(&mut keymap, &loaded.keys, path)?;
-    }
+    config::apply_keys(&mut keymap, &loaded.keys)?;
     Ok(keymap)
 }
 
@@ -86,7 +98,7 @@ fn finish(loaded: &Loaded, outcome: launch::Outcome) -> anyhow::Result<ExitCode>
         Ending::Quit | Ending::ScriptDone => Ok(ExitCode::SUCCESS),
         Ending::Signal(sig) => {
             eprintln!("proclab: ended by {}", proclab::tui::signals::name(sig));
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitCode::from(proclab::tui::signals::exit_status(sig)))
         }
         Ending::ScriptFailed(why) => {
             eprintln!("proclab: {why}");
@@ -126,12 +138,20 @@ fn summary(report: &ShutdownReport) {
 /// Replaces this process with `proclab lesson NAME`, keeping the flags that
 /// apply everywhere, so the lesson starts from its own clean setup.
 fn restart_on_lesson(loaded: &Loaded, name: &str) -> anyhow::Error {
-    let cli = &loaded.cli;
+    let cli = &loaded.cli.session;
     let mut args: Vec<OsString> = vec!["lesson".into(), name.into()];
-    args.push("--theme".into());
-    args.push(format!("{:?}", cli.theme).to_lowercase().into());
-    if cli.show_keys {
-        args.push("--show-keys".into());
+    if let Some(theme) = cli.theme.to_possible_value() {
+        args.push("--theme".into());
+        args.push(theme.get_name().into());
+    }
+    for (on, flag) in [
+        (cli.show_keys, "--show-keys"),
+        (cli.ascii, "--ascii"),
+        (cli.no_mouse, "--no-mouse"),
+    ] {
+        if on {
+            args.push(flag.into());
+        }
     }
     args.push("--screenshot-dir".into());
     args.push(cli.screenshot_dir.clone().into());
@@ -139,63 +159,77 @@ fn restart_on_lesson(loaded: &Loaded, name: &str) -> anyhow::Error {
         args.push("--config".into());
         args.push(config.clone().into());
     }
-    if let Some(record) = &cli.record {
-        // A new file beside the first, so the first recording is kept; the
-        // name is proclab's choice, so a taken one gives way to the next.
-        let stem = record
+    // A new file beside the first, so the first is kept; the name is
+    // proclab's choice, so a taken one gives way to the next.
+    let beside = |first: &Path, ext: &str| {
+        let stem = first
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or("proclab");
-        let path = (1..)
+        (1..)
             .map(|n| match n {
-                1 => record.with_file_name(format!("{stem}-{name}.cast")),
-                n => record.with_file_name(format!("{stem}-{name}-{n}.cast")),
+                1 => first.with_file_name(format!("{stem}-{name}.{ext}")),
+                n => first.with_file_name(format!("{stem}-{name}-{n}.{ext}")),
             })
             .find(|p| cli.force || std::fs::symlink_metadata(p).is_err())
-            .unwrap_or_default();
+            .unwrap_or_default()
+    };
+    if let Some(record) = &cli.record {
         args.push("--record".into());
-        args.push(path.into());
+        args.push(beside(record, "cast").into());
         if cli.record_input {
             args.push("--record-input".into());
         }
-        if cli.force {
-            args.push("--force".into());
-        }
+    }
+    if let Some(log) = &cli.log {
+        args.push("--log".into());
+        args.push(beside(log, "log").into());
+    }
+    if cli.force && (cli.record.is_some() || cli.log.is_some()) {
+        args.push("--force".into());
     }
     let exe = std::env::current_exe().unwrap_or_else(|_| "proclab".into());
     let err = std::process::Command::new(exe).args(args).exec();
     anyhow::Error::new(err).context(format!("cannot start the lesson {name}"))
 }
 
-/// The command line for a scenario or lesson: its own flags, with the ones
-/// that apply everywhere (theme, recording, keys overlay) from ours.
+/// The command line for a scenario or lesson: its own flags, with the
+/// session's (theme, recording, keys overlay...) from ours.
 fn with_globals(own: Cli, loaded: &Loaded) -> Cli {
-    let cli = &loaded.cli;
+    let session = &loaded.cli.session;
     Cli {
-        theme: cli.theme,
-        record: cli.record.clone(),
-        record_input: cli.record_input,
-        force: cli.force,
-        show_keys: cli.show_keys || own.show_keys,
-        screenshot_dir: cli.screenshot_dir.clone(),
-        config: cli.config.clone(),
+        session: SessionArgs {
+            show_keys: session.show_keys || own.session.show_keys,
+            ..session.clone()
+        },
         command: None,
         ..own
     }
 }
 
 fn play_scenario(loaded: &Loaded, play: &PlayArgs) -> anyhow::Result<ExitCode> {
-    let scenario = Scenario::load(&play.file)?;
+    let Some(name) = &play.scenario else {
+        println!("Scenarios (proclab play NAME, or a file: proclab play path/to/demo.toml):\n");
+        for (name, _) in scenario::BUILT_IN {
+            let title = Scenario::find(name)
+                .ok()
+                .and_then(|s| s.settings.title)
+                .unwrap_or_default();
+            println!("  {name:<12} {title}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let scenario = Scenario::find(name).map_err(anyhow::Error::msg)?;
     let s = &scenario.settings;
     let own = check_args(&s.args).map_err(anyhow::Error::msg)?;
     let mut cli = with_globals(own, loaded);
     if let Some(theme) = s.theme {
-        cli.theme = theme;
+        cli.session.theme = theme;
     }
     let mut setup = Setup::new(cli);
-    setup.title = s.title.clone().or_else(|| Some(title_of(&play.file)));
+    setup.title = s.title.clone().or_else(|| Some(title_of(&scenario.path)));
     setup.driver = Some(proclab::script::driver::Driver::new(
-        play.file.display().to_string(),
+        scenario.path.display().to_string(),
         scenario.steps.clone(),
         s.speed * play.speed,
     ));
@@ -234,9 +268,18 @@ fn lesson_cmd(loaded: &Loaded, args: &LessonArgs) -> anyhow::Result<ExitCode> {
 
 fn config_cmd(args: &ConfigArgs) -> anyhow::Result<ExitCode> {
     if args.path {
-        match config::default_path() {
-            Some(p) => println!("{}", p.display()),
-            None => println!("(no home directory: use --config FILE)"),
+        // Read in this order, each winning over the one before.
+        let places = config::Places::current();
+        let state = |p: &Path| if p.exists() { "" } else { "  (none)" };
+        let system = places
+            .system_file()
+            .or(places.system.first().map(|p| p.as_path()));
+        if let Some(p) = system {
+            println!("system: {}{}", p.display(), state(p));
+        }
+        match &places.user {
+            Some(p) => println!("user:   {}{}", p.display(), state(p)),
+            None => println!("user:   (no home directory: use --config FILE)"),
         }
     }
     if args.print_default || !args.path {

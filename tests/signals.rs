@@ -10,7 +10,8 @@ use common::*;
 use rustix::process::{Pid, Signal, kill_process};
 
 /// Starts proclab with two workers, sends `sig`, and checks it ended the
-/// clean way `q` does.
+/// clean way `q` does, with the status a shell expects of a program the
+/// signal ended: 128 + its number.
 fn ends_cleanly(sig: i32, name: &str) {
     let mut s = Screen::start(&["--workers", "2"], 80, 24);
     let pids = s.wait_workers(2);
@@ -20,7 +21,7 @@ fn ends_cleanly(sig: i32, name: &str) {
         "proclab took the terminal"
     );
     send(&s, sig);
-    assert_eq!(s.wait_exit(), 0, "{name}");
+    assert_eq!(s.wait_exit(), 128 + sig as u32, "{name}");
     assert!(!s.alternate_screen(), "{name}: the main screen is back");
     assert!(!s.mouse_captured(), "{name}: mouse capture is off");
     assert!(!s.cursor_hidden(), "{name}: the cursor is shown");

@@ -57,6 +57,15 @@ macro_rules! actions {
             Choose,
             /// Go on from a lesson step that asks to watch.
             LessonNext,
+            /// Pause the labs not shown (SIGSTOP), or keep them all running.
+            ToggleBackground,
+            /// Forget the joined workers' rows.
+            ClearJoined,
+            /// Scroll the log back a page, or towards the newest line.
+            LogOlder,
+            LogNewer,
+            /// Stop redrawing the dashboard while the workers go on, or go live.
+            ToggleFreeze,
             /// Run the lab's real counterpart, a course example, under the
             /// run view.
             RunExample,
@@ -88,6 +97,12 @@ macro_rules! actions {
             Screenshot,
             /// Leave this session and start the named lesson afresh.
             StartLesson(&'static str),
+            /// A lab is shown: the others' workers pause, its own resume.
+            Show(LabId),
+            /// Every lab keeps running (true), or those not shown pause.
+            KeepRunning(bool),
+            /// Forget every joined worker.
+            ClearJoined,
             /// Begin Python's exit: each lab's exit handlers, SIGTERM to
             /// the daemons; then leave, or wait for the workers a Python
             /// parent would wait for.
@@ -178,7 +193,7 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         "select the first worker",
     ),
     ActionInfo::new(Action::SelectLast, "last", "last", "select the last worker"),
-    ActionInfo::new(Action::NextLab, "next-lab", "next lab", "next lab"),
+    ActionInfo::new(Action::NextLab, "next-lab", "labs", "next lab"),
     ActionInfo::new(Action::PrevLab, "prev-lab", "previous lab", "previous lab"),
     ActionInfo::new(
         Action::Screenshot,
@@ -209,6 +224,36 @@ pub const GENERAL: &[ActionInfo<Action>] = &[
         "lesson-next",
         "go on",
         "in a lesson, go on from a step that asks you to watch",
+    ),
+    ActionInfo::new(
+        Action::ToggleBackground,
+        "keep-running",
+        "others: paused",
+        "labs not shown: workers paused (SIGSTOP), or kept running",
+    ),
+    ActionInfo::new(
+        Action::ClearJoined,
+        "clear-joined",
+        "clear joined",
+        "clear the joined workers' rows from the table",
+    ),
+    ActionInfo::new(
+        Action::LogOlder,
+        "log-older",
+        "log ▲",
+        "scroll the log back a page (to older lines)",
+    ),
+    ActionInfo::new(
+        Action::LogNewer,
+        "log-newer",
+        "log ▼",
+        "scroll the log on a page (to the newest line)",
+    ),
+    ActionInfo::new(
+        Action::ToggleFreeze,
+        "freeze",
+        "freeze",
+        "freeze the screen while the workers go on; again to go live",
     ),
     ActionInfo::new(
         Action::RunExample,

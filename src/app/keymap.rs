@@ -85,7 +85,7 @@ impl Keymap {
         add(Key::plain(KeyCode::Down), SelectNext, g, false);
         add(Key::plain(KeyCode::Home), SelectFirst, g, false);
         add(Key::plain(KeyCode::End), SelectLast, g, false);
-        add(Key::plain(KeyCode::Tab), NextLab, g, false);
+        add(Key::plain(KeyCode::Tab), NextLab, g, true);
         add(Key::plain(KeyCode::BackTab), PrevLab, g, false);
         let numbered = LabId::ALL
             .iter()
@@ -94,6 +94,11 @@ impl Keymap {
             let digit = char::from_digit(i as u32 + 1, 10).unwrap_or('1');
             add(Key::char(digit), GotoLab(lab), g, false);
         }
+        add(Key::plain(KeyCode::PageUp), LogOlder, g, false);
+        add(Key::plain(KeyCode::PageDown), LogNewer, g, false);
+        add(Key::char('f'), ToggleFreeze, g, false);
+        add(Key::char('B'), ToggleBackground, g, false);
+        add(Key::char('X'), ClearJoined, g, false);
         add(Key::char('S'), Screenshot, g, false);
         add(Key::char('K'), ToggleKeys, g, false);
         add(Key::char('L'), Lessons, g, false);

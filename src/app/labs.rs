@@ -71,6 +71,11 @@ pub trait AppLab: Default + Sized {
     const ACTIONS: &'static [ActionInfo<Self::Action>];
     /// Its figures, for the conditions of scenarios and lessons.
     const METRICS: &'static [Metric] = &[];
+    /// The command line's flags (long names) that mean something for it:
+    /// its own, and the shared ones it reads (`workers`). A flag given
+    /// without `--lab` opens the lab it belongs to; with `--lab` naming a
+    /// lab that does not take it, it is refused (`cli`).
+    const FLAGS: &'static [&'static str] = &[];
     /// Every Python line it can show, its panel's and its lessons', with
     /// what backs each (its `claims.rs`, see [`super::claims`]).
     const CLAIMS: &'static [super::claims::Table] = &[];
@@ -287,9 +292,13 @@ macro_rules! labs {
         /// numbered from 1, then every other lab in registry order.
         pub(crate) fn open(app: &mut App, engine: &mut Engine, start: &Startup) -> Result<(), String> {
             fn one(app: &mut App, engine: &mut Engine, lab: LabId, start: &Startup) -> Result<(), String> {
-                match lab {
+                // What a lab starts as it opens is its own.
+                let acting = engine.lab.set_acting(Some(lab.name()));
+                let opened = match lab {
                     $( LabId::$Lab => <super::$m::$State as AppLab>::open(app, engine, start, &start.$m), )*
-                }
+                };
+                engine.lab.set_acting(acting);
+                opened
             }
             one(app, engine, start.lab, start)?;
             for &lab in LabId::ALL.iter().filter(|&&l| l != start.lab) {
@@ -328,7 +337,9 @@ macro_rules! labs {
             match effect {
                 $(
                     Effect::$Lab(e) => {
+                        let acting = engine.lab.set_acting(Some($name));
                         <super::$m::$State as AppLab>::perform(app, &mut engine.lab, &mut engine.$m, e);
+                        engine.lab.set_acting(acting);
                         true
                     }
                 )*
@@ -389,6 +400,20 @@ macro_rules! labs {
                 Role::Tasks => None,
                 $($( Role::$Role => <super::$m::$State as AppLab>::wait_words(snap), )*)*
             }
+        }
+
+        /// The lab whose role a worker has; None for the plain worker,
+        /// which several labs start.
+        pub fn lab_of_role(role: Role) -> Option<LabId> {
+            match role {
+                Role::Tasks => None,
+                $($( Role::$Role => Some(LabId::$Lab), )*)*
+            }
+        }
+
+        /// Every lab's flags (long names, as `--lab` takes its own).
+        pub fn flags() -> Vec<(LabId, &'static [&'static str])> {
+            vec![$( (LabId::$Lab, <super::$m::$State as AppLab>::FLAGS) ),*]
         }
 
         /// The example program that is the lab's real counterpart.

@@ -29,6 +29,8 @@ pub struct LogEntry {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventLog {
     entries: VecDeque<LogEntry>,
+    /// Entries ever pushed, forgotten ones included.
+    pushed: u64,
 }
 
 impl EventLog {
@@ -37,6 +39,20 @@ impl EventLog {
             self.entries.pop_front();
         }
         self.entries.push_back(entry);
+        self.pushed += 1;
+    }
+
+    /// How many entries were ever pushed: a reader that has taken `n` of
+    /// them finds the rest with [`EventLog::since`].
+    pub fn pushed(&self) -> u64 {
+        self.pushed
+    }
+
+    /// The entries pushed after the first `n` ever pushed, that are still
+    /// kept, oldest first.
+    pub fn since(&self, n: u64) -> impl Iterator<Item = &LogEntry> {
+        let newer = self.pushed.saturating_sub(n).min(self.entries.len() as u64) as usize;
+        self.entries.iter().skip(self.entries.len() - newer)
     }
 
     /// Entries, oldest first.
@@ -91,5 +107,17 @@ mod tests {
         }
         assert_eq!(log.len(), LOG_CAPACITY);
         assert_eq!(log.entries().next().unwrap().text, "3");
+        let pushed = log.pushed();
+        assert_eq!(pushed, LOG_CAPACITY as u64 + 3);
+        let last: Vec<&str> = log.since(pushed - 2).map(|e| e.text.as_str()).collect();
+        assert_eq!(
+            last,
+            [
+                (LOG_CAPACITY + 1).to_string(),
+                (LOG_CAPACITY + 2).to_string()
+            ]
+        );
+        assert_eq!(log.since(0).count(), LOG_CAPACITY, "the forgotten are gone");
+        assert_eq!(log.since(pushed).count(), 0);
     }
 }

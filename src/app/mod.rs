@@ -5,12 +5,14 @@
 //! ([`perform`]). Tests drive all of it without a terminal.
 
 pub mod action;
+pub mod away;
 pub mod claims;
 pub mod comms;
 pub mod key;
 pub mod keymap;
 pub mod labs;
 pub mod log;
+pub mod look;
 pub mod metrics;
 pub mod narrate;
 pub mod numbers;
@@ -68,8 +70,12 @@ pub enum ThemeName {
     /// The terminal's own colours.
     #[default]
     Standard,
-    /// High contrast, thick bars, large digits, a colour-blind-safe palette.
+    /// High contrast, thick bars, large digits, a colour-blind-safe palette,
+    /// on a black background of its own.
     Projector,
+    /// Dark colours on a white background of its own, for a light room or
+    /// a terminal with a light background.
+    Light,
 }
 
 /// The machine, as measured at start.
@@ -89,6 +95,8 @@ macro_rules! app {
             /// they follow the numbered labs in the tab bar.
             pub opened: Vec<LabId>,
             pub theme: ThemeName,
+            /// What the terminal shows: its colours, and ASCII only or not.
+            pub look: self::look::Look,
             pub keymap: Keymap,
             pub settings: Settings,
             pub machine: Machine,
@@ -125,6 +133,19 @@ macro_rules! app {
             /// The lessons menu, while it is open: (name, title, summary) of each
             /// lesson and the selected row.
             pub lessons_menu: Option<LessonsMenu>,
+            /// The lab each worker belongs to, as the engine said when it
+            /// was first seen.
+            pub owners: HashMap<WorkerId, LabId>,
+            /// Labs not shown keep running (else their workers are paused).
+            pub keep_running: bool,
+            /// Log entries scrolled past at the bottom: 0 shows the newest.
+            pub log_scroll: usize,
+            /// Rows the log showed in the last frame (the loop sets it): a
+            /// page for the keys that scroll it.
+            pub log_rows: u16,
+            /// The screen as it was when frozen, drawn while the workers
+            /// (and this state) go on.
+            pub frozen: Option<Box<App>>,
             $(
                 #[doc = concat!("The ", stringify!($m), " lab's state.")]
                 pub $m: self::$m::$State,
@@ -137,6 +158,7 @@ macro_rules! app {
                     lab,
                     opened: Vec::new(),
                     theme: ThemeName::Standard,
+                    look: self::look::Look::default(),
                     keymap: Keymap::standard(),
                     settings,
                     machine,
@@ -157,6 +179,11 @@ macro_rules! app {
                     lesson_ack: false,
                     catalogue: Vec::new(),
                     lessons_menu: None,
+                    owners: HashMap::new(),
+                    keep_running: false,
+                    log_scroll: 0,
+                    log_rows: 0,
+                    frozen: None,
                     $( $m: Default::default(), )*
                 }
                 .opening(lab)
@@ -215,11 +242,21 @@ impl App {
         self
     }
 
-    /// Shows `lab`; a view without a number joins the tab bar.
+    /// Shows `lab`; a view without a number joins the tab bar. A
+    /// selection left on another lab's worker moves to the shown lab's
+    /// first row, so a short table does not scroll the lab's own workers
+    /// out of view to keep a paused one in sight.
     pub fn show(&mut self, lab: LabId) {
         self.lab = lab;
         if lab.tab() == labs::Tab::WhenOpen && !self.opened.contains(&lab) {
             self.opened.push(lab);
+        }
+        let elsewhere = self
+            .selected_worker()
+            .is_none_or(|w| self.lab_of(w) != Some(lab));
+        let first = self.table_order().first().map(|&i| &self.workers[i]);
+        if let Some(w) = first.filter(|w| elsewhere && self.lab_of(w) == Some(lab)) {
+            self.selected = Some(w.id);
         }
     }
 
@@ -228,8 +265,12 @@ impl App {
         labs::tabs(&self.opened)
     }
 
-    /// Adds a line to the event log, timestamped now.
+    /// Adds a line to the event log, timestamped now. A log scrolled back
+    /// stays on the lines it shows.
     pub fn say(&mut self, line: Line) {
+        if self.log_scroll > 0 {
+            self.log_scroll = (self.log_scroll + 1).min(log::LOG_CAPACITY - 1);
+        }
         self.log.push(LogEntry {
             at: self.now,
             python: line.python,
@@ -238,7 +279,46 @@ impl App {
         });
     }
 
-    /// The worker table's rows.
+    /// What the screen shows: the state when frozen, else this one.
+    pub fn shown(&self) -> &App {
+        self.frozen.as_deref().unwrap_or(self)
+    }
+
+    /// The lab a worker belongs to: the one that started it, else the one
+    /// whose role it has.
+    pub fn lab_of(&self, w: &WorkerSnapshot) -> Option<LabId> {
+        self.owners
+            .get(&w.id)
+            .copied()
+            .or_else(|| labs::lab_of_role(w.role))
+    }
+
+    /// Learns the lab of each worker not seen before from the engine;
+    /// returns those workers.
+    pub fn note_owners(&mut self, lab: &crate::lab::Lab) -> Vec<WorkerId> {
+        let mut fresh = Vec::new();
+        for w in &self.workers {
+            if !self.owners.contains_key(&w.id) {
+                fresh.push(w.id);
+                // A worker nobody claimed is the role's lab's, else the
+                // lab shown when it started.
+                let owner = lab
+                    .owner(w.id)
+                    .and_then(LabId::from_name)
+                    .or_else(|| labs::lab_of_role(w.role))
+                    .unwrap_or(self.lab);
+                self.owners.insert(w.id, owner);
+            }
+        }
+        if self.owners.len() > self.workers.len() {
+            let ids: std::collections::HashSet<WorkerId> =
+                self.workers.iter().map(|w| w.id).collect();
+            self.owners.retain(|id, _| ids.contains(id));
+        }
+        fresh
+    }
+
+    /// A row for every worker, in the order of `workers` (oldest first).
     pub fn rows(&self) -> Vec<WorkerRow> {
         self.workers
             .iter()
@@ -246,6 +326,45 @@ impl App {
             .collect()
     }
 
+    /// The worker table's order, as indices into `workers`: the shown
+    /// lab's workers first, then the other labs' (paused while not
+    /// shown); within each, the live ones, then those ended and still to
+    /// join, then the joined ones, oldest first. So the rows that matter
+    /// now are the first a short table shows, and ended rows never push
+    /// live ones out of view.
+    pub fn table_order(&self) -> Vec<usize> {
+        let rank = |w: &WorkerSnapshot| {
+            let other = usize::from(self.lab_of(w) != Some(self.lab));
+            let ended = match w.status {
+                Status::Alive { .. } => 0,
+                Status::Exited(_) => 1,
+                Status::Joined(_) => 2,
+            };
+            other * 3 + ended
+        };
+        let mut order: Vec<usize> = (0..self.workers.len()).collect();
+        order.sort_by_key(|&i| rank(&self.workers[i]));
+        order
+    }
+
+    /// The worker table's rows, in its order.
+    pub fn table_rows(&self) -> Vec<WorkerRow> {
+        self.table_order()
+            .into_iter()
+            .map(|i| {
+                let w = &self.workers[i];
+                WorkerRow::new(w, self.procs.get(&w.pid))
+            })
+            .collect()
+    }
+
+    /// The selected worker's row in the worker table.
+    pub fn selected_row(&self) -> Option<usize> {
+        let i = self.selected_index()?;
+        self.table_order().iter().position(|&j| j == i)
+    }
+
+    /// The selected worker's index in `workers`.
     pub fn selected_index(&self) -> Option<usize> {
         let id = self.selected?;
         self.workers.iter().position(|w| w.id == id)
@@ -343,7 +462,13 @@ impl App {
             Action::Join => sel.is_some_and(|w| !matches!(w.status, Status::Joined(_))),
             Action::JoinAll => self.counts().zombies > 0,
             Action::NextLab | Action::PrevLab => self.tabs().len() > 1,
-            Action::LessonNext => self.lesson.as_ref().is_some_and(|l| l.watch && !l.finished),
+            Action::ClearJoined => self.counts().joined > 0,
+            Action::LogOlder => self.shown().log_scroll + 1 < self.shown().log.len(),
+            Action::LogNewer => self.shown().log_scroll > 0,
+            Action::LessonNext => self
+                .lesson
+                .as_ref()
+                .is_some_and(|l| (l.watch || l.passed) && !l.finished),
             Action::RunExample => labs::example(self.lab).is_some(),
             other => labs::applies(self, other).unwrap_or(true),
         }
@@ -394,6 +519,10 @@ impl App {
                 target.unwrap_or_default()
             ),
             Action::GotoLab(lab) => format!("open {}", lab.title()),
+            Action::NextLab => format!("open {}", labs::step(&self.tabs(), self.lab, true).title()),
+            Action::PrevLab => {
+                format!("open {}", labs::step(&self.tabs(), self.lab, false).title())
+            }
             other => other.label().to_string(),
         }
     }
@@ -407,6 +536,8 @@ impl App {
                     .is_some_and(|w| w.status == Status::Alive { paused: true });
                 if paused { "resume" } else { "pause" }
             }
+            Action::ToggleBackground if self.keep_running => "others: run",
+            Action::ToggleFreeze if self.frozen.is_some() => "go live",
             other => labs::label(self, other).unwrap_or_else(|| other.label()),
         }
     }
@@ -420,7 +551,12 @@ pub fn open(
     engine: &mut crate::lab::engine::Engine,
     start: &Startup,
 ) -> Result<(), String> {
+    app.keep_running = start.keep_running;
     labs::open(app, engine, start)?;
+    app.on_workers(engine.lab.snapshot());
+    // What other labs started as they opened waits for them to be shown.
+    let fresh = app.note_owners(&engine.lab);
+    away::hold_fresh(app, &mut engine.lab, &fresh);
     app.on_workers(engine.lab.snapshot());
     Ok(())
 }
@@ -503,21 +639,33 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::SelectFirst => select_by(app, |_, _| 0),
         Action::SelectLast => select_by(app, |_, n| n - 1),
         Action::SelectRow(row) => {
-            if let Some(w) = app.workers.get(row) {
-                app.selected = Some(w.id);
+            if let Some(&i) = app.table_order().get(row) {
+                app.selected = Some(app.workers[i].id);
             }
         }
-        Action::NextLab => {
-            app.lab = labs::step(&app.tabs(), app.lab, true);
-            return labs::shown(app);
+        Action::NextLab => return switch(app, labs::step(&app.tabs(), app.lab, true)),
+        Action::PrevLab => return switch(app, labs::step(&app.tabs(), app.lab, false)),
+        Action::GotoLab(lab) => return switch(app, lab),
+        Action::ToggleBackground => return vec![Effect::KeepRunning(!app.keep_running)],
+        Action::ClearJoined => return vec![Effect::ClearJoined],
+        Action::LogOlder | Action::LogNewer => {
+            let view = match &mut app.frozen {
+                Some(frozen) => frozen.as_mut(),
+                None => app,
+            };
+            let page = usize::from(view.log_rows.saturating_sub(1)).max(1);
+            let last = view.log.len().saturating_sub(1);
+            view.log_scroll = if action == Action::LogOlder {
+                (view.log_scroll + page).min(last)
+            } else {
+                view.log_scroll.saturating_sub(page)
+            };
         }
-        Action::PrevLab => {
-            app.lab = labs::step(&app.tabs(), app.lab, false);
-            return labs::shown(app);
-        }
-        Action::GotoLab(lab) => {
-            app.show(lab);
-            return labs::shown(app);
+        Action::ToggleFreeze => {
+            app.frozen = match app.frozen.take() {
+                Some(_) => None,
+                None => Some(Box::new(app.clone())),
+            };
         }
         Action::ToggleHelp => {
             app.help = match app.help {
@@ -586,6 +734,21 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Shows `lab`; if it was not shown, the loop pauses the others' workers
+/// and resumes its own.
+fn switch(app: &mut App, lab: LabId) -> Vec<Effect> {
+    let from = app.lab;
+    app.show(lab);
+    let mut effects = if from == lab {
+        Vec::new()
+    } else {
+        vec![Effect::Show(lab)]
+    };
+    // A lab that starts programs of its own when first shown opens here.
+    effects.extend(labs::shown(app));
+    effects
+}
+
 /// An effect on the selected worker if it is alive; otherwise a log line
 /// saying why nothing happened.
 fn with_alive(
@@ -607,14 +770,16 @@ fn with_alive(
     }
 }
 
+/// Moves the selection along the worker table's rows.
 fn select_by(app: &mut App, pick: impl FnOnce(usize, usize) -> usize) {
-    let n = app.workers.len();
+    let order = app.table_order();
+    let n = order.len();
     if n == 0 {
         return;
     }
-    let current = app.selected_index().unwrap_or(0);
-    app.selected = Some(app.workers[pick(current, n)].id);
+    let current = app.selected_row().unwrap_or(0);
+    app.selected = Some(app.workers[order[pick(current, n)]].id);
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

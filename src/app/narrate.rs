@@ -255,6 +255,17 @@ pub fn auto_join_set(on: bool) -> Line {
     }
 }
 
+/// The joined rows were cleared from the table.
+pub fn cleared_joined(n: usize) -> Line {
+    line(
+        None,
+        format!(
+            "{n} joined row{} cleared from the table (the processes were already reaped)",
+            if n == 1 { "" } else { "s" }
+        ),
+    )
+}
+
 pub fn no_selection(what: &str) -> Line {
     note(
         None,

@@ -13,9 +13,28 @@ pub fn perform(app: &mut App, engine: &mut Engine, effect: Effect) {
     if effect == Effect::BeginExit {
         begin_exit(app, engine);
     } else if !super::labs::perform(app, engine, effect) {
+        // A worker started by the dashboard's keys is the shown lab's,
+        // unless a lab opening asked for it.
+        let acting = engine.lab.acting();
+        if acting.is_none() {
+            engine.lab.set_acting(Some(app.lab.name()));
+        }
         worker(app, &mut engine.lab, effect);
+        engine.lab.set_acting(acting);
     }
-    app.on_workers(engine.lab.snapshot());
+    follow(app, engine);
+}
+
+/// Takes the engine's workers in, learning whose each new one is; one of
+/// a lab not shown is paused as the rest of its lab is.
+fn follow(app: &mut App, engine: &mut Engine) -> bool {
+    let changed = app.on_workers(engine.lab.snapshot());
+    let fresh = app.note_owners(&engine.lab);
+    if !fresh.is_empty() {
+        super::away::hold_fresh(app, &mut engine.lab, &fresh);
+        app.on_workers(engine.lab.snapshot());
+    }
+    changed
 }
 
 /// Carries out an effect on the workers themselves (start, signal, join),
@@ -101,6 +120,13 @@ pub fn worker(app: &mut App, lab: &mut Lab, effect: Effect) {
                 Err(e) => app.say(narrate::error(&e)),
             }
         }
+        Effect::Show(shown) => super::away::show(app, lab, shown),
+        Effect::KeepRunning(keep) => super::away::set_keep_running(app, lab, keep),
+        Effect::ClearJoined => {
+            let joined = app.counts().joined;
+            lab.forget_joined(0);
+            app.say(narrate::cleared_joined(joined));
+        }
         Effect::SetAutoJoin(on) => {
             lab.set_auto_join(on);
             if on {
@@ -173,7 +199,7 @@ pub fn tick(app: &mut App, engine: &mut Engine) -> bool {
     }
     follow_exit(app, engine);
     engine.lab.forget_joined(JOINED_KEPT);
-    let changed = app.on_workers(engine.lab.snapshot()) || had_events;
+    let changed = follow(app, engine) || had_events;
     // Every lab's figures are read each tick, shown or not, so its rates
     // are right the moment it is shown.
     super::labs::refresh(app, engine) || changed

@@ -18,6 +18,9 @@ macro_rules! startup {
             pub workers: Option<u32>,
             /// What new plain workers run.
             pub start: StartOptions,
+            /// Labs not shown keep running (`--keep-running`), instead of
+            /// pausing until shown.
+            pub keep_running: bool,
             $(
                 #[doc = concat!("The ", stringify!($m), " lab's own settings.")]
                 pub $m: <super::$m::$State as AppLab>::Opening,

@@ -8,9 +8,70 @@ use crate::lab::gil::Mode;
 use crate::lab::pool::{ChunkChoice, Cost, Method};
 
 fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-    let cli = Cli::try_parse_from(std::iter::once("proclab").chain(args.iter().copied()))?;
-    cli.check()?;
-    Ok(cli)
+    Cli::parse_checked(std::iter::once("proclab").chain(args.iter().copied()))
+}
+
+/// The one line of a refusal, without clap's usage lines.
+fn refusal(args: &[&str]) -> String {
+    let e = parse(args).unwrap_err();
+    crate::config::clap_message(&e)
+}
+
+#[test]
+fn a_labs_flag_opens_its_lab() {
+    let lab = |args: &[&str]| parse(args).unwrap().lab;
+    assert_eq!(lab(&["--mode", "threads"]), LabId::Gil);
+    assert_eq!(lab(&["--producers", "3", "--consumers", "2"]), LabId::Queue);
+    assert_eq!(lab(&["--permits", "3", "--workers", "4"]), LabId::Sync);
+    assert_eq!(lab(&["--counter", "locked"]), LabId::Counter);
+    assert_eq!(lab(&["--maxtasksperchild", "5"]), LabId::Pool);
+    // A flag several labs take keeps the lab proclab opens on.
+    assert_eq!(
+        lab(&["--workers", "3", "--task-ms", "200"]),
+        LabId::Lifecycle
+    );
+    assert_eq!(lab(&["--workload", "io", "--mode", "threads"]), LabId::Gil);
+    // Flags every lab takes open nothing.
+    assert_eq!(
+        lab(&["--theme", "projector", "--keep-running"]),
+        LabId::Lifecycle
+    );
+}
+
+#[test]
+fn a_labs_flag_with_another_lab_is_refused_naming_the_lab() {
+    assert_eq!(
+        refusal(&["--lab", "pipe", "--workers", "3"]),
+        "--workers goes with the Lifecycle, GIL race, Counter, Sync and Pool labs \
+         (--lab lifecycle, gil, counter, sync or pool): --lab pipe does not take it"
+    );
+    assert_eq!(
+        refusal(&["--lab", "lifecycle", "--mode", "threads"]),
+        "--mode goes with the GIL race lab (--lab gil): --lab lifecycle does not take it"
+    );
+    assert_eq!(
+        refusal(&["--lab", "gil", "--producers", "3"]),
+        "--producers goes with the Queue lab (--lab queue): --lab gil does not take it"
+    );
+    assert_eq!(
+        refusal(&["--mode", "threads", "--counter", "locked"]),
+        "--counter (Counter lab), --mode (GIL race lab) belong to different labs: \
+         give one lab's flags, with --lab to say which"
+    );
+    assert!(parse(&["--lab", "gil", "--workers", "3", "--mode", "threads"]).is_ok());
+}
+
+#[test]
+fn every_labs_flag_is_a_flag() {
+    let longs: Vec<String> = Cli::command()
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(String::from))
+        .collect();
+    for (lab, flags) in crate::app::labs::flags() {
+        for flag in flags {
+            assert!(longs.iter().any(|l| l == flag), "{lab:?}: no --{flag}");
+        }
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! `--compare-python`, every run is followed by the same run with real
 //! CPython threads or multiprocessing, on the same machine, so both see
 //! the same load, and the speedups are compared side by side. CPython's
-//! side is the script in `benches/python/gil_race.py`, built into proclab,
+//! side is the script in `src/cmd/python/gil_race.py`, built into proclab,
 //! run one configuration per call so that proclab's runs and CPython's can
 //! be interleaved ([`Python`]).
 
@@ -296,7 +296,7 @@ pub fn main(args: &RaceArgs) -> ExitCode {
 }
 
 /// The script, as shipped with proclab.
-pub const SCRIPT: &str = include_str!("../../benches/python/gil_race.py");
+pub const SCRIPT: &str = include_str!("python/gil_race.py");
 
 /// A CPython to measure, calibrated for one task length.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ pub use super::controller::{Controller, Sizing};
 use super::{ExitBegun, Lab, LabEvent, ShutdownReport, WorkerId};
 
 macro_rules! engine {
-    ($( ($Lab:ident, $m:ident, $Ctl:ident, $($rest:tt)*) ),* $(,)?) => {
+    ($( ($Lab:ident, $m:ident, $Ctl:ident, $State:ident, $name:literal, $($rest:tt)*) ),* $(,)?) => {
         /// Something the engine reports without being asked this instant.
         #[derive(Debug, Clone, PartialEq)]
         pub enum EngineEvent {
@@ -47,22 +47,31 @@ macro_rules! engine {
             /// the ends of workers, the ends, what followed them.
             pub fn poll(&mut self) -> Vec<EngineEvent> {
                 let mut events = Vec::new();
+                // Each controller starts workers on its own lab's behalf
+                // (a race's runs, a pool's fresh workers).
+                let acting = self.lab.acting();
                 $(
+                    self.lab.set_acting(Some($name));
                     let claimed = self.$m.claim(&mut self.lab);
                     events.extend(claimed.into_iter().map(EngineEvent::$Lab));
                 )*
+                self.lab.set_acting(acting);
                 let ended: Vec<LabEvent> = self.lab.poll();
                 let ended: Vec<LabEvent> =
                     ended.into_iter().filter(|e| !self.owned(e.id())).collect();
                 $(
+                    self.lab.set_acting(Some($name));
                     let before = self.$m.before_exits(&mut self.lab, &ended);
                     events.extend(before.into_iter().map(EngineEvent::$Lab));
                 )*
+                self.lab.set_acting(acting);
                 events.extend(ended.iter().cloned().map(EngineEvent::Lab));
                 $(
+                    self.lab.set_acting(Some($name));
                     let after = self.$m.after_exits(&mut self.lab, &ended);
                     events.extend(after.into_iter().map(EngineEvent::$Lab));
                 )*
+                self.lab.set_acting(acting);
                 events
             }
 

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod comms;
 pub mod controller;
 pub mod engine;
+pub mod hold;
 pub mod locks;
 pub mod process;
 pub mod role;
@@ -39,6 +40,7 @@ use std::time::{Duration, Instant};
 use command_fds::{CommandFdExt, FdMapping};
 use rustix::process::Signal;
 
+pub use self::hold::{Held, Hold};
 use self::process::ChildProcess;
 pub use self::role::Role;
 use self::shm::{Region, RegionError, WORKER_SHM_FD};
@@ -283,6 +285,11 @@ struct Worker {
     final_tasks: u64,
     final_phase: Phase,
     final_aux: u64,
+    /// Why proclab itself keeps it paused ([`Hold`] bits); 0 when the
+    /// user paused it, or nothing holds it.
+    holds: u8,
+    /// The lab whose code started it (see [`Lab::set_acting`]).
+    owner: Option<&'static str>,
 }
 
 impl Worker {
@@ -308,6 +315,8 @@ pub struct Lab {
     supervisor: Supervisor,
     region: Region,
     shut_down: bool,
+    /// The lab on whose behalf workers are started now.
+    acting: Option<&'static str>,
 }
 
 fn sig_name(sig: Signal) -> &'static str {
@@ -342,6 +351,7 @@ impl Lab {
             supervisor,
             region,
             shut_down: false,
+            acting: None,
         })
     }
 
@@ -394,6 +404,8 @@ impl Lab {
                     final_tasks: 0,
                     final_phase: Phase::Starting,
                     final_aux: 0,
+                    holds: 0,
+                    owner: self.acting,
                 });
                 Ok(id)
             }
@@ -499,6 +511,8 @@ impl Lab {
         let w = self.alive_mut(id)?;
         Self::send(w, Signal::STOP)?;
         w.paused = true;
+        // Paused by hand: nothing proclab holds it for may resume it.
+        w.holds = 0;
         Ok(())
     }
 
@@ -507,6 +521,7 @@ impl Lab {
         let w = self.alive_mut(id)?;
         Self::send(w, Signal::CONT)?;
         w.paused = false;
+        w.holds = 0;
         Ok(())
     }
 
@@ -518,6 +533,14 @@ impl Lab {
         let w = self.alive_mut(id)?;
         Self::send(w, Signal::TERM)?;
         w.sigterm_sent = true;
+        if w.paused && w.holds != 0 {
+            // Paused by proclab alone (a race, its lab not shown), not by
+            // the user: the program would be running, so it ends as a
+            // running process does.
+            Self::send(w, Signal::CONT)?;
+            w.paused = false;
+        }
+        w.holds = 0;
         let pending = w.paused || stopped(w.process.pid());
         Ok(Terminated { pending })
     }
@@ -534,6 +557,7 @@ impl Lab {
         let w = self.alive_mut(id)?;
         Self::send(w, Signal::KILL)?;
         w.paused = false;
+        w.holds = 0;
         Ok(())
     }
 
@@ -610,6 +634,7 @@ impl Lab {
         w.join_pending = false;
         w.exit_reported = true;
         w.paused = false;
+        w.holds = 0;
         if let Some(slot) = w.slot.take() {
             let s = self.region.slot(slot);
             w.final_tasks = s.tasks_done.load(Ordering::Relaxed);
@@ -635,6 +660,7 @@ impl Lab {
             if let Some(exitcode) = w.process.poll_exit() {
                 w.exit_reported = true;
                 w.paused = false;
+                w.holds = 0;
                 events.push(LabEvent::Exited {
                     id: w.id,
                     pid: w.process.pid(),

@@ -10,7 +10,7 @@ pub mod procstat;
 pub mod sampler;
 pub mod threads;
 
-pub use cores::{CoreLoad, sample_cores};
+pub use cores::{CoreLoad, CoreSampler};
 pub use procs::{ProcLoad, ProcSampler};
 pub use sampler::{Sample, Sampler, Watched};
 pub use threads::{ThreadLoad, ThreadSampler};

@@ -6,10 +6,13 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::{CoreLoad, CoreSampler, ProcLoad, ProcSampler, ThreadLoad, ThreadSampler};
 use parking_lot::Mutex;
-use sysinfo::System;
 
-use super::{CoreLoad, ProcLoad, ProcSampler, ThreadLoad, ThreadSampler, sample_cores};
+/// The shortest time between two readings of the cores: the kernel counts
+/// in clock ticks (10 ms), so a shorter window would show a load in steps
+/// of several percent.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(200);
 
 /// The pids the sampler reads, set by whoever owns the workers.
 pub type Watched = Arc<Mutex<Vec<u32>>>;
@@ -38,26 +41,24 @@ pub struct Sampler {
 }
 
 impl Sampler {
-    /// Starts sampling every `interval` (at least sysinfo's minimum),
+    /// Starts sampling every `interval` (at least [`MIN_INTERVAL`]),
     /// passing each sample to `sink` until it returns false.
     pub fn spawn(
         interval: Duration,
         mut sink: impl FnMut(Sample) -> bool + Send + 'static,
     ) -> std::io::Result<Sampler> {
-        let interval = interval.max(sysinfo::MINIMUM_CPU_UPDATE_INTERVAL);
+        let interval = interval.max(MIN_INTERVAL);
         let watched: Watched = Arc::default();
         let (tx, rx) = mpsc::channel();
         let pids = watched.clone();
         let thread = std::thread::Builder::new()
             .name("proclab-sampler".into())
             .spawn(move || {
-                let mut sys = System::new().ok();
+                // Load is a difference between two readings: the first is
+                // taken now.
+                let mut cores = CoreSampler::new();
                 let mut procs = ProcSampler::new();
                 let mut threads = ThreadSampler::new();
-                // Prime sysinfo: usage is a difference between two readings.
-                if let Some(sys) = sys.as_mut() {
-                    sample_cores(sys);
-                }
                 let mut last_cores = Instant::now();
                 let mut next = Instant::now() + interval;
                 loop {
@@ -67,13 +68,12 @@ impl Sampler {
                         Err(RecvTimeoutError::Disconnected) => return,
                     }
                     let now = Instant::now();
-                    let cores = match sys.as_mut() {
-                        Some(sys) if now.duration_since(last_cores) >= interval => {
-                            last_cores = now;
-                            next = now + interval;
-                            Some(sample_cores(sys))
-                        }
-                        _ => None,
+                    let core_load = if now.duration_since(last_cores) >= interval {
+                        last_cores = now;
+                        next = now + interval;
+                        Some(cores.sample())
+                    } else {
+                        None
                     };
                     if now >= next {
                         next = now + interval;
@@ -87,7 +87,7 @@ impl Sampler {
                         .collect();
                     let sample = Sample {
                         at: now,
-                        cores,
+                        cores: core_load,
                         threads: threads.sample(&multi),
                         procs: loads,
                     };

@@ -1,7 +1,10 @@
 //! Writing asciicast v2: a JSON header line, then one JSON array per event.
 //!
 //! Format (docs.asciinema.org, "asciicast v2"): the header holds `version`
-//! 2, `width`, `height` and optional `timestamp`, `title`, `env`; each event
+//! 2, `width`, `height` and optional `timestamp`, `idle_time_limit`,
+//! `title`, `env` and `theme` (the text and background colours and the 16
+//! named colours the recording was made for, so a player shows it in
+//! them rather than in its own); each event
 //! is `[time, code, data]` with `time` in seconds since the start, never
 //! decreasing, and `code` one of `"o"` (output), `"i"` (input), `"m"`
 //! (marker) and `"r"` (resize, data `"COLSxROWS"`). Every event is written
@@ -21,10 +24,27 @@ pub struct Header {
     pub width: u16,
     pub height: u16,
     pub timestamp: u64,
+    /// Longer pauses are played as this many seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_time_limit: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     pub env: Env,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theme: Option<CastTheme>,
 }
+
+/// The colours a player should use, each `#rrggbb`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CastTheme {
+    pub fg: String,
+    pub bg: String,
+    /// The 8 or 16 named colours, joined by colons.
+    pub palette: String,
+}
+
+/// A pause longer than this (a teacher talking) plays as this long.
+pub const IDLE_TIME_LIMIT: f64 = 2.0;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Env {
@@ -45,11 +65,25 @@ impl Header {
             timestamp: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
+            idle_time_limit: Some(IDLE_TIME_LIMIT),
             title,
             env: Env {
                 term: std::env::var("TERM").unwrap_or_else(|_| "xterm-256color".into()),
                 shell: std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into()),
             },
+            theme: None,
+        }
+    }
+
+    /// The header with the colours to play it in.
+    pub fn with_theme(self, fg: &str, bg: &str, palette: &[String]) -> Header {
+        Header {
+            theme: Some(CastTheme {
+                fg: fg.into(),
+                bg: bg.into(),
+                palette: palette.join(":"),
+            }),
+            ..self
         }
     }
 }
@@ -147,7 +181,9 @@ mod tests {
 
     #[test]
     fn a_recording_is_a_header_then_events() {
-        let header = Header::new(80, 24, Some("demo".into()));
+        let palette: Vec<String> = (0..16).map(|i| format!("#0000{i:02x}")).collect();
+        let header =
+            Header::new(80, 24, Some("demo".into())).with_theme("#ffffff", "#000000", &palette);
         let mut w = CastWriter::new(Vec::new(), &header).unwrap();
         w.event(Code::Output, "hello \u{1b}[1mworld\"\n").unwrap();
         w.event(Code::Resize, "100x30").unwrap();
@@ -162,6 +198,11 @@ mod tests {
         assert_eq!(h["height"], 24);
         assert_eq!(h["title"], "demo");
         assert!(h["env"]["TERM"].is_string());
+        assert_eq!(h["idle_time_limit"], IDLE_TIME_LIMIT);
+        assert_eq!(h["theme"]["fg"], "#ffffff");
+        assert_eq!(h["theme"]["bg"], "#000000");
+        let named = h["theme"]["palette"].as_str().unwrap().split(':').count();
+        assert_eq!(named, 16);
         let mut last = 0.0;
         for (line, code) in lines[1..].iter().zip(["o", "r", "m"]) {
             let e: serde_json::Value = serde_json::from_str(line).unwrap();

@@ -14,6 +14,7 @@
 //! overwritten only with `--force`, and a symbolic link is never followed.
 
 pub mod asciicast;
+pub mod notes;
 pub mod screenshot;
 pub mod tee;
 
@@ -66,6 +67,13 @@ pub struct RecordError {
     pub reason: String,
 }
 
+/// Opens a file proclab writes (a recording, the log's notes): a new one,
+/// or with `overwrite` an existing regular file cut to nothing; never
+/// through a symbolic link. The error says why, for a one-line message.
+pub fn open_output(path: &Path, overwrite: bool) -> Result<File, String> {
+    open_cast(path, overwrite)
+}
+
 /// Opens the recording's file: a new one, or with `overwrite` an existing
 /// regular file cut to nothing; never through a symbolic link.
 fn open_cast(path: &Path, overwrite: bool) -> Result<File, String> {
@@ -95,9 +103,7 @@ impl Recorder {
     /// a symbolic link, before anything else starts.
     pub fn create(
         path: &Path,
-        width: u16,
-        height: u16,
-        title: Option<String>,
+        header: Header,
         record_input: bool,
         overwrite: bool,
     ) -> Result<Recorder, RecordError> {
@@ -106,13 +112,8 @@ impl Recorder {
             reason,
         };
         let file = open_cast(path, overwrite).map_err(err)?;
-        Recorder::to_writer(
-            Box::new(file),
-            path,
-            Header::new(width, height, title),
-            record_input,
-        )
-        .map_err(|e| err(e.to_string()))
+        Recorder::to_writer(Box::new(file), path, header, record_input)
+            .map_err(|e| err(e.to_string()))
     }
 
     /// Records into any storage; `path` is only used in messages.
@@ -271,7 +272,7 @@ mod tests {
 
     /// Creates a recording; its error as the user reads it.
     fn create(path: &Path, overwrite: bool) -> Result<(), String> {
-        Recorder::create(path, 80, 24, None, false, overwrite)
+        Recorder::create(path, Header::new(80, 24, None), false, overwrite)
             .map(drop)
             .map_err(|e| e.to_string())
     }

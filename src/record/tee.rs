@@ -51,7 +51,13 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("proclab-tee-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("t.cast");
-        let rec = Recorder::create(&path, 10, 2, None, false, true).unwrap();
+        let rec = Recorder::create(
+            &path,
+            crate::record::asciicast::Header::new(10, 2, None),
+            false,
+            true,
+        )
+        .unwrap();
         let mut tee = TeeWriter::new(Vec::new(), Some(rec));
         tee.write_all(b"ab").unwrap();
         tee.write_all(b"c").unwrap();

@@ -41,13 +41,15 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("queue", include_str!("../../assets/lessons/queue.toml")),
     ("counter", include_str!("../../assets/lessons/counter.toml")),
     ("locks", include_str!("../../assets/lessons/locks.toml")),
+    ("pool", include_str!("../../assets/lessons/pool.toml")),
     (
         "scale-out",
         include_str!("../../assets/lessons/scale-out.toml"),
     ),
 ];
 
-/// How long a passed step stays on screen before the next one.
+/// How long a passed step stays on screen before the next one, when it
+/// does not wait for Enter (autoplay, and steps that only watch).
 pub const PASSED_FOR: Duration = Duration::from_millis(1500);
 /// How long a headless run waits for a step's check: long enough for a
 /// race on a busy machine (a race is CPU-bound work, slowed by whatever
@@ -387,7 +389,14 @@ impl Tutor {
                     return None;
                 }
                 Phase::Passed(at) => {
-                    if now.duration_since(at) < self.paced(PASSED_FOR) {
+                    // A step done by a key stays, with what it showed, until
+                    // Enter (autoplay waits a moment, as a reader would); a
+                    // step that only watched was already ended by Enter.
+                    let held = self.autoplay || step.keys.is_empty();
+                    if held && now.duration_since(at) < self.paced(PASSED_FOR) {
+                        return None;
+                    }
+                    if !held && !stage.acknowledged() {
                         return None;
                     }
                     self.index += 1;
@@ -413,6 +422,67 @@ mod tests {
             assert!(!lesson.steps.is_empty());
             assert!(!lesson.summary.is_empty());
         }
+    }
+
+    /// A stage whose `s` starts a worker, as far as the lesson can see.
+    struct Desk {
+        app: crate::app::App,
+        enter: bool,
+    }
+
+    impl Stage for Desk {
+        fn app(&self) -> &crate::app::App {
+            &self.app
+        }
+        fn press(&mut self, key: Key) {
+            if key == Key::char('s') {
+                let mut w = self.app.workers.clone();
+                w.push(crate::app::tests::snap(
+                    w.len() as u32 + 1,
+                    crate::lab::Status::Alive { paused: false },
+                ));
+                self.app.on_workers(w);
+            }
+        }
+        fn caption(&mut self, _: Option<String>) {}
+        fn marker(&mut self, _: &str) {}
+        fn acknowledged(&mut self) -> bool {
+            std::mem::take(&mut self.enter)
+        }
+        fn run_example(&mut self, _: &'static str) {}
+    }
+
+    #[test]
+    fn a_step_done_by_its_keys_stays_until_enter() {
+        let text = "title = \"t\"\nsummary = \"s\"\n\n[[step]]\ncaption = \"one\"\npython = \"p.start()\"\nkeys = \"s\"\ncheck = \"workers >= 1\"\n\n[[step]]\ncaption = \"two\"\npython = \"p.start()\"\nkeys = \"s\"\ncheck = \"workers >= 2\"\n";
+        let lesson = Lesson::parse("t", "t.toml", text).unwrap();
+        let app = crate::app::App::new(
+            crate::app::LabId::Lifecycle,
+            crate::app::Settings {
+                start: crate::lab::StartOptions::default(),
+                auto_join: false,
+                max_workers: 8,
+            },
+            crate::app::Machine { cores: 2 },
+        );
+        let mut desk = Desk { app, enter: false };
+        let mut tutor = Tutor::new(lesson, false);
+        let t0 = Instant::now();
+        assert_eq!(tutor.poll(&mut desk, t0), None);
+        desk.press(Key::char('s'));
+        assert_eq!(tutor.poll(&mut desk, t0), Some(TutorEvent::Passed(1)));
+        // Long after, the step and what it showed are still there.
+        let later = t0 + PASSED_FOR * 20;
+        assert_eq!(tutor.poll(&mut desk, later), None);
+        let view = tutor.view();
+        assert_eq!(
+            (view.step, view.passed, view.caption.as_str()),
+            (1, true, "one")
+        );
+        desk.enter = true;
+        assert_eq!(tutor.poll(&mut desk, later), None);
+        assert_eq!(tutor.view().step, 2, "Enter goes on");
+        assert!(!tutor.view().passed);
     }
 
     #[test]

@@ -29,7 +29,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::Parser;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -38,6 +37,32 @@ use super::limits;
 use crate::app::ThemeName;
 use crate::app::keymap::Key;
 use crate::cli::Cli;
+
+/// The scenarios built into the binary, one per lab: `proclab play NAME`
+/// plays one from any folder.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    (
+        "lifecycle",
+        include_str!("../../assets/scenarios/lifecycle.toml"),
+    ),
+    ("gil", include_str!("../../assets/scenarios/gil.toml")),
+    ("queue", include_str!("../../assets/scenarios/queue.toml")),
+    ("pipe", include_str!("../../assets/scenarios/pipe.toml")),
+    (
+        "pipeline",
+        include_str!("../../assets/scenarios/pipeline.toml"),
+    ),
+    (
+        "counter",
+        include_str!("../../assets/scenarios/counter.toml"),
+    ),
+    ("sync", include_str!("../../assets/scenarios/sync.toml")),
+    ("pool", include_str!("../../assets/scenarios/pool.toml")),
+    (
+        "cluster",
+        include_str!("../../assets/scenarios/cluster.toml"),
+    ),
+];
 
 /// Longest wait or timeout a step may ask for.
 pub const MAX_WAIT: f64 = 600.0;
@@ -136,13 +161,11 @@ pub fn line_at(text: &str, offset: usize) -> usize {
 /// Checks a list of flags as proclab's command line would, returning the
 /// parsed command line.
 pub fn check_args(args: &[String]) -> Result<Cli, String> {
-    let cli =
-        Cli::try_parse_from(std::iter::once("proclab").chain(args.iter().map(String::as_str)))
-            .map_err(|e| crate::config::clap_message(&e))?;
+    let cli = Cli::parse_checked(std::iter::once("proclab").chain(args.iter().map(String::as_str)))
+        .map_err(|e| crate::config::clap_message(&e))?;
     if cli.command.is_some() {
         return Err("args are flags only, not a subcommand".into());
     }
-    cli.check().map_err(|e| crate::config::clap_message(&e))?;
     Ok(cli)
 }
 
@@ -168,9 +191,36 @@ pub fn seconds(what: &str, v: f64) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(v))
 }
 
+/// Whether `name` is a file's path rather than a built-in scenario's name:
+/// it has a `/` or ends in `.toml`.
+pub fn is_path(name: &str) -> bool {
+    name.contains('/') || name.ends_with(".toml")
+}
+
 impl Scenario {
     pub fn load(path: &Path) -> Result<Scenario, FileError> {
         Scenario::parse(path, &limits::read(path)?)
+    }
+
+    /// A built-in scenario by name, or a scenario file by its path.
+    pub fn find(name: &str) -> Result<Scenario, String> {
+        if is_path(name) {
+            return Scenario::load(Path::new(name)).map_err(|e| e.to_string());
+        }
+        match BUILT_IN.iter().find(|(n, _)| *n == name) {
+            Some((n, text)) => {
+                let shown = PathBuf::from(format!("assets/scenarios/{n}.toml"));
+                Scenario::parse(&shown, text).map_err(|e| e.to_string())
+            }
+            None => Err(format!(
+                "no scenario {name:?}; scenarios are {} (or give a file: path/to/scenario.toml)",
+                BUILT_IN
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Scenario, FileError> {
@@ -318,6 +368,18 @@ mod tests {
         assert_eq!(s.steps[0].1, 5);
         assert!(matches!(&s.steps[0].0, Step::Keys(k) if k.len() == 2));
         assert!(matches!(&s.steps[1].0, Step::Until { timeout, .. } if timeout.as_secs() == 5));
+    }
+
+    #[test]
+    fn every_built_in_scenario_reads_and_names_are_not_paths() {
+        for (name, _) in BUILT_IN {
+            let s = Scenario::find(name).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!s.steps.is_empty(), "{name}");
+            assert!(!is_path(name));
+        }
+        let e = Scenario::find("lifecylce").unwrap_err();
+        assert!(e.contains("scenarios are lifecycle, gil"), "{e}");
+        assert!(is_path("demo.toml") && is_path("./lifecycle"));
     }
 
     #[test]

@@ -11,13 +11,17 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::terminal::TerminalGuard;
 use super::{Ending, Session};
+use crate::app::look::{Look, TerminalEnv};
 use crate::app::{App, Keymap, Machine, Settings};
 use crate::cli::Cli;
 use crate::lab::engine::Engine;
 use crate::lab::{Lab, LabConfig, SHUTDOWN_GRACE, ShutdownReport};
+use crate::record::asciicast::Header;
+use crate::record::notes::Notes;
 use crate::record::{Recorder, TeeWriter};
 use crate::script::driver::Driver;
 use crate::script::lesson::Tutor;
+use crate::ui::theme::Theme;
 
 /// Everything a session needs besides the command line.
 pub struct Setup {
@@ -56,6 +60,11 @@ pub struct Outcome {
 /// Runs a session to its end and stops every worker.
 pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
     let cli = &setup.cli;
+    // The notes' file first: a bad path is said before anything starts.
+    let notes = match &cli.session.log {
+        Some(path) => Some(Notes::create(path, cli.session.force)?),
+        None => None,
+    };
     let size = match setup.headless {
         Some(size) => size,
         None => {
@@ -67,16 +76,24 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
             ratatui::crossterm::terminal::size().context("cannot read the terminal's size")?
         }
     };
+    let flags = &cli.session;
+    let look = Look::detect(&TerminalEnv::current(), flags.ascii);
     // Fails here, before the terminal is touched, if the path is not writable.
-    let recorder = match &cli.record {
-        Some(path) => Some(Recorder::create(
-            path,
-            size.0,
-            size.1,
-            setup.title.clone(),
-            cli.record_input,
-            cli.force,
-        )?),
+    let recorder = match &flags.record {
+        Some(path) => {
+            let colours = Theme::new(flags.theme, look).terminal_colours();
+            let header = Header::new(size.0, size.1, setup.title.clone()).with_theme(
+                &colours.fg,
+                &colours.bg,
+                &colours.palette,
+            );
+            Some(Recorder::create(
+                path,
+                header,
+                flags.record_input,
+                flags.force,
+            )?)
+        }
         None => None,
     };
 
@@ -98,8 +115,9 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
     let startup = cli.startup(cores);
     let mut app = App::new(cli.lab, settings, Machine { cores });
     app.catalogue = crate::script::lesson::catalogue();
-    app.theme = cli.theme;
-    app.show_keys = cli.show_keys;
+    app.theme = flags.theme;
+    app.look = look;
+    app.show_keys = flags.show_keys;
     app.keymap = setup.keymap;
 
     let (tx, rx) = super::channel();
@@ -115,7 +133,8 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
         Duration::from_millis(cli.refresh_ms),
     );
     session.recorder = recorder.clone();
-    session.screenshot_dir = cli.screenshot_dir.clone();
+    session.notes = notes;
+    session.screenshot_dir = flags.screenshot_dir.clone();
     session.driver = setup.driver;
     session.tutor = setup.tutor;
     session.headless = setup.headless.is_some();
@@ -132,7 +151,8 @@ pub fn run(setup: Setup) -> anyhow::Result<Outcome> {
             super::run(&mut terminal, &mut session, &rx)
         }
         None => {
-            let guard = TerminalGuard::enter().context("cannot take over the terminal")?;
+            let guard =
+                TerminalGuard::enter(!flags.no_mouse).context("cannot take over the terminal")?;
             super::spawn_input(tx).context("cannot read the terminal")?;
             let backend = CrosstermBackend::new(TeeWriter::new(io::stdout(), recorder.clone()));
             let mut terminal = Terminal::new(backend)?;

@@ -19,6 +19,7 @@ use crate::app::log::Level;
 use crate::app::{self, Action, App, Effect, Key, narrate, perform};
 use crate::lab::engine::Engine;
 use crate::metrics::{Sample, Sampler};
+use crate::record::notes::Notes;
 use crate::record::{Recorder, screenshot};
 use crate::script::driver::{Driver, Progress, Stage};
 use crate::script::lesson::{Tutor, TutorEvent};
@@ -81,6 +82,8 @@ pub struct Session<'a> {
     /// Drawing on a virtual screen, with no terminal: nothing can be
     /// started that needs one (a lesson).
     pub headless: bool,
+    /// `--log FILE`: every log line written as it happens.
+    pub notes: Option<Notes>,
 }
 
 /// Why the event loop ended.
@@ -148,6 +151,7 @@ impl<'a> Session<'a> {
             linger: Duration::from_secs(1),
             ending: None,
             headless: false,
+            notes: None,
         }
     }
 }
@@ -310,6 +314,21 @@ impl Session<'_> {
         self.app.say(line);
     }
 
+    /// Writes the log's new lines to `--log`'s file; one that can no
+    /// longer be written is said in the log, once.
+    fn write_notes(&mut self) {
+        let Some(notes) = &mut self.notes else {
+            return;
+        };
+        if let Some(failure) = notes.follow(&self.app.log) {
+            self.app.say(narrate::Line {
+                python: None,
+                text: failure,
+                level: Level::Error,
+            });
+        }
+    }
+
     /// Reports a recording that had to stop; returns whether it did.
     fn check_recording(&mut self) -> bool {
         let Some(failure) = self.recorder.as_ref().and_then(|r| r.take_failure()) else {
@@ -404,11 +423,14 @@ pub fn run<B: Backend>(
     session.watch();
     loop {
         redraw_now |= session.follow(&mut script_done_at);
+        session.write_notes();
         if redraw_now {
             terminal.draw(|f| {
                 session.layout = ui::layout(f.area(), session.app);
                 ui::render(session.app, &session.layout, f);
             })?;
+            // A page of the log, for the keys that scroll it.
+            session.app.log_rows = session.layout.log.height.saturating_sub(2);
             redraw_now = session.check_recording();
             redraw_at_tick = false;
             if redraw_now {
@@ -416,6 +438,7 @@ pub fn run<B: Backend>(
             }
         }
         if session.app.quitting {
+            session.write_notes();
             return Ok(session.ending.take().unwrap_or(Ending::Quit));
         }
         let wait = next_tick.saturating_duration_since(Instant::now());

@@ -75,6 +75,13 @@ pub fn name(sig: i32) -> String {
         .map_or_else(|_| format!("signal {sig}"), |s| s.as_str().to_string())
 }
 
+/// The exit status after signal `sig` ended a session: 128 + its number,
+/// what a shell reports for a program the signal ended (130 after SIGINT,
+/// 143 after SIGTERM), so a script that ran proclab can tell.
+pub fn exit_status(sig: i32) -> u8 {
+    u8::try_from(128 + sig).unwrap_or(u8::MAX)
+}
+
 /// Starts the thread that turns [`quit_signals`] into [`Event::Signal`].
 pub fn spawn(tx: Sender<Event>) -> std::io::Result<()> {
     let mut signals = SignalsInfo::<WithOrigin>::new(quit_signals())?;
@@ -126,6 +133,14 @@ mod tests {
                 .iter()
                 .any(|f| caught.contains(f))
         );
+    }
+
+    #[test]
+    fn the_exit_status_is_128_plus_the_signal() {
+        assert_eq!(exit_status(SIGINT), 130);
+        assert_eq!(exit_status(SIGTERM), 143);
+        assert_eq!(exit_status(SIGHUP), 129);
+        assert_eq!(exit_status(libc::SIGRTMAX()), 128 + libc::SIGRTMAX() as u8);
     }
 
     #[test]

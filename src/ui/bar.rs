@@ -1,44 +1,20 @@
-//! Text bars and sparklines drawn with block characters.
+//! Text bars and sparklines drawn with block characters (the glyph set's
+//! own, [`super::glyphs::Glyphs::bar`], draws them for any terminal).
 
-const EIGHTHS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
-const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+use super::glyphs::UNICODE;
 
 /// A horizontal bar `width` cells wide, filled to `fraction` (0..=1) in
-/// eighths of a cell. Returns the filled part and the empty rest.
+/// eighths of a cell. Returns the filled part and the empty rest. Drawn
+/// with block characters whatever the terminal: a panel that may be drawn
+/// in ASCII calls `theme.glyphs.bar` instead.
 pub fn horizontal(fraction: f64, width: usize) -> (String, String) {
-    let fraction = if fraction.is_finite() {
-        fraction.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let eighths = (fraction * width as f64 * 8.0).round() as usize;
-    let full = eighths / 8;
-    let part = eighths % 8;
-    let mut filled: String = "█".repeat(full);
-    let mut used = full;
-    if part > 0 && used < width {
-        filled.push(EIGHTHS[part]);
-        used += 1;
-    }
-    (filled, "░".repeat(width - used))
+    UNICODE.bar(fraction, width)
 }
 
 /// One character per value (0..=100), newest last, fitted to `width`
-/// by keeping the newest values.
+/// by keeping the newest values; block characters, as [`horizontal`].
 pub fn sparkline<'a>(values: impl DoubleEndedIterator<Item = &'a f32>, width: usize) -> String {
-    let mut newest: Vec<f32> = values.rev().take(width).copied().collect();
-    newest.reverse();
-    newest
-        .into_iter()
-        .map(|v| {
-            let v = if v.is_finite() {
-                v.clamp(0.0, 100.0)
-            } else {
-                0.0
-            };
-            LEVELS[((v / 100.0) * 7.0).round() as usize]
-        })
-        .collect()
+    UNICODE.sparkline(values, width)
 }
 
 #[cfg(test)]

@@ -34,6 +34,9 @@ pub fn rows(text: &str, width: u16, max_rows: u16) -> u16 {
 pub struct BigNumber<'a> {
     pub text: &'a str,
     pub style: Style,
+    /// Draw the digits' pixels with `#` (a terminal without block
+    /// characters).
+    pub ascii: bool,
 }
 
 impl Widget for &BigNumber<'_> {
@@ -52,6 +55,16 @@ impl Widget for &BigNumber<'_> {
                     .lines(vec![Line::from(self.text.to_string())])
                     .build()
                     .render(Rect::new(x, y, w, h), buf);
+                if self.ascii {
+                    for row in y..y + h {
+                        for col in x..x + w {
+                            let cell = &mut buf[(col, row)];
+                            if !cell.symbol().is_ascii() {
+                                cell.set_symbol("#");
+                            }
+                        }
+                    }
+                }
             }
             None => {
                 let y = area.y + area.height.saturating_sub(1) / 2;
@@ -83,16 +96,28 @@ mod tests {
         (&BigNumber {
             text: "42",
             style: Style::new(),
+            ascii: false,
         })
             .render(buf.area, &mut buf);
         let drawn: String = buf.content.iter().map(|c| c.symbol()).collect();
         assert!(drawn.chars().any(|c| c != ' '), "something is drawn");
         assert!(!drawn.contains("42"), "as glyphs, not as the characters");
 
+        let mut ascii = Buffer::empty(Rect::new(0, 0, 20, 4));
+        (&BigNumber {
+            text: "42",
+            style: Style::new(),
+            ascii: true,
+        })
+            .render(ascii.area, &mut ascii);
+        let hashes: String = ascii.content.iter().map(|c| c.symbol()).collect();
+        assert!(hashes.is_ascii() && hashes.contains('#'), "{hashes:?}");
+
         let mut small = Buffer::empty(Rect::new(0, 0, 5, 1));
         (&BigNumber {
             text: "1,000",
             style: Style::new(),
+            ascii: false,
         })
             .render(small.area, &mut small);
         let line: String = small.content.iter().map(|c| c.symbol()).collect();

@@ -8,7 +8,6 @@ use tui_big_text::{BigText, PixelSize};
 
 use crate::app::view::CoreHistory;
 
-use super::bar;
 use super::theme::Theme;
 
 /// Rows of cores the panel uses at most; more cores go in columns.
@@ -51,10 +50,11 @@ impl Widget for &CoresPanel<'_> {
         let latest = self.history.latest();
         // A float sum starts at -0.0, which would print "-0%" before the first sample.
         let total: f32 = latest.iter().sum::<f32>().max(0.0) + 0.0;
+        let g = self.theme.glyphs;
         let title = Line::from(vec![
             Span::styled(" Cores ", self.theme.title),
             Span::styled(
-                format!("{n} · total {total:.0}% of {}% ", n * 100),
+                format!("{n} {} total {total:.0}% of {}% ", g.sep, n * 100),
                 self.theme.dim,
             ),
         ]);
@@ -103,7 +103,7 @@ impl Widget for &CoresPanel<'_> {
             } else {
                 (room, 0)
             };
-            let (filled, empty) = bar::horizontal(f64::from(pct) / 100.0, bar_width);
+            let (filled, empty) = g.bar(f64::from(pct) / 100.0, bar_width);
             let mut spans = vec![
                 Span::styled(
                     format!("{:<label_width$} ", format!("cpu{core}")),
@@ -116,14 +116,14 @@ impl Widget for &CoresPanel<'_> {
             if spark_width > 0 {
                 let hist = self.history.cores.get(core);
                 let spark = hist
-                    .map(|h| bar::sparkline(h.iter(), spark_width))
+                    .map(|h| g.sparkline(h.iter(), spark_width))
                     .unwrap_or_default();
                 spans.push(Span::raw(" "));
                 spans.push(Span::styled(spark, self.theme.load(pct)));
             }
             if per_core > 1 {
                 // The second row of a thick bar: the bar again, no words.
-                let (filled, empty) = bar::horizontal(f64::from(pct) / 100.0, bar_width);
+                let (filled, empty) = g.bar(f64::from(pct) / 100.0, bar_width);
                 Line::from(vec![
                     Span::raw(" ".repeat(label_width + 1)),
                     Span::styled(filled, self.theme.load(pct)),

@@ -17,12 +17,18 @@ pub struct Footer<'a> {
 }
 
 impl Footer<'_> {
-    fn spans(&self, bindings: &[&Binding]) -> (Vec<Span<'static>>, Vec<usize>) {
+    /// Each binding as a key and its label, `gap` spaces after it.
+    fn spans(&self, bindings: &[&Binding], gap: usize) -> (Vec<Span<'static>>, Vec<usize>) {
         let mut spans = Vec::new();
         let mut widths = Vec::new();
+        let g = self.theme.glyphs;
         for b in bindings {
-            let key = format!(" {} ", b.key);
-            let label = format!(" {}  ", self.app.action_label(b.action));
+            let key = format!(" {} ", g.text(b.key.to_string()));
+            let label = format!(
+                " {}{}",
+                g.text(self.app.action_label(b.action)),
+                " ".repeat(gap)
+            );
             widths.push(key.chars().count() + label.chars().count());
             spans.push(Span::styled(key, self.theme.key));
             spans.push(Span::raw(label));
@@ -55,19 +61,36 @@ impl Widget for &Footer<'_> {
                 }
             }
         }
-        let (right, right_widths) = self.spans(&global);
-        let right_width: usize = right_widths.iter().sum();
-        let (left, left_widths) = self.spans(&local);
-        let room = (area.width as usize).saturating_sub(right_width);
-        let mut used = 0;
-        let mut keep = 0;
-        for w in left_widths {
-            if used + w > room {
-                break;
+        // Two spaces between entries, or one where that keeps more of the
+        // lab's main keys.
+        let main = local.iter().filter(|b| b.footer).count();
+        let fit = |gap: usize| {
+            let (mut right, right_widths) = self.spans(&global, gap);
+            // The last entry needs no gap after it: the screen ends there.
+            if let Some(last) = right.last_mut() {
+                last.content = last.content.trim_end().to_string().into();
             }
-            used += w;
-            keep += 1;
-        }
+            let right_width = right_widths.iter().sum::<usize>().saturating_sub(gap);
+            let (left, left_widths) = self.spans(&local, gap);
+            let room = (area.width as usize).saturating_sub(right_width);
+            let mut used = 0;
+            let mut keep = 0;
+            for w in left_widths {
+                if used + w > room {
+                    break;
+                }
+                used += w;
+                keep += 1;
+            }
+            (right, right_width, left, keep)
+        };
+        let wide = fit(2);
+        let (right, right_width, left, keep) = if wide.3 >= main {
+            wide
+        } else {
+            let narrow = fit(1);
+            if narrow.3 > wide.3 { narrow } else { wide }
+        };
         Line::from(left.into_iter().take(keep * 2).collect::<Vec<_>>()).render(area, buf);
         if right_width <= area.width as usize {
             let x = area.x + area.width - right_width as u16;

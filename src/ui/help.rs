@@ -3,12 +3,12 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::keymap::{Keymap, Scope};
 use crate::app::{Action, LabId};
 
-use super::theme::Theme;
+use super::theme::{Border, Theme};
 
 pub struct Help<'a> {
     pub keymap: &'a Keymap,
@@ -20,6 +20,7 @@ pub struct Help<'a> {
 impl Help<'_> {
     /// The help text, one line per action and scope, keys joined.
     pub fn lines(&self) -> Vec<Line<'static>> {
+        let g = self.theme.glyphs;
         let mut lines = vec![
             Line::from(Span::styled(
                 "Every action is a real system call on a real process;",
@@ -31,7 +32,10 @@ impl Help<'_> {
             )),
         ];
         let sections = [
-            (Scope::Lab(self.lab), format!("{} lab", self.lab.title())),
+            (
+                Scope::Lab(self.lab),
+                format!("{} lab", g.text(self.lab.title())),
+            ),
             (Scope::Global, "Everywhere".to_string()),
             (Scope::Help, "In this help".to_string()),
         ];
@@ -52,11 +56,11 @@ impl Help<'_> {
                     .keymap
                     .keys_for(action, scope)
                     .iter()
-                    .map(|k| k.to_string())
+                    .map(|k| g.text(k.to_string()).into_owned())
                     .collect();
                 lines.push(Line::from(vec![
                     Span::styled(format!("  {:<12}", keys.join(", ")), self.theme.python),
-                    Span::raw(action.describe()),
+                    Span::raw(g.text(action.describe())),
                 ]));
             }
             if scope == Scope::Lab(self.lab) {
@@ -80,18 +84,20 @@ impl Widget for &Help<'_> {
         let inner_height = height.saturating_sub(2);
         let max_scroll = (lines.len() as u16).saturating_sub(inner_height);
         let scroll = self.scroll.min(max_scroll);
+        let g = self.theme.glyphs;
         let more = if max_scroll > 0 {
-            " · ↑ ↓ scroll"
+            format!(" {} {} {} scroll", g.sep, g.up, g.down)
         } else {
-            ""
+            String::new()
         };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(self.theme.title)
-            .title(Line::from(vec![
-                Span::styled(" Help ", self.theme.title),
-                Span::styled(format!("Esc or ? closes{more} "), self.theme.dim),
-            ]));
+        let block = super::bordered(Border {
+            style: self.theme.title,
+            ..self.theme.border
+        })
+        .title(Line::from(vec![
+            Span::styled(" Help ", self.theme.title),
+            Span::styled(format!("Esc or ? closes{more} "), self.theme.dim),
+        ]));
         Paragraph::new(lines)
             .block(block)
             .scroll((scroll, 0))

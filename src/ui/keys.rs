@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Widget};
 
 use crate::app::KeyStroke;
 
-use super::theme::Theme;
+use super::theme::{Border, Theme};
 
 pub struct KeysOverlay<'a> {
     pub keys: &'a [&'a KeyStroke],
@@ -20,12 +20,22 @@ impl KeysOverlay<'_> {
         self.keys
             .iter()
             .map(|k| {
+                let g = self.theme.glyphs;
                 Line::from(vec![
-                    Span::styled(format!(" {} ", k.key), self.theme.key),
-                    Span::raw(format!(" {}", k.what)),
+                    Span::styled(format!(" {} ", g.text(k.key.as_str())), self.theme.key),
+                    Span::raw(format!(" {}", g.text(k.what.as_str()))),
                 ])
             })
             .collect()
+    }
+
+    /// Rows it takes, borders included; 0 when it shows nothing.
+    pub fn rows(&self) -> u16 {
+        if self.keys.is_empty() {
+            0
+        } else {
+            self.keys.len() as u16 + 2
+        }
     }
 
     /// Columns the overlay takes at the right of a screen `screen_width`
@@ -47,12 +57,12 @@ impl KeysOverlay<'_> {
 impl Widget for &KeysOverlay<'_> {
     /// `area` is the whole screen; the overlay sits above the footer.
     fn render(self, area: Rect, buf: &mut Buffer) {
-        if self.keys.is_empty() || area.height < 6 {
+        if self.keys.is_empty() || area.height < 3 {
             return;
         }
         let lines = self.lines();
         let width = self.width(area.width);
-        let height = (lines.len() as u16 + 2).min(area.height - 2);
+        let height = (lines.len() as u16 + 2).min(area.height - 1);
         let popup = Rect::new(
             area.x + area.width - width,
             area.y + area.height - 1 - height,
@@ -62,7 +72,10 @@ impl Widget for &KeysOverlay<'_> {
         Clear.render(popup, buf);
         let inner = super::framed(
             Span::styled(" keys ", self.theme.title),
-            self.theme.title,
+            Border {
+                style: self.theme.title,
+                ..self.theme.border
+            },
             popup,
             buf,
         );

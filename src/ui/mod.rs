@@ -8,6 +8,7 @@ pub mod bar;
 pub mod big_number;
 pub mod cores;
 pub mod footer;
+pub mod glyphs;
 pub mod header;
 pub mod help;
 pub mod keys;
@@ -29,13 +30,12 @@ crate::registry::for_each_lab!(ui_modules);
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use crate::app::{Action, App};
 
-use self::theme::Theme;
+use self::theme::{Border, Theme};
 
 /// The smallest terminal proclab draws its dashboard in.
 pub const MIN_WIDTH: u16 = 70;
@@ -54,12 +54,38 @@ pub struct AppLayout {
     pub log: Rect,
     /// The lesson panel, while a lesson runs (taken from the log's place).
     pub lesson: Option<Rect>,
+    /// Where a scenario's caption and the keys overlay go: rows taken from
+    /// the bottom of the log, so they cover none of it. None when they show
+    /// nothing, or the log has no rows to give (then they go over the
+    /// bottom of the screen).
+    pub overlay: Option<Rect>,
     pub footer: Rect,
+}
+
+/// Rows the log keeps when a caption or the keys overlay takes its bottom.
+const LOG_KEPT_ROWS: u16 = 3;
+
+/// Rows the caption and the keys overlay need at the bottom of a screen
+/// `width` wide, borders included; 0 when they show nothing.
+fn overlay_rows(app: &App, width: u16) -> u16 {
+    let keys: Vec<_> = app.visible_keys().collect();
+    let keys = keys::KeysOverlay {
+        keys: if app.show_keys { &keys } else { &[] },
+        theme: &Theme::standard(),
+    };
+    let keys_rows = keys.rows();
+    let caption_rows = app.caption.as_ref().map_or(0, |text| {
+        lesson::Caption::rows(text, width, keys.width(width))
+    });
+    keys_rows.max(caption_rows)
 }
 
 /// Rows the worker table keeps while a lesson runs: its frame, its header
 /// and two workers.
 const TABLE_MIN_ROWS: u16 = 5;
+
+/// Rows a lab's panel keeps however tall the log wants to be.
+const FOCUS_MIN_ROWS: u16 = 9;
 
 /// Whether the terminal is large enough for the side-by-side layout: the
 /// worker table keeps all its columns beside the 44-column lab panel.
@@ -67,7 +93,10 @@ fn is_wide(area: Rect) -> bool {
     area.width >= 116 && area.height >= 30
 }
 
-pub fn layout(area: Rect, app: &App) -> AppLayout {
+pub fn layout(area: Rect, live: &App) -> AppLayout {
+    // Frozen, the dashboard is laid out as it was drawn; the lesson is
+    // the live one.
+    let app = live.shown();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return AppLayout {
             area,
@@ -77,7 +106,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
     }
     let cores_height = cores::height(
         app.machine.cores.max(app.cores.cores.len()),
-        &Theme::of(app.theme),
+        &Theme::for_app(app),
         area.height,
     );
     let [header, body, footer] = Layout::vertical([
@@ -97,20 +126,29 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
             Layout::vertical([Constraint::Length(cores_height), Constraint::Fill(1)]).areas(left);
         (cores, table, focus, log)
     } else {
-        let focus_rows = labs::height(app.lab, body.height);
+        let mut focus_rows = labs::height(app.lab, body.height);
+        // A view in the table's place lays itself out; for the others the
+        // log keeps a third of the body: a tall lab panel gives way.
+        let instead = labs::place(app.lab) == labs::Place::Instead;
+        if live.lesson.is_none() && !instead {
+            let room = body
+                .height
+                .saturating_sub(cores_height + TABLE_MIN_ROWS + body.height / 3);
+            focus_rows = focus_rows.min(room.max(FOCUS_MIN_ROWS));
+        }
         let mut rows = [
             Constraint::Length(cores_height),
             Constraint::Fill(3),
             Constraint::Length(focus_rows),
             Constraint::Fill(2),
         ];
-        if labs::place(app.lab) == labs::Place::Instead {
+        if instead {
             rows[1] = Constraint::Length(0);
         }
         // A lesson takes the log's place, as many rows as it needs. Where
         // that leaves the worker table too few rows, the GIL lab gives the
         // table up (its lanes show each thread) and the others the cores.
-        if let Some(view) = &app.lesson {
+        if let Some(view) = &live.lesson {
             let lesson_rows = lesson::height(view, body.width);
             rows[3] = Constraint::Length(lesson_rows);
             if body.height < cores_height + focus_rows + lesson_rows + TABLE_MIN_ROWS {
@@ -122,11 +160,20 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
                 }
             }
         }
+        // The table takes no more rows than it has workers for: what it
+        // leaves goes to the log.
+        if live.lesson.is_none() && !instead {
+            let rest = body.height.saturating_sub(cores_height + focus_rows);
+            let want = (app.workers.len() as u16 + 3).max(TABLE_MIN_ROWS);
+            if want < rest * 3 / 5 {
+                rows[1] = Constraint::Length(want);
+            }
+        }
         let [cores, table, focus, log] = Layout::vertical(rows).areas(body);
         (cores, table, focus, log)
     };
     // The lesson takes the log's place; on a wide screen it shares it.
-    let lesson = app.lesson.as_ref().map(|_| {
+    let lesson = live.lesson.as_ref().map(|_| {
         if log.width >= 140 {
             let [panel, rest] =
                 Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(log);
@@ -138,6 +185,11 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
             panel
         }
     });
+    let wanted = overlay_rows(live, area.width);
+    let overlay = (wanted > 0 && log.height >= wanted + LOG_KEPT_ROWS).then(|| {
+        log.height -= wanted;
+        Rect::new(log.x, log.y + log.height, log.width, wanted)
+    });
     AppLayout {
         area,
         too_small: false,
@@ -147,6 +199,7 @@ pub fn layout(area: Rect, app: &App) -> AppLayout {
         focus,
         log,
         lesson,
+        overlay,
         footer,
     }
 }
@@ -165,23 +218,36 @@ fn start_hint(app: &App) -> Option<(String, String)> {
 }
 
 /// Draws the whole screen into a buffer.
-pub fn render_buffer(app: &App, layout: &AppLayout, buf: &mut Buffer) {
-    let theme = Theme::of(app.theme);
+pub fn render_buffer(live: &App, layout: &AppLayout, buf: &mut Buffer) {
+    let theme = Theme::for_app(live);
+    draw(live, layout, &theme, buf);
+    theme.finish(buf);
+}
+
+fn draw(live: &App, layout: &AppLayout, theme: &Theme, buf: &mut Buffer) {
     if layout.too_small {
-        render_too_small(layout.area, &theme, buf);
+        render_too_small(layout.area, theme, buf);
         return;
     }
-    header::Header { app, theme: &theme }.render(layout.header, buf);
+    // The dashboard as shown (frozen, or live); the overlays, the lesson
+    // and the footer are always live: keys go on acting.
+    let app = live.shown();
+    header::Header {
+        app,
+        frozen: live.frozen.is_some(),
+        theme,
+    }
+    .render(layout.header, buf);
     if layout.cores.height > 0 {
         cores::CoresPanel {
             history: &app.cores,
             cores: app.machine.cores,
-            theme: &theme,
+            theme,
         }
         .render(layout.cores, buf);
     }
-    let rows = app.rows();
-    let selected = app.selected_index();
+    let rows = app.table_rows();
+    let selected = app.selected_row();
     if layout.table.height > 0 {
         workers::WorkerTable {
             rows: &rows,
@@ -189,7 +255,7 @@ pub fn render_buffer(app: &App, layout: &AppLayout, buf: &mut Buffer) {
             counts: app.counts(),
             max_workers: app.settings.max_workers,
             start: start_hint(app),
-            theme: &theme,
+            theme,
         }
         .render(layout.table, buf);
     }
@@ -197,54 +263,59 @@ pub fn render_buffer(app: &App, layout: &AppLayout, buf: &mut Buffer) {
         app,
         selected.and_then(|i| rows.get(i)),
         layout.focus,
-        &theme,
+        theme,
         buf,
     );
     if layout.log.height > 0 {
         log::LogPanel {
             log: &app.log,
-            theme: &theme,
+            scroll: app.log_scroll,
+            theme,
         }
         .render(layout.log, buf);
     }
+    let app = live;
     if let (Some(area), Some(view)) = (layout.lesson, &app.lesson) {
         lesson::LessonPanel {
             lesson: view,
-            theme: &theme,
+            theme,
         }
         .render(area, buf);
     }
-    footer::Footer { app, theme: &theme }.render(layout.footer, buf);
+    footer::Footer { app, theme }.render(layout.footer, buf);
     if let Some(scroll) = app.help {
         help::Help {
             keymap: &app.keymap,
             lab: app.lab,
             scroll,
-            theme: &theme,
+            theme,
         }
         .render(layout.area, buf);
     }
     let keys: Vec<_> = app.visible_keys().collect();
     let keys = keys::KeysOverlay {
         keys: if app.show_keys { &keys } else { &[] },
-        theme: &theme,
+        theme,
+    };
+    // The caption and the keys sit in the rows the log gave up, drawn as
+    // over a screen that ends just below them; else over the screen's
+    // bottom rows, above the footer.
+    let bottom = match layout.overlay {
+        Some(o) => Rect::new(layout.area.x, o.y, layout.area.width, o.height + 1),
+        None => layout.area,
     };
     if let Some(text) = &app.caption {
         lesson::Caption {
             text,
             right: keys.width(layout.area.width),
-            theme: &theme,
+            theme,
         }
-        .render(layout.area, buf);
+        .render(bottom, buf);
     }
     if let Some(menu) = &app.lessons_menu {
-        lesson::Menu {
-            menu,
-            theme: &theme,
-        }
-        .render(layout.area, buf);
+        lesson::Menu { menu, theme }.render(layout.area, buf);
     }
-    keys.render(layout.area, buf);
+    keys.render(bottom, buf);
 }
 
 fn render_too_small(area: Rect, theme: &Theme, buf: &mut Buffer) {
@@ -274,26 +345,37 @@ pub fn popup(area: Rect, width: u16, height: u16, buf: &mut Buffer) -> Rect {
     rect
 }
 
-/// Draws a panel's border in `border` with `title` on it, and returns the
-/// area inside.
-pub fn framed<'a>(title: impl Into<Line<'a>>, border: Style, area: Rect, buf: &mut Buffer) -> Rect {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(border)
-        .title(title);
+/// Draws a panel's border, in its style and glyphs, with `title` on it
+/// (its words as the glyphs write them), and returns the area inside.
+pub fn framed<'a>(
+    title: impl Into<Line<'a>>,
+    border: Border,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Rect {
+    let block = bordered(border).title(border.glyphs.line(title.into()));
     let inner = block.inner(area);
     block.render(area, buf);
     inner
 }
 
+/// A block framed all round in `border`'s style and glyphs, for a panel
+/// that lays out its own title or contents.
+pub fn bordered(border: Border) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_set(border.glyphs.border)
+        .border_style(border.style)
+}
+
 /// What a mouse click at (x, y) does, given the layout that was drawn.
 pub fn hit_test(app: &App, layout: &AppLayout, x: u16, y: u16) -> Option<Action> {
-    if layout.too_small || app.overlay().is_some() {
+    if layout.too_small || app.overlay().is_some() || app.frozen.is_some() {
         return None;
     }
     let t = layout.table;
     if x >= t.x && x < t.x + t.width && y >= t.y && y < t.y + t.height {
-        let row = workers::row_at(t, app.selected_index(), app.workers.len(), y)?;
+        let row = workers::row_at(t, app.selected_row(), app.workers.len(), y)?;
         return Some(Action::SelectRow(row));
     }
     None

@@ -1,12 +1,24 @@
-//! Colours and styles, in one place. Every colour that carries meaning is
-//! paired with a letter or a word on screen, so nothing depends on colour
-//! alone.
+//! Colours, styles and glyphs, in one place. Every colour that carries
+//! meaning is paired with a letter or a word on screen, so nothing depends
+//! on colour alone: with no colour at all (`NO_COLOR`) bold, reverse and
+//! underline stand in, and the same letters and words tell every state.
+//!
+//! A theme is made for the terminal it is drawn on ([`Theme::new`]): its
+//! colours fitted to what the terminal shows ([`colour`]), its glyphs
+//! ASCII where box drawing is missing ([`super::glyphs`]).
 
+mod colour;
+mod light;
+
+use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::app::ThemeName;
+pub use self::colour::{TerminalColours, XTERM_16};
+use super::glyphs::{ASCII, Glyphs, UNICODE};
 use crate::app::log::Level;
+use crate::app::look::{Colours, Look};
 use crate::app::view::StateKind;
+use crate::app::{App, ThemeName};
 
 /// The Okabe-Ito palette: eight colours told apart by every common form of
 /// colour blindness.
@@ -21,15 +33,47 @@ mod okabe_ito {
     pub const PURPLE: Color = Color::Rgb(0xCC, 0x79, 0xA7);
 }
 
+/// A panel's frame: the style of its lines and the glyphs they are drawn
+/// with. Where a plain style is wanted, it converts to one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Border {
+    pub style: Style,
+    pub glyphs: &'static Glyphs,
+}
+
+impl Border {
+    const fn new(style: Style) -> Border {
+        Border {
+            style,
+            glyphs: &UNICODE,
+        }
+    }
+}
+
+impl From<Border> for Style {
+    fn from(border: Border) -> Style {
+        border.style
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
     pub name: ThemeName,
+    /// What the terminal shows; [`Theme::finish`] fits every colour drawn
+    /// to it.
+    pub colours: Colours,
+    /// Box drawing and blocks, or ASCII.
+    pub glyphs: &'static Glyphs,
+    /// The theme's own background and text colour, painted under every
+    /// cell that sets none, so it looks the same on a dark or a light
+    /// terminal; None to keep the terminal's.
+    pub base: Option<Style>,
     /// Bars two rows high, for the back of a room.
     pub thick_bars: bool,
     /// Key figures in large digits where there is room.
     pub big_figures: bool,
     pub title: Style,
-    pub border: Style,
+    pub border: Border,
     pub dim: Style,
     pub key: Style,
     pub python: Style,
@@ -73,20 +117,58 @@ impl Default for Theme {
 }
 
 impl Theme {
+    /// The theme `name` as drawn on a terminal of full colour and box
+    /// drawing.
     pub const fn of(name: ThemeName) -> Theme {
         match name {
             ThemeName::Standard => Theme::standard(),
             ThemeName::Projector => Theme::projector(),
+            ThemeName::Light => Theme::light(),
+        }
+    }
+
+    /// The theme `name` made for a terminal that shows `look`.
+    pub fn new(name: ThemeName, look: Look) -> Theme {
+        let mut theme = Theme::of(name);
+        theme.colours = look.colours;
+        if look.colours == Colours::None {
+            theme = theme.without_colour();
+        }
+        if look.ascii {
+            theme.glyphs = &ASCII;
+            theme.border.glyphs = &ASCII;
+            // The large digits are drawn with block characters.
+            theme.big_figures = false;
+        }
+        theme
+    }
+
+    /// The theme the app asks for, on the terminal it was started in.
+    pub fn for_app(app: &App) -> Theme {
+        Theme::new(app.theme, app.look)
+    }
+
+    /// Fits a drawn frame to the terminal: the theme's background under
+    /// every cell that sets none, and every colour turned into one the
+    /// terminal shows (or removed, without colour). Drawing code may use
+    /// any colour; what reaches the terminal is decided here.
+    pub fn finish(&self, buf: &mut Buffer) {
+        colour::finish(self, buf);
+        if self.glyphs.ascii {
+            super::glyphs::ascii_cells(buf);
         }
     }
 
     pub const fn standard() -> Theme {
         Theme {
             name: ThemeName::Standard,
+            colours: Colours::TrueColour,
+            glyphs: &UNICODE,
+            base: None,
             thick_bars: false,
             big_figures: false,
             title: Style::new().add_modifier(Modifier::BOLD),
-            border: Style::new().fg(Color::DarkGray),
+            border: Border::new(Style::new().fg(Color::DarkGray)),
             dim: Style::new().fg(Color::DarkGray),
             key: Style::new().fg(Color::Black).bg(Color::Cyan),
             python: Style::new().fg(Color::Cyan),
@@ -140,18 +222,26 @@ impl Theme {
         }
     }
 
-    /// High contrast for a projector: white on black, bold text, thick bars,
-    /// large digits, and the Okabe-Ito palette. Every state keeps its letter
-    /// (R, S, T, Z) and word beside its colour.
+    /// High contrast for a projector: white on a black background of its
+    /// own (so a terminal with a light background shows it as well), bold
+    /// text, thick bars, large digits, and the Okabe-Ito palette. Every
+    /// state keeps its letter (R, S, T, Z) and word beside its colour.
     pub const fn projector() -> Theme {
         use okabe_ito::*;
         let bold = Modifier::BOLD;
         Theme {
             name: ThemeName::Projector,
+            colours: Colours::TrueColour,
+            glyphs: &UNICODE,
+            base: Some(
+                Style::new()
+                    .fg(Color::Rgb(0xFF, 0xFF, 0xFF))
+                    .bg(Color::Rgb(0, 0, 0)),
+            ),
             thick_bars: true,
             big_figures: true,
             title: Style::new().fg(Color::White).add_modifier(bold),
-            border: Style::new().fg(Color::White),
+            border: Border::new(Style::new().fg(Color::White)),
             dim: Style::new().fg(Color::Gray),
             key: Style::new().fg(Color::Black).bg(YELLOW).add_modifier(bold),
             python: Style::new().fg(SKY_BLUE).add_modifier(bold),

@@ -9,7 +9,6 @@ use crate::app::Counts;
 use crate::app::numbers::compact;
 use crate::app::view::WorkerRow;
 
-use super::bar;
 use super::theme::Theme;
 
 pub struct WorkerTable<'a> {
@@ -64,6 +63,7 @@ const FIXED: [(&str, u16); 7] = [
 impl Widget for &WorkerTable<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let c = self.counts;
+        let g = self.theme.glyphs;
         let mut title = vec![
             Span::styled(" Workers ", self.theme.title),
             Span::styled(format!("{} alive", c.alive), self.theme.dim),
@@ -74,11 +74,14 @@ impl Widget for &WorkerTable<'_> {
             (c.joined, "joined"),
         ] {
             if n > 0 {
-                title.push(Span::styled(format!(" · {n} {word}"), self.theme.dim));
+                title.push(Span::styled(
+                    format!(" {} {n} {word}", g.sep),
+                    self.theme.dim,
+                ));
             }
         }
         title.push(Span::styled(
-            format!(" · cap {} · d = daemon ", self.max_workers),
+            format!(" {0} cap {1} {0} d = daemon ", g.sep, self.max_workers),
             self.theme.dim,
         ));
         let inner = super::framed(Line::from(title), self.theme.border, area, buf);
@@ -96,7 +99,7 @@ impl Widget for &WorkerTable<'_> {
                 Some((key, what)) => Line::from(vec![
                     Span::styled("no worker yet: press ", self.theme.dim),
                     Span::styled(format!(" {key} "), self.theme.key),
-                    Span::styled(format!(" to {what}"), self.theme.dim),
+                    Span::styled(format!(" to {}", g.text(what.as_str())), self.theme.dim),
                 ]),
             };
             hint.render(
@@ -158,7 +161,7 @@ impl Widget for &WorkerTable<'_> {
             let cpu = r.cpu_percent.map_or(String::new(), |p| format!("{p:>5.0}"));
             let progress = match r.progress {
                 Some(f) if bar_width >= 3 => {
-                    let (filled, empty) = bar::horizontal(f, bar_width);
+                    let (filled, empty) = g.bar(f, bar_width);
                     Line::from(vec![
                         Span::styled(filled, state_style),
                         Span::styled(empty, self.theme.bar_empty),
@@ -174,7 +177,7 @@ impl Widget for &WorkerTable<'_> {
             }
             cells.extend([
                 Cell::from(r.letter.to_string()).style(state_style),
-                Cell::from(r.state.clone()).style(state_style),
+                Cell::from(g.text(r.state.as_str()).into_owned()).style(state_style),
                 Cell::from(exitcode),
                 Cell::from(cpu),
             ]);

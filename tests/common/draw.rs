@@ -28,6 +28,30 @@ pub fn panel(
     terminal
 }
 
+/// Draws `app` with `--ascii` at 80x24 and 120x36 and checks that every
+/// character on screen is ASCII, frames included.
+pub fn assert_all_ascii(app: &App) {
+    let mut app = app.clone();
+    app.look.ascii = true;
+    for (w, h) in [(80, 24), (120, 36)] {
+        let term = screen(&app, w, h);
+        let text: String = term
+            .backend()
+            .buffer()
+            .content
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert!(
+            text.is_ascii(),
+            "{w}x{h}: {:?} on\n{}",
+            text.chars().filter(|c| !c.is_ascii()).collect::<String>(),
+            term.backend()
+        );
+        assert!(text.contains("+-"), "{w}x{h}: frames are +-|");
+    }
+}
+
 /// The code drawn in `style` (the theme's Python style): each run of
 /// consecutive rows that hold some, as one snippet, every row from its
 /// first cell in that style to its last.

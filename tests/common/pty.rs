@@ -45,6 +45,13 @@ impl Screen {
         Screen::start_program(PROCLAB, args, cols, rows)
     }
 
+    /// Starts proclab with `args` and the environment variables `env`
+    /// (TERM among them, to stand for another terminal) in a terminal of
+    /// `cols` x `rows`.
+    pub fn start_env(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Screen {
+        Screen::start_with_env(PROCLAB, args, env, cols, rows)
+    }
+
     /// Starts any program in a terminal of `cols` x `rows`.
     pub fn start_program(program: &str, args: &[&str], cols: u16, rows: u16) -> Screen {
         Screen::start_with_env(program, args, &[], cols, rows)
@@ -70,8 +77,12 @@ impl Screen {
         let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
-        for (k, v) in env {
-            cmd.env(k, v);
+        // Each test says what colours its terminal has, whatever the one
+        // the tests run in.
+        cmd.env_remove("COLORTERM");
+        cmd.env_remove("NO_COLOR");
+        for (name, value) in env {
+            cmd.env(name, value);
         }
         let child = pty.slave.spawn_command(cmd).expect("proclab starts");
         drop(pty.slave);
@@ -185,6 +196,16 @@ impl Screen {
     /// Whether the terminal reports mouse events to the program.
     pub fn mouse_captured(&self) -> bool {
         self.parser.lock().screen().mouse_protocol_mode() != vt100::MouseProtocolMode::None
+    }
+
+    /// The cells of screen row `row`, as the terminal shows them.
+    pub fn cells(&self, row: u16) -> Vec<vt100::Cell> {
+        let parser = self.parser.lock();
+        let screen = parser.screen();
+        let cols = u16::from(screen.size().1);
+        (0..cols)
+            .filter_map(|col| screen.cell(row, col).cloned())
+            .collect()
     }
 
     pub fn cursor_hidden(&self) -> bool {

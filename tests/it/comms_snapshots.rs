@@ -60,11 +60,17 @@ fn busy_queue() -> QueueView {
     }
 }
 
+thread_local! {
+    /// The theme the panels below are drawn in: the standard one, but for
+    /// the ASCII test.
+    static THEME: std::cell::RefCell<Theme> = const { std::cell::RefCell::new(Theme::standard()) };
+}
+
 fn queue_panel(view: &QueueView, width: u16, height: u16) -> Terminal<TestBackend> {
     panel(width, height, |area, buf| {
         (&QueuePanel {
             view,
-            theme: &Theme::standard(),
+            theme: &THEME.with(|t| *t.borrow()),
         })
             .render(area, buf)
     })
@@ -135,7 +141,7 @@ fn pipe_panel(view: &PipeView, width: u16, height: u16) -> Terminal<TestBackend>
     panel(width, height, |area, buf| {
         (&PipePanel {
             view,
-            theme: &Theme::standard(),
+            theme: &THEME.with(|t| *t.borrow()),
         })
             .render(area, buf)
     })
@@ -245,7 +251,7 @@ fn pipeline_panel(view: &PipelineView, width: u16, height: u16) -> Terminal<Test
     panel(width, height, |area, buf| {
         (&PipelinePanel {
             view,
-            theme: &Theme::standard(),
+            theme: &THEME.with(|t| *t.borrow()),
         })
             .render(area, buf)
     })
@@ -405,4 +411,53 @@ fn the_worker_table_says_what_each_waits_on() {
             "zombie - not joined"
         ]
     );
+}
+
+/// Every character of a terminal's screen, row after row.
+fn screen_text(term: &Terminal<TestBackend>) -> String {
+    term.backend()
+        .buffer()
+        .content
+        .iter()
+        .map(|c| c.symbol())
+        .collect()
+}
+
+#[test]
+fn in_ascii_the_pipe_and_pipeline_panels_are_ascii() {
+    let ascii = Theme::new(
+        proclab::app::ThemeName::Standard,
+        proclab::app::look::Look {
+            colours: proclab::app::look::Colours::TrueColour,
+            ascii: true,
+        },
+    );
+    THEME.with(|t| *t.borrow_mut() = ascii);
+    let screens = [
+        (
+            "pipe ping-pong",
+            pipe_panel(&pipe_view(PipeMode::PingPong), 44, 14),
+        ),
+        (
+            "pipe stream",
+            pipe_panel(&pipe_view(PipeMode::Stream), 80, 5),
+        ),
+        ("pipeline tall", pipeline_panel(&pipeline_view(), 44, 18)),
+        ("pipeline narrow", pipeline_panel(&pipeline_view(), 80, 8)),
+    ];
+    THEME.with(|t| *t.borrow_mut() = Theme::standard());
+    for (name, term) in screens {
+        let text = screen_text(&term);
+        assert!(
+            text.is_ascii(),
+            "{name}: {:?}",
+            text.chars().filter(|c| !c.is_ascii()).collect::<String>()
+        );
+        assert!(text.contains("+-"), "{name}: its frame is +-|");
+    }
+}
+
+#[test]
+fn in_ascii_the_queue_lab_is_ascii() {
+    crate::common::draw::assert_all_ascii(&queue_app());
 }

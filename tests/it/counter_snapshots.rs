@@ -405,6 +405,21 @@ fn sync_rows_say_what_each_worker_waits_on() {
 }
 
 #[test]
+fn in_ascii_the_sync_lab_is_ascii() {
+    let mut app = sync_app();
+    crate::common::draw::assert_all_ascii(&app);
+    // A permit lost with its holder, and the event set.
+    app.sync.view.lost = 1;
+    app.sync.view.event_set = true;
+    crate::common::draw::assert_all_ascii(&app);
+}
+
+#[test]
+fn in_ascii_the_counter_lab_is_ascii() {
+    crate::common::draw::assert_all_ascii(&counter_app());
+}
+
+#[test]
 fn a_barrier_that_hangs_says_so() {
     let mut state = sync_state();
     state.view.barrier_hung = true;

@@ -88,7 +88,12 @@ fn help_lists_every_key_and_closes() {
 
 #[test]
 fn sigterm_and_sighup_quit_cleanly_and_take_the_workers() {
-    for signal in [rustix::process::Signal::TERM, rustix::process::Signal::HUP] {
+    // The exit status is what a shell reports for a program the signal
+    // ended: 128 + its number.
+    for (signal, status) in [
+        (rustix::process::Signal::TERM, 143),
+        (rustix::process::Signal::HUP, 129),
+    ] {
         let mut s = Screen::start(&["--workers", "2"], 80, 24);
         let pids = s.wait_workers(2);
         s.wait_for("p2.start()");
@@ -97,7 +102,7 @@ fn sigterm_and_sighup_quit_cleanly_and_take_the_workers() {
             signal,
         )
         .unwrap();
-        assert_eq!(s.wait_exit(), 0, "{signal:?}");
+        assert_eq!(s.wait_exit(), status, "{signal:?}");
         assert!(
             !s.alternate_screen(),
             "the terminal is restored after {signal:?}"
@@ -189,6 +194,10 @@ fn the_lessons_menu_starts_a_lesson_afresh() {
         assert!(gone(pid), "worker {pid} outlived the switch to the lesson");
     }
     s.press("s");
+    // Done by its key, the step stays until Enter.
+    let text = s.wait_for("Enter  for the next step");
+    assert!(text.contains("step 1 of 9"), "{text}");
+    s.press("\r");
     s.wait_for("step 2 of 9");
     assert_eq!(s.quit(), 0);
 }

@@ -478,3 +478,9 @@ fn every_lane_state_has_its_own_letter() {
     unique.dedup();
     assert_eq!(unique.len(), letters.len(), "{letters:?}");
 }
+
+#[test]
+fn in_ascii_the_gil_lab_and_its_race_are_ascii() {
+    crate::common::draw::assert_all_ascii(&app());
+    crate::common::draw::assert_all_ascii(&racing_app());
+}

@@ -287,7 +287,10 @@ fn state(view: PoolView) -> PoolState {
 }
 
 fn panel(state: &PoolState, width: u16, height: u16) -> Terminal<TestBackend> {
-    let theme = Theme::standard();
+    panel_in(Theme::standard(), state, width, height)
+}
+
+fn panel_in(theme: Theme, state: &PoolState, width: u16, height: u16) -> Terminal<TestBackend> {
     crate::common::draw::panel(width, height, |area, buf| {
         (&PoolPanel {
             state,
@@ -407,4 +410,33 @@ fn the_pool_lab_at_80x24() {
 #[test]
 fn the_pool_lab_at_120x36() {
     assert_snapshot!(screen(&pool_app(), 120, 36).backend());
+}
+
+#[test]
+fn in_ascii_every_run_is_drawn_in_ascii() {
+    let ascii = Theme::new(
+        proclab::app::ThemeName::Standard,
+        proclab::app::look::Look {
+            colours: proclab::app::look::Colours::TrueColour,
+            ascii: true,
+        },
+    );
+    for (name, view) in [
+        ("running", running()),
+        ("hung", hung()),
+        ("broken", broken()),
+    ] {
+        for (w, h) in [(80, 16), (120, 24)] {
+            let term = panel_in(ascii, &state(view.clone()), w, h);
+            let buf = term.backend().buffer();
+            let text: String = buf.content.iter().map(|c| c.symbol()).collect();
+            assert!(
+                text.is_ascii(),
+                "{name} {w}x{h}: {:?}",
+                text.chars().filter(|c| !c.is_ascii()).collect::<String>()
+            );
+            // The words still say what happened.
+            assert!(text.contains('|') && text.contains('+'), "{name}: {text}");
+        }
+    }
 }

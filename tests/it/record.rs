@@ -67,6 +67,12 @@ impl Cast {
         assert!(self.header["width"].as_u64().unwrap() > 0);
         assert!(self.header["timestamp"].as_u64().unwrap() > 0);
         assert!(self.header["env"]["TERM"].is_string());
+        // Players compress long pauses and show the theme's own colours.
+        assert!(self.header["idle_time_limit"].as_f64().unwrap() > 0.0);
+        let theme = &self.header["theme"];
+        assert!(theme["fg"].as_str().unwrap().starts_with('#'));
+        assert!(theme["bg"].as_str().unwrap().starts_with('#'));
+        assert_eq!(theme["palette"].as_str().unwrap().split(':').count(), 16);
         let mut last = 0.0;
         for (t, code, _) in &self.events {
             assert!(*t >= last, "times never decrease");
@@ -128,6 +134,46 @@ fn a_recording_replays_to_the_screen_proclab_drew() {
 }
 
 #[test]
+fn a_headless_scenario_saves_screenshots_and_records_its_theme() {
+    let dir = temp_dir("headless-shot");
+    let scenario = dir.join("shot.toml");
+    std::fs::write(
+        &scenario,
+        "[settings]\nargs = [\"--workers\", \"1\"]\n[[step]]\nuntil = \"workers >= 1\"\n[[step]]\nkeys = \"S\"\n[[step]]\nwait = 0.3\n",
+    )
+    .unwrap();
+    let cast_path = dir.join("shot.cast");
+    let out = Command::new(PROCLAB)
+        .arg("play")
+        .arg(&scenario)
+        .args(["--headless", "--theme", "light", "--screenshot-dir"])
+        .arg(&dir)
+        .arg("--record")
+        .arg(&cast_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let saved: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("proclab-"))
+        .collect();
+    assert!(saved.iter().any(|n| n.ends_with(".svg")), "{saved:?}");
+    assert!(saved.iter().any(|n| n.ends_with(".txt")), "{saved:?}");
+    let cast = read_cast(&cast_path);
+    cast.check_valid();
+    assert_eq!(
+        cast.header["theme"]["bg"], "#ffffff",
+        "the light theme's own"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn a_recording_killed_midway_is_valid_up_to_its_last_frame() {
     let dir = temp_dir("killed");
     let cast_path = dir.join("killed.cast");
@@ -163,21 +209,35 @@ fn a_recording_path_that_cannot_be_written_fails_at_start() {
 }
 
 #[test]
-fn every_scenario_runs_headless_into_a_valid_recording() {
+fn every_scenario_is_built_in_and_plays_by_name_from_any_folder() {
     let dir = temp_dir("scenarios");
     let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scenarios");
-    let paths: Vec<PathBuf> = std::fs::read_dir(scenarios)
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(scenarios)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
+    paths.sort();
     assert!(!paths.is_empty(), "assets/scenarios holds scenarios");
-    // Two at a time: most of a scenario's time is waiting.
+    let mut built_in: Vec<&str> = proclab::script::scenario::BUILT_IN
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    built_in.sort_unstable();
+    let files: Vec<String> = paths
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(built_in, files, "every scenario file is built in");
+    // Two at a time: most of a scenario's time is waiting. Each is played
+    // by its name, from a folder that holds no scenario.
     let play = |path: &PathBuf| {
-        let cast_path = dir.join(path.file_stem().unwrap()).with_extension("cast");
+        let name = path.file_stem().unwrap();
+        let cast_path = dir.join(name).with_extension("cast");
         let out = Command::new(PROCLAB)
+            .current_dir(&dir)
             .arg("play")
-            .arg(path)
+            .arg(name)
             .args(["--headless", "--speed", "8", "--record"])
             .arg(&cast_path)
             .output()

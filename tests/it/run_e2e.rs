@@ -15,6 +15,20 @@ use crate::common::pty::{DOWN, Screen};
 /// A folder for one test's script, removed on drop.
 struct Dir(PathBuf);
 
+/// Waits for `needle` in the log file proclab writes (`--log`): a short
+/// log panel may scroll a line past between two looks at the screen.
+fn wait_logged(path: &Path, needle: &str) {
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(path).is_ok_and(|t| t.contains(needle)) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{needle:?} never logged; the log file says:\n{}",
+            std::fs::read_to_string(path).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 impl Dir {
     fn new(name: &str) -> Dir {
         let dir = std::env::temp_dir().join(format!("proclab-e2e-{name}-{}", std::process::id()));
@@ -125,7 +139,8 @@ if __name__ == "__main__":
 fn keys_pause_terminate_and_resume_the_selected_child_and_q_ends_the_tree() {
     let dir = Dir::new("keys");
     let script = dir.script("looper.py", LOOPER);
-    let mut s = Screen::start(&["run", &script], 80, 24);
+    let log = dir.0.join("looper.log");
+    let mut s = Screen::start(&["run", "--log", log.to_str().unwrap(), &script], 80, 24);
     let text = s.wait_for("Process looper → loop");
     assert!(text.contains("main looper.py"), "{text}");
     let text = s.wait_for("│child ");
@@ -135,16 +150,16 @@ fn keys_pause_terminate_and_resume_the_selected_child_and_q_ends_the_tree() {
     s.press(DOWN);
     s.press("p");
     s.wait_for("T  stopped");
-    s.wait_for(&format!("os.kill({child}, signal.SIGSTOP)"));
+    wait_logged(&log, &format!("os.kill({child}, signal.SIGSTOP)"));
     s.press("t");
     s.wait_for("stopped with SIGTERM pending: it ends once resumed");
-    s.wait_for("p.terminate()  # SIGTERM waits");
+    wait_logged(&log, "p.terminate()  # SIGTERM waits");
     // Still stopped: the program has not seen its end.
     std::thread::sleep(Duration::from_millis(300));
     assert!(!s.text().contains("exitcode -15"));
     s.press("p");
     s.wait_for("│exitcode -15");
-    s.wait_for("p.join()  # p.exitcode == -15");
+    wait_logged(&log, "p.join()  # p.exitcode == -15");
     // q: the program (which sleeps on) is ended, and nothing is left.
     s.press("q");
     assert_eq!(s.wait_exit(), 0);
@@ -211,13 +226,18 @@ fn quitting_attach_leaves_the_program_running_and_says_whose_it_is() {
 
 #[test]
 fn r_in_a_lab_runs_its_real_counterpart() {
-    let mut s = Screen::start(&["--lab", "pool"], 100, 30);
+    let dir = Dir::new("counterpart");
+    let log = dir.0.join("pool.log");
+    let mut s = Screen::start(&["--lab", "pool", "--log", log.to_str().unwrap()], 100, 30);
     s.wait_for("Pool");
     s.press("R");
-    s.wait_for("pool_map.py · run 1");
-    let text = s.wait_for("pool = Pool(2)");
+    s.wait_until("pool_map.py's first run", |t| {
+        t.lines().next().is_some_and(|h| h.contains("pool_map.py")) && t.contains("Processes run 1")
+    });
+    wait_logged(&log, "pool = Pool(2)");
+    let text = s.text();
     assert!(text.contains(" Run "), "the Run tab: {text}");
-    s.wait_for("exit 0");
+    wait_logged(&log, "the program ended: exit code 0");
     s.press("q");
     assert_eq!(s.wait_exit(), 0);
 }

@@ -268,6 +268,7 @@ fn log_panel() {
     let t = panel(80, 8, |area, buf| {
         (&log::LogPanel {
             log: &app.log,
+            scroll: 0,
             theme: &Theme::standard(),
         })
             .render(area, buf)

@@ -236,6 +236,64 @@ def close_and_shutdown():
             "executor_exitcodes": sorted({p.exitcode for p in procs})}
 
 
+def slow(x):
+    time.sleep(1.0)
+    return x ** 2
+
+
+@case
+def terminate_mid_job():
+    """pool.terminate() in the middle of a job: SIGTERM to every worker at
+    once, the work left undone, the results never ready."""
+    pool = mp.Pool(2)
+    workers = list(pool._pool)
+    r = pool.map_async(slow, range(20), chunksize=1)
+    time.sleep(0.3)
+    pool.terminate()
+    pool.join()
+    try:
+        r.get(timeout=HANG)
+        got = "results"
+    except mp.TimeoutError:
+        got = "hang"
+    try:
+        pool.map(work, range(2))
+        after = "accepted"
+    except ValueError as e:
+        after = str(e)
+    return {"exitcodes": sorted({p.exitcode for p in workers}), "ready": r.ready(),
+            "get": got, "after": after}
+
+
+@case
+def executor_workers_terminated():
+    """An executor has no terminate(); its worker processes terminated as
+    any children: it breaks, and every pending future raises."""
+    ex = ProcessPoolExecutor(2)
+    try:
+        futures = [ex.submit(slow, x) for x in range(10)]
+        wait_for(lambda: len(ex._processes) == 2, 5)
+        time.sleep(0.3)
+        procs = list(ex._processes.values())
+        pending = [f for f in futures if not f.done()]
+        for p in mp.active_children():
+            p.terminate()
+        raised = set()
+        for f in pending:
+            try:
+                f.result(timeout=HANG * 2)
+                raised.add("result")
+            except BrokenProcessPool:
+                raised.add("BrokenProcessPool")
+            except TimeoutError:
+                raised.add("hang")
+        wait_for(lambda: all(p.exitcode is not None for p in procs), 5)
+        return {"exitcodes": sorted({p.exitcode for p in procs}), "pending": sorted(raised),
+                "has_terminate": hasattr(ex, "terminate")}
+    finally:
+        ex.shutdown(wait=True, cancel_futures=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--executor"]:
         executor_program(int(sys.argv[2]), int(sys.argv[3]))

@@ -84,6 +84,8 @@ fn check(c: LabCheck) -> Value {
         LabCheck::ExecutorKilled => pool_killed(Method::Futures),
         LabCheck::PoolRetire => pool_retire(),
         LabCheck::ExecutorMaxTasks => executor_max_tasks(),
+        LabCheck::PoolTerminated => pool_terminated(Method::Map),
+        LabCheck::ExecutorTerminated => pool_terminated(Method::Futures),
         LabCheck::CounterRacy => counter_racy(),
         LabCheck::CounterLocked => counter_exact(CounterMode::Locked, 100_000),
         LabCheck::CounterManager => counter_exact(CounterMode::Manager, 2_000),
@@ -471,6 +473,52 @@ fn pool_killed(method: Method) -> Value {
         Some(Outcome::Hung) => json!({"map": "hang", "worker_replaced": replaced}),
         Some(Outcome::Broken) => json!({"result": ["BrokenProcessPool"]}),
         other => json!({"map": format!("{other:?}"), "result": [format!("{other:?}")]}),
+    }
+}
+
+/// A slow job, its pool terminated (Esc) while the workers are inside
+/// their chunks.
+fn pool_terminated(method: Method) -> Value {
+    let mut e = engine();
+    let spec = JobSpec {
+        item_us: 2_000,
+        ..job(method, 400, ChunkChoice::Fixed(50), 2)
+    };
+    e.pool.submit(&mut e.lab, spec).unwrap();
+    wait_until("both workers inside a chunk", || {
+        e.pool
+            .run_now(&e.lab)
+            .is_some_and(|now| now.in_flight.len() == 2)
+    });
+    let ids = e.pool.worker_ids();
+    assert!(e.pool.terminate(&mut e.lab));
+    assert!(
+        e.pool.wait_for(&mut e.lab, PATIENCE, |c| !c.running()),
+        "the run went on after terminate"
+    );
+    let events = e.pool.take_events();
+    let mut codes: Vec<i32> = ids
+        .iter()
+        .map(|&id| {
+            wait_until("the worker joined", || {
+                e.lab.poll();
+                matches!(e.lab.status(id), Ok(Status::Joined(_)))
+            });
+            e.lab.status(id).unwrap().exitcode().unwrap()
+        })
+        .collect();
+    codes.dedup();
+    let terminated = events
+        .iter()
+        .any(|ev| matches!(ev, PoolEvent::Terminated { run: Some(_), .. }));
+    // What the caller has: the whole list (ready), or never (a get hangs).
+    let ready = e.pool.results(&e.lab).is_some();
+    match e.pool.outcome() {
+        Some(Outcome::Terminated) if terminated => {
+            json!({"exitcodes": codes, "ready": ready, "get": if ready { "results" } else { "hang" }})
+        }
+        Some(Outcome::Broken) => json!({"exitcodes": codes, "pending": ["BrokenProcessPool"]}),
+        other => json!({"exitcodes": codes, "outcome": format!("{other:?}")}),
     }
 }
 

@@ -67,6 +67,10 @@ pub enum LabCheck {
     PoolRetire,
     /// A ProcessPoolExecutor with `max_tasks_per_child=5`, 20 tasks.
     ExecutorMaxTasks,
+    /// `pool.terminate()` mid-job: -15 each, the results never come.
+    PoolTerminated,
+    /// An executor's workers terminated mid-job: BrokenProcessPool.
+    ExecutorTerminated,
     /// The racy counter's default runs lose updates, by varying amounts.
     CounterRacy,
     /// The locked counter is exact.

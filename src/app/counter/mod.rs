@@ -120,6 +120,7 @@ impl AppLab for CounterState {
 
     const ABOUT: &'static str =
         "A counter shared by every worker: racy, locked, atomic, or behind a manager";
+    const FLAGS: &'static [&'static str] = &["workers", "counter", "increments", "slow"];
     const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Counter::TABLE];
     const EXAMPLE: Option<&'static str> = Some("racy_counter.py");
     const ACTIONS: &'static [ActionInfo<CounterAction>] = &[

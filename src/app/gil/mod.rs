@@ -221,6 +221,7 @@ impl AppLab for GilState {
 
     const ABOUT: &'static str =
         "Threads under a simulated GIL, processes and free threads, and a race";
+    const FLAGS: &'static [&'static str] = &["workers", "workload", "task-ms", "mode", "switch-interval-ms", "race-tasks", "race-workers"];
     const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Gil::TABLE];
     const EXAMPLE: Option<&'static str> = Some("cpu_threads.py");
     const ACTIONS: &'static [ActionInfo<GilAction>] = &[

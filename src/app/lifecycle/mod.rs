@@ -27,6 +27,7 @@ impl AppLab for LifecycleState {
 
     const ABOUT: &'static str =
         "Spawn, pause, resume, terminate, kill and join real worker processes";
+    const FLAGS: &'static [&'static str] = &["workers", "workload", "tasks", "task-ms", "daemon"];
     const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Lifecycle::TABLE];
     const EXAMPLE: Option<&'static str> = Some("forgotten_join.py");
     const ACTIONS: &'static [ActionInfo<Infallible>] = &[];

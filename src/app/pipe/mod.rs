@@ -95,6 +95,7 @@ impl AppLab for PipeState {
     type Opening = PipeOpening;
 
     const ABOUT: &'static str = "Two workers and a Pipe: ping-pong or a one-way stream";
+    const FLAGS: &'static [&'static str] = &["pipe-ends"];
     const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Pipe::TABLE];
     const EXAMPLE: Option<&'static str> = Some("unclosed_pipe.py");
     const ACTIONS: &'static [ActionInfo<PipeAction>] = &[

@@ -153,6 +153,7 @@ impl AppLab for PipelineState {
     type Opening = PipeOpening;
 
     const ABOUT: &'static str = "fetch -> process -> save, joined by a pipe and a queue";
+    const FLAGS: &'static [&'static str] = &["pipe-ends"];
     const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Pipeline::TABLE];
     const EXAMPLE: Option<&'static str> = Some("pipeline.py");
     const ACTIONS: &'static [ActionInfo<PipelineAction>] = &[

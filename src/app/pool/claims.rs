@@ -133,5 +133,26 @@ claims! {
             &[w("pool", "result_order", r#"{"same_results": true}"#)],
             Lab::Nothing,
         ),
+        /// Esc on a Pool's run.
+        Terminate => py(
+            "pool.terminate(); pool.join()",
+            "terminate() stops every worker at once (SIGTERM: exitcode -15) without finishing the work: the results never come (get() waits forever) and the pool takes no more work",
+            &[w("pool", "terminate_mid_job", r#"{"exitcodes": [-15], "ready": false, "get": "hang", "after": "Pool not running"}"#)],
+            Lab::Same(LabCheck::PoolTerminated),
+        ),
+        /// Esc on an executor's run: it has no terminate().
+        TerminateExecutor => py(
+            "for p in multiprocessing.active_children(): p.terminate()",
+            "a ProcessPoolExecutor has no terminate(); its workers terminated as any child processes (exitcode -15), it breaks and every pending future raises BrokenProcessPool",
+            &[w("pool", "executor_workers_terminated", r#"{"exitcodes": [-15], "pending": ["BrokenProcessPool"], "has_terminate": false}"#)],
+            Lab::Same(LabCheck::ExecutorTerminated),
+        ),
+        /// The pool lesson's first map.
+        MapDefault => py(
+            "results = pool.map(work, range({items}))",
+            "map with no chunksize cuts the items into chunks of divmod(len, 4 * workers), plus one if there is a remainder",
+            &[w("pool", "map_default_chunksize", CHUNKS)],
+            Lab::Same(LabCheck::PoolChunks),
+        ),
     }
 }

@@ -9,6 +9,7 @@ pub mod view;
 pub use self::view::PoolView;
 
 use crate::app::keymap::Key;
+use ratatui::crossterm::event::KeyCode;
 use crate::app::labs::{ActionInfo, AppLab};
 use crate::app::metrics::Metric;
 use crate::app::numbers::thousands;
@@ -104,12 +105,16 @@ pub enum PoolAction {
     SmallerChunks,
     NextMaxTasks,
     ToggleCost,
+    /// Stop the run: `pool.terminate()`.
+    Cancel,
 }
 
 /// What the loop must do for the pool lab.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PoolEffect {
     Run(JobSpec),
+    /// `pool.terminate()`, or an executor's workers terminated.
+    Terminate,
 }
 
 impl AppLab for PoolState {
@@ -121,6 +126,7 @@ impl AppLab for PoolState {
 
     const ABOUT: &'static str =
         "A pool of workers: map, imap, apply_async, futures, chunks, recycling";
+    const FLAGS: &'static [&'static str] = &["workers", "items", "chunksize", "method", "maxtasksperchild", "cost", "item-us", "init-ms"];
     const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Pool::TABLE];
     const EXAMPLE: Option<&'static str> = Some("pool_map.py");
     const ACTIONS: &'static [ActionInfo<PoolAction>] = &[
@@ -166,6 +172,12 @@ impl AppLab for PoolState {
             "skew",
             "items cost the same, or 1 in 100 is 50x heavier (skewed)",
         ),
+        ActionInfo::new(
+            PoolAction::Cancel,
+            "pool-terminate",
+            "terminate",
+            "stop the run: terminate the pool (SIGTERM to every worker)",
+        ),
     ];
     const METRICS: &'static [Metric] = &[
         Metric::count("pool-runs", "pool runs finished", |a| {
@@ -180,6 +192,8 @@ impl AppLab for PoolState {
         let p = Action::Pool;
         vec![
             (Key::char('r'), p(PoolAction::Run), true),
+            (Key::plain(KeyCode::Esc), p(PoolAction::Cancel), true),
+            (Key::char('x'), p(PoolAction::Cancel), false),
             (Key::char('m'), p(PoolAction::NextMethod), true),
             (Key::char('c'), p(PoolAction::NextChunk), true),
             (Key::char('k'), Action::Kill, true),
@@ -279,6 +293,7 @@ pub fn applies(app: &App, action: PoolAction) -> bool {
     let s = &app.pool.settings;
     match action {
         PoolAction::Run => !app.pool.running(),
+        PoolAction::Cancel => app.pool.running(),
         PoolAction::NextChunk | PoolAction::BiggerChunks | PoolAction::SmallerChunks => {
             s.method.chunked()
         }
@@ -294,9 +309,11 @@ pub fn update(app: &mut App, action: PoolAction) -> Vec<Effect> {
     let line = match action {
         PoolAction::Run if running => narrate::note(
             None,
-            format!("run {number} is still going: wait for it (k kills a worker)"),
+            format!("run {number} is still going: wait for it, or Esc terminates the pool"),
         ),
         PoolAction::Run => return vec![Effect::Pool(PoolEffect::Run(s.spec()))],
+        PoolAction::Cancel if running => return vec![Effect::Pool(PoolEffect::Terminate)],
+        PoolAction::Cancel => narrate::note(None, "no run going: nothing to stop".into()),
         PoolAction::NextMethod => {
             s.method = s.method.next();
             narrate::info(
@@ -422,6 +439,16 @@ pub fn perform(app: &mut App, lab: &mut Lab, pool: &mut PoolLab, effect: PoolEff
             }
             refresh(app, lab, pool);
         }
+        PoolEffect::Terminate => {
+            if let Some(info) = pool.info().filter(|i| i.config.executor) {
+                app.say(narrate::executor_terminated(info.alive as usize));
+            }
+            pool.terminate(lab);
+            for event in pool.take_events() {
+                on_event(app, event);
+            }
+            refresh(app, lab, pool);
+        }
     }
 }
 
@@ -432,6 +459,7 @@ pub fn on_event(app: &mut App, event: PoolEvent) {
             vec![narrate::pool_started(&config, &workers)]
         }
         PoolEvent::PoolClosed { config, joined } => vec![narrate::pool_closed(&config, &joined)],
+        PoolEvent::Terminated { joined, run, .. } => vec![narrate::terminated(&joined, run)],
         PoolEvent::RunStarted {
             number,
             spec,

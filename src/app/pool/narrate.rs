@@ -2,6 +2,7 @@
 
 use std::ops::Range;
 
+use crate::app::claims::Pool as Claim;
 use crate::app::log::Level;
 use crate::app::narrate::{Line, why_exited};
 use crate::lab::pool::{JobSpec, Outcome, PoolConfig, RunRecord, letter};
@@ -71,6 +72,39 @@ pub fn pool_closed(config: &PoolConfig, joined: &[(WorkerId, i32)]) -> Line {
             codes.join(", ")
         ),
         Level::Info,
+    )
+}
+
+/// `pool.terminate()`: every worker stopped at once, and joined.
+pub fn terminated(joined: &[(WorkerId, i32)], run: Option<u32>) -> Line {
+    let codes: Vec<String> = joined
+        .iter()
+        .map(|(id, code)| format!("{id}: {}", describe_exitcode(*code)))
+        .collect();
+    let what = match run {
+        Some(n) => format!("run {n} stopped where it was, its results never come; "),
+        None => String::new(),
+    };
+    line(
+        Claim::Terminate.fill(&[]),
+        format!(
+            "{what}every worker got SIGTERM at once and was joined ({}); r starts a new pool",
+            codes.join(", ")
+        ),
+        Level::Note,
+    )
+}
+
+/// Esc on an executor: it has no `terminate()`, so its workers are
+/// terminated as any child processes; it breaks (told by the events that
+/// follow).
+pub fn executor_terminated(workers: usize) -> Line {
+    line(
+        Claim::TerminateExecutor.fill(&[]),
+        format!(
+            "a ProcessPoolExecutor has no terminate(): its {workers} workers get SIGTERM as any children, and it breaks"
+        ),
+        Level::Note,
     )
 }
 
@@ -254,8 +288,8 @@ pub fn run_finished(r: &RunRecord) -> Option<Line> {
             ),
             Level::Error,
         ),
-        // Told by the Broken event.
-        Outcome::Broken | Outcome::Running => return None,
+        // Told by the Broken and Terminated events.
+        Outcome::Broken | Outcome::Terminated | Outcome::Running => return None,
     })
 }
 

@@ -158,6 +158,7 @@ impl AppLab for QueueState {
     type Opening = QueueOpening;
 
     const ABOUT: &'static str = "Producers and consumers around a bounded queue in shared memory";
+    const FLAGS: &'static [&'static str] = &["producers", "consumers", "capacity", "producer-rate", "consumer-rate"];
     const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Queue::TABLE];
     const EXAMPLE: Option<&'static str> = Some("producer_consumer.py");
     const ACTIONS: &'static [ActionInfo<QueueAction>] = &[

@@ -73,6 +73,7 @@ impl AppLab for SyncState {
     type Opening = SyncOpening;
 
     const ABOUT: &'static str = "An Event, a Semaphore of k permits and a Barrier between processes";
+    const FLAGS: &'static [&'static str] = &["workers", "task-ms", "permits", "parties"];
     const CLAIMS: &'static [crate::app::claims::Table] = &[claims::Sync::TABLE];
     const ACTIONS: &'static [ActionInfo<SyncAction>] = &[
         ActionInfo::new(

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::lab::clock;
 use crate::lab::shm::SectionId;
-use crate::lab::{Lab, LabError, Role, StartOptions, Status, WorkerId, Workload};
+use crate::lab::{Held, Hold, Lab, LabError, Role, StartOptions, Status, WorkerId, Workload};
 use crate::metrics::procstat;
 
 use super::Mode;
@@ -189,9 +189,10 @@ impl Race {
         }
         if !self.started {
             self.started = true;
-            self.paused = pause_others(lab);
-            if !self.paused.is_empty() {
-                events.push(RaceEvent::Paused(self.paused.clone()));
+            let (held, stopped) = pause_others(lab);
+            self.paused = held;
+            if !stopped.is_empty() {
+                events.push(RaceEvent::Paused(stopped));
             }
         }
         loop {
@@ -281,16 +282,13 @@ impl Race {
         killed
     }
 
+    /// Lets go of the race's hold on the workers it paused: those nothing
+    /// else holds (a lab not shown) run again.
     fn resume(&mut self, lab: &mut Lab) -> Vec<WorkerId> {
-        let mut resumed = Vec::new();
-        for id in std::mem::take(&mut self.paused) {
-            if matches!(lab.status(id), Ok(Status::Alive { paused: true }))
-                && lab.resume(id).is_ok()
-            {
-                resumed.push(id);
-            }
-        }
-        resumed
+        std::mem::take(&mut self.paused)
+            .into_iter()
+            .filter(|&id| lab.release(id, Hold::Race).unwrap_or(false))
+            .collect()
     }
 
     fn start_run(&self, lab: &mut Lab, index: usize) -> Result<Run, LabError> {
@@ -432,19 +430,29 @@ fn finished(lab: &mut Lab, run: &Run) -> Check {
     if done { Check::Done } else { Check::Running }
 }
 
-/// Pauses every live, running worker (the race has started none yet);
-/// returns their ids.
-fn pause_others(lab: &mut Lab) -> Vec<WorkerId> {
-    let running: Vec<WorkerId> = lab
+/// Holds every live worker paused (the race has started none yet), as
+/// [`Hold::Race`]: one the user paused is left alone, one already held for
+/// another reason (its lab is not shown) stays paused until both holds
+/// end. Returns the workers held, and those of them stopped now.
+fn pause_others(lab: &mut Lab) -> (Vec<WorkerId>, Vec<WorkerId>) {
+    let live: Vec<WorkerId> = lab
         .snapshot()
         .iter()
-        .filter(|w| w.status == Status::Alive { paused: false })
+        .filter(|w| w.status.is_alive())
         .map(|w| w.id)
         .collect();
-    running
-        .into_iter()
-        .filter(|&id| lab.pause(id).is_ok())
-        .collect()
+    let (mut held, mut stopped) = (Vec::new(), Vec::new());
+    for id in live {
+        match lab.hold(id, Hold::Race) {
+            Ok(Held::Stopped) => {
+                held.push(id);
+                stopped.push(id);
+            }
+            Ok(Held::Already) => held.push(id),
+            Ok(Held::No) | Err(_) => {}
+        }
+    }
+    (held, stopped)
 }
 
 #[cfg(test)]

@@ -38,6 +38,13 @@ pub enum PoolEvent {
         config: PoolConfig,
         joined: Vec<(WorkerId, i32)>,
     },
+    /// `pool.terminate(); pool.join()`: every worker got SIGTERM at once
+    /// and was joined; `run`, if one was going, stopped where it was.
+    Terminated {
+        config: PoolConfig,
+        joined: Vec<(WorkerId, i32)>,
+        run: Option<u32>,
+    },
     RunStarted {
         number: u32,
         spec: JobSpec,

@@ -14,6 +14,8 @@ use crate::lab::{Lab, LabError};
 
 /// How long `close` lets idle workers take to exit before terminating them.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
+/// How long a terminated worker has to end before it is killed.
+const TERMINATE_GRACE: Duration = Duration::from_millis(500);
 
 /// Time the run's workers spent inside chunks: those that ended during the
 /// run, and the live ones since it started.
@@ -144,6 +146,58 @@ impl PoolLab {
             config: pool.config,
             joined,
         });
+    }
+
+    /// `pool.terminate(); pool.join()`: every worker gets SIGTERM at once,
+    /// without the work being finished, and is joined (killed if it has
+    /// not ended in half a second); a run going on stops where it is and
+    /// its results never come. An executor has no `terminate()`: its
+    /// workers are terminated as any child processes would be, and it
+    /// breaks as Python's does (every pending future raises
+    /// `BrokenProcessPool`), seen at the next look. Returns whether there
+    /// was a pool.
+    pub fn terminate(&mut self, lab: &mut Lab) -> bool {
+        let Some(pool) = self.pool.take() else {
+            return false;
+        };
+        if pool.config.executor {
+            for m in pool.members.iter().filter(|m| !m.doomed) {
+                let _ = lab.terminate(m.id);
+            }
+            self.pool = Some(pool);
+            return true;
+        }
+        let sh = section(lab, self.capacity);
+        for m in &pool.members {
+            let _ = lab.terminate(m.id);
+        }
+        let mut joined = Vec::new();
+        for m in &pool.members {
+            let code = match lab.join(m.id, Some(TERMINATE_GRACE)) {
+                Ok(Some(code)) => code,
+                _ => {
+                    let _ = lab.kill(m.id);
+                    lab.join(m.id, None).ok().flatten().unwrap_or(-9)
+                }
+            };
+            joined.push((m.id, code));
+        }
+        sh.close_job();
+        let mut stopped = None;
+        if let Some(run) = self.run.as_mut().filter(|r| r.is_running()) {
+            run.absorb(&sh);
+            run.busy_ns = run_busy_ns(run, &pool, &sh);
+            let at = run.us(clock::now_ns());
+            run.terminate(at);
+            stopped = Some(run.number);
+            self.finish_run(pool.started);
+        }
+        self.events.push(PoolEvent::Terminated {
+            config: pool.config,
+            joined,
+            run: stopped,
+        });
+        true
     }
 
     /// Notes initializers as they run.

@@ -21,6 +21,8 @@ pub enum Outcome {
     /// A `ProcessPoolExecutor` lost a worker: every pending future raised
     /// `BrokenProcessPool`.
     Broken,
+    /// `pool.terminate()` stopped it: the results never come.
+    Terminated,
 }
 
 /// Time accounts of a run.

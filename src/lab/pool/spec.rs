@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-/// The most workers a pool may have: one letter each, A to Z and a to z.
+/// The most workers a pool may have at once (lettered A to Z, then AA on).
 pub const MAX_POOL_WORKERS: usize = 52;
 
 /// Bytes of shared memory one item takes: its result (8), its share of a
@@ -227,14 +227,19 @@ impl JobSpec {
     }
 }
 
-/// Worker `serial`'s letter: A to Z, then a to z, then A again.
-pub fn letter(serial: u32) -> char {
-    let i = (serial.max(1) - 1) % 52;
-    if i < 26 {
-        (b'A' + i as u8) as char
-    } else {
-        (b'a' + (i - 26) as u8) as char
+/// Worker `serial`'s letters, never the same for two workers: A to Z,
+/// then AA, AB ... ZZ, then AAA ... as columns are named. Capitals only:
+/// the grid writes a chunk taken but not started in small letters.
+pub fn letter(serial: u32) -> String {
+    let mut n = serial.max(1);
+    let mut out = Vec::new();
+    while n > 0 {
+        n -= 1;
+        out.push(b'A' + (n % 26) as u8);
+        n /= 26;
     }
+    out.reverse();
+    String::from_utf8(out).expect("ASCII capitals")
 }
 
 #[cfg(test)]
@@ -285,12 +290,16 @@ mod tests {
     }
 
     #[test]
-    fn letters_run_through_both_alphabets() {
-        assert_eq!(letter(1), 'A');
-        assert_eq!(letter(26), 'Z');
-        assert_eq!(letter(27), 'a');
-        assert_eq!(letter(52), 'z');
-        assert_eq!(letter(53), 'A');
+    fn letters_never_wrap_round() {
+        assert_eq!(letter(1), "A");
+        assert_eq!(letter(26), "Z");
+        assert_eq!(letter(27), "AA");
+        assert_eq!(letter(52), "AZ");
+        assert_eq!(letter(53), "BA");
+        assert_eq!(letter(702), "ZZ");
+        assert_eq!(letter(703), "AAA");
+        let names: std::collections::HashSet<String> = (1..=3000).map(letter).collect();
+        assert_eq!(names.len(), 3000, "never the same letters twice");
     }
 
     /// CPython's own lines, transcribed: the reference the formula must meet.

@@ -347,6 +347,16 @@ impl Run {
         self.end_us = Some(now_us.max(self.last_end_us));
     }
 
+    /// `pool.terminate()` at `now_us`: the run stops where it is; what the
+    /// caller has is all it gets.
+    pub fn terminate(&mut self, now_us: u64) {
+        if !self.is_running() {
+            return;
+        }
+        self.outcome = Outcome::Terminated;
+        self.end_us = Some(now_us.max(self.last_end_us));
+    }
+
     pub fn failed_items(&self) -> u32 {
         self.failed_items
     }

@@ -121,7 +121,8 @@ impl ClusterPanel<'_> {
             v.unacked.unwrap_or(0),
             v.rate
         );
-        let bar_width = width.saturating_sub(6 + label.chars().count()).clamp(4, 40);
+        // One column spare at the end, so the line never runs into the border.
+        let bar_width = width.saturating_sub(7 + label.chars().count()).clamp(4, 40);
         let (filled, empty) = bar::horizontal(depth as f64 / top.max(1) as f64, bar_width);
         Line::from(vec![
             Span::styled("queue ", t.dim),
@@ -201,7 +202,7 @@ impl ClusterPanel<'_> {
     fn left(&self, v: &ClusterView, width: usize, wide: bool, rows: usize) -> Vec<Section> {
         let (s, t) = (self.state, self.theme);
         let nodes = nodes::table(s, v, t, width, wide);
-        let shells = nodes::shell_lines(s, v, t, wide);
+        let shells = nodes::shell_lines(s, v, t, wide, width);
         let history_rows = if wide {
             rows.saturating_sub(1 + nodes.len() + shells.len()).clamp(1, 8)
         } else {

@@ -128,25 +128,43 @@ pub fn table(
     lines
 }
 
+/// One command line after a `$`; one too long for the panel goes on in
+/// whole words below.
+fn shell(text: &str, width: usize, t: &Theme) -> Vec<Line<'static>> {
+    // One column spare at the end, so a command never runs into the border.
+    crate::ui::log::wrap(text, width.saturating_sub(3).max(20))
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let lead = if i == 0 { "$ " } else { "  " };
+            Line::from(vec![
+                Span::styled(lead, t.dim),
+                Span::styled(row, t.python),
+            ])
+        })
+        .collect()
+}
+
 /// The command line of the selected node (of every local node on a wide
 /// panel, and the broker's own).
-pub fn shell_lines(s: &ClusterState, v: &ClusterView, t: &Theme, wide: bool) -> Vec<Line<'static>> {
-    let line = |text: &str| {
-        Line::from(vec![
-            Span::styled("$ ", t.dim),
-            Span::styled(text.to_string(), t.python),
-        ])
-    };
+pub fn shell_lines(
+    s: &ClusterState,
+    v: &ClusterView,
+    t: &Theme,
+    wide: bool,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let line = |text: &str| shell(text, width, t);
     let mut lines = Vec::new();
     if wide {
         if let Some(b) = &v.broker.shell_line {
-            lines.push(line(b));
+            lines.extend(line(b));
         }
         let mut seen: Vec<&str> = Vec::new();
         for n in v.nodes.iter().filter(|n| n.exitcode.is_none()) {
             if let Some(l) = n.shell_line.as_deref().filter(|l| !seen.contains(l)) {
                 seen.push(l);
-                lines.push(line(l));
+                lines.extend(line(l));
             }
         }
     } else if let Some(l) = s
@@ -154,7 +172,7 @@ pub fn shell_lines(s: &ClusterState, v: &ClusterView, t: &Theme, wide: bool) -> 
         .and_then(|n| n.shell_line.clone())
         .or_else(|| v.nodes.iter().rev().find_map(|n| n.shell_line.clone()))
     {
-        lines.push(line(&l));
+        lines.extend(line(&l));
     }
     lines
 }

@@ -8,7 +8,6 @@ use crate::app::cluster::{ClusterState, Stage};
 use crate::ui::theme::Theme;
 
 pub fn lines(s: &ClusterState, t: &Theme, width: usize) -> Vec<Line<'static>> {
-    let _ = width;
     let broker = match &s.opening.broker {
         Some(url) => format!("the Redis at {url}"),
         None => "a redis-server of its own".into(),
@@ -17,15 +16,20 @@ pub fn lines(s: &ClusterState, t: &Theme, width: usize) -> Vec<Line<'static>> {
         "The lab starts {broker} and {} Celery node(s) of {} pool process(es) each.",
         s.opening.nodes, s.opening.concurrency
     );
+    // The plan in whole words, however narrow the panel.
+    let plan = || {
+        crate::ui::log::wrap(&plan, width.max(20))
+            .into_iter()
+            .map(Line::from)
+    };
     match &s.stage {
-        Stage::Closed => vec![Line::from(plan)],
-        Stage::Checking | Stage::Open => vec![
-            Line::from(plan),
-            Line::from(Span::styled(
-                "Checking for redis-server, python3 and celery…",
+        Stage::Closed => plan().collect(),
+        Stage::Checking | Stage::Open => plan()
+            .chain([Line::from(Span::styled(
+                "Checking that redis-server, python3 and celery are installed.",
                 t.note,
-            )),
-        ],
+            ))])
+            .collect(),
         Stage::Missing {
             missing,
             command,

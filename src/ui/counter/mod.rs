@@ -29,7 +29,7 @@ pub struct CounterPanel<'a> {
 }
 
 /// Greedy word wrap into at most `max` lines of `width`.
-fn wrap(text: &str, width: usize, max: usize) -> Vec<String> {
+fn wrap(text: &str, width: usize, max: usize, ellipsis: &str) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut current = String::new();
     for word in text.split_whitespace() {
@@ -50,7 +50,7 @@ fn wrap(text: &str, width: usize, max: usize) -> Vec<String> {
     if lines.len() > max {
         lines.truncate(max);
         if let Some(last) = lines.last_mut() {
-            last.push('…');
+            last.push_str(ellipsis);
         }
     }
     lines
@@ -59,7 +59,7 @@ fn wrap(text: &str, width: usize, max: usize) -> Vec<String> {
 impl CounterPanel<'_> {
     fn ok(&self, text: String) -> Vec<Span<'static>> {
         vec![
-            Span::styled("✓ ", self.theme.good),
+            Span::styled(format!("{} ", self.theme.glyphs.check), self.theme.good),
             Span::styled(text, self.theme.good),
         ]
     }
@@ -74,7 +74,7 @@ impl CounterPanel<'_> {
 
     fn wrong(&self, text: String) -> Vec<Span<'static>> {
         vec![
-            Span::styled("✗ ", self.theme.bad),
+            Span::styled(format!("{} ", self.theme.glyphs.cross), self.theme.bad),
             Span::styled(text, self.theme.bad),
         ]
     }
@@ -93,13 +93,15 @@ impl CounterPanel<'_> {
     /// fits in `width`, else two.
     fn figures(&self, s: &CounterFigures, width: u16) -> Vec<Line<'static>> {
         let dim = self.theme.dim;
+        let g = self.theme.glyphs;
         if !s.any {
             return vec![Line::from(vec![
                 Span::styled(" r ", self.theme.key),
                 Span::styled(
                     format!(
-                        " runs {} × {} ({})",
+                        " runs {} {} {} ({})",
                         s.workers,
+                        g.times,
                         thousands(s.increments),
                         s.mode.name()
                     ),
@@ -126,7 +128,7 @@ impl CounterPanel<'_> {
         };
         let one_line = count.width() + 3 + lost.iter().map(|s| s.width()).sum::<usize>();
         if one_line <= width as usize {
-            let mut spans = vec![count, Span::styled(" · ", dim)];
+            let mut spans = vec![count, Span::styled(format!(" {} ", g.sep), dim)];
             spans.extend(lost);
             vec![Line::from(spans)]
         } else {
@@ -144,41 +146,48 @@ impl CounterPanel<'_> {
         } else {
             format!("{:.2} s", s.elapsed_s)
         };
+        let (sep, times) = (self.theme.glyphs.sep, self.theme.glyphs.times);
         let mut text = format!(
-            "{} × {} · {took} · {}",
+            "{} {times} {} {sep} {took} {sep} {}",
             s.workers,
             thousands(s.increments),
             rate(s.rate)
         );
         if s.slow {
-            text.push_str(" · slow motion");
+            text.push_str(&format!(" {sep} slow motion"));
         }
         Some(Line::from(Span::styled(text, self.theme.dim)))
     }
 
     fn verdict(&self, s: &CounterFigures, width: usize, max: usize) -> Vec<Line<'static>> {
+        let g = self.theme.glyphs;
+        let (check, cross) = (format!("{} ", g.check), format!("{} ", g.cross));
         let (mark, style, text) = if s.running {
             if s.lost > 0 {
                 (
-                    "✗ ",
+                    cross,
                     self.theme.bad,
-                    "updates are being lost: two workers read the same value and both write value+1"
+                    "updates lost: two workers read the same value and both write value+1"
                         .to_string(),
                 )
             } else {
-                ("  ", self.theme.dim, "counting…".to_string())
+                (
+                    "  ".to_string(),
+                    self.theme.dim,
+                    format!("counting{}", g.ellipsis),
+                )
             }
         } else if let Some(r) = &self.state.last {
             let (mark, style) = match (r.lost, r.spec.mode) {
-                _ if r.stopped || r.failed > 0 => ("! ", self.theme.note),
-                (0, CounterMode::Racy) => ("! ", self.theme.note),
-                (0, _) => ("✓ ", self.theme.good),
-                _ => ("✗ ", self.theme.bad),
+                _ if r.stopped || r.failed > 0 => ("! ".to_string(), self.theme.note),
+                (0, CounterMode::Racy) => ("! ".to_string(), self.theme.note),
+                (0, _) => (check, self.theme.good),
+                _ => (cross, self.theme.bad),
             };
             (mark, style, verdict(r))
         } else {
             return vec![Line::from(Span::styled(
-                "c picks the mode · m slow motion · +/- workers",
+                format!("c mode {s} m slow motion {s} +/- workers", s = g.sep),
                 self.theme.dim,
             ))];
         };
@@ -188,18 +197,30 @@ impl CounterPanel<'_> {
     /// A sentence after a mark, wrapped to `width`.
     fn marked(
         &self,
-        mark: &'static str,
+        mark: String,
         style: Style,
         text: &str,
         width: usize,
         max: usize,
     ) -> Vec<Line<'static>> {
-        wrap(text, width.saturating_sub(2), max)
+        wrap(
+            text,
+            width.saturating_sub(2),
+            max,
+            self.theme.glyphs.ellipsis,
+        )
             .into_iter()
             .enumerate()
             .map(|(i, l)| {
                 Line::from(vec![
-                    Span::styled(if i == 0 { mark } else { "  " }, style),
+                    Span::styled(
+                        if i == 0 {
+                            mark.clone()
+                        } else {
+                            "  ".to_string()
+                        },
+                        style,
+                    ),
                     Span::styled(l, style),
                 ])
             })
@@ -217,10 +238,10 @@ impl CounterPanel<'_> {
                 .recovered_by
                 .map_or("proclab".into(), |id| format!("worker {id}"));
             let text = format!("lock abandoned by {by}: EOWNERDEAD, made consistent by {fixer}");
-            lines = self.marked("✗ ", self.theme.bad, &text, width, 2);
+            lines = self.marked(format!("{} ", self.theme.glyphs.cross), self.theme.bad, &text, width, 2);
         } else if let (Some(holder), true) = (lock.holder, lock.holder_dead) {
             let text = format!("lock held by worker {holder}, which is dead: abandoned");
-            return self.marked("✗ ", self.theme.bad, &text, width, 2);
+            return self.marked(format!("{} ", self.theme.glyphs.cross), self.theme.bad, &text, width, 2);
         }
         // At full speed the lock changes hands millions of times a second:
         // a holder is named only when it has held on, or someone waits.
@@ -260,7 +281,11 @@ impl CounterPanel<'_> {
     /// The last full-speed rate of one mode, marked if it is the next one.
     fn mode_line(&self, mode: CounterMode) -> Line<'static> {
         let next = self.state.settings.mode == mode;
-        let mark = if next { "▶ " } else { "  " };
+        let mark = if next {
+            format!("{} ", self.theme.glyphs.pointer)
+        } else {
+            "  ".to_string()
+        };
         let head = format!("{mark}{} {:<8}", mode_letter(mode), mode.name());
         let head_style = if next {
             self.theme.title
@@ -292,7 +317,7 @@ impl CounterPanel<'_> {
         let mut spans = vec![Span::styled("inc/s ", self.theme.dim)];
         for (i, mode) in CounterMode::ALL.into_iter().enumerate() {
             if i > 0 {
-                spans.push(Span::styled(" · ", self.theme.dim));
+                spans.push(Span::styled(format!(" {} ", self.theme.glyphs.sep), self.theme.dim));
             }
             let style = if self.state.settings.mode == mode {
                 self.theme.title
@@ -306,9 +331,9 @@ impl CounterPanel<'_> {
                     spans.push(if r.lost == 0 && mode == CounterMode::Racy {
                         Span::styled(" !", self.theme.note)
                     } else if r.lost == 0 {
-                        Span::styled(" ✓", self.theme.good)
+                        Span::styled(format!(" {}", self.theme.glyphs.check), self.theme.good)
                     } else {
-                        Span::styled(" ✗", self.theme.bad)
+                        Span::styled(format!(" {}", self.theme.glyphs.cross), self.theme.bad)
                     });
                 }
                 None => spans.push(Span::styled("-", self.theme.dim)),
@@ -341,7 +366,7 @@ impl CounterPanel<'_> {
         let large = big_number::rows(&digits_text, inner.width, 8);
         let mut below = self.figures(s, inner.width);
         below.extend(self.details(s));
-        below.extend(self.verdict(s, w, 3));
+        below.extend(self.verdict(s, w, 4));
         let mut used = small + below.len() as u16;
         let mut fits = |rows: usize| {
             let ok = used + rows as u16 <= inner.height;
@@ -388,7 +413,7 @@ impl CounterPanel<'_> {
         let mut y = inner.y;
         let put = |line: Line<'static>, y: &mut u16, buf: &mut Buffer| {
             if *y < inner.y + inner.height {
-                line.render(Rect::new(inner.x, *y, inner.width, 1), buf);
+                self.theme.glyphs.line(line).render(Rect::new(inner.x, *y, inner.width, 1), buf);
                 *y += 1;
             }
         };
@@ -401,6 +426,7 @@ impl CounterPanel<'_> {
         (&BigNumber {
             text: &digits_text,
             style: self.digits_style(s),
+            ascii: self.theme.glyphs.ascii,
         })
             .render(Rect::new(inner.x, y, inner.width, digit_rows), buf);
         y += digit_rows;
@@ -423,6 +449,7 @@ impl CounterPanel<'_> {
         (&BigNumber {
             text: &digits_text,
             style: self.digits_style(s),
+            ascii: self.theme.glyphs.ascii,
         })
             .render(Rect::new(inner.x, inner.y, left_w, digit_rows), buf);
         let right = Rect::new(
@@ -443,13 +470,19 @@ impl CounterPanel<'_> {
             lines.push(code.clone());
         }
         for (i, line) in lines.into_iter().take(right.height as usize).enumerate() {
-            line.render(Rect::new(right.x, right.y + i as u16, right.width, 1), buf);
+            self.theme
+                .glyphs
+                .line(line)
+                .render(Rect::new(right.x, right.y + i as u16, right.width, 1), buf);
         }
         let mut y = inner.y + digit_rows;
         let bottom = inner.y + inner.height;
         for line in self.verdict(s, inner.width as usize, 1) {
             if y < bottom {
-                line.render(Rect::new(inner.x, y, inner.width, 1), buf);
+                self.theme
+                    .glyphs
+                    .line(line)
+                    .render(Rect::new(inner.x, y, inner.width, 1), buf);
                 y += 1;
             }
         }

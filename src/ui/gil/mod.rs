@@ -18,10 +18,6 @@ use crate::lab::gil::{self, InterpSnapshot, Mode};
 use self::race::RaceTable;
 use crate::ui::theme::Theme;
 
-/// Block characters for a cell in which the thread held the GIL for
-/// 1..=7 eighths of the time.
-const SHARES: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-
 pub struct GilPanel<'a> {
     pub app: &'a App,
     pub theme: &'a Theme,
@@ -100,7 +96,8 @@ impl Widget for &GilPanel<'_> {
             Span::styled(format!("{} ", g.mode.title()), self.theme.note),
             Span::styled(
                 format!(
-                    "· switch interval {} ([ ]) ",
+                    "{} switch interval {} ([ ]) ",
+                    self.theme.glyphs.sep,
                     gil::format_interval(g.interval_us)
                 ),
                 self.theme.dim,
@@ -149,7 +146,12 @@ impl GilPanel<'_> {
         let mut spans = Vec::new();
         if let Some(row) = race_run {
             spans.push(Span::styled(
-                format!("race: {} x {} · ", row.workers, row.mode.short()),
+                format!(
+                    "race: {} x {} {} ",
+                    row.workers,
+                    row.mode.short(),
+                    self.theme.glyphs.sep
+                ),
                 self.theme.note,
             ));
         }
@@ -157,7 +159,10 @@ impl GilPanel<'_> {
         match (mode, interp) {
             (_, None) if g.processes.is_empty() && race_run.is_none() => {
                 spans.push(Span::styled(
-                    "no worker of this lab yet: s starts one · m changes mode · r races every mode",
+                    format!(
+                        "no worker here yet: s starts one {s} m changes mode {s} r races every mode",
+                        s = self.theme.glyphs.sep
+                    ),
                     dim,
                 ));
             }
@@ -173,8 +178,9 @@ impl GilPanel<'_> {
                 spans.push(Span::raw(holder));
                 spans.push(Span::styled(
                     format!(
-                        " · {} switches/s · one thread runs at a time",
-                        g.threads.switches_per_second(g.now_ns)
+                        " {s} {} switches/s {s} one thread runs at a time",
+                        g.threads.switches_per_second(g.now_ns),
+                        s = self.theme.glyphs.sep
                     ),
                     dim,
                 ));
@@ -216,7 +222,7 @@ impl GilPanel<'_> {
             }
             let list: Vec<String> = figures.iter().map(|(n, r)| format!("{n}:{r:.0}")).collect();
             spans.push(Span::styled(
-                format!("· {} {} ", mode.short(), list.join(" ")),
+                format!("{} {} {} ", self.theme.glyphs.sep, mode.short(), list.join(" ")),
                 self.theme.dim,
             ));
         }
@@ -236,8 +242,9 @@ impl GilPanel<'_> {
             " stopped",
         ];
         let short = [" GIL ", " part ", " waits ", " I/O ", " no GIL ", " stop"];
-        let tail_long = format!(" · cell {zoom} (z)");
-        let tail_short = format!(" · {zoom}");
+        let sep = t.glyphs.sep;
+        let tail_long = format!(" {sep} cell {zoom} (z)");
+        let tail_short = format!(" {sep} {zoom}");
         let long_width: usize =
             long.iter().map(|w| w.chars().count() + 1).sum::<usize>() + tail_long.chars().count();
         let (words, tail) = if long_width < width as usize {
@@ -246,12 +253,12 @@ impl GilPanel<'_> {
             (short, tail_short)
         };
         let letters = [
-            ("G", t.gil_held),
-            ("▄", t.gil_share),
-            ("w", t.gil_wait),
-            ("i", t.gil_io),
-            ("R", t.gil_free),
-            ("T", t.gil_stopped),
+            ("G".to_string(), t.gil_held),
+            (t.glyphs.level(4).to_string(), t.gil_share),
+            ("w".to_string(), t.gil_wait),
+            ("i".to_string(), t.gil_io),
+            ("R".to_string(), t.gil_free),
+            ("T".to_string(), t.gil_stopped),
         ];
         let mut spans = Vec::new();
         for ((letter, style), word) in letters.into_iter().zip(words) {
@@ -324,7 +331,7 @@ impl GilPanel<'_> {
                     .map_or("     ".to_string(), |c| format!("{c:>4.0}%")),
                 t.dim,
             ),
-            Span::styled("▕", t.border),
+            Span::styled(t.glyphs.lane_ends.0.to_string(), t.border),
         ];
         let mut run = String::new();
         let mut run_style = None;
@@ -332,7 +339,9 @@ impl GilPanel<'_> {
             let (ch, style) = match cell {
                 Cell::Empty | Cell::State(LaneState::Done) => (' ', t.dim),
                 Cell::State(s) => (s.letter(), lane_style(t, s)),
-                Cell::Share(e) => (SHARES[usize::from(e)], t.gil_share),
+                // The eighths of the cell the thread held the GIL.
+                Cell::Share(0) => (' ', t.gil_share),
+                Cell::Share(e) => (t.glyphs.level(e), t.gil_share),
             };
             if run_style != Some(style) {
                 if let Some(style) = run_style {
@@ -345,7 +354,7 @@ impl GilPanel<'_> {
         if let Some(style) = run_style {
             spans.push(Span::styled(run, style));
         }
-        spans.push(Span::styled("▏", t.border));
+        spans.push(Span::styled(t.glyphs.lane_ends.1.to_string(), t.border));
         spans.push(Span::raw(
             row.share
                 .map_or(String::new(), |s| format!("{:>3.0}%", s * 100.0)),

@@ -88,7 +88,7 @@ fn bar(speedup: f64, ideal: f64, scale: f64, width: usize, theme: &Theme) -> Vec
         return Vec::new();
     }
     let bar_width = width - 1;
-    let (filled, empty) = crate::ui::bar::horizontal(speedup / scale, bar_width);
+    let (filled, empty) = theme.glyphs.bar(speedup / scale, bar_width);
     let mut cells: Vec<(char, bool)> = filled
         .chars()
         .map(|c| (c, false))
@@ -96,7 +96,7 @@ fn bar(speedup: f64, ideal: f64, scale: f64, width: usize, theme: &Theme) -> Vec
         .chain(std::iter::once((' ', false)))
         .collect();
     let mark = ((ideal / scale * bar_width as f64).round() as usize).min(bar_width);
-    cells[mark] = ('┊', true);
+    cells[mark] = (theme.glyphs.rule.chars().next().unwrap_or(':'), true);
     let mut spans = Vec::new();
     let mut run = String::new();
     let mut run_mark = false;
@@ -124,12 +124,13 @@ fn bar(speedup: f64, ideal: f64, scale: f64, width: usize, theme: &Theme) -> Vec
 impl RaceTable<'_> {
     /// What the columns mean, under the rows.
     fn legend(&self, detail: Detail) -> Line<'static> {
+        let (sep, rule) = (self.theme.glyphs.sep, self.theme.glyphs.rule);
         let ideal = match self.race.workload {
             Workload::Cpu => format!("min(n, {} cores)", self.race.cores),
             Workload::Io => "n: sleeps need no core".to_string(),
         };
         Line::from(Span::styled(
-            format!("{} · ┊ ideal = {ideal}", detail.legend()),
+            format!("{} {sep} {rule} ideal = {ideal}", detail.legend()),
             self.theme.dim,
         ))
     }
@@ -137,10 +138,11 @@ impl RaceTable<'_> {
     /// What the marks on the rows mean, those there are.
     fn marks(&self, detail: Detail) -> Line<'static> {
         let r = self.race;
+        let sep = self.theme.glyphs.sep;
         let mut spans = Vec::new();
         let mut add = |text: &'static str| {
             if !spans.is_empty() {
-                spans.push(Span::styled(" · ", self.theme.dim));
+                spans.push(Span::styled(format!(" {sep} "), self.theme.dim));
             }
             spans.push(Span::styled(text, self.theme.note));
         };
@@ -159,6 +161,7 @@ impl RaceTable<'_> {
     fn title(&self) -> Line<'static> {
         let r = self.race;
         let t = self.theme;
+        let sep = t.glyphs.sep;
         let status = match &r.status {
             RaceStatus::Running => match r.running() {
                 Some(row) => format!("running {} x {}", row.workers, row.mode.short()),
@@ -173,7 +176,7 @@ impl RaceTable<'_> {
             Span::styled(format!("{status} "), t.note),
             Span::styled(
                 format!(
-                    "· {} {} tasks x {} ms · switch interval {}",
+                    "{sep} {} {} tasks x {} ms {sep} switch interval {}",
                     r.tasks,
                     r.workload.name(),
                     r.task_ms,
@@ -203,7 +206,7 @@ impl RaceTable<'_> {
             return vec![];
         };
         match &row.state {
-            RowState::Pending => vec![Span::styled("·", t.dim)],
+            RowState::Pending => vec![Span::styled(t.glyphs.dot.to_string(), t.dim)],
             RowState::Stopped => vec![Span::styled("-", t.dim)],
             RowState::Running { since, ids } => {
                 let elapsed = self.app.now.saturating_sub(*since).as_secs_f64();
@@ -298,7 +301,7 @@ impl Widget for &RaceTable<'_> {
             for (i, mode) in modes.iter().enumerate() {
                 let r = Rect { y, ..column(i) };
                 Line::from(vec![
-                    Span::styled("│ ", t.border),
+                    Span::styled(format!("{} ", t.glyphs.border.vertical_left), t.border),
                     Span::styled(mode.short(), t.title),
                 ])
                 .render(r, buf);
@@ -312,7 +315,10 @@ impl Widget for &RaceTable<'_> {
             Line::from(Span::styled(format!("{n:>3}"), t.title))
                 .render(Rect::new(area.x + 1, y, 4, 1), buf);
             for (i, &mode) in modes.iter().enumerate() {
-                let mut spans = vec![Span::styled("│ ", t.border)];
+                let mut spans = vec![Span::styled(
+                    format!("{} ", t.glyphs.border.vertical_left),
+                    t.border,
+                )];
                 spans.extend(self.cell(mode, n, inner_col, detail));
                 Line::from(spans).render(Rect { y, ..column(i) }, buf);
             }

@@ -64,16 +64,17 @@ impl LifecycleDiagram<'_> {
     }
 
     fn strip(&self) -> Line<'static> {
+        let g = self.theme.glyphs;
         let arrow = |s: &'static str| Span::styled(s, self.theme.dim);
         Line::from(vec![
             self.node(Node::Created, "created".into(), StateKind::Starting),
-            arrow("─▶"),
+            arrow(g.arrow),
             self.node(Node::Running, self.running_text(), StateKind::Running),
-            arrow("⇄"),
+            arrow(g.swap),
             self.node(Node::Paused, "paused (T)".into(), StateKind::Paused),
-            arrow("─▶"),
+            arrow(g.arrow),
             self.node(Node::Zombie, "zombie (Z)".into(), StateKind::Zombie),
-            arrow("─▶"),
+            arrow(g.arrow),
             self.node(Node::Joined, "joined".into(), StateKind::Joined),
         ])
     }
@@ -85,18 +86,24 @@ impl LifecycleDiagram<'_> {
         let dim = self.theme.dim;
         let py = self.theme.python;
         let exitcode = self.worker.and_then(|w| w.exitcode);
+        let g = self.theme.glyphs;
+        let (stem, dash) = (g.border.vertical_left, g.border.horizontal_top);
         let edge = |py_text: String| {
-            Line::from(vec![Span::styled("   │ ", dim), Span::styled(py_text, py)])
+            Line::from(vec![
+                Span::styled(format!("   {stem} "), dim),
+                Span::styled(py_text, py),
+            ])
         };
+        let down = || Line::from(Span::styled(format!("   {}", g.pointer_down), dim));
         vec![
             Line::from(self.node(Node::Created, "created".into(), StateKind::Starting)),
             edge(Lifecycle::Start.fill(&[("p", &p)])),
-            Line::from(Span::styled("   ▼", dim)),
+            down(),
             {
                 let line = |running: String| {
                     Line::from(vec![
                         self.node(Node::Running, running, StateKind::Running),
-                        Span::styled(" ─SIGSTOP▶ ", dim),
+                        Span::styled(format!(" {dash}SIGSTOP{} ", g.pointer), dim),
                         self.node(Node::Paused, "paused (T)".into(), StateKind::Paused),
                     ])
                 };
@@ -110,17 +117,17 @@ impl LifecycleDiagram<'_> {
                 }
             },
             Line::from(vec![
-                Span::styled("   │", dim),
-                Span::styled("          ◀SIGCONT─", dim),
+                Span::styled(format!("   {stem}"), dim),
+                Span::styled(format!("          {}SIGCONT{dash}", g.pointer_back), dim),
             ]),
             edge("ends: return, raise, exit, signal".into()),
-            Line::from(Span::styled("   ▼", dim)),
+            down(),
             Line::from(vec![
                 self.node(Node::Zombie, "zombie (Z)".into(), StateKind::Zombie),
                 Span::styled(" ended, not reaped", dim),
             ]),
             edge(Lifecycle::JoinReaps.fill(&[("p", &p)])),
-            Line::from(Span::styled("   ▼", dim)),
+            down(),
             Line::from(vec![
                 self.node(Node::Joined, "joined".into(), StateKind::Joined),
                 // The exit status once the process has ended (the table
@@ -144,21 +151,25 @@ fn inner_is_tall(area: Rect) -> bool {
 impl Widget for &LifecycleDiagram<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let tall = inner_is_tall(area);
+        let g = self.theme.glyphs;
+        let sep = g.sep;
         let title = match self.worker {
             Some(w) => {
                 // A zombie's is_alive() would reap it: it is not asked.
                 let facts = match (w.kind, w.exitcode) {
                     (StateKind::Zombie, Some(_)) if tall => {
-                        format!("pid {} · ended, not reaped ", w.pid)
+                        format!("pid {} {sep} ended, not reaped ", w.pid)
                     }
                     (StateKind::Zombie, Some(code)) => {
-                        format!("pid {} · ended ({code}), not reaped ", w.pid)
+                        format!("pid {} {sep} ended ({code}), not reaped ", w.pid)
                     }
-                    (_, None) if tall => format!("pid {} · is_alive() True ", w.pid),
-                    (_, None) => format!("pid {} · is_alive() True · exitcode None ", w.pid),
-                    (_, Some(_)) if tall => format!("pid {} · is_alive() False ", w.pid),
+                    (_, None) if tall => format!("pid {} {sep} is_alive() True ", w.pid),
+                    (_, None) => {
+                        format!("pid {} {sep} is_alive() True {sep} exitcode None ", w.pid)
+                    }
+                    (_, Some(_)) if tall => format!("pid {} {sep} is_alive() False ", w.pid),
                     (_, Some(code)) => {
-                        format!("pid {} · is_alive() False · exitcode {code} ", w.pid)
+                        format!("pid {} {sep} is_alive() False {sep} exitcode {code} ", w.pid)
                     }
                 };
                 Line::from(vec![
@@ -171,7 +182,10 @@ impl Widget for &LifecycleDiagram<'_> {
         let inner = crate::ui::framed(title, self.theme.border, area, buf);
         if self.worker.is_none() {
             Line::from(Span::styled(
-                "select a worker (↑ ↓ or a click) to follow its lifecycle",
+                format!(
+                    "select a worker ({} {} or a click) to follow its lifecycle",
+                    g.up, g.down
+                ),
                 self.theme.dim,
             ))
             .render(

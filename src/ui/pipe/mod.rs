@@ -32,10 +32,10 @@ pub struct PipePanel<'a> {
     pub theme: &'a Theme,
 }
 
-/// "41 µs", "1.2 ms".
-pub fn micros(us: f64) -> String {
+/// "41 µs", "1.2 ms" (`micro` is the glyph set's "µ").
+pub fn micros(us: f64, micro: &str) -> String {
     if us < 1000.0 {
-        format!("{us:.0} µs")
+        format!("{us:.0} {micro}s")
     } else {
         format!("{:.1} ms", us / 1000.0)
     }
@@ -76,9 +76,10 @@ impl PipePanel<'_> {
     }
 
     fn pair_line(&self, ends: &[EndView; 2], mode: PipeMode) -> Line<'static> {
+        let g = self.theme.glyphs;
         let link = match mode {
-            PipeMode::PingPong => " ⇄ ",
-            PipeMode::Stream => " ──▶ ",
+            PipeMode::PingPong => format!(" {} ", g.swap),
+            PipeMode::Stream => format!(" {}{} ", g.border.horizontal_top, g.arrow),
         };
         Line::from(vec![
             Span::styled(
@@ -133,7 +134,12 @@ impl PipePanel<'_> {
             Span::styled("next: ", self.theme.dim),
             Span::styled(make(v.mode), self.theme.python),
             Span::styled(
-                format!(" · {} · sends {}", ends_words(v.ends_next), rate_words(v.rate)),
+                format!(
+                    " {sep} {} {sep} sends {}",
+                    ends_words(v.ends_next),
+                    rate_words(v.rate),
+                    sep = self.theme.glyphs.sep
+                ),
                 self.theme.dim,
             ),
         ])
@@ -143,12 +149,14 @@ impl PipePanel<'_> {
 impl Widget for &PipePanel<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let v = self.view;
+        let g = self.theme.glyphs;
+        let sep = g.sep;
         let mode = v.pair_mode.unwrap_or(v.mode);
         let ends = v.pair_ends.unwrap_or(v.ends_next);
         let title = Line::from(vec![
             Span::styled(" Pipe ", self.theme.title),
             Span::styled(format!("{} ", make(mode)), self.theme.python),
-            Span::styled(format!("· {} ", ends_words(ends)), self.theme.dim),
+            Span::styled(format!("{sep} {} ", ends_words(ends)), self.theme.dim),
         ]);
         let inner = crate::ui::framed(title, self.theme.border, area, buf);
         let inner = Rect::new(
@@ -193,26 +201,26 @@ impl Widget for &PipePanel<'_> {
                     PipeMode::Stream => "an OS pipe, one way",
                 };
                 let mut first = self.pair_line(pair, mode).spans;
-                first.push(Span::styled(format!(" · {kind}"), self.theme.dim));
+                first.push(Span::styled(format!(" {sep} {kind}"), self.theme.dim));
                 lines.push(Line::from(first));
                 let mut counts = self.counts_line(mode).spans;
                 counts.push(Span::styled(
                     format!(
-                        " · last {} · mean {} · min {}",
-                        micros(v.latency_last_us),
-                        micros(v.latency_mean_us),
-                        micros(v.latency_min_us)
+                        " {sep} last {} {sep} mean {} {sep} min {}",
+                        micros(v.latency_last_us, g.micro),
+                        micros(v.latency_mean_us, g.micro),
+                        micros(v.latency_min_us, g.micro)
                     ),
                     self.theme.dim,
                 ));
                 let mut states = vec![
                     self.end_state(&pair[0]),
-                    Span::styled(" · ", self.theme.dim),
+                    Span::styled(format!(" {sep} "), self.theme.dim),
                     self.end_state(&pair[1]),
                 ];
                 if !tall {
                     states.push(Span::styled(
-                        format!(" · sends {}", rate_words(v.rate)),
+                        format!(" {sep} sends {}", rate_words(v.rate)),
                         self.theme.dim,
                     ));
                 }
@@ -232,7 +240,7 @@ impl Widget for &PipePanel<'_> {
             }
         }
         for (i, line) in lines.into_iter().take(inner.height as usize).enumerate() {
-            line.render(Rect::new(inner.x, inner.y + i as u16, inner.width, 1), buf);
+            self.theme.glyphs.line(line).render(Rect::new(inner.x, inner.y + i as u16, inner.width, 1), buf);
         }
     }
 }

@@ -19,7 +19,6 @@ use crate::app::view::StateKind;
 use crate::lab::describe_exitcode;
 use crate::lab::pipeline::StageEnd;
 
-use crate::ui::bar;
 use crate::ui::theme::Theme;
 
 /// Height of the panel in the stacked layout, on a short screen and from
@@ -39,7 +38,11 @@ impl PipelinePanel<'_> {
         let v = self.view;
         let s: &StageView = &v.stages[i];
         let selected = i == v.selected;
-        let mark = if selected { "▶" } else { " " };
+        let mark = if selected {
+            self.theme.glyphs.pointer
+        } else {
+            " "
+        };
         let name_style = if selected {
             self.theme.title.add_modifier(Modifier::UNDERLINED)
         } else {
@@ -124,10 +127,11 @@ impl PipelinePanel<'_> {
         let bar_width = width
             .saturating_sub(9 + label.len() + full.len())
             .clamp(4, 24);
-        let (filled, empty) = bar::horizontal(fraction, bar_width);
+        let g = self.theme.glyphs;
+        let (filled, empty) = g.bar(fraction, bar_width);
         let style = self.theme.load((fraction * 100.0) as f32);
         Line::from(vec![
-            Span::styled(format!("  ╰{name:<6}"), self.theme.dim),
+            Span::styled(format!("  {}{name:<6}", g.hook), self.theme.dim),
             Span::styled(filled, style),
             Span::styled(empty, self.theme.bar_empty),
             Span::raw(label),
@@ -179,12 +183,22 @@ impl Widget for &PipelinePanel<'_> {
         let title = if tall {
             Line::from(vec![
                 Span::styled(" Pipeline ", self.theme.title),
-                Span::styled(format!("fetch ▶ process ▶ save · {ends} "), self.theme.dim),
+                Span::styled(
+                    format!(
+                        "fetch {p} process {p} save {} {ends} ",
+                        self.theme.glyphs.sep,
+                        p = self.theme.glyphs.pointer
+                    ),
+                    self.theme.dim,
+                ),
             ])
         } else {
             Line::from(vec![
                 Span::styled(" Pipeline ", self.theme.title),
-                Span::styled(format!("· {ends} · "), self.theme.dim),
+                Span::styled(
+                    format!("{sep} {ends} {sep} ", sep = self.theme.glyphs.sep),
+                    self.theme.dim,
+                ),
                 a.clone(),
                 b.clone(),
                 Span::styled(format!(": {} ", c.content), self.theme.dim),

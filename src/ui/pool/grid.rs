@@ -21,12 +21,12 @@ use crate::app::pool::view::{Cell, CellState};
 
 use crate::ui::theme::Theme;
 
-/// The glyph and style of one cell.
-pub fn glyph(cell: Cell, theme: &Theme) -> (char, Style) {
+/// The letters and style of one cell, `width` columns wide.
+pub fn glyph(cell: Cell, width: usize, theme: &Theme) -> (String, Style) {
     let colour = theme.worker(cell.serial);
     let upper = letter(cell.serial);
-    match cell.state {
-        CellState::Queued => ('·', theme.dim),
+    let (text, style) = match cell.state {
+        CellState::Queued => (theme.glyphs.dot.to_string(), theme.dim),
         CellState::Taken => (
             upper.to_ascii_lowercase(),
             colour.add_modifier(Modifier::DIM),
@@ -37,8 +37,20 @@ pub fn glyph(cell: Cell, theme: &Theme) -> (char, Style) {
         ),
         CellState::Held => (upper, colour.add_modifier(Modifier::DIM)),
         CellState::Delivered => (upper, colour.add_modifier(Modifier::BOLD)),
-        CellState::Lost => ('✗', theme.error),
-        CellState::Failed => ('!', theme.error),
+        CellState::Lost => (theme.glyphs.cross.to_string(), theme.error),
+        CellState::Failed => ("!".to_string(), theme.error),
+    };
+    (format!("{text:<width$}"), style)
+}
+
+/// Columns each cell takes: one while every worker has one letter; past
+/// Z, the longest letters and a space, so no two workers look alike and
+/// each reads apart from the next.
+pub fn cell_width(cells: &[Cell]) -> u16 {
+    let most = cells.iter().map(|c| c.serial).max().unwrap_or(0);
+    match letter(most).len() as u16 {
+        1 => 1,
+        n => n + 1,
     }
 }
 
@@ -66,8 +78,8 @@ fn pick(cells: &[Cell]) -> Cell {
         })
 }
 
-/// Rows the grid fills at `width` with at most `max_rows` rows: every cell
-/// if they fit, grouped otherwise.
+/// Rows the grid fills at `width` cells a row with at most `max_rows`
+/// rows: every cell if they fit, grouped otherwise.
 pub fn rows_used(cells: usize, width: u16, max_rows: u16) -> u16 {
     let width = width.max(1) as usize;
     let g = group(cells, width * max_rows as usize);
@@ -80,16 +92,18 @@ pub fn render(cells: &[Cell], area: Rect, theme: &Theme, buf: &mut Buffer) -> us
     if area.width == 0 || area.height == 0 || cells.is_empty() {
         return 1;
     }
-    let room = area.width as usize * area.height as usize;
+    let cw = cell_width(cells);
+    let per_row = (area.width / cw).max(1) as usize;
+    let room = per_row * area.height as usize;
     let g = group(cells.len(), room);
     for (k, chunk) in cells.chunks(g).enumerate() {
-        let x = area.x + (k % area.width as usize) as u16;
-        let y = area.y + (k / area.width as usize) as u16;
+        let x = area.x + (k % per_row) as u16 * cw;
+        let y = area.y + (k / per_row) as u16;
         if y >= area.y + area.height {
             break;
         }
-        let (ch, style) = glyph(pick(chunk), theme);
-        buf[(x, y)].set_char(ch).set_style(style);
+        let (text, style) = glyph(pick(chunk), cw as usize, theme);
+        buf.set_string(x, y, text, style);
     }
     g
 }
@@ -122,5 +136,23 @@ mod tests {
         assert_eq!(g, 10);
         assert_eq!(buf[(5, 0)].symbol(), "✗");
         assert_eq!(buf[(4, 0)].symbol(), "A");
+    }
+
+    #[test]
+    fn workers_past_z_get_two_letters_and_never_another_workers() {
+        let cells: Vec<Cell> = (1..=30)
+            .map(|serial| Cell {
+                state: CellState::Delivered,
+                serial,
+            })
+            .collect();
+        assert_eq!(cell_width(&cells), 3);
+        let theme = Theme::standard();
+        let area = Rect::new(0, 0, 90, 1);
+        let mut buf = Buffer::empty(area);
+        assert_eq!(render(&cells, area, &theme, &mut buf), 1);
+        let row: String = (0..90).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+        assert!(row.starts_with("A  B  C  "), "{row}");
+        assert!(row.contains("Z  AA AB AC AD"), "{row}");
     }
 }

@@ -11,8 +11,6 @@ use crate::app::pool::view::{Lane, Mark};
 
 use crate::ui::theme::Theme;
 
-const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-
 /// The mark that stands for `marks` squeezed into one column.
 fn squeeze(marks: &[Mark]) -> Mark {
     let mut busy = 0u32;
@@ -40,28 +38,36 @@ fn squeeze(marks: &[Mark]) -> Mark {
 fn mark_glyph(mark: Mark, colour: Style, theme: &Theme) -> (char, Style) {
     match mark {
         Mark::Absent => (' ', theme.dim),
-        Mark::Idle => ('·', theme.dim),
+        Mark::Idle => (theme.glyphs.dot, theme.dim),
         Mark::Init => ('i', theme.note),
-        Mark::Busy(n) => (LEVELS[(n.clamp(1, 8) - 1) as usize], colour),
+        Mark::Busy(n) => (theme.glyphs.level(n), colour),
     }
 }
 
-/// Draws one lane per row of `area`: a letter, then the lane between bars.
+/// Draws one lane per row of `area`: the letters of the worker in the
+/// place now, then the lane between bars.
 pub fn render(lanes: &[Lane], area: Rect, theme: &Theme, buf: &mut Buffer) {
-    let width = area.width.saturating_sub(3) as usize;
+    // As wide as the longest letters of a worker shown (AA on: two).
+    let label_width = lanes
+        .iter()
+        .map(|l| letter(l.serial.max(1)).len())
+        .max()
+        .unwrap_or(1) as u16;
+    let x0 = area.x + label_width - 1;
+    let width = area.width.saturating_sub(2 + label_width) as usize;
     for (row, lane) in lanes.iter().enumerate().take(area.height as usize) {
         let y = area.y + row as u16;
         let (label, style) = match lane.serial {
-            0 => ('-', theme.dim),
+            0 => ("-".to_string(), theme.dim),
             s => (letter(s), theme.worker(s).patch(theme.title)),
         };
-        buf[(area.x, y)].set_char(label).set_style(style);
+        buf.set_string(area.x, y, label, style);
         if width == 0 {
             continue;
         }
-        buf[(area.x + 1, y)].set_char('▕').set_style(theme.border);
-        buf[(area.x + 2 + width as u16, y)]
-            .set_char('▏')
+        buf[(x0 + 1, y)].set_char(theme.glyphs.lane_ends.0).set_style(theme.border);
+        buf[(x0 + 2 + width as u16, y)]
+            .set_char(theme.glyphs.lane_ends.1)
             .set_style(theme.border);
         let n = lane.marks.len();
         if n == 0 {
@@ -77,17 +83,27 @@ pub fn render(lanes: &[Lane], area: Rect, theme: &Theme, buf: &mut Buffer) {
         for c in 0..width {
             let from = c * n / width;
             let to = ((c + 1) * n / width).max(from + 1).min(n);
-            let newcomer = fresh.iter().rev().find(|(at, _)| *at == c);
-            let (ch, style) = match newcomer.map(|&(_, s)| s) {
-                Some(serial) => (letter(serial), theme.worker(serial).patch(theme.title)),
-                None => {
-                    let owner = lane.owner_at(from);
-                    mark_glyph(squeeze(&lane.marks[from..to]), theme.worker(owner), theme)
-                }
-            };
-            buf[(area.x + 2 + c as u16, y)]
-                .set_char(ch)
-                .set_style(style);
+            let owner = lane.owner_at(from);
+            let (ch, style) =
+                mark_glyph(squeeze(&lane.marks[from..to]), theme.worker(owner), theme);
+            buf[(x0 + 2 + c as u16, y)].set_char(ch).set_style(style);
+        }
+        // Where a fresh process came in, its letters, over the marks; one
+        // that would overlap the letters before it is left out.
+        let mut free_from = 0;
+        for &(at, serial) in &fresh {
+            let name = letter(serial);
+            let at = at.min(width.saturating_sub(name.len()));
+            if at < free_from {
+                continue;
+            }
+            free_from = at + name.len() + 1;
+            buf.set_string(
+                x0 + 2 + at as u16,
+                y,
+                name,
+                theme.worker(serial).patch(theme.title),
+            );
         }
     }
     // Lanes that found no row: say how many, on the last one.

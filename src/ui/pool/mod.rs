@@ -11,7 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::Widget;
 
 use crate::app::numbers::duration;
 use crate::app::numbers::thousands;
@@ -20,7 +20,6 @@ use crate::app::pool::python::{call, constructor, delivery, rate};
 use crate::app::pool::{PoolSettings, PoolState};
 use crate::app::pool::view::{CellState, RunView};
 use crate::lab::pool::{JobSpec, Method, Outcome, letter};
-use crate::ui::log::fit;
 
 use super::theme::Theme;
 
@@ -57,6 +56,8 @@ fn allot(height: u16, width: u16, run: &RunView, history: usize) -> Rows {
     let mut free = left - lanes;
     // A few grid rows first, then the run table (the comparison is the
     // point of it), then the arrivals, then the rest of the grid.
+    // Cells past worker Z take two columns (or three past ZZ).
+    let width = width / grid::cell_width(&run.cells).max(1);
     let grid_first = grid::rows_used(cells, width, free).min(3);
     free -= grid_first;
     let runs = if history > 0 && free >= 2 {
@@ -83,34 +84,37 @@ impl PoolPanel<'_> {
     /// Marked "next:" when the run shown was made with other settings.
     fn python(&self, settings: &PoolSettings, shown: Option<&JobSpec>, width: usize) -> String {
         let spec = settings.spec();
+        let sep = self.theme.glyphs.sep;
         let next = if shown.is_some_and(|s| *s != spec) {
             "next: "
         } else {
             ""
         };
-        let both = format!("{next}{}  ·  {}", constructor(&spec.pool()), call(&spec));
+        let both = format!("{next}{}  {sep}  {}", constructor(&spec.pool()), call(&spec));
         if both.chars().count() <= width {
             both
         } else {
-            fit(&format!("{next}{}", call(&spec)), width)
+            self.theme.glyphs.fit(&format!("{next}{}", call(&spec)), width)
         }
     }
 
     /// Where the run stands, in full or (`compact`) in few words.
     fn status(&self, run: &RunView, compact: bool) -> Line<'static> {
         let t = self.theme;
+        let g = t.glyphs;
+        let (sep, cross, check, pointer) = (g.sep, g.cross, g.check, g.pointer);
         let s = &run.stats;
         let items = thousands(run.spec.items.into());
         let mut spans = Vec::new();
         match run.outcome {
             Outcome::Running => {
-                spans.push(Span::styled(format!("▶ {} ", duration(s.wall)), t.title));
+                spans.push(Span::styled(format!("{pointer} {} ", duration(s.wall)), t.title));
                 let queued = thousands(run.queued_chunks.into());
                 let chunks = thousands(run.n_chunks.into());
                 let got = thousands(run.delivered_items.into());
                 if compact {
                     spans.push(Span::raw(format!(
-                        "· queue {queued}/{chunks} · got {got}/{items}"
+                        "{sep} queue {queued}/{chunks} {sep} got {got}/{items}"
                     )));
                 } else {
                     let what = if run.spec.method.chunked() {
@@ -119,7 +123,7 @@ impl PoolPanel<'_> {
                         "tasks"
                     };
                     spans.push(Span::raw(format!(
-                        "· queue {queued} of {chunks} {what} · caller has {got} of {items}"
+                        "{sep} queue {queued} of {chunks} {what} {sep} caller has {got} of {items}"
                     )));
                 }
                 match (run.spec.method, run.awaited) {
@@ -139,10 +143,10 @@ impl PoolPanel<'_> {
                         };
                         let behind = thousands(a.behind.into());
                         let text = if compact {
-                            format!(" · waits for {} ({who}), {behind} behind", a.item)
+                            format!(" {sep} waits for {} ({who}), {behind} behind", a.item)
                         } else {
                             format!(
-                                " · waits for item {} ({who}), {behind} done behind it",
+                                " {sep} waits for item {} ({who}), {behind} done behind it",
                                 a.item
                             )
                         };
@@ -153,13 +157,17 @@ impl PoolPanel<'_> {
                 }
                 if run.lost_items > 0 {
                     spans.push(Span::styled(
-                        format!(" · ✗ {} lost", thousands(run.lost_items.into())),
+                        format!(" {sep} {cross} {} lost", thousands(run.lost_items.into())),
                         t.error,
                     ));
                 }
             }
             Outcome::Done => {
-                let head = if compact { "✓" } else { "✓ done in" };
+                let head = if compact {
+                    check.to_string()
+                } else {
+                    format!("{check} done in")
+                };
                 spans.push(Span::styled(
                     format!("{head} {} ", duration(s.wall)),
                     t.title,
@@ -167,10 +175,10 @@ impl PoolPanel<'_> {
                 let rate = rate(s.items_per_s);
                 let (waited, starved) = (duration(s.waited), duration(s.starved));
                 spans.push(Span::raw(if compact {
-                    format!("· {rate} items/s · dispatch {waited} · starved {starved}")
+                    format!("{sep} {rate} items/s {sep} dispatch {waited} {sep} starved {starved}")
                 } else {
                     format!(
-                        "· {rate} items/s · dispatch (idle, tasks queued) {waited} · starved at the end {starved}"
+                        "{sep} {rate} items/s {sep} dispatch (idle, tasks queued) {waited} {sep} starved at the end {starved}"
                     )
                 }));
             }
@@ -181,7 +189,7 @@ impl PoolPanel<'_> {
                     .find(|c| c.state == CellState::Lost)
                     .map_or(String::new(), |c| format!(" with {}", letter(c.serial)));
                 spans.push(Span::styled(
-                    format!("✗ {} lost{owner}", ranges(&run.lost)),
+                    format!("{cross} {} lost{owner}", ranges(&run.lost)),
                     t.error,
                 ));
                 let call = match run.spec.method {
@@ -189,28 +197,42 @@ impl PoolPanel<'_> {
                     _ => "the result's get",
                 };
                 spans.push(Span::raw(if compact {
-                    format!(" · {call} would hang · r runs again")
+                    format!(" {sep} {call} would hang {sep} r runs again")
                 } else {
-                    format!(" · Python's {call} would wait forever · proclab: r runs again")
+                    format!(" {sep} Python's {call} would wait forever {sep} proclab: r runs again")
                 }));
             }
             Outcome::Broken => {
                 let failed = thousands(run.failed_items.into());
                 spans.push(Span::styled(
                     if compact {
-                        format!("✗ BrokenProcessPool: {failed} failed")
+                        format!("{cross} BrokenProcessPool: {failed} failed")
                     } else {
-                        format!("✗ BrokenProcessPool: {failed} futures failed")
+                        format!("{cross} BrokenProcessPool: {failed} futures failed")
                     },
                     t.error,
                 ));
                 if !run.lost.is_empty() && !compact {
-                    spans.push(Span::raw(format!(" · {} lost", ranges(&run.lost))));
+                    spans.push(Span::raw(format!(" {sep} {} lost", ranges(&run.lost))));
                 }
-                spans.push(Span::raw(" · r starts a new executor"));
+                spans.push(Span::raw(format!(" {sep} r starts a new executor")));
+            }
+            Outcome::Terminated => {
+                let got = thousands(run.delivered_items.into());
+                spans.push(Span::styled(
+                    format!("■ terminated after {}", duration(s.wall)),
+                    t.error,
+                ));
+                spans.push(Span::raw(if compact {
+                    format!(" · the caller got {got}/{items} · r runs again")
+                } else {
+                    format!(
+                        " · terminated: the caller got {got} of {items}, the rest never comes · r starts a new pool"
+                    )
+                }));
             }
         }
-        Line::from(spans)
+        t.glyphs.line(Line::from(spans))
     }
 
     fn arrivals(&self, run: &RunView, width: usize) -> Line<'static> {
@@ -221,7 +243,9 @@ impl PoolPanel<'_> {
                 (Method::Map, Outcome::Running) => {
                     "none yet: map hands back the whole list at once"
                 }
-                (Method::Map, Outcome::Hung) => "none: the list never comes back",
+                (Method::Map, Outcome::Hung | Outcome::Terminated) => {
+                    "none: the list never comes back"
+                }
                 _ => "none yet",
             };
             return Line::from(vec![Span::styled(label, t.dim), Span::styled(why, t.dim)]);
@@ -241,7 +265,7 @@ impl PoolPanel<'_> {
             };
             let n = text.chars().count();
             if used + n > width {
-                tokens.push(Span::styled("… ", t.dim));
+                tokens.push(Span::styled(format!("{} ", t.glyphs.ellipsis), t.dim));
                 break;
             }
             used += n;
@@ -250,12 +274,13 @@ impl PoolPanel<'_> {
         tokens.reverse();
         let mut spans = vec![Span::styled(label, t.dim)];
         spans.extend(tokens);
-        Line::from(spans)
+        t.glyphs.line(Line::from(spans))
     }
 
     fn legend(&self, per_screen_cell: u32, failed: bool) -> Line<'static> {
         let t = self.theme;
         let a = t.worker(1);
+        let sep = t.glyphs.sep;
         let mut spans = vec![
             Span::raw(" "),
             Span::styled("A", a.add_modifier(Modifier::BOLD)),
@@ -266,9 +291,9 @@ impl PoolPanel<'_> {
             Span::styled(" running ", t.dim),
             Span::styled("a", a.add_modifier(Modifier::DIM)),
             Span::styled(" in chunk ", t.dim),
-            Span::styled("·", t.dim),
+            Span::styled(t.glyphs.sep, t.dim),
             Span::styled(" queued ", t.dim),
-            Span::styled("✗", t.error),
+            Span::styled(t.glyphs.cross, t.error),
             Span::styled(" lost ", t.dim),
         ];
         if failed {
@@ -277,11 +302,11 @@ impl PoolPanel<'_> {
         }
         if per_screen_cell > 1 {
             spans.push(Span::styled(
-                format!("· 1 cell = {} items ", thousands(per_screen_cell.into())),
+                format!("{sep} 1 cell = {} items ", thousands(per_screen_cell.into())),
                 t.dim,
             ));
         }
-        Line::from(spans)
+        t.glyphs.line(Line::from(spans))
     }
 
     fn render_run(&self, run: &RunView, inner: Rect, buf: &mut Buffer) -> u32 {
@@ -341,13 +366,14 @@ impl Widget for &PoolPanel<'_> {
                 thousands(r.spec.items.into()),
             );
             let cost = r.spec.cost.name();
+            let sep = t.glyphs.sep;
             let full = if r.spec.method.chunked() {
                 format!(
-                    "run {number}: {method} · {items} items · {chunks} chunks of {size}{default} · {cost}, {each} each "
+                    "run {number}: {method} {sep} {items} items {sep} {chunks} chunks of {size}{default} {sep} {cost}, {each} each "
                 )
             } else {
                 format!(
-                    "run {number}: {method} · {items} items · {chunks} tasks · {cost}, {each} each "
+                    "run {number}: {method} {sep} {items} items {sep} {chunks} tasks {sep} {cost}, {each} each "
                 )
             };
             // Borders, " Pool " and a corner: what is left for the rest.
@@ -355,17 +381,14 @@ impl Widget for &PoolPanel<'_> {
             let text = if full.chars().count() <= room {
                 full
             } else {
-                fit(
-                    &format!("run {number}: {method} · {items} · {size}/chunk · {cost} {each} "),
+                t.glyphs.fit(
+                    &format!("run {number}: {method} {sep} {items} {sep} {size}/chunk {sep} {cost} {each} "),
                     room,
                 )
             };
             title.push(Span::styled(text, t.dim));
         }
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.border)
-            .title(Line::from(title));
+        let block = crate::ui::bordered(t.border).title(t.glyphs.line(Line::from(title)));
         let inner = block.inner(area);
         if inner.height == 0 || inner.width == 0 {
             block.render(area, buf);
@@ -376,7 +399,7 @@ impl Widget for &PoolPanel<'_> {
             run.map(|r| &r.spec),
             inner.width as usize,
         );
-        Line::from(Span::styled(python, t.python))
+        t.glyphs.line(Line::from(Span::styled(python, t.python)))
             .render(Rect::new(inner.x, inner.y, inner.width, 1), buf);
         let per_cell = match run {
             Some(run) => {
@@ -401,7 +424,7 @@ impl Widget for &PoolPanel<'_> {
                 let hint = Line::from(vec![
                     Span::styled("press ", t.dim),
                     Span::styled(" r ", t.key),
-                    Span::styled(fit(&what, room), t.dim),
+                    Span::styled(t.glyphs.fit(&t.glyphs.text(what.as_str()), room), t.dim),
                 ]);
                 if inner.height > 1 {
                     hint.render(Rect::new(inner.x, inner.y + 1, inner.width, 1), buf);

@@ -11,7 +11,6 @@ use crate::app::numbers::thousands;
 use crate::app::pool::python::rate;
 use crate::lab::pool::{Outcome, RunRecord};
 
-use crate::ui::log::fit;
 use crate::ui::theme::Theme;
 
 /// Columns: heading, width. The last column takes what is left.
@@ -54,13 +53,15 @@ fn cells(r: &RunRecord) -> Vec<String> {
     ]
 }
 
-/// The last column's words for how a run ended.
-pub fn outcome_words(r: &RunRecord) -> String {
+/// The last column's words for how a run ended, marked with `cross` when
+/// it went wrong.
+pub fn outcome_words(r: &RunRecord, cross: &str) -> String {
     match r.outcome {
         Outcome::Done => "ok".into(),
         Outcome::Running => "running".into(),
-        Outcome::Hung => format!("✗ hung: {} lost", thousands(r.lost_items.into())),
-        Outcome::Broken => format!("✗ broken: {} failed", thousands(r.failed_items.into())),
+        Outcome::Hung => format!("{cross} hung: {} lost", thousands(r.lost_items.into())),
+        Outcome::Broken => format!("{cross} broken: {} failed", thousands(r.failed_items.into())),
+        Outcome::Terminated => format!("{cross} terminated"),
     }
 }
 
@@ -93,9 +94,9 @@ pub fn render(history: &[RunRecord], area: Rect, theme: &Theme, buf: &mut Buffer
         .collect();
     if rest >= 6 {
         let note = "result (*: default chunk)";
-        header.push(Span::styled(fit(note, rest), theme.dim));
+        header.push(Span::styled(theme.glyphs.fit(note, rest), theme.dim));
     }
-    Line::from(header).render(Rect::new(area.x, area.y, area.width, 1), buf);
+    theme.glyphs.line(Line::from(header)).render(Rect::new(area.x, area.y, area.width, 1), buf);
     for (row, r) in history
         .iter()
         .rev()
@@ -106,7 +107,7 @@ pub fn render(history: &[RunRecord], area: Rect, theme: &Theme, buf: &mut Buffer
         let mut spans: Vec<Span> = x_widths
             .iter()
             .zip(&values)
-            .map(|((_, w), v)| Span::raw(format!("{:<w$}", fit(v, w - 1))))
+            .map(|((_, w), v)| Span::raw(format!("{:<w$}", theme.glyphs.fit(v, w - 1))))
             .collect();
         if rest >= 6 {
             let style = if r.outcome == Outcome::Done {
@@ -114,10 +115,10 @@ pub fn render(history: &[RunRecord], area: Rect, theme: &Theme, buf: &mut Buffer
             } else {
                 theme.error
             };
-            spans.push(Span::styled(fit(&outcome_words(r), rest), style));
+            spans.push(Span::styled(theme.glyphs.fit(&outcome_words(r, theme.glyphs.cross), rest), style));
         }
         let y = area.y + 1 + row as u16;
-        let line = Line::from(spans);
+        let line = theme.glyphs.line(Line::from(spans));
         let line = if row == 0 {
             line.style(theme.title)
         } else {

@@ -15,7 +15,6 @@ use crate::app::queue::QueueView;
 use crate::app::view::StateKind;
 use crate::lab::queue::Stopping;
 
-use crate::ui::bar;
 use crate::ui::theme::Theme;
 
 /// Height of the panel in the stacked (narrow) layout.
@@ -45,7 +44,7 @@ impl QueuePanel<'_> {
             ""
         };
         let bar_width = width.saturating_sub(6 + label.len() + word.len()).max(4);
-        let (filled, empty) = bar::horizontal(fraction, bar_width);
+        let (filled, empty) = self.theme.glyphs.bar(fraction, bar_width);
         let style = self.theme.load((fraction * 100.0) as f32);
         vec![
             Span::styled("depth ", self.theme.dim),
@@ -58,7 +57,7 @@ impl QueuePanel<'_> {
 
     fn history(&self, width: usize) -> Span<'static> {
         Span::styled(
-            bar::sparkline(self.view.history.iter(), width),
+            self.theme.glyphs.sparkline(self.view.history.iter(), width),
             self.theme
                 .load(self.view.history.last().copied().unwrap_or(0.0)),
         )
@@ -66,9 +65,10 @@ impl QueuePanel<'_> {
 
     fn side(&self, put: bool, wide: bool) -> Line<'static> {
         let v = self.view;
+        let g = self.theme.glyphs;
         let (arrow, word, per_s, n, one, many, rate) = if put {
             (
-                "▲",
+                g.pointer_up,
                 "put",
                 v.put_per_s,
                 v.producers,
@@ -78,7 +78,7 @@ impl QueuePanel<'_> {
             )
         } else {
             (
-                "▼",
+                g.pointer_down,
                 "get",
                 v.get_per_s,
                 v.consumers,
@@ -90,7 +90,12 @@ impl QueuePanel<'_> {
         let mut spans = vec![
             Span::styled(format!("{arrow} {word} "), self.theme.title),
             Span::raw(format!("{:>9}  ", per_second(per_s))),
-            Span::raw(format!("{} × {}", plural(n, one, many), rate_words(rate))),
+            Span::raw(format!(
+                "{} {} {}",
+                plural(n, one, many),
+                g.times,
+                rate_words(rate)
+            )),
         ];
         if !wide {
             let (blocked, what) = if put {
@@ -118,15 +123,16 @@ impl QueuePanel<'_> {
         if n == 0 {
             Line::from(Span::styled("    none blocked", self.theme.dim))
         } else {
-            Line::from(Span::styled(format!("    ⏸ {n} {what}"), self.theme.note))
+            Line::from(Span::styled(format!("    {} {n} {what}", self.theme.glyphs.pause), self.theme.note))
         }
     }
 
     fn counts(&self) -> Line<'static> {
         let v = self.view;
+        let sep = self.theme.glyphs.sep;
         Line::from(vec![
             Span::raw(format!(
-                "put {} · done {} · ",
+                "put {} {sep} done {} {sep} ",
                 thousands(v.put_total),
                 thousands(v.done_total)
             )),
@@ -140,19 +146,20 @@ impl QueuePanel<'_> {
     /// Held, lost and corrupt counts; `brief` leaves out a corrupt count of 0.
     fn losses(&self, brief: bool) -> Line<'static> {
         let v = self.view;
-        let mut spans = vec![Span::raw(format!("held {} · ", thousands(v.held)))];
+        let (sep, cross) = (self.theme.glyphs.sep, self.theme.glyphs.cross);
+        let mut spans = vec![Span::raw(format!("held {} {sep} ", thousands(v.held)))];
         spans.push(if v.lost > 0 {
-            Span::styled(format!("✗ lost {}", thousands(v.lost)), self.theme.error)
+            Span::styled(format!("{cross} lost {}", thousands(v.lost)), self.theme.error)
         } else {
             Span::styled("lost 0", self.theme.dim)
         });
         if v.corrupt > 0 {
             spans.push(Span::styled(
-                format!(" · ✗ corrupt {}", thousands(v.corrupt)),
+                format!(" {sep} {cross} corrupt {}", thousands(v.corrupt)),
                 self.theme.error,
             ));
         } else if !brief {
-            spans.push(Span::styled(" · corrupt 0", self.theme.dim));
+            spans.push(Span::styled(format!(" {sep} corrupt 0"), self.theme.dim));
         }
         Line::from(spans)
     }
@@ -161,22 +168,26 @@ impl QueuePanel<'_> {
     /// once each); `brief` for one line. Beside a loss it says that the
     /// lost items are among those traced, not that nothing was lost.
     fn audit(&self, brief: bool) -> Option<Span<'static>> {
+        let (check, cross) = (self.theme.glyphs.check, self.theme.glyphs.cross);
         let lost = self.view.lost > 0;
         let (good, bad) = match (brief, lost) {
-            (true, false) => ("✓ each item traced", "✗ counts off"),
-            (true, true) => ("✓ each item traced, lost too", "✗ counts off"),
+            (true, false) => ("each item traced", "counts off"),
+            (true, true) => ("each item traced, lost too", "counts off"),
             (false, false) => (
-                "✓ every item traced: done, held, queued",
-                "✗ the counts do not add up",
+                "every item traced: done, held, queued",
+                "the counts do not add up",
             ),
             (false, true) => (
-                "✓ every item traced, the lost ones too",
-                "✗ the counts do not add up",
+                "every item traced, the lost ones too",
+                "the counts do not add up",
             ),
         };
         match self.view.balanced {
-            Some(true) => Some(Span::styled(good, self.theme.state(StateKind::Running))),
-            Some(false) => Some(Span::styled(bad, self.theme.error)),
+            Some(true) => Some(Span::styled(
+                format!("{check} {good}"),
+                self.theme.state(StateKind::Running),
+            )),
+            Some(false) => Some(Span::styled(format!("{cross} {bad}"), self.theme.error)),
             None => None,
         }
     }
@@ -217,9 +228,12 @@ impl QueuePanel<'_> {
         }
         if v.repaired > 0 {
             let words = if brief {
-                format!("lock repaired ×{}", v.repaired)
+                format!("lock repaired {}{}", self.theme.glyphs.times, v.repaired)
             } else {
-                format!("lock repaired ×{} (a holder died)", v.repaired)
+                format!(
+                    "lock repaired {}{} (a holder died)",
+                    self.theme.glyphs.times, v.repaired
+                )
             };
             lines.push(Line::from(Span::styled(words, self.theme.note)));
         }
@@ -251,7 +265,10 @@ impl QueuePanel<'_> {
         ];
         if let Some(ms) = v.queued_ms {
             lines.push(Line::from(Span::styled(
-                format!("an item waits {} in the queue", duration_words(ms)),
+                format!(
+                    "an item waits {} in the queue",
+                    duration_words(ms, self.theme.glyphs.micro)
+                ),
                 self.theme.dim,
             )));
         }
@@ -284,8 +301,9 @@ impl QueuePanel<'_> {
         let mut first = self.gauge(gauge_width);
         first.push(Span::raw(" "));
         first.push(self.history(w.saturating_sub(gauge_width + 1)));
+        let sep = format!(" {} ", self.theme.glyphs.sep);
         let mut last = self.counts().spans;
-        last.push(Span::raw(" · "));
+        last.push(Span::raw(sep.clone()));
         last.extend(self.losses(true).spans);
         // Then what is under way, and the audit, as far as they fit.
         let extras = self
@@ -299,7 +317,7 @@ impl QueuePanel<'_> {
             if used + 3 + more > w {
                 break;
             }
-            last.push(Span::raw(" · "));
+            last.push(Span::raw(sep.clone()));
             last.extend(extra);
         }
         vec![
@@ -311,10 +329,10 @@ impl QueuePanel<'_> {
     }
 }
 
-/// "120 ms", "1.4 s".
-fn duration_words(ms: f64) -> String {
+/// "250 µs", "120 ms", "1.4 s" (`micro` is the glyph set's "µ").
+fn duration_words(ms: f64, micro: &str) -> String {
     if ms < 1.0 {
-        format!("{:.0} µs", ms * 1000.0)
+        format!("{:.0} {micro}s", ms * 1000.0)
     } else if ms < 1000.0 {
         format!("{ms:.0} ms")
     } else {
@@ -367,7 +385,10 @@ impl Widget for &QueuePanel<'_> {
             }
         }
         for (i, line) in lines.into_iter().take(height).enumerate() {
-            line.style(Style::default())
+            self.theme
+                .glyphs
+                .line(line)
+                .style(Style::default())
                 .render(Rect::new(inner.x, inner.y + i as u16, inner.width, 1), buf);
         }
     }
@@ -403,8 +424,9 @@ mod tests {
 
     #[test]
     fn durations_read_in_their_unit() {
-        assert_eq!(duration_words(0.25), "250 µs");
-        assert_eq!(duration_words(120.0), "120 ms");
-        assert_eq!(duration_words(1400.0), "1.4 s");
+        assert_eq!(duration_words(0.25, "µ"), "250 µs");
+        assert_eq!(duration_words(120.0, "µ"), "120 ms");
+        assert_eq!(duration_words(1400.0, "µ"), "1.4 s");
+        assert_eq!(duration_words(0.25, "u"), "250 us");
     }
 }

@@ -42,9 +42,13 @@ impl SyncPanel<'_> {
             return Vec::new();
         }
         let filled = filled.min(total);
+        let g = self.theme.glyphs;
         vec![
-            Span::styled("■".repeat(filled as usize), self.theme.note),
-            Span::styled("□".repeat((total - filled) as usize), self.theme.dim),
+            Span::styled(g.taken.to_string().repeat(filled as usize), self.theme.note),
+            Span::styled(
+                g.free.to_string().repeat((total - filled) as usize),
+                self.theme.dim,
+            ),
             Span::raw(" "),
         ]
     }
@@ -52,9 +56,9 @@ impl SyncPanel<'_> {
     fn event(&self, v: &SyncView) -> Vec<Span<'static>> {
         let mut spans = vec![Span::raw("Event ")];
         if v.event_set {
-            spans.push(Span::styled("● set", self.theme.good));
+            spans.push(Span::styled(format!("{} set", self.theme.glyphs.on), self.theme.good));
         } else {
-            spans.push(Span::styled("○ clear", self.theme.note));
+            spans.push(Span::styled(format!("{} clear", self.theme.glyphs.off), self.theme.note));
         }
         spans
     }
@@ -84,7 +88,7 @@ impl SyncPanel<'_> {
 
     fn warning(&self, text: String) -> Line<'static> {
         Line::from(vec![
-            Span::styled("✗ ", self.theme.bad),
+            Span::styled(format!("{} ", self.theme.glyphs.cross), self.theme.bad),
             Span::styled(text, self.theme.bad),
         ])
     }
@@ -177,8 +181,8 @@ impl SyncPanel<'_> {
             ]),
             Line::from(Span::styled(
                 format!(
-                    "  most inside at once {} · {} entries",
-                    v.most_inside, v.entries
+                    "  most inside at once {} {} {} entries",
+                    v.most_inside, self.theme.glyphs.sep, v.entries
                 ),
                 dim,
             )),
@@ -194,7 +198,7 @@ impl SyncPanel<'_> {
             Line::from(vec![
                 Span::raw("  "),
                 self.waiting("waiting: ", &v.at_barrier),
-                Span::styled(format!(" · round {}", v.rounds), dim),
+                Span::styled(format!(" {} round {}", self.theme.glyphs.sep, v.rounds), dim),
             ]),
         ]);
         lines.extend(self.short_of_parties(v, true));
@@ -218,20 +222,20 @@ impl SyncPanel<'_> {
         event.push(self.waiting("waiting: ", &v.at_event));
         sem.extend([
             self.waiting("inside: ", &v.in_section),
-            Span::styled(" · ", dim),
+            Span::styled(format!(" {} ", self.theme.glyphs.sep), dim),
             self.waiting("waiting: ", &v.at_semaphore),
-            Span::styled(format!(" · most {}", v.most_inside), dim),
+            Span::styled(format!(" {} most {}", self.theme.glyphs.sep, v.most_inside), dim),
         ]);
         bar.extend([
             self.waiting("waiting: ", &v.at_barrier),
-            Span::styled(format!(" · round {}", v.rounds), dim),
+            Span::styled(format!(" {} round {}", self.theme.glyphs.sep, v.rounds), dim),
         ]);
         let mut lines = vec![Line::from(event), Line::from(sem), Line::from(bar)];
         match (self.lost(v, false), self.short_of_parties(v, false)) {
             (Some(_), Some(_)) => {
                 // One line for both.
                 let mut spans = self.lost(v, true).map(|l| l.spans).unwrap_or_default();
-                spans.push(Span::styled(" · ", self.theme.dim));
+                spans.push(Span::styled(format!(" {} ", self.theme.glyphs.sep), self.theme.dim));
                 let parties = self.short_of_parties(v, true);
                 spans.extend(parties.map(|l| l.spans).unwrap_or_default());
                 lines.push(Line::from(spans));
@@ -248,7 +252,10 @@ impl Widget for &SyncPanel<'_> {
         let inner = crate::ui::framed(
             Line::from(vec![
                 Span::styled(" Sync ", self.theme.title),
-                Span::styled("Event → Semaphore → Barrier ", self.theme.dim),
+                Span::styled(
+                    format!("Event {r} Semaphore {r} Barrier ", r = self.theme.glyphs.to),
+                    self.theme.dim,
+                ),
             ]),
             self.theme.border,
             area,
