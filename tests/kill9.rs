@@ -24,18 +24,24 @@ use rustix::process::{
 /// The most a worker may outlive proclab.
 const WITHIN: Duration = Duration::from_secs(1);
 
-/// What makes a lab start workers that stay alive until proclab dies:
-/// every lab opens with `--workers 3`; the counter's run is slowed down so
-/// that it is still running, and served by a manager process.
+/// What makes a lab start workers that stay alive until proclab dies,
+/// with each lab's own flags: `--workers 3` where a lab takes it, two
+/// producers and a consumer for the queue; the pipes and the cluster start
+/// theirs as they open. The counter's run is slowed down so that it is
+/// still running, and served by a manager process.
 /// The run lab watches a program proclab starts: a Python script that
 /// sleeps on, at `script`.
 fn args(lab: LabId, script: &str) -> Vec<String> {
     if lab == LabId::Program {
         return vec!["run".into(), script.into()];
     }
-    let mut args = vec!["--lab", lab.name(), "--workers", "3", "--workload", "io"];
-    if lab == LabId::Counter {
-        args.extend(["--slow", "--counter", "manager"]);
+    let mut args = vec!["--lab", lab.name()];
+    match lab {
+        LabId::Lifecycle | LabId::Gil => args.extend(["--workers", "3", "--workload", "io"]),
+        LabId::Counter => args.extend(["--workers", "3", "--slow", "--counter", "manager"]),
+        LabId::Sync | LabId::Pool => args.extend(["--workers", "3"]),
+        LabId::Queue => args.extend(["--producers", "2", "--consumers", "1"]),
+        _ => {}
     }
     args.into_iter().map(String::from).collect()
 }

@@ -579,6 +579,16 @@ pub struct Counts {
 
 /// Applies an action to the UI state and says what the loop must do.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    let effects = act(app, action);
+    // A lab's list of its own (the pipeline's stages, the pipe's ends) may
+    // name a worker whose row was cleared: the selection stays on a row.
+    if app.selected.is_some() && app.selected_index().is_none() {
+        app.selected = app.workers.last().map(|w| w.id);
+    }
+    effects
+}
+
+fn act(app: &mut App, action: Action) -> Vec<Effect> {
     // A view with a list of its own (a program's processes) selects in it.
     let selects = matches!(
         action,

@@ -154,3 +154,14 @@ fn the_footer_lists_only_keys_that_apply() {
     a.on_workers(vec![snap(1, RUNNING)]);
     assert!(footer(&a).contains(&Action::Kill));
 }
+
+#[test]
+fn a_selection_of_a_forgotten_worker_moves_to_a_row() {
+    let mut a = app();
+    a.on_workers(vec![snap(1, RUNNING), snap(2, RUNNING)]);
+    // A lab's own list (the pipeline's stages) named a worker whose row
+    // was cleared since.
+    a.selected = Some(9);
+    update(&mut a, Action::ToggleKeys);
+    assert_eq!(a.selected, Some(2));
+}
