@@ -41,6 +41,11 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("queue", include_str!("../../assets/lessons/queue.toml")),
     ("counter", include_str!("../../assets/lessons/counter.toml")),
     ("locks", include_str!("../../assets/lessons/locks.toml")),
+    ("pipe", include_str!("../../assets/lessons/pipe.toml")),
+    (
+        "pipeline",
+        include_str!("../../assets/lessons/pipeline.toml"),
+    ),
     ("pool", include_str!("../../assets/lessons/pool.toml")),
     (
         "scale-out",
