@@ -19,12 +19,14 @@
 
 mod lessons;
 mod run;
+mod start_methods;
 
 mod checks;
 
 pub use self::checks::LabCheck;
 pub use self::lessons::Lesson;
 pub use self::run::Run;
+pub use self::start_methods::StartMethods;
 // Each lab keeps its claims in its folder; the run view and the shared
 // narration show some of them, and take them from here.
 pub use super::gil::claims::Gil;
@@ -34,8 +36,9 @@ pub use super::pipeline::claims::Pipeline;
 pub use super::pool::claims::Pool;
 pub use super::queue::claims::Queue;
 
-/// The tables not in a lab's folder: the lessons' and the run view's.
-const NOT_IN_A_LAB: &[Table] = &[Lesson::TABLE, Run::TABLE];
+/// The tables not in a lab's folder: the lessons', the run view's and
+/// the start methods'.
+const NOT_IN_A_LAB: &[Table] = &[Lesson::TABLE, Run::TABLE, StartMethods::TABLE];
 
 /// One claim: the code shown and everything that backs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

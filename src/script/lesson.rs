@@ -48,6 +48,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("pool", include_str!("../../assets/lessons/pool.toml")),
     (
+        "start-methods",
+        include_str!("../../assets/lessons/start-methods.toml"),
+    ),
+    (
         "scale-out",
         include_str!("../../assets/lessons/scale-out.toml"),
     ),

@@ -76,6 +76,11 @@ pub const EXAMPLES: &[Example] = &[
         [],
         "a Pool: map, then imap_unordered"
     ),
+    example!(
+        "start_methods.py",
+        ["3"],
+        "fork, spawn and forkserver, three children each"
+    ),
 ];
 
 /// The example called `name` (`cpu_threads.py`, or `cpu_threads`).
