@@ -438,7 +438,7 @@ impl App {
             .map(|id| format!("p{id}"))
             .collect();
         Some(format!(
-            "quitting: Python waits for {} · q again ends them ",
+            "Python waits for {} · q again ends them ",
             alive.join(", ")
         ))
     }

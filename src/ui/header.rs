@@ -110,6 +110,16 @@ impl Widget for &Header<'_> {
                 .map(|&n| self.tabs(n))
                 .find(|tabs| width(tabs) + words.chars().count() < room)
                 .unwrap_or_else(|| self.tabs(Names::Number));
+            // Too narrow even beside the numbers: the words, cut.
+            let rest = room.saturating_sub(width(&tabs) + 1);
+            let words = if words.chars().count() > rest {
+                let mut cut: String = words.chars().take(rest.saturating_sub(2)).collect();
+                cut.push_str(self.theme.glyphs.ellipsis);
+                cut.push(' ');
+                cut
+            } else {
+                words
+            };
             (tabs, words, self.theme.note)
         } else {
             let (status, style) = (status(self.app), self.theme.dim);

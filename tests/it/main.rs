@@ -37,6 +37,7 @@ mod pool;
 mod pool_e2e;
 mod pool_ui;
 mod queue;
+mod readme;
 mod record;
 mod run_e2e;
 mod run_snapshots;

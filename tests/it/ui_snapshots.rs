@@ -376,3 +376,19 @@ fn scenario_caption() {
     );
     assert_snapshot!(screen(&app, 80, 24).backend());
 }
+
+#[test]
+fn a_quit_waiting_for_workers_says_so_in_the_header_at_every_width() {
+    let mut app = app();
+    app.exit_wait = Some(vec![1, 2]);
+    for (w, h) in [(80, 24), (100, 30), (120, 36)] {
+        let t = screen(&app, w, h);
+        let header: String = (0..w)
+            .map(|x| t.backend().buffer()[(x, 0)].symbol().to_string())
+            .collect();
+        assert!(
+            header.contains("Python waits for") && header.contains("q again"),
+            "{w}x{h}: {header}"
+        );
+    }
+}
