@@ -201,10 +201,13 @@ impl ClusterLab {
         let now = Instant::now();
         let mut out = std::mem::take(&mut self.pending);
         self.poll_broker(now, &mut out);
-        self.poll_nodes(now, &mut out);
+        // The nodes' events first: a node's last "task-started", sent just
+        // before it was killed, must be in the book when its end sorts what
+        // it held into lost (acknowledged) and unacknowledged.
         for report in self.link.reports() {
             self.on_report(report, now, &mut out);
         }
+        self.poll_nodes(now, &mut out);
         for name in self.node_book.newly_silent(now) {
             let held = self.book.node_died(&name, now);
             out.push(ClusterEvent::NodeSilent { name, held });
