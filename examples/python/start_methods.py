@@ -17,7 +17,7 @@ import sys
 import time
 
 # Set by the parent at run time: a fork child has it, the others do not.
-SETTING = "left at its default"
+SETTING = "default"
 
 
 def rss_kib():
@@ -46,17 +46,16 @@ def show(method, seconds):
         p.join()
     took = sorted(r[0] for r in reports)[1] * 1000
     rss = sorted(r[2] for r in reports)[1] / 1024
-    parent = "this program" if reports[0][3] == os.getpid() else f"pid {reports[0][3]}"
+    parent = "us" if reports[0][3] == os.getpid() else reports[0][3]
     print(
-        f"{method}: started in {took:.1f} ms, {rss:.1f} MiB each, "
-        f"SETTING {reports[0][1]!r}, parent {parent}",
+        f"{method}: {took:.1f} ms, {rss:.1f} MiB, SETTING={reports[0][1]!r}, parent {parent}",
         flush=True,
     )
 
 
 def main(seconds):
     global SETTING
-    SETTING = "set by the parent"
+    SETTING = "from the parent"
     for method in ("fork", "spawn", "forkserver"):
         show(method, seconds)
 
