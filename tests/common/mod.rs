@@ -59,6 +59,21 @@ pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
+/// Waits up to `within` for `needle` in the log file proclab writes
+/// (`--log`): a short log panel may scroll a line past between two looks
+/// at the screen.
+pub fn wait_logged(path: &std::path::Path, needle: &str, within: Duration) {
+    let start = Instant::now();
+    while !std::fs::read_to_string(path).is_ok_and(|t| t.contains(needle)) {
+        assert!(
+            start.elapsed() < within,
+            "{needle:?} never logged; the log file says:\n{}",
+            std::fs::read_to_string(path).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// The kernel's state letter for a pid, or None once it is gone.
 pub fn state(pid: u32) -> Option<char> {
     procstat::read_process(pid).map(|s| s.state)

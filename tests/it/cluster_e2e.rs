@@ -98,15 +98,7 @@ fn lab_9_opens_on_its_key_runs_a_batch_reports_a_kill_and_leaves_nothing() {
     });
     // Its Python line, in the log (the panel may have scrolled it past).
     let _ = text;
-    let start = std::time::Instant::now();
-    while !std::fs::read_to_string(&log).is_ok_and(|t| t.contains("signal.SIGKILL)")) {
-        assert!(
-            start.elapsed() < NODES_UP,
-            "the kill's Python never logged:\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_logged(&log, "signal.SIGKILL)", NODES_UP);
     let _ = std::fs::remove_file(&log);
 
     s.press("q");

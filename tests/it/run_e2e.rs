@@ -9,25 +9,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::PROCLAB;
 use crate::common::pty::{DOWN, Screen};
+use crate::common::{PROCLAB, wait_logged};
 
 /// A folder for one test's script, removed on drop.
-struct Dir(PathBuf);
+/// How long a line may take to reach the log file on a busy machine.
+const LOGGED: Duration = Duration::from_secs(60);
 
-/// Waits for `needle` in the log file proclab writes (`--log`): a short
-/// log panel may scroll a line past between two looks at the screen.
-fn wait_logged(path: &Path, needle: &str) {
-    let start = std::time::Instant::now();
-    while !std::fs::read_to_string(path).is_ok_and(|t| t.contains(needle)) {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "{needle:?} never logged; the log file says:\n{}",
-            std::fs::read_to_string(path).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+struct Dir(PathBuf);
 
 impl Dir {
     fn new(name: &str) -> Dir {
@@ -150,16 +139,16 @@ fn keys_pause_terminate_and_resume_the_selected_child_and_q_ends_the_tree() {
     s.press(DOWN);
     s.press("p");
     s.wait_for("T  stopped");
-    wait_logged(&log, &format!("os.kill({child}, signal.SIGSTOP)"));
+    wait_logged(&log, &format!("os.kill({child}, signal.SIGSTOP)"), LOGGED);
     s.press("t");
     s.wait_for("stopped with SIGTERM pending: it ends once resumed");
-    wait_logged(&log, "p.terminate()  # SIGTERM waits");
+    wait_logged(&log, "p.terminate()  # SIGTERM waits", LOGGED);
     // Still stopped: the program has not seen its end.
     std::thread::sleep(Duration::from_millis(300));
     assert!(!s.text().contains("exitcode -15"));
     s.press("p");
     s.wait_for("│exitcode -15");
-    wait_logged(&log, "p.join()  # p.exitcode == -15");
+    wait_logged(&log, "p.join()  # p.exitcode == -15", LOGGED);
     // q: the program (which sleeps on) is ended, and nothing is left.
     s.press("q");
     assert_eq!(s.wait_exit(), 0);
@@ -234,10 +223,10 @@ fn r_in_a_lab_runs_its_real_counterpart() {
     s.wait_until("pool_map.py's first run", |t| {
         t.lines().next().is_some_and(|h| h.contains("pool_map.py")) && t.contains("Processes run 1")
     });
-    wait_logged(&log, "pool = Pool(2)");
+    wait_logged(&log, "pool = Pool(2)", LOGGED);
     let text = s.text();
     assert!(text.contains(" Run "), "the Run tab: {text}");
-    wait_logged(&log, "the program ended: exit code 0");
+    wait_logged(&log, "the program ended: exit code 0", LOGGED);
     s.press("q");
     assert_eq!(s.wait_exit(), 0);
 }
