@@ -17,14 +17,24 @@
 //! Templates name their holes in braces: `{p}` is a process's variable
 //! (`p3`); [`PLACEHOLDERS`] lists them all with a sample value.
 
+mod condition;
 mod lessons;
+mod managers;
+mod pickling;
+mod pool_api;
+mod rlock;
 mod run;
 mod start_methods;
 
 mod checks;
 
 pub use self::checks::LabCheck;
+pub use self::condition::ConditionArray;
 pub use self::lessons::Lesson;
+pub use self::managers::Managers;
+pub use self::pickling::Pickling;
+pub use self::pool_api::PoolApi;
+pub use self::rlock::Reentry;
 pub use self::run::Run;
 pub use self::start_methods::StartMethods;
 // Each lab keeps its claims in its folder; the run view and the shared
@@ -37,8 +47,17 @@ pub use super::pool::claims::Pool;
 pub use super::queue::claims::Queue;
 
 /// The tables not in a lab's folder: the lessons', the run view's and
-/// the start methods'.
-const NOT_IN_A_LAB: &[Table] = &[Lesson::TABLE, Run::TABLE, StartMethods::TABLE];
+/// those of the course's programs the lessons run in the run view.
+const NOT_IN_A_LAB: &[Table] = &[
+    Lesson::TABLE,
+    Run::TABLE,
+    StartMethods::TABLE,
+    Pickling::TABLE,
+    ConditionArray::TABLE,
+    Reentry::TABLE,
+    Managers::TABLE,
+    PoolApi::TABLE,
+];
 
 /// One claim: the code shown and everything that backs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

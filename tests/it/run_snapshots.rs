@@ -442,3 +442,115 @@ fn other_commands_that_ended_are_counted_not_listed() {
     assert!(text.contains("4103"), "the Python child is listed: {text}");
     assert!(!text.contains("4101") && !text.contains("4102"), "{text}");
 }
+
+/// A program of the course's last lessons at 120x36, from its news:
+/// `made` events, then `call` events, each `(json fields, line)`.
+fn course_program(made: &[(&str, u32)], calls: &[(&str, u32)]) -> App {
+    let f = format!("{ROOT}/course.py");
+    let cmd = "python3 course.py";
+    let t = 1_700_000_000.0;
+    let main = process(
+        MAIN,
+        None,
+        Kind::Main,
+        'S',
+        0.0,
+        cmd,
+        &[(MAIN, 0.1, 5, 'S')],
+        None,
+    );
+    let mut news = vec![
+        watching(cmd),
+        RunNews::Program(RunEvent::Started { run: 1, pid: MAIN }),
+    ];
+    for (n, (what, line)) in made.iter().enumerate() {
+        news.push(report(
+            MAIN,
+            &format!(r#"{{"k":"made",{what},"id":"1.{n}","at":"{f}:{line}","t":{t}}}"#),
+        ));
+    }
+    for (call, line) in calls {
+        news.push(report(
+            MAIN,
+            &format!(r#"{{"k":"call",{call},"at":"{f}:{line}","t":{t}}}"#),
+        ));
+    }
+    news.push(RunNews::Sample {
+        run: 1,
+        sample: Box::new(sample(0.0, vec![main], vec![])),
+    });
+    app_with(news)
+}
+
+fn assert_on_screen(app: &App, python: &[&str]) -> String {
+    let shown = screen(app, 120, 36);
+    let text = format!("{:?}", shown.backend());
+    for p in python {
+        assert!(text.contains(p), "{p} is not on screen:\n{text}");
+    }
+    shown.backend().to_string()
+}
+
+/// condition_array.py's, rlock.py's and shared_state.py's objects, each
+/// logged with its Python: a Condition, an Array, an RLock, a Manager
+/// and its list and dict.
+#[test]
+fn a_condition_an_rlock_and_a_managers_proxies_are_named() {
+    let app = course_program(
+        &[
+            (r#""what":"Condition""#, 10),
+            (
+                r#""what":"Array","typecode":"i","len":4,"value":[0,0,0,0]"#,
+                11,
+            ),
+            (r#""what":"RLock""#, 12),
+            (r#""what":"SyncManager","server":4150"#, 13),
+            (r#""what":"Manager.list""#, 14),
+            (r#""what":"Manager.dict""#, 15),
+        ],
+        &[],
+    );
+    let screen = assert_on_screen(
+        &app,
+        &["Condition()", "RLock()", "manager.list()", "manager.dict()"],
+    );
+    assert_snapshot!(screen);
+}
+
+/// pool_api.py's calls past map: apply, map_async, starmap, close, join.
+#[test]
+fn the_pool_calls_past_map_are_named() {
+    let app = course_program(
+        &[(
+            r#""what":"Pool","processes":2,"workers":[4300,4301],"inq":"1.9""#,
+            16,
+        )],
+        &[
+            (
+                r#""api":"apply","pool":"1.0","job":0,"func":"__main__.square""#,
+                20,
+            ),
+            (
+                r#""api":"map_async","pool":"1.0","job":1,"func":"__main__.square","chunksize":2,"items":8"#,
+                21,
+            ),
+            (
+                r#""api":"starmap","pool":"1.0","job":2,"func":"__main__.add","chunksize":1,"items":2"#,
+                22,
+            ),
+            (r#""api":"close","pool":"1.0""#, 23),
+            (r#""api":"join","pool":"1.0""#, 24),
+        ],
+    );
+    let screen = assert_on_screen(
+        &app,
+        &[
+            "pool.apply(square",
+            "pool.map_async(square",
+            "pool.starmap(add",
+            "pool.close()",
+            "pool.join()",
+        ],
+    );
+    assert_snapshot!(screen);
+}

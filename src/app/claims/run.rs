@@ -77,6 +77,18 @@ claims! {
             &[w("run", "lock_has_one_holder", r#"{"acquired_while_held": false, "acquired_after_release": true}"#)],
             Lab::Nothing,
         ),
+        RLock => py(
+            "RLock()",
+            "a lock its holder may take again without blocking; it is free once released as many times as it was taken",
+            &[w("rlock", "an_rlock_acquired_again_by_its_owner_returns", r#"{"second_acquire": true, "free_after_one_release": false, "free_after_two_releases": true}"#)],
+            Lab::Nothing,
+        ),
+        Condition => py(
+            "Condition()",
+            "wait() gives up the lock and sleeps until another process calls notify() with the lock held",
+            &[w("condition", "wait_releases_the_lock_while_it_waits", r#"{"other_process_acquired": true}"#)],
+            Lab::Nothing,
+        ),
         Semaphore => py(
             "Semaphore({k})",
             "at most k holders at once",
@@ -99,6 +111,18 @@ claims! {
             "Manager()",
             "starts a server process that holds the shared objects; each proxy call is a request to it",
             &[w("counter", "manager_counter_exact", r#"{"lost": 0, "server_exitcode": 0}"#)],
+            Lab::Nothing,
+        ),
+        ManagerList => py(
+            "manager.list()",
+            "a list held by the manager's server process: every read or change, from any process, is a request to it",
+            &[w("shared_state", "a_proxy_change_reaches_every_process", r#"{"list_append_seen": true}"#)],
+            Lab::Nothing,
+        ),
+        ManagerDict => py(
+            "manager.dict()",
+            "a dict held by the manager's server process: every read or change, from any process, is a request to it",
+            &[w("shared_state", "a_proxy_change_reaches_every_process", r#"{"dict_set_seen": true}"#)],
             Lab::Nothing,
         ),
         /// map, map_async, starmap, starmap_async.

@@ -269,6 +269,8 @@ fn made(state: &RunState, pid: u32, m: &crate::lab::run::instrument::wire::Made)
             ("n", &m.len.map_or("n".into(), |l| l.to_string())),
         ]),
         "Lock" => Run::Lock.fill(&[]),
+        "RLock" => Run::RLock.fill(&[]),
+        "Condition" => Run::Condition.fill(&[]),
         "Semaphore" => Run::Semaphore.fill(&[("k", &m.initial.unwrap_or(1).to_string())]),
         "Event" => Run::Event.fill(&[]),
         "Barrier" => Run::Barrier.fill(&[("n", &m.parties.unwrap_or(0).to_string())]),
@@ -277,6 +279,8 @@ fn made(state: &RunState, pid: u32, m: &crate::lab::run::instrument::wire::Made)
             ("options", ""),
         ]),
         "SyncManager" => Run::Manager.fill(&[]),
+        "Manager.list" => Run::ManagerList.fill(&[]),
+        "Manager.dict" => Run::ManagerDict.fill(&[]),
         _ => String::new(),
     };
     let what = match m.what.as_str() {
@@ -284,6 +288,11 @@ fn made(state: &RunState, pid: u32, m: &crate::lab::run::instrument::wire::Made)
             "{} made: {} workers",
             m.what,
             m.processes.map_or("?".into(), |p| p.to_string())
+        ),
+        w @ ("Manager.list" | "Manager.dict") => format!(
+            "a {} kept by the manager's server, made by {}",
+            &w["Manager.".len()..],
+            Who::of(state, pid).words()
         ),
         w if m.server.is_some() => format!("{w} started: its server is process {}", m.server.unwrap_or(0)),
         w => format!("{w} made by {}", Who::of(state, pid).words()),

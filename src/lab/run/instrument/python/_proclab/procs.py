@@ -178,6 +178,18 @@ def _manager_started(result, args, kwargs):
     )
 
 
+def _proxy_made(what):
+    def after(result, args, kwargs):
+        at, nested = where.site()
+        if not nested:
+            wire.emit({"k": "made", "what": what, "id": hooks.new_id(), "at": at})
+
+    return after
+
+
 @on_import("multiprocessing.managers")
 def _patch_managers(m):
     hooks.wrap(m.BaseManager, "start", after=_manager_started)
+    # A manager's list() and dict(): the shared objects the course uses.
+    for name in ("list", "dict"):
+        hooks.wrap(m.SyncManager, name, after=_proxy_made(f"Manager.{name}"))
