@@ -34,7 +34,9 @@ fn normalize(line: &str) -> String {
 /// Examples whose figures are all deterministic keep their digits.
 fn normalizer(name: &str) -> fn(&str) -> String {
     match name {
-        "cpu_processes.py" | "cpu_threads.py" | "racy_counter.py" => normalize,
+        "cpu_processes.py" | "cpu_threads.py" | "racy_counter.py" | "shared_state.py" => normalize,
+        // Timings, and the lambda's address in the feeder thread's traceback.
+        "pickling.py" => |l: &str| normalize(l.split(" at 0x").next().unwrap_or(l)),
         _ => |l: &str| l.to_string(),
     }
 }
@@ -42,7 +44,7 @@ fn normalizer(name: &str) -> fn(&str) -> String {
 /// Short waits for the examples that wait on purpose.
 fn args_of(name: &str) -> &'static [&'static str] {
     match name {
-        "forgotten_join.py" | "unclosed_pipe.py" => &["0.3"],
+        "forgotten_join.py" | "unclosed_pipe.py" | "rlock.py" | "condition_array.py" => &["0.3"],
         _ => &[],
     }
 }
@@ -56,6 +58,11 @@ const EXAMPLES: &[&str] = &[
     "pool_map.py",
     "forgotten_join.py",
     "unclosed_pipe.py",
+    "pickling.py",
+    "condition_array.py",
+    "rlock.py",
+    "shared_state.py",
+    "pool_api.py",
 ];
 
 /// The events of `kind` logged at `needle`'s line of `file`.
@@ -238,6 +245,69 @@ fn check_events(name: &str, method: &str, p: &Program, out: &Outcome) {
             assert!(
                 closed.iter().all(|(pid, _, _)| *pid == main),
                 "{ctx}: {closed:?}"
+            );
+        }
+        "pickling.py" => {
+            assert_eq!(made(p, "Pipe", f, "a, b = mp.Pipe()"), 1, "{ctx}");
+            assert_eq!(made(p, "Pool", f, "with mp.Pool(2) as pool:"), 1, "{ctx}");
+            // map of a lambda: the job is made, then its tasks fail to
+            // pickle and map() raises.
+            let maps = p
+                .log_of("call")
+                .filter(|e| matches!(&e.event, Event::Call(c) if c.api == "map"))
+                .count();
+            assert_eq!(maps, 1, "{ctx}");
+        }
+        "condition_array.py" => {
+            assert_eq!(made(p, "Condition", f, "cond = mp.Condition()"), 1, "{ctx}");
+            assert_eq!(
+                made(
+                    p,
+                    "Condition",
+                    f,
+                    "cond, flag = mp.Condition(), mp.Value(\"i\", 0)"
+                ),
+                1,
+                "{ctx}"
+            );
+            // producer, consumer, notifier and the two late waiters
+            assert_eq!(p.log_of("start").count(), 5, "{ctx}");
+        }
+        "rlock.py" => {
+            assert_eq!(made(p, "RLock", f, "lock = mp.RLock()"), 1, "{ctx}");
+            assert_eq!(made(p, "Lock", f, "lock = mp.Lock()"), 1, "{ctx}");
+            let ended = at_line(p, "terminate", f, "child.terminate()");
+            assert_eq!(ended.len(), 1, "{ctx}");
+        }
+        "shared_state.py" => {
+            assert_eq!(made(p, "Array", f, "arr = mp.Array(\"i\", 5)"), 1, "{ctx}");
+            assert_eq!(
+                made(p, "SyncManager", f, "with mp.Manager() as m:"),
+                1,
+                "{ctx}"
+            );
+            let proxies = "lst, d = m.list(), m.dict()";
+            assert_eq!(made(p, "Manager.list", f, proxies), 1, "{ctx}");
+            assert_eq!(made(p, "Manager.dict", f, proxies), 1, "{ctx}");
+        }
+        "pool_api.py" => {
+            let calls = |api: &str, needle| {
+                at_line(p, "call", f, needle)
+                    .into_iter()
+                    .filter(|e| matches!(e, Event::Call(c) if c.api == api))
+                    .count()
+            };
+            assert_eq!(calls("apply", "{pool.apply(square, (7,))}"), 1, "{ctx}");
+            assert_eq!(calls("starmap", "{pool.starmap(add, pairs)}"), 1, "{ctx}");
+            assert_eq!(calls("close", "pool.close()"), 1, "{ctx}");
+            assert_eq!(calls("terminate", "pool.terminate()"), 1, "{ctx}");
+            // join() before close() raised: only the joins after are logged.
+            assert_eq!(
+                p.log_of("call")
+                    .filter(|e| matches!(&e.event, Event::Call(c) if c.api == "join"))
+                    .count(),
+                2,
+                "{ctx}"
             );
         }
         _ => unreachable!(),

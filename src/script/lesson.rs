@@ -52,6 +52,23 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../assets/lessons/start-methods.toml"),
     ),
     (
+        "pickling",
+        include_str!("../../assets/lessons/pickling.toml"),
+    ),
+    (
+        "condition",
+        include_str!("../../assets/lessons/condition.toml"),
+    ),
+    ("rlock", include_str!("../../assets/lessons/rlock.toml")),
+    (
+        "shared-state",
+        include_str!("../../assets/lessons/shared-state.toml"),
+    ),
+    (
+        "pool-api",
+        include_str!("../../assets/lessons/pool-api.toml"),
+    ),
+    (
         "scale-out",
         include_str!("../../assets/lessons/scale-out.toml"),
     ),

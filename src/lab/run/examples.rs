@@ -81,6 +81,31 @@ pub const EXAMPLES: &[Example] = &[
         ["3"],
         "fork, spawn and forkserver, three children each"
     ),
+    example!(
+        "pickling.py",
+        ["30"],
+        "a pickled copy, a large object, an unpicklable lambda"
+    ),
+    example!(
+        "condition_array.py",
+        ["3"],
+        "a bounded buffer on a Condition and an Array"
+    ),
+    example!(
+        "rlock.py",
+        ["3"],
+        "a Lock taken twice by its holder, and an RLock"
+    ),
+    example!(
+        "shared_state.py",
+        ["30000"],
+        "an Array, and a Manager's list and dict"
+    ),
+    example!(
+        "pool_api.py",
+        ["1"],
+        "apply, map_async, starmap, close, terminate, with"
+    ),
 ];
 
 /// The example called `name` (`cpu_threads.py`, or `cpu_threads`).
@@ -125,6 +150,15 @@ impl Example {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_examples_line_fits_the_run_view_at_80_columns() {
+        // The Run view lists each as "  FILE (22 wide)  ABOUT" in 77 columns.
+        for e in EXAMPLES {
+            assert!(e.file.len() <= 22, "{}", e.file);
+            assert!(2 + 22 + e.about.chars().count() <= 77, "{}: {}", e.file, e.about);
+        }
+    }
 
     #[test]
     fn every_example_on_disk_is_shipped_and_found_by_name() {

@@ -116,15 +116,32 @@ fn nothing_watched(area: Rect, theme: &Theme, buf: &mut Buffer) {
             theme.dim,
         )),
         Line::from(Span::styled(
-            "R in a lab runs its real counterpart, one of these examples:",
+            "R in a lab runs its real counterpart, a lesson the others; the course's:",
             theme.dim,
         )),
     ];
-    for ex in EXAMPLES {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {:<22}", ex.file), theme.python),
-            Span::styled(ex.about, theme.dim),
-        ]));
+    if lines.len() + EXAMPLES.len() <= inner.height as usize {
+        for ex in EXAMPLES {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<22}", ex.file), theme.python),
+                Span::styled(ex.about, theme.dim),
+            ]));
+        }
+    } else {
+        // Short of rows: the names alone, as many to a line as fit.
+        let width = inner.width.saturating_sub(1) as usize;
+        let mut row: Vec<Span> = Vec::new();
+        let mut used = 0;
+        for ex in EXAMPLES {
+            let cell = format!("  {}", ex.file);
+            if used + cell.len() > width && !row.is_empty() {
+                lines.push(Line::from(std::mem::take(&mut row)));
+                used = 0;
+            }
+            used += cell.len();
+            row.push(Span::styled(cell, theme.python));
+        }
+        lines.push(Line::from(row));
     }
     for (i, line) in lines.into_iter().take(inner.height as usize).enumerate() {
         line.render(Rect::new(inner.x + 1, inner.y + i as u16, inner.width.saturating_sub(1), 1), buf);
