@@ -194,8 +194,10 @@ mod tests {
             let _ = cpu_task(per_ms * ms, per_ms, |_| ControlFlow::Continue(()));
             let took = (thread_cpu_time() - start).as_secs_f64() * 1000.0;
             let ms = ms as f64;
+            // At most one slice over: a slice is a millisecond of the
+            // fastest loop, and more on a busy machine.
             assert!(
-                took >= ms && took <= ms * 1.02 + 0.5,
+                took >= ms && took <= ms * 1.02 + 1.5,
                 "a task of {ms} ms took {took:.1} ms of CPU"
             );
         }

@@ -247,9 +247,12 @@ impl AppLab for RunState {
             "processes of the watched program seen taking turns under a GIL",
             |a| a.run.gil_noted.len() as f64,
         ),
-        Metric::count("program-ended", "the watched program's main process has ended", |a| {
-            f64::from(u8::from(a.run.exited.is_some()))
-        }),
+        Metric::choice(
+            "program-ended",
+            "the watched program's main process has ended",
+            |a| f64::from(u8::from(a.run.exited.is_some())),
+            &["the program is running", "the program has ended"],
+        ),
     ];
 
     fn keys() -> Vec<(Key, Action, bool)> {

@@ -88,17 +88,17 @@ pub const EXAMPLES: &[Example] = &[
     ),
     example!(
         "condition_array.py",
-        ["3"],
+        ["10"],
         "a bounded buffer on a Condition and an Array"
     ),
     example!(
         "rlock.py",
-        ["3"],
+        ["20"],
         "a Lock taken twice by its holder, and an RLock"
     ),
     example!(
         "shared_state.py",
-        ["30000"],
+        ["100000"],
         "an Array, and a Manager's list and dict"
     ),
     example!(
