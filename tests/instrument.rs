@@ -44,7 +44,9 @@ fn normalizer(name: &str) -> fn(&str) -> String {
 /// Short waits for the examples that wait on purpose.
 fn args_of(name: &str) -> &'static [&'static str] {
     match name {
-        "forgotten_join.py" | "unclosed_pipe.py" | "rlock.py" | "condition_array.py" => &["0.3"],
+        "forgotten_join.py" | "unclosed_pipe.py" | "condition_array.py" => &["0.3"],
+        // Long enough for the stuck child to be seen waiting.
+        "rlock.py" => &["1.5"],
         _ => &[],
     }
 }
@@ -278,6 +280,18 @@ fn check_events(name: &str, method: &str, p: &Program, out: &Outcome) {
             assert_eq!(made(p, "Lock", f, "lock = mp.Lock()"), 1, "{ctx}");
             let ended = at_line(p, "terminate", f, "child.terminate()");
             assert_eq!(ended.len(), 1, "{ctx}");
+            // The child is seen stuck in its second acquire, in helper().
+            let line = line_of(f, "with lock:  # the second acquire");
+            let stuck = out.reports.iter().any(|r| match r {
+                Report::Event {
+                    event: Event::Waits { w, .. },
+                    ..
+                } => w.iter().any(|w| {
+                    w.call == "Lock.acquire" && w.at.as_ref().is_some_and(|s| s.line == line)
+                }),
+                _ => false,
+            });
+            assert!(stuck, "{ctx}: the deadlocked child was not seen in Lock.acquire");
         }
         "shared_state.py" => {
             assert_eq!(made(p, "Array", f, "arr = mp.Array(\"i\", 5)"), 1, "{ctx}");

@@ -2,11 +2,12 @@
 stack (sys._current_frames(), as a sampling profiler does) for a blocking
 multiprocessing call made by the program: Queue.get or put, a
 JoinableQueue's join, a Connection's recv or poll, a Process's join, a
-Pool's map or a result's get, an Event's or Condition's wait. A thread
-is reported waiting when it is in the same call at the same line on two
-ticks in a row and used almost no CPU in between (so a busy loop calling
-get() is not a wait); a thread that may be waiting keeps the sender's
-tick short until that is known. Nothing of the program runs: only its
+Pool's map or a result's get, an Event's or Condition's wait, a lock's
+acquire (`with lock:` or `lock.acquire()`). A thread is reported waiting
+when it is in the same call at the same line on two ticks in a row and
+used almost no CPU in between (so a busy loop calling get() is not a
+wait); a thread that may be waiting keeps the sender's tick short until
+that is known. Nothing of the program runs: only its
 frames are read.
 """
 
@@ -32,6 +33,8 @@ _CALLS = {
     ("pool", "wait"): "AsyncResult.wait",
     ("pool", "next"): "IMapIterator.next",
     ("synchronize", "wait"): "wait",
+    # `with lock:` (Lock, RLock, Semaphore...): __enter__ is Python code
+    ("synchronize", "__enter__"): "acquire",
 }
 # a thread is waiting if it used less than this share of a tick's time
 IDLE_SHARE = 0.2
@@ -52,9 +55,9 @@ def _call_of(api):
     call = _CALLS.get((_module(code), code.co_name))
     if call is None:
         return None, None
-    if call == "wait":
+    if call in ("wait", "acquire"):
         owner = api.f_locals.get("self")
-        call = type(owner).__name__ + ".wait" if owner is not None else call
+        call = type(owner).__name__ + "." + call if owner is not None else call
         return call, None
     obj = None
     owner = api.f_locals.get("self")
@@ -66,6 +69,56 @@ def _call_of(api):
             pid = getattr(d.get("_popen"), "pid", None)
             obj = str(pid) if pid is not None else None
     return call, obj
+
+
+# `lock.acquire()` calls the C method itself: a thread blocked in it is
+# in the program's own frame, stopped at the CALL, and the instructions
+# before it name the object.
+_LOADS = ("LOAD_FAST", "LOAD_NAME", "LOAD_GLOBAL", "LOAD_DEREF")
+_instructions = {}
+
+
+def _instrs(code):
+    found = _instructions.get(code)
+    if found is None:
+        import dis
+
+        found = list(dis.get_instructions(code))
+        _instructions[code] = found
+    return found
+
+
+def _named(frame, ins):
+    """The object an instruction loads by name, if it is one."""
+    if ins.opname not in _LOADS or not isinstance(ins.argval, str):
+        return None
+    for scope in (frame.f_locals, frame.f_globals):
+        if ins.argval in scope:
+            return scope[ins.argval]
+    return None
+
+
+def _acquire_called(frame):
+    """``Lock.acquire`` (or an RLock's, a Semaphore's...) if ``frame`` is
+    stopped in a call of a multiprocessing lock's acquire; None otherwise."""
+    sync = sys.modules.get("multiprocessing.synchronize")
+    if sync is None:
+        return None
+    try:
+        instrs = _instrs(frame.f_code)
+    except Exception:
+        return None
+    at = next((i for i, ins in enumerate(instrs) if ins.offset == frame.f_lasti), None)
+    if at is None or instrs[at].opname != "CALL":
+        return None
+    for j in range(at - 1, max(at - 8, 0), -1):
+        ins = instrs[j]
+        if ins.opname in ("LOAD_METHOD", "LOAD_ATTR") and ins.argval == "acquire":
+            obj = _named(frame, instrs[j - 1])
+            if isinstance(obj, sync.SemLock):
+                return type(obj).__name__ + ".acquire"
+            return None
+    return None
 
 
 def _cpu(ident):
@@ -105,6 +158,9 @@ def sample():
         if api is not None and user is not None:
             call, obj = _call_of(api)
             at = where.line_of(user)
+        elif user is not None and user is top:
+            call = _acquire_called(user)
+            at = where.line_of(user) if call else None
         cpu = _cpu(ident)
         seen[ident] = (call, at, cpu, now)
         last = _seen.get(ident)
