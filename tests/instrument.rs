@@ -291,7 +291,10 @@ fn check_events(name: &str, method: &str, p: &Program, out: &Outcome) {
                 }),
                 _ => false,
             });
-            assert!(stuck, "{ctx}: the deadlocked child was not seen in Lock.acquire");
+            assert!(
+                stuck,
+                "{ctx}: the deadlocked child was not seen in Lock.acquire"
+            );
         }
         "shared_state.py" => {
             assert_eq!(made(p, "Array", f, "arr = mp.Array(\"i\", 5)"), 1, "{ctx}");

@@ -243,6 +243,7 @@ impl ClusterLab {
             };
             n.end_told = true;
             let _ = n.process.reap();
+            n.ended_at = Some(now);
             let how = match n.stop {
                 Some(Stop::Warm(_)) => NodeEnd::Stopped,
                 Some(Stop::Killed(_)) => NodeEnd::Killed,
@@ -351,6 +352,11 @@ impl ClusterLab {
             return;
         }
         self.last_procs = Some(now);
+        for n in &self.nodes {
+            if n.ended_at.is_some_and(|t| now.duration_since(t) < node::ORPHANS_FOR) {
+                node::reap_orphaned_pool(n.pid());
+            }
+        }
         let pools: Vec<(NodeId, Vec<u32>)> = self
             .nodes
             .iter()
@@ -405,12 +411,18 @@ impl ClusterLab {
             }
             n.end_told = true;
             let _ = n.process.reap();
+            n.ended_at.get_or_insert_with(Instant::now);
         }
         let deadline = Instant::now() + POOL_GONE_WAIT;
         while pools.iter().any(|&p| node::alive(p)) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
         report.pool_left = pools.into_iter().filter(|&p| node::alive(p)).collect();
+        for n in &self.nodes {
+            if n.ended_at.is_some_and(|t| t.elapsed() < node::ORPHANS_FOR) {
+                node::reap_orphaned_pool(n.pid());
+            }
+        }
         self.link.stop();
         if let Some(b) = self.broker.as_mut() {
             b.stop(grace);

@@ -51,6 +51,8 @@ pub struct LocalNode {
     pub stop: Option<Stop>,
     /// Its end has been reported.
     pub end_told: bool,
+    /// When its end was seen (and the node reaped).
+    pub ended_at: Option<Instant>,
 }
 
 impl LocalNode {
@@ -123,6 +125,7 @@ impl LocalNode {
             started_at: Instant::now(),
             stop: None,
             end_told: false,
+            ended_at: None,
         })
     }
 
@@ -173,6 +176,27 @@ pub fn children(pid: u32) -> Vec<u32> {
     out
 }
 
+/// How long after its node ended a pool process may still end: one
+/// still starting when the node ended has no death tie yet, and outlives
+/// it by the moment its start takes.
+pub const ORPHANS_FOR: Duration = Duration::from_secs(60);
+
+/// Reaps this process's ended children in `pgid`, an ended node's process
+/// group (the node itself already reaped). A pool process still starting
+/// when its node ended has no death tie yet: it outlives the node, and
+/// when proclab is a subreaper (after `proclab run`) it becomes proclab's
+/// child, whose end nothing else would wait for. Only for
+/// [`ORPHANS_FOR`] after the node ended, so a recycled group id is never
+/// taken for the node's.
+pub fn reap_orphaned_pool(pgid: u32) {
+    use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
+    let Some(group) = Pid::from_raw(pgid as i32) else {
+        return;
+    };
+    let opts = WaitIdOptions::EXITED | WaitIdOptions::NOHANG;
+    while let Ok(Some(_)) = waitid(WaitId::Pgid(Some(group)), opts) {}
+}
+
 /// Whether a pid names a process that still runs (not gone, not a zombie).
 pub fn alive(pid: u32) -> bool {
     crate::metrics::procstat::read_process(pid).is_some_and(|s| s.state != 'Z' && s.state != 'X')
@@ -188,6 +212,35 @@ mod tests {
             LocalNode::shell_line("node2", 1),
             "celery -A tasks worker -c 1 -n node2@%h -E --without-gossip --without-mingle"
         );
+    }
+
+    /// An orphan of a node's group, given to this process as its
+    /// subreaper, is reaped; the node itself is left to its own reaper.
+    #[test]
+    fn a_nodes_orphaned_pool_process_is_reaped() {
+        use rustix::process::{Pid, set_child_subreaper};
+        set_child_subreaper(Pid::from_raw(std::process::id() as i32)).unwrap();
+        // The "node" leaves a "pool process" behind and ends at once.
+        let mut node = Command::new("sh")
+            .args(["-c", "sleep 0.2 & echo $!"])
+            .stdout(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pgid = node.id();
+        let mut out = String::new();
+        std::io::Read::read_to_string(node.stdout.as_mut().unwrap(), &mut out).unwrap();
+        let orphan: u32 = out.trim().parse().unwrap();
+        node.wait().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let state = |pid| crate::metrics::procstat::read_process(pid).map(|s| s.state);
+        while state(orphan) != Some('Z') && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        set_child_subreaper(None).unwrap();
+        assert_eq!(state(orphan), Some('Z'), "the orphan is our zombie");
+        reap_orphaned_pool(pgid);
+        assert_eq!(state(orphan), None, "reaped");
     }
 
     #[test]
