@@ -447,6 +447,8 @@ mod tests {
             let lesson = Lesson::find(name).unwrap_or_else(|e| panic!("{e}"));
             assert!(!lesson.steps.is_empty());
             assert!(!lesson.summary.is_empty());
+            // The lessons menu gives a summary 70 columns.
+            assert!(lesson.summary.chars().count() <= 70, "{name}: {}", lesson.summary);
         }
     }
 
