@@ -173,7 +173,7 @@ fn row(s: &RunState, p: &ProcessSample) -> ProcRow {
     let m = s.model.processes.get(&p.id.pid);
     let waits = m
         .and_then(|m| m.waits.first())
-        .map(|w| format!("waits: {}", w.call));
+        .map(|w| format!("in {}", w.call));
     let words = if p.is_unjoined_zombie() {
         "zombie: not joined".to_string()
     } else if p.is_stopped() && s.pending_term.contains(&p.id) {
