@@ -46,7 +46,7 @@ fn args_of(name: &str) -> &'static [&'static str] {
     match name {
         "forgotten_join.py" | "unclosed_pipe.py" | "condition_array.py" => &["0.3"],
         // Long enough for the stuck child to be seen waiting.
-        "rlock.py" => &["1.5"],
+        "rlock.py" => &["3"],
         _ => &[],
     }
 }
