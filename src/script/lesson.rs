@@ -448,7 +448,11 @@ mod tests {
             assert!(!lesson.steps.is_empty());
             assert!(!lesson.summary.is_empty());
             // The lessons menu gives a summary 70 columns.
-            assert!(lesson.summary.chars().count() <= 70, "{name}: {}", lesson.summary);
+            assert!(
+                lesson.summary.chars().count() <= 70,
+                "{name}: {}",
+                lesson.summary
+            );
         }
     }
 

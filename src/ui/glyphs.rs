@@ -52,6 +52,8 @@ pub struct Glyphs {
     pub pointer_back: &'static str,
     pub pointer_down: &'static str,
     pub pointer_up: &'static str,
+    /// A small mark that leads a line: "▸ p.start()".
+    pub bullet: &'static str,
     /// Paused: "⏸ 2 blocked".
     pub pause: &'static str,
     /// Times, as in "2 × 5/s".
@@ -94,6 +96,7 @@ pub const UNICODE: Glyphs = Glyphs {
     pointer_back: "◀",
     pointer_down: "▼",
     pointer_up: "▲",
+    bullet: "▸",
     pause: "⏸",
     times: "×",
     to: "→",
@@ -139,6 +142,7 @@ pub const ASCII: Glyphs = Glyphs {
     pointer_back: "<",
     pointer_down: "v",
     pointer_up: "^",
+    bullet: ">",
     pause: "||",
     times: "x",
     to: "->",
@@ -355,6 +359,7 @@ mod tests {
             g.pointer_back,
             g.pointer_down,
             g.pointer_up,
+            g.bullet,
             g.pause,
             g.times,
             g.to,

@@ -45,14 +45,15 @@ impl LabPanel for RunState {
         let selected = view::selected_index(s);
         let details = view::detail(s);
         let live = rows.iter().filter(|r| r.live).count();
+        let sep = theme.glyphs.sep;
         let mut status = match &s.watching {
-            Some(w) if w.owned => format!("run {} · {live} live", s.run),
-            _ => format!("attached · {live} live"),
+            Some(w) if w.owned => format!("run {} {sep} {live} live", s.run),
+            _ => format!("attached {sep} {live} live"),
         };
         match s.commands_ended.len() {
             0 => {}
-            1 => status.push_str(" · 1 other command ended"),
-            n => status.push_str(&format!(" · {n} other commands ended")),
+            1 => status.push_str(&format!(" {sep} 1 other command ended")),
+            n => status.push_str(&format!(" {sep} {n} other commands ended")),
         }
         let wide = area.width >= WIDE.0 && area.height >= WIDE.1;
         let detail_rows =
@@ -91,7 +92,7 @@ impl LabPanel for RunState {
             panels::objects(s, ObjectKinds::All, "", side, theme, buf);
             return;
         }
-        let hint = " · o: next";
+        let hint = &format!(" {sep} o: next");
         match s.panel {
             Panel::Output => panels::output(s, hint, bottom, theme, buf),
             Panel::Threads => panels::threads(s, hint, bottom, theme, buf),

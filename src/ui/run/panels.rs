@@ -10,8 +10,6 @@ use ratatui::widgets::Widget;
 
 use crate::app::run::RunState;
 use crate::app::run::view::{self, Detail};
-use crate::ui::bar;
-use crate::ui::log::fit;
 use crate::ui::theme::Theme;
 
 fn put(line: Line, area: Rect, row: u16, buf: &mut Buffer) {
@@ -49,7 +47,7 @@ pub fn threads(s: &RunState, hint: &str, area: Rect, theme: &Theme, buf: &mut Bu
     }
     let width = inner.width as usize;
     for (i, t) in rows.iter().enumerate().take(inner.height as usize) {
-        let (filled, empty) = bar::horizontal(f64::from(t.cpu) / 100.0, 6);
+        let (filled, empty) = theme.glyphs.bar(f64::from(t.cpu) / 100.0, 6);
         let mut spans = vec![
             Span::raw(format!("{:>7} {:<5}", t.tid, if t.main { "main" } else { "" })),
             Span::styled(
@@ -78,6 +76,8 @@ pub fn threads(s: &RunState, hint: &str, area: Rect, theme: &Theme, buf: &mut Bu
 
 /// The program's output, newest at the bottom.
 pub fn output(s: &RunState, hint: &str, area: Rect, theme: &Theme, buf: &mut Buffer) {
+    let g = theme.glyphs;
+    let (rule, bar) = (g.border.horizontal_top, g.border.vertical_left);
     let attached = s.watching.as_ref().is_some_and(|w| !w.owned);
     let more = if s.output.is_empty() && attached {
         // An attached program's stdout and stderr are where it was
@@ -86,7 +86,7 @@ pub fn output(s: &RunState, hint: &str, area: Rect, theme: &Theme, buf: &mut Buf
     } else if s.output.is_empty() {
         format!("nothing yet{hint} ")
     } else {
-        format!("pid│ stdout, pid! stderr{hint} ")
+        format!("pid{bar} stdout, pid! stderr{hint} ")
     };
     let inner = crate::ui::framed(title("Output", more, theme), theme.border, area, buf);
     let shown = inner.height as usize;
@@ -101,17 +101,17 @@ pub fn output(s: &RunState, hint: &str, area: Rect, theme: &Theme, buf: &mut Buf
     for l in s.output.iter().skip(start) {
         if prev_run.is_some_and(|r| r != l.run) {
             lines.push(Line::from(Span::styled(
-                fit(&format!("── run {} ──", l.run), width),
+                g.fit(&format!("{rule}{rule} run {} {rule}{rule}", l.run), width),
                 theme.dim,
             )));
         }
         prev_run = Some(l.run);
         let pid = l.pid.map_or(String::new(), |p| p.to_string());
-        let mark = if l.stderr { '!' } else { '│' };
+        let mark = if l.stderr { "!" } else { bar };
         let text_style = if l.stderr { theme.error } else { ratatui::style::Style::default() };
         lines.push(Line::from(vec![
             Span::styled(format!("{pid:>7}{mark}"), if l.stderr { theme.error } else { theme.dim }),
-            Span::styled(fit(&l.text, width.saturating_sub(8)), text_style),
+            Span::styled(g.fit(&l.text, width.saturating_sub(8)), text_style),
         ]));
     }
     let skip = lines.len().saturating_sub(shown);
@@ -122,15 +122,16 @@ pub fn output(s: &RunState, hint: &str, area: Rect, theme: &Theme, buf: &mut Buf
 
 /// The queues, values and pools the program made, one after the other.
 pub fn objects(s: &RunState, which: ObjectKinds, hint: &str, area: Rect, theme: &Theme, buf: &mut Buffer) {
+    let g = theme.glyphs;
     let name = match which {
-        ObjectKinds::Queues => "Queues",
-        ObjectKinds::Values => "Values",
-        ObjectKinds::Pools => "Pools",
-        ObjectKinds::All => "Queues · values · pools",
+        ObjectKinds::Queues => "Queues".to_string(),
+        ObjectKinds::Values => "Values".to_string(),
+        ObjectKinds::Pools => "Pools".to_string(),
+        ObjectKinds::All => format!("Queues {s} values {s} pools", s = g.sep),
     };
     let instrumented = s.watching.as_ref().is_some_and(|w| w.instrumented);
     let inner = crate::ui::framed(
-        title(name, format!("as the program made them{hint} "), theme),
+        title(&name, format!("as the program made them{hint} "), theme),
         theme.border,
         area,
         buf,
@@ -146,12 +147,12 @@ pub fn objects(s: &RunState, which: ObjectKinds, hint: &str, area: Rect, theme: 
             let spark_w = width.saturating_sub(head.chars().count() + tail.chars().count() + 1).min(24);
             lines.push(Line::from(vec![
                 Span::styled(head, theme.python),
-                Span::styled(bar::sparkline(q.history.iter(), spark_w), theme.note),
+                Span::styled(g.sparkline(q.history.iter(), spark_w), theme.note),
                 Span::raw(tail),
             ]));
-            let waiting = if q.waiting.is_empty() { String::new() } else { format!(" · {}", q.waiting) };
+            let waiting = if q.waiting.is_empty() { String::new() } else { format!(" {} {}", g.sep, q.waiting) };
             lines.push(Line::from(Span::styled(
-                fit(&format!("  {}{waiting}", q.site), width),
+                g.fit(&format!("  {}{waiting}", q.site), width),
                 theme.dim,
             )));
         }
@@ -172,10 +173,10 @@ pub fn objects(s: &RunState, which: ObjectKinds, hint: &str, area: Rect, theme: 
                 Span::styled(p.site.clone(), theme.dim),
             ]));
             for job in &p.jobs {
-                lines.push(Line::from(Span::raw(fit(&format!("  {}", job.call), width))));
+                lines.push(Line::from(Span::raw(g.fit(&format!("  {}", job.call), width))));
                 for (name, took, items) in &job.workers {
                     lines.push(Line::from(Span::styled(
-                        fit(&format!("    {name} took {took} ({items} items)"), width),
+                        g.fit(&format!("    {name} took {took} ({items} items)"), width),
                         theme.dim,
                     )));
                 }
@@ -220,6 +221,8 @@ pub fn details_height(lines: &[Detail], width: u16) -> u16 {
 
 /// The lines about the selected process, under the tree, unframed.
 pub fn details(lines: &[Detail], area: Rect, theme: &Theme, buf: &mut Buffer) {
+    let g = theme.glyphs;
+    let lead = format!(" {} ", g.bullet);
     let width = area.width as usize;
     let mut row = 0;
     for d in lines {
@@ -229,15 +232,15 @@ pub fn details(lines: &[Detail], area: Rect, theme: &Theme, buf: &mut Buffer) {
             Some(py) if rows_of(d, width) == 2 => {
                 put(
                     Line::from(vec![
-                        Span::styled(" ▸ ", theme.dim),
-                        Span::styled(fit(py, text_w), theme.python),
+                        Span::styled(lead.clone(), theme.dim),
+                        Span::styled(g.fit(py, text_w), theme.python),
                     ]),
                     area,
                     row,
                     buf,
                 );
                 put(
-                    Line::from(vec![Span::raw("   "), Span::styled(fit(&d.text, text_w), style)]),
+                    Line::from(vec![Span::raw("   "), Span::styled(g.fit(&d.text, text_w), style)]),
                     area,
                     row + 1,
                     buf,
@@ -247,7 +250,7 @@ pub fn details(lines: &[Detail], area: Rect, theme: &Theme, buf: &mut Buffer) {
             Some(py) => {
                 put(
                     Line::from(vec![
-                        Span::styled(" ▸ ", theme.dim),
+                        Span::styled(lead.clone(), theme.dim),
                         Span::styled(py.clone(), theme.python),
                         Span::raw("  "),
                         Span::styled(d.text.clone(), style),
@@ -261,8 +264,8 @@ pub fn details(lines: &[Detail], area: Rect, theme: &Theme, buf: &mut Buffer) {
             None => {
                 put(
                     Line::from(vec![
-                        Span::styled(" ▸ ", theme.dim),
-                        Span::styled(fit(&d.text, text_w), style),
+                        Span::styled(lead.clone(), theme.dim),
+                        Span::styled(g.fit(&d.text, text_w), style),
                     ]),
                     area,
                     row,

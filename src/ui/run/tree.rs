@@ -11,7 +11,6 @@ use ratatui::widgets::Widget;
 
 use crate::app::run::view::ProcRow;
 use crate::app::view::StateKind;
-use crate::ui::log::fit;
 use crate::ui::theme::Theme;
 
 pub struct TreePanel<'a> {
@@ -62,6 +61,7 @@ impl Widget for &TreePanel<'_> {
         if inner.height == 0 {
             return;
         }
+        let g = self.theme.glyphs;
         let width = inner.width as usize;
         let fixed = PID + LETTER + CPU + RSS + THREADS + EXIT + 1;
         let rest = width.saturating_sub(fixed);
@@ -79,7 +79,7 @@ impl Widget for &TreePanel<'_> {
             "exit",
             w_pid = PID - 1,
         );
-        Line::from(Span::styled(fit(&header, width), self.theme.dim)).render(
+        Line::from(Span::styled(g.fit(&header, width), self.theme.dim)).render(
             Rect::new(inner.x, inner.y, inner.width, 1),
             buf,
         );
@@ -98,12 +98,12 @@ impl Widget for &TreePanel<'_> {
             let indent = if row.depth == 0 {
                 String::new()
             } else {
-                format!("{}└ ", "  ".repeat(row.depth.saturating_sub(1)))
+                format!("{}{} ", "  ".repeat(row.depth.saturating_sub(1)), g.border.bottom_left)
             };
-            let what = fit(&format!("{indent}{}", row.what), what_w);
+            let what = g.fit(&format!("{indent}{}", row.what), what_w);
             let mut words = row.words.clone();
             if row.gil {
-                words.push_str(" · GIL");
+                words.push_str(&format!(" {} GIL", g.sep));
             }
             let exit = row.exitcode.map_or(if row.live { "-".into() } else { "?".into() }, |c| {
                 c.to_string()
@@ -123,13 +123,13 @@ impl Widget for &TreePanel<'_> {
                 Span::styled(format!("{:>w$} ", row.id.pid, w = PID - 1), base),
                 Span::styled(format!("{:<what_w$} ", what), base),
                 Span::styled(format!("{:<3}", row.letter), base.patch(style)),
-                Span::styled(format!("{:<words_w$} ", fit(&words, words_w)), base.patch(style)),
+                Span::styled(format!("{:<words_w$} ", g.fit(&words, words_w)), base.patch(style)),
                 Span::styled(
                     format!(
                         "{cpu} {:>6} {:>3} {:>4}",
                         if row.live && !row.zombie { memory(row.rss) } else { String::new() },
                         if row.live && !row.zombie { row.threads.to_string() } else { String::new() },
-                        fit(&exit, EXIT - 1),
+                        g.fit(&exit, EXIT - 1),
                     ),
                     base,
                 ),
