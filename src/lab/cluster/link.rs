@@ -218,6 +218,19 @@ fn broker_loop(
         let mut failed: Option<String> = None;
         match rx.recv_timeout(wait) {
             Ok(Command::Send { batch, tasks }) => {
+                // Not connected: the broker may have come up since the
+                // last try (a batch sent just after the lab opened), so
+                // try once more before the batch is refused.
+                if producer.is_none()
+                    && let Ok(p) = Producer::connect(url)
+                {
+                    producer = Some(p);
+                    if reported_up != Some(true) && !report(Report::Up) {
+                        return;
+                    }
+                    reported_up = Some(true);
+                    next_gauges = Instant::now();
+                }
                 let sent = match producer.as_mut() {
                     Some(p) => {
                         let started = Instant::now();
