@@ -22,7 +22,7 @@ claims! {
         ),
         PutReturns => py(
             "q.put(big)  # returns at once: a feeder thread pickles and writes it",
-            "Queue.put() hands the object to the queue's feeder thread and returns at once, even with no reader; Connection.send() writes it itself and blocks while the pipe is full",
+            "Queue.put() on a queue with room hands the object to the queue's feeder thread and returns at once, even with no reader; Connection.send() writes it itself and blocks while the pipe is full",
             &[w("pickling", "a_large_put_returns_with_no_reader_a_large_send_blocks", r#"{"put_returned": true, "send_returned": false}"#)],
             Lab::Nothing,
         ),

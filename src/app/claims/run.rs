@@ -85,7 +85,7 @@ claims! {
         ),
         Condition => py(
             "Condition()",
-            "wait() gives up the lock and sleeps until another process calls notify() with the lock held",
+            "wait() gives up the lock and sleeps until notify() is called with the lock held (by another process or thread), or until its timeout ends",
             &[w("condition", "wait_releases_the_lock_while_it_waits", r#"{"other_process_acquired": true}"#)],
             Lab::Nothing,
         ),
